@@ -1,0 +1,97 @@
+/**
+ * The hub: one HTTP server carrying the REST API, the `/cases` Socket.IO namespace and the
+ * y-websocket endpoint, all over the same case rooms and store. `startHub` wires the planes
+ * together; `close` takes them down in the reverse order, flushing every pending write.
+ */
+import { createServer, type Server as HttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { casesNamespace } from '@caseroom/shared';
+import { Server as SocketServer } from 'socket.io';
+import { CaseDirectory } from './cases/CaseDirectory.js';
+import type { HubConfig } from './config.js';
+import { createHttpApp } from './http/app.js';
+import { CaseHub, type CaseNamespace } from './hub/CaseHub.js';
+import { socketAuth } from './hub/socketAuth.js';
+import { YWebsocketEndpoint } from './hub/YWebsocketEndpoint.js';
+import { Tokens } from './identity/Tokens.js';
+import { createLogger, type Logger } from './logger.js';
+import { CaseRooms } from './rooms/CaseRooms.js';
+import type { CaseStore } from './store/CaseStore.js';
+import { createStore } from './store/createStore.js';
+
+const socketIoPath = '/socket.io/';
+
+export interface Hub {
+  /** http://host:port the hub listens on */
+  readonly url: string;
+  readonly port: number;
+  readonly log: Logger;
+  readonly store: CaseStore;
+  readonly rooms: CaseRooms;
+  readonly tokens: Tokens;
+  /** Stops accepting, disconnects everyone, flushes pending writes, closes the store. */
+  close(): Promise<void>;
+}
+
+export interface HubParts {
+  log?: Logger;
+  store?: CaseStore;
+}
+
+export async function startHub(config: HubConfig, parts: HubParts = {}): Promise<Hub> {
+  const log = parts.log ?? createLogger(config.logLevel);
+  const store = parts.store ?? createStore(config);
+  const tokens = new Tokens(config.jwt);
+  const cases = new CaseDirectory(store);
+  const rooms = new CaseRooms({ store, log, graceMs: config.roomGraceMs, snapshotEvery: config.snapshotEvery });
+  let accepting = true;
+
+  const app = createHttpApp({ cases, store, tokens, log, devLogin: config.devLogin, isAccepting: () => accepting });
+  const httpServer: HttpServer = createServer(app);
+
+  const io = new SocketServer(httpServer, {
+    path: socketIoPath,
+    serveClient: false,
+    transports: ['websocket', 'polling'],
+    // Messages over our own limit get a `payload_too_large` ack; only far larger ones cut the connection.
+    maxHttpBufferSize: config.maxMessageBytes * 2,
+    // The y-websocket endpoint shares this server's upgrades; engine.io must leave them alone.
+    destroyUpgrade: false,
+  });
+  const nsp = io.of(casesNamespace) as CaseNamespace;
+  nsp.use(socketAuth(tokens));
+  rooms.addRelay(new CaseHub(nsp, { rooms, cases, log, maxMessageBytes: config.maxMessageBytes }));
+
+  const yws = new YWebsocketEndpoint({ rooms, cases, tokens, log, maxMessageBytes: config.maxMessageBytes });
+  rooms.addRelay(yws);
+  httpServer.on('upgrade', (req, socket, head) => {
+    if (yws.handleUpgrade(req, socket, head)) return;
+    if (!req.url?.startsWith(socketIoPath)) socket.destroy();
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    httpServer.once('error', reject);
+    httpServer.listen(config.port, config.host, () => {
+      httpServer.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = httpServer.address() as AddressInfo;
+  const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> =>
+    (closing ??= (async () => {
+      accepting = false;
+      yws.close();
+      // Closes every socket (their rooms are released) and the HTTP server.
+      await new Promise<void>((resolve) => io.close(() => resolve()));
+      httpServer.closeAllConnections();
+      await rooms.closeAll();
+      await store.close();
+      log.info('hub stopped');
+    })());
+
+  return { url, port, log, store, rooms, tokens, close };
+}

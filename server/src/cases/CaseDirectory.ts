@@ -1,0 +1,59 @@
+/**
+ * Cases as records: creating, finding and listing them, with the team rule applied in one place
+ * (a person may see cases of their own team; supervisors see every case).
+ */
+import { randomUUID } from 'node:crypto';
+import { canAccessTeam, CaseroomError, type CaseRecord, type CaseStatus, type Customer, type Identity, type Page } from '@caseroom/shared';
+import type { CaseStore } from '../store/CaseStore.js';
+
+export interface NewCase {
+  id?: string | undefined;
+  subject: string;
+  team?: string | undefined;
+  customer?: Customer | undefined;
+}
+
+export interface CaseListing {
+  team?: string | undefined;
+  status?: CaseStatus | undefined;
+  limit: number;
+  cursor?: string | undefined;
+}
+
+export class CaseDirectory {
+  constructor(private readonly store: CaseStore) {}
+
+  /** Creates a case for the caller's team (supervisors may name another team). */
+  async create(input: NewCase, by: Identity, now = new Date()): Promise<CaseRecord> {
+    const team = input.team ?? by.team;
+    if (!canAccessTeam(by, team)) throw new CaseroomError('forbidden', `You cannot create cases for team ${team}`);
+    const at = now.toISOString();
+    const record: CaseRecord = {
+      id: input.id ?? randomUUID(),
+      subject: input.subject,
+      team,
+      status: 'open',
+      customer: input.customer ?? null,
+      createdAt: at,
+      createdBy: by.userId,
+      updatedAt: at,
+    };
+    await this.store.createCase(record);
+    return record;
+  }
+
+  /** The case, if `who` may open it; throws `unknown_case` or `forbidden`. */
+  async open(caseId: string, who: Identity): Promise<CaseRecord> {
+    const record = await this.store.getCase(caseId);
+    if (!record) throw new CaseroomError('unknown_case', `No case with id ${caseId}`);
+    if (!canAccessTeam(who, record.team)) throw new CaseroomError('forbidden', 'This case belongs to another team');
+    return record;
+  }
+
+  /** Lists cases of one team (the caller's own unless a supervisor names another, or none for all). */
+  async list(query: CaseListing, who: Identity): Promise<Page<CaseRecord>> {
+    const team = who.role === 'supervisor' ? query.team : (query.team ?? who.team);
+    if (team !== undefined && !canAccessTeam(who, team)) throw new CaseroomError('forbidden', `You cannot list cases of team ${team}`);
+    return this.store.listCases({ team, status: query.status, limit: query.limit, cursor: query.cursor });
+  }
+}

@@ -1,0 +1,97 @@
+/**
+ * Configuration from the environment, validated once at start-up. A bad value stops the hub
+ * with a message that names the variable and what is wrong with it.
+ */
+import { z } from 'zod';
+
+/** Used only outside production when CASEROOM_JWT_SECRET is unset; the hub warns loudly. */
+export const developmentSecret = 'caseroom-development-secret-not-for-production';
+
+const flag = z
+  .enum(['1', '0', 'true', 'false', 'yes', 'no', 'on', 'off'])
+  .transform((value) => ['1', 'true', 'yes', 'on'].includes(value));
+
+const positiveInt = z.coerce.number().int().positive();
+
+const envSchema = z.object({
+  NODE_ENV: z.string().default('development'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  DATA_DIR: z.string().min(1).default('./data'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  CASEROOM_JWT_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+  CASEROOM_JWT_ISSUER: z.string().min(1).optional(),
+  CASEROOM_JWT_AUDIENCE: z.string().min(1).optional(),
+  CASEROOM_DEV_LOGIN: flag.optional(),
+  /** How long a case's document stays in memory after the last person leaves. */
+  CASEROOM_ROOM_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
+  /** Largest single message (binary or JSON) a client may send. */
+  CASEROOM_MAX_MESSAGE_BYTES: positiveInt.default(1024 * 1024),
+  /** Fold the update log into a snapshot after this many updates. */
+  CASEROOM_SNAPSHOT_EVERY: positiveInt.default(500),
+  /** SQLite durability: `normal` survives a process crash, `full` also an OS crash or power loss. */
+  CASEROOM_SQLITE_SYNC: z.enum(['normal', 'full']).default('normal'),
+});
+
+export interface HubConfig {
+  production: boolean;
+  port: number;
+  host: string;
+  dataDir: string;
+  logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
+  jwt: {
+    secret: string;
+    /** true when no secret was configured and the development secret is in use */
+    usingDevelopmentSecret: boolean;
+    issuer: string | undefined;
+    audience: string | undefined;
+  };
+  devLogin: boolean;
+  roomGraceMs: number;
+  maxMessageBytes: number;
+  snapshotEvery: number;
+  sqliteSync: 'normal' | 'full';
+}
+
+export class ConfigError extends Error {
+  constructor(problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Reads the configuration from an environment (`process.env` by default). Empty strings count as unset. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): HubConfig {
+  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
+  const parsed = envSchema.safeParse(present);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`));
+  }
+  const e = parsed.data;
+  const production = e.NODE_ENV === 'production';
+  if (production && !e.CASEROOM_JWT_SECRET) {
+    throw new ConfigError(['CASEROOM_JWT_SECRET: required when NODE_ENV=production']);
+  }
+  const devLogin = e.CASEROOM_DEV_LOGIN ?? !production;
+  if (production && devLogin) {
+    throw new ConfigError(['CASEROOM_DEV_LOGIN: the development login cannot be enabled when NODE_ENV=production']);
+  }
+  return {
+    production,
+    port: e.PORT,
+    host: e.HOST,
+    dataDir: e.DATA_DIR,
+    logLevel: e.LOG_LEVEL,
+    jwt: {
+      secret: e.CASEROOM_JWT_SECRET ?? developmentSecret,
+      usingDevelopmentSecret: !e.CASEROOM_JWT_SECRET,
+      issuer: e.CASEROOM_JWT_ISSUER,
+      audience: e.CASEROOM_JWT_AUDIENCE,
+    },
+    devLogin,
+    roomGraceMs: e.CASEROOM_ROOM_GRACE_MS,
+    maxMessageBytes: e.CASEROOM_MAX_MESSAGE_BYTES,
+    snapshotEvery: e.CASEROOM_SNAPSHOT_EVERY,
+    sqliteSync: e.CASEROOM_SQLITE_SYNC,
+  };
+}

@@ -1,0 +1,95 @@
+/**
+ * The HTTP side of the hub: health probes, the case API and the development login. Every API
+ * route needs a bearer token; every error is a JSON body with a stable code.
+ */
+import { CaseroomError, roles } from '@caseroom/shared';
+import express, { type Express } from 'express';
+import { z } from 'zod';
+import type { CaseDirectory } from '../cases/CaseDirectory.js';
+import type { Tokens } from '../identity/Tokens.js';
+import type { Logger } from '../logger.js';
+import type { CaseStore } from '../store/CaseStore.js';
+import { caseIdSchema, caseListingSchema, newCaseSchema, parse } from '../validation.js';
+import { authenticate, identityOf } from './authenticate.js';
+import { errorResponder } from './errors.js';
+
+export interface HttpAppOptions {
+  cases: CaseDirectory;
+  store: CaseStore;
+  tokens: Tokens;
+  log: Logger;
+  devLogin: boolean;
+  /** false while the hub is draining; /readyz then answers 503 */
+  isAccepting: () => boolean;
+}
+
+const devLoginSchema = z.strictObject({
+  name: z.string().trim().min(1).max(100),
+  role: z.enum(roles),
+  team: z.string().trim().min(1).max(100),
+  userId: z.string().trim().min(1).max(200).optional(),
+});
+
+export function createHttpApp(options: HttpAppOptions): Express {
+  const { cases, store, tokens, log } = options;
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(express.json({ limit: '64kb' }));
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ ok: true });
+  });
+
+  app.get('/readyz', async (_req, res) => {
+    if (!options.isAccepting()) {
+      res.status(503).json({ ok: false, error: new CaseroomError('shutting_down').toWire() });
+      return;
+    }
+    try {
+      await store.ping();
+      res.json({ ok: true, store: store.kind });
+    } catch (err) {
+      log.warn({ err }, 'readiness check: store unreachable');
+      res.status(503).json({ ok: false, error: new CaseroomError('store_unavailable').toWire() });
+    }
+  });
+
+  if (options.devLogin) {
+    // Lets a person try the hub without an identity provider. Never enabled in production.
+    app.post('/api/dev/login', async (req, res) => {
+      const body = parse(devLoginSchema, req.body);
+      const userId = body.userId ?? `${body.name.toLowerCase().replace(/[^a-z0-9]+/g, '-')}@${body.team}`;
+      const token = await tokens.mint({ userId, name: body.name, role: body.role, team: body.team });
+      res.json({ ok: true, token, identity: { userId, name: body.name, role: body.role, team: body.team } });
+    });
+  }
+
+  const api = express.Router();
+  api.use(authenticate(tokens));
+
+  api.post('/cases', async (req, res) => {
+    const record = await cases.create(parse(newCaseSchema, req.body), identityOf(req));
+    log.info({ caseId: record.id, userId: identityOf(req).userId }, 'case created');
+    res.status(201).json({ ok: true, case: record });
+  });
+
+  api.get('/cases', async (req, res) => {
+    const page = await cases.list(parse(caseListingSchema, req.query), identityOf(req));
+    res.json({ ok: true, cases: page.items, nextCursor: page.nextCursor });
+  });
+
+  api.get('/cases/:id', async (req, res) => {
+    const record = await cases.open(parse(caseIdSchema, req.params.id), identityOf(req));
+    res.json({ ok: true, case: record });
+  });
+
+  app.use('/api', api);
+
+  app.get('/', (_req, res) => {
+    res.type('text/plain').send('caseroom hub is running. See the README for the HTTP API and the SDK.\n');
+  });
+
+  app.use((_req, _res, next) => next(new CaseroomError('not_found', 'No such route')));
+  app.use(errorResponder(log));
+  return app;
+}

@@ -1,0 +1,210 @@
+/**
+ * `ws://host/yjs/:caseId?token=JWT`: the y-websocket protocol, so an unmodified `WebsocketProvider`
+ * (and every editor binding built on it) edits the same case document as Socket.IO clients, under
+ * the same permissions and through the same durable path. Refusals happen before the upgrade, as
+ * an HTTP status with a JSON error body.
+ */
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import { STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
+import {
+  CaseroomError,
+  decodeFrame,
+  encodeAwarenessFrame,
+  encodeSyncFrame,
+  encodeSyncStep1,
+  encodeSyncStep2,
+  encodeUpdate,
+  toWireError,
+  type Identity,
+} from '@caseroom/shared';
+import { WebSocket, WebSocketServer, type RawData } from 'ws';
+import * as Y from 'yjs';
+import type { CaseDirectory } from '../cases/CaseDirectory.js';
+import type { Tokens } from '../identity/Tokens.js';
+import type { Logger } from '../logger.js';
+import type { CaseRoom } from '../rooms/CaseRoom.js';
+import type { CaseRooms } from '../rooms/CaseRooms.js';
+import type { RoomConnection, RoomRelay } from '../rooms/RoomConnection.js';
+import { caseIdSchema } from '../validation.js';
+
+export const yWebsocketPrefix = '/yjs/';
+
+/** WebSocket close codes we use: the protocol's "invalid payload" and "internal error". */
+const closeMalformed = 1007;
+const closeServerError = 1011;
+const keepAliveMs = 30_000;
+
+interface YConnection extends RoomConnection {
+  ws: WebSocket;
+  alive: boolean;
+}
+
+export interface YWebsocketEndpointOptions {
+  rooms: CaseRooms;
+  cases: CaseDirectory;
+  tokens: Tokens;
+  log: Logger;
+  maxMessageBytes: number;
+}
+
+export class YWebsocketEndpoint implements RoomRelay {
+  private readonly wss: WebSocketServer;
+  private readonly byCase = new Map<string, Set<YConnection>>();
+  private readonly keepAlive: NodeJS.Timeout;
+
+  constructor(private readonly options: YWebsocketEndpointOptions) {
+    this.wss = new WebSocketServer({ noServer: true, maxPayload: options.maxMessageBytes });
+    // Connections that stop answering pings are dropped, which releases their room.
+    this.keepAlive = setInterval(() => {
+      for (const connections of this.byCase.values()) {
+        for (const conn of connections) {
+          if (!conn.alive) conn.ws.terminate();
+          conn.alive = false;
+          conn.ws.ping();
+        }
+      }
+    }, keepAliveMs);
+    this.keepAlive.unref();
+  }
+
+  /** Takes an HTTP upgrade if its path is ours; returns false to leave it to others. */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean {
+    const url = new URL(req.url ?? '/', 'http://caseroom.invalid');
+    if (!url.pathname.startsWith(yWebsocketPrefix)) return false;
+    void this.admit(req, socket, head, url);
+    return true;
+  }
+
+  relayUpdate(caseId: string, update: Uint8Array, origin: RoomConnection | null): void {
+    this.send(caseId, encodeSyncFrame(encodeUpdate(update)), origin);
+  }
+
+  relayAwareness(caseId: string, update: Uint8Array, origin: RoomConnection | null): void {
+    this.send(caseId, encodeAwarenessFrame(update), origin);
+  }
+
+  close(): void {
+    clearInterval(this.keepAlive);
+    for (const connections of this.byCase.values()) for (const conn of connections) conn.ws.terminate();
+    this.wss.close();
+  }
+
+  private send(caseId: string, frame: Uint8Array, origin: RoomConnection | null): void {
+    const connections = this.byCase.get(caseId);
+    if (!connections) return;
+    for (const conn of connections) {
+      if (conn !== origin && conn.ws.readyState === WebSocket.OPEN) conn.ws.send(frame);
+    }
+  }
+
+  private async admit(req: IncomingMessage, socket: Duplex, head: Buffer, url: URL): Promise<void> {
+    let caseId: string;
+    let who: Identity;
+    try {
+      const parsed = caseIdSchema.safeParse(decodeURIComponent(url.pathname.slice(yWebsocketPrefix.length)));
+      if (!parsed.success) throw new CaseroomError('unknown_case', 'The case id in the path is not valid');
+      caseId = parsed.data;
+      who = await this.options.tokens.verify(url.searchParams.get('token') ?? undefined);
+      await this.options.cases.open(caseId, who);
+    } catch (err) {
+      refuseUpgrade(socket, err);
+      return;
+    }
+    this.wss.handleUpgrade(req, socket, head, (ws) => {
+      // Hold incoming frames until the room is loaded; the client's step 1 arrives immediately.
+      ws.pause();
+      const conn: YConnection = { id: randomUUID(), transport: 'y-websocket', userId: who.userId, ws, alive: true };
+      this.options.rooms.join(caseId, conn).then(
+        (room) => this.attach(caseId, room, conn),
+        (err: unknown) => {
+          this.options.log.error({ err, caseId, userId: who.userId }, 'loading the case room failed');
+          ws.close(closeServerError, 'store_unavailable');
+        },
+      );
+    });
+  }
+
+  private attach(caseId: string, room: CaseRoom, conn: YConnection): void {
+    const { ws } = conn;
+    if (ws.readyState !== WebSocket.OPEN) {
+      this.options.rooms.leave(room, conn);
+      return;
+    }
+    const log = this.options.log.child({ caseId, userId: conn.userId, connectionId: conn.id, transport: 'y-websocket' });
+    let connections = this.byCase.get(caseId);
+    if (!connections) this.byCase.set(caseId, (connections = new Set()));
+    connections.add(conn);
+
+    ws.on('pong', () => (conn.alive = true));
+    ws.on('message', (data: RawData) => this.receive(room, conn, toBytes(data), log));
+    ws.on('error', (err) => log.warn({ err }, 'y-websocket connection error'));
+    ws.on('close', () => {
+      connections.delete(conn);
+      if (connections.size === 0) this.byCase.delete(caseId);
+      this.options.rooms.leave(room, conn);
+      log.debug('y-websocket connection closed');
+    });
+
+    ws.send(encodeSyncFrame(encodeSyncStep1(Y.encodeStateVector(room.doc))));
+    const awareness = room.awarenessSnapshot();
+    if (awareness) ws.send(encodeAwarenessFrame(awareness));
+    ws.resume();
+    log.info('case joined');
+  }
+
+  private receive(room: CaseRoom, conn: YConnection, bytes: Uint8Array, log: Logger): void {
+    try {
+      const frame = decodeFrame(bytes);
+      switch (frame.kind) {
+        case 'sync':
+          if (frame.message.type === 'step1') {
+            conn.ws.send(encodeSyncFrame(encodeSyncStep2(room.diffFrom(frame.message.stateVector))));
+          } else {
+            room.receiveUpdate(frame.message.update, conn).catch((err: unknown) => {
+              log.error({ err }, 'update could not be stored; closing so the client resends on reconnect');
+              conn.ws.close(closeServerError, toWireError(err).code);
+            });
+          }
+          break;
+        case 'awareness':
+          room.receiveAwareness(frame.update, conn);
+          break;
+        case 'queryAwareness': {
+          const awareness = room.awarenessSnapshot();
+          if (awareness) conn.ws.send(encodeAwarenessFrame(awareness));
+          break;
+        }
+        case 'auth':
+          break;
+      }
+    } catch (err) {
+      const wire = toWireError(err);
+      log.warn({ code: wire.code }, 'closing y-websocket connection after a bad message');
+      conn.ws.close(wire.code === 'internal_error' ? closeServerError : closeMalformed, `${wire.code}: ${wire.message}`.slice(0, 120));
+    }
+  }
+}
+
+function toBytes(data: RawData): Uint8Array {
+  if (Array.isArray(data)) return new Uint8Array(Buffer.concat(data));
+  return data instanceof ArrayBuffer ? new Uint8Array(data) : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+}
+
+/** Answers a refused upgrade with a plain HTTP error carrying our JSON error body. */
+function refuseUpgrade(socket: Duplex, err: unknown): void {
+  const error = err instanceof CaseroomError ? err : new CaseroomError('internal_error');
+  const body = JSON.stringify({ ok: false, error: error.toWire() });
+  if (socket.writable) {
+    socket.end(
+      `HTTP/1.1 ${error.status} ${STATUS_CODES[error.status] ?? ''}\r\n` +
+        'Content-Type: application/json\r\n' +
+        `Content-Length: ${Buffer.byteLength(body)}\r\n` +
+        'Connection: close\r\n\r\n' +
+        body,
+    );
+  } else {
+    socket.destroy();
+  }
+}

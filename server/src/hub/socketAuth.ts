@@ -1,0 +1,27 @@
+import type { SocketData } from '@caseroom/shared';
+import { CaseroomError } from '@caseroom/shared';
+import type { Socket } from 'socket.io';
+import type { Tokens } from '../identity/Tokens.js';
+
+/** The connect error a refused socket sees: `err.message` and `err.data.code`. */
+class ConnectRefused extends Error {
+  readonly data: { code: string; message: string };
+  constructor(error: CaseroomError) {
+    super(error.message);
+    this.data = { code: error.code, message: error.message };
+  }
+}
+
+/** Socket.IO middleware: `io(url + '/cases', { auth: { token } })` must carry a valid JWT. */
+export function socketAuth(tokens: Tokens) {
+  return async (socket: Socket<never, never, never, SocketData>, next: (err?: Error) => void): Promise<void> => {
+    try {
+      const auth = socket.handshake.auth as { token?: unknown } | undefined;
+      const who = await tokens.verify(auth?.token);
+      socket.data = { userId: who.userId, name: who.name, role: who.role, team: who.team };
+      next();
+    } catch (err) {
+      next(new ConnectRefused(err instanceof CaseroomError ? err : new CaseroomError('invalid_token')));
+    }
+  };
+}

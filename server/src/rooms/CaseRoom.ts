@@ -1,0 +1,163 @@
+/**
+ * A live case document: the Y.Doc, its awareness, and who is connected. An update from a
+ * connection is checked, applied, made durable and only then relayed, so nobody sees an edit that
+ * a crash could take back; the sender's acknowledgement waits for the same durable write.
+ */
+import { assertValidUpdate, CaseroomError, decodeAwarenessUpdate, encodeAwarenessUpdate } from '@caseroom/shared';
+import * as awarenessProtocol from 'y-protocols/awareness';
+import * as Y from 'yjs';
+import type { Logger } from '../logger.js';
+import type { CaseStore, StoredDocument } from '../store/CaseStore.js';
+import type { RoomConnection, RoomRelay } from './RoomConnection.js';
+
+export interface CaseRoomOptions {
+  store: CaseStore;
+  relays: readonly RoomRelay[];
+  log: Logger;
+  /** fold the update log into a snapshot after this many updates */
+  snapshotEvery: number;
+}
+
+export class CaseRoom {
+  readonly caseId: string;
+  readonly doc: Y.Doc;
+  readonly awareness: awarenessProtocol.Awareness;
+  /** connection id -> the awareness client ids that connection announced */
+  private readonly connections = new Map<string, { connection: RoomConnection; clientIds: Set<number> }>();
+  private readonly options: CaseRoomOptions;
+  private readonly log: Logger;
+  /** resolves when every update applied so far is durable */
+  private durable: Promise<void> = Promise.resolve();
+  private updatesSinceSnapshot: number;
+  private throughSeq: number;
+  private compacting = false;
+
+  private constructor(caseId: string, stored: StoredDocument, options: CaseRoomOptions) {
+    this.caseId = caseId;
+    this.options = options;
+    this.log = options.log.child({ caseId });
+    this.doc = new Y.Doc({ gc: true });
+    // Loading replays what is already stored: no relaying, no re-persisting.
+    this.doc.transact(() => {
+      if (stored.snapshot) Y.applyUpdate(this.doc, stored.snapshot);
+      for (const update of stored.updates) Y.applyUpdate(this.doc, update);
+    }, 'store');
+    this.throughSeq = stored.throughSeq;
+    this.updatesSinceSnapshot = stored.updates.length;
+    this.awareness = new awarenessProtocol.Awareness(this.doc);
+    this.awareness.setLocalState(null);
+    this.doc.on('update', (update: Uint8Array, origin: unknown) => this.persistAndRelay(update, origin));
+    this.awareness.on('update', (change: { added: number[]; updated: number[]; removed: number[] }, origin: unknown) => {
+      const changed = [...change.added, ...change.updated, ...change.removed];
+      const update = awarenessProtocol.encodeAwarenessUpdate(this.awareness, changed);
+      const from = isConnection(origin) ? origin : null;
+      for (const relay of this.options.relays) relay.relayAwareness(this.caseId, update, from);
+    });
+  }
+
+  /** Loads a case's document from the store; compacts at once if the log has grown long. */
+  static async load(caseId: string, options: CaseRoomOptions): Promise<CaseRoom> {
+    const room = new CaseRoom(caseId, await options.store.loadDocument(caseId), options);
+    if (room.updatesSinceSnapshot >= options.snapshotEvery) await room.compact();
+    return room;
+  }
+
+  get connectionCount(): number {
+    return this.connections.size;
+  }
+
+  addConnection(connection: RoomConnection): void {
+    if (!this.connections.has(connection.id)) this.connections.set(connection.id, { connection, clientIds: new Set() });
+  }
+
+  /** Forgets a connection and the awareness states it announced (others see its cursor vanish). */
+  removeConnection(connection: RoomConnection): void {
+    const entry = this.connections.get(connection.id);
+    if (!entry) return;
+    this.connections.delete(connection.id);
+    if (entry.clientIds.size > 0) awarenessProtocol.removeAwarenessStates(this.awareness, [...entry.clientIds], null);
+  }
+
+  hasConnection(connection: RoomConnection): boolean {
+    return this.connections.has(connection.id);
+  }
+
+  /** The update that brings a peer with `stateVector` up to date (sync step 2). */
+  diffFrom(stateVector?: Uint8Array): Uint8Array {
+    return Y.encodeStateAsUpdate(this.doc, stateVector);
+  }
+
+  /**
+   * Applies an update from a connection. Resolves once it (and everything before it) is durable;
+   * rejects with `malformed_message` when it does not decode, leaving the document untouched.
+   */
+  receiveUpdate(update: Uint8Array, origin: RoomConnection): Promise<void> {
+    assertValidUpdate(update);
+    Y.applyUpdate(this.doc, update, origin);
+    return this.durable;
+  }
+
+  /** Applies an awareness update from a connection, remembering which client ids it speaks for. */
+  receiveAwareness(update: Uint8Array, origin: RoomConnection): void {
+    const entries = decodeAwarenessUpdate(update);
+    const owned = this.connections.get(origin.id)?.clientIds;
+    for (const entry of entries) {
+      if (entry.state === null) owned?.delete(entry.clientId);
+      else owned?.add(entry.clientId);
+    }
+    awarenessProtocol.applyAwarenessUpdate(this.awareness, encodeAwarenessUpdate(entries), origin);
+  }
+
+  /** Every awareness state currently known, encoded for a newcomer. */
+  awarenessSnapshot(): Uint8Array | null {
+    const clients = [...this.awareness.getStates().keys()];
+    return clients.length > 0 ? awarenessProtocol.encodeAwarenessUpdate(this.awareness, clients) : null;
+  }
+
+  /** Resolves when every update applied so far is durable. */
+  flushed(): Promise<void> {
+    return this.durable;
+  }
+
+  destroy(): void {
+    this.awareness.destroy();
+    this.doc.destroy();
+  }
+
+  private persistAndRelay(update: Uint8Array, origin: unknown): void {
+    if (origin === 'store') return;
+    const from = isConnection(origin) ? origin : null;
+    const write = this.options.store.appendUpdate(this.caseId, update).catch((err: unknown) => {
+      this.log.error({ err }, 'storing a document update failed');
+      throw new CaseroomError('store_unavailable', 'The edit could not be stored; it stays in your document and is sent again on reconnect');
+    });
+    // Chained so that relaying keeps the order in which updates were applied; one failed write
+    // fails only the acknowledgements that wait for it, not every later one.
+    this.durable = Promise.all([this.durable.catch(() => undefined), write]).then(([, seq]) => {
+      this.throughSeq = Math.max(this.throughSeq, seq);
+      for (const relay of this.options.relays) relay.relayUpdate(this.caseId, update, from);
+      if (++this.updatesSinceSnapshot >= this.options.snapshotEvery) void this.compact();
+    });
+    this.durable.catch(() => undefined);
+  }
+
+  private async compact(): Promise<void> {
+    if (this.compacting) return;
+    this.compacting = true;
+    try {
+      const throughSeq = this.throughSeq;
+      const counted = this.updatesSinceSnapshot;
+      await this.options.store.compact(this.caseId, Y.encodeStateAsUpdate(this.doc), throughSeq);
+      this.updatesSinceSnapshot -= counted;
+      this.log.debug({ throughSeq }, 'document compacted');
+    } catch (err) {
+      this.log.error({ err }, 'compacting the document failed');
+    } finally {
+      this.compacting = false;
+    }
+  }
+}
+
+function isConnection(origin: unknown): origin is RoomConnection {
+  return typeof origin === 'object' && origin !== null && 'transport' in origin && 'id' in origin;
+}

@@ -1,0 +1,124 @@
+/**
+ * The registry of live case rooms on this node. A room is loaded when the first connection joins
+ * and unloaded a grace period after the last one leaves, so a page reload does not reload the
+ * document. Loading waits for a previous unload of the same case to finish its writes.
+ */
+import { EventEmitter } from 'node:events';
+import type { Logger } from '../logger.js';
+import type { CaseStore } from '../store/CaseStore.js';
+import { CaseRoom } from './CaseRoom.js';
+import type { RoomConnection, RoomRelay } from './RoomConnection.js';
+
+export interface CaseRoomsOptions {
+  store: CaseStore;
+  log: Logger;
+  graceMs: number;
+  snapshotEvery: number;
+}
+
+interface RoomEvents {
+  loaded: [caseId: string];
+  unloaded: [caseId: string];
+}
+
+export class CaseRooms extends EventEmitter<RoomEvents> {
+  private readonly rooms = new Map<string, CaseRoom>();
+  private readonly loading = new Map<string, Promise<CaseRoom>>();
+  private readonly unloading = new Map<string, Promise<void>>();
+  private readonly unloadTimers = new Map<string, NodeJS.Timeout>();
+  private readonly relays: RoomRelay[] = [];
+  private readonly options: CaseRoomsOptions;
+
+  constructor(options: CaseRoomsOptions) {
+    super();
+    this.options = options;
+  }
+
+  /** Registers a transport that delivers room output to its own connections. */
+  addRelay(relay: RoomRelay): void {
+    this.relays.push(relay);
+  }
+
+  /** The live room of a case, if it is loaded on this node. */
+  get(caseId: string): CaseRoom | undefined {
+    return this.rooms.get(caseId);
+  }
+
+  get size(): number {
+    return this.rooms.size;
+  }
+
+  /** Adds a connection to a case's room, loading the room when needed. */
+  async join(caseId: string, connection: RoomConnection): Promise<CaseRoom> {
+    const room = await this.open(caseId);
+    this.cancelUnload(caseId);
+    room.addConnection(connection);
+    return room;
+  }
+
+  /** Removes a connection; an empty room is unloaded after the grace period. */
+  leave(room: CaseRoom, connection: RoomConnection): void {
+    room.removeConnection(connection);
+    if (room.connectionCount === 0 && this.rooms.get(room.caseId) === room) this.scheduleUnload(room);
+  }
+
+  /** Waits for every pending write and unloads every room (used on shutdown). */
+  async closeAll(): Promise<void> {
+    for (const timer of this.unloadTimers.values()) clearTimeout(timer);
+    this.unloadTimers.clear();
+    await Promise.allSettled([...this.loading.values()]);
+    await Promise.all([...this.rooms.values()].map((room) => this.unload(room)));
+    await Promise.all([...this.unloading.values()]);
+  }
+
+  private async open(caseId: string): Promise<CaseRoom> {
+    const live = this.rooms.get(caseId);
+    if (live) return live;
+    let loading = this.loading.get(caseId);
+    if (!loading) {
+      loading = this.load(caseId).finally(() => this.loading.delete(caseId));
+      this.loading.set(caseId, loading);
+    }
+    return loading;
+  }
+
+  private async load(caseId: string): Promise<CaseRoom> {
+    await this.unloading.get(caseId);
+    const room = await CaseRoom.load(caseId, { ...this.options, relays: this.relays });
+    this.rooms.set(caseId, room);
+    this.options.log.debug({ caseId }, 'case room loaded');
+    this.emit('loaded', caseId);
+    return room;
+  }
+
+  private scheduleUnload(room: CaseRoom): void {
+    this.cancelUnload(room.caseId);
+    const timer = setTimeout(() => {
+      this.unloadTimers.delete(room.caseId);
+      if (room.connectionCount === 0) void this.unload(room);
+    }, this.options.graceMs);
+    timer.unref();
+    this.unloadTimers.set(room.caseId, timer);
+  }
+
+  private cancelUnload(caseId: string): void {
+    const timer = this.unloadTimers.get(caseId);
+    if (timer) clearTimeout(timer);
+    this.unloadTimers.delete(caseId);
+  }
+
+  private unload(room: CaseRoom): Promise<void> {
+    this.rooms.delete(room.caseId);
+    const done = room
+      .flushed()
+      .catch(() => undefined)
+      .then(() => {
+        room.destroy();
+        this.unloading.delete(room.caseId);
+        this.options.log.debug({ caseId: room.caseId }, 'case room unloaded');
+        this.emit('unloaded', room.caseId);
+      });
+    this.unloading.set(room.caseId, done);
+    return done;
+  }
+}

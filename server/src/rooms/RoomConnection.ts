@@ -1,0 +1,19 @@
+/**
+ * One participant's link to one case room: a Socket.IO socket that joined the case, or one
+ * y-websocket connection. Rooms only need to tell connections apart; the transports own the rest.
+ */
+export interface RoomConnection {
+  /** unique per transport connection (the Socket.IO socket id, or a generated id for y-websocket) */
+  readonly id: string;
+  readonly transport: 'socket.io' | 'y-websocket';
+  readonly userId: string;
+}
+
+/**
+ * A transport that delivers what a room produces to its own local connections. Each relay gets
+ * every update once and encodes it once, however many recipients it has.
+ */
+export interface RoomRelay {
+  relayUpdate(caseId: string, update: Uint8Array, origin: RoomConnection | null): void;
+  relayAwareness(caseId: string, update: Uint8Array, origin: RoomConnection | null): void;
+}

@@ -1,0 +1,48 @@
+/**
+ * Everything the hub keeps durably goes through this interface; there is one implementation per
+ * deployment mode (SQLite embedded, Redis in cluster mode). Nothing above `store/` knows which.
+ */
+import type { CaseRecord, CaseStatus, Page } from '@caseroom/shared';
+
+export interface CaseQuery {
+  team?: string | undefined;
+  status?: CaseStatus | undefined;
+  limit: number;
+  /** the `nextCursor` of the previous page */
+  cursor?: string | undefined;
+}
+
+/** A case document as stored: the latest snapshot (if any) and the updates logged after it. */
+export interface StoredDocument {
+  snapshot: Uint8Array | null;
+  updates: Uint8Array[];
+  /** the sequence number of the newest update included (0 when there is none) */
+  throughSeq: number;
+}
+
+export interface CaseStore {
+  readonly kind: string;
+
+  /** Stores a new case; throws `case_exists` when the id is taken. */
+  createCase(record: CaseRecord): Promise<void>;
+  getCase(id: string): Promise<CaseRecord | null>;
+  /** Newest first. */
+  listCases(query: CaseQuery): Promise<Page<CaseRecord>>;
+
+  /**
+   * Appends a document update to the case's log and resolves with its sequence number once it is
+   * durable. Updates of one case are durable in the order they were appended.
+   */
+  appendUpdate(caseId: string, update: Uint8Array): Promise<number>;
+  loadDocument(caseId: string): Promise<StoredDocument>;
+  /**
+   * Replaces every logged update with sequence number <= `throughSeq` by `snapshot`, which must
+   * contain all of them. Keeps loading a long-lived case fast.
+   */
+  compact(caseId: string, snapshot: Uint8Array, throughSeq: number): Promise<void>;
+
+  /** Resolves when the store answers; rejects otherwise (used by /readyz). */
+  ping(): Promise<void>;
+  /** Finishes pending writes and releases the store. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,164 @@
+/**
+ * The embedded store: one SQLite file in WAL mode. Document updates are group-committed: every
+ * update appended during one turn of the event loop goes into a single transaction, and each
+ * caller's promise resolves only after that transaction has committed.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { CaseroomError, type CaseRecord, type Page } from '@caseroom/shared';
+import Database from 'better-sqlite3';
+import type { CaseQuery, CaseStore, StoredDocument } from './CaseStore.js';
+import { decodeCursor, encodeCursor } from './cursor.js';
+
+const schema = `
+CREATE TABLE IF NOT EXISTS cases (
+  id TEXT PRIMARY KEY,
+  team TEXT NOT NULL,
+  status TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  record TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS cases_by_team ON cases (team, status, created_at DESC, id DESC);
+CREATE INDEX IF NOT EXISTS cases_by_time ON cases (created_at DESC, id DESC);
+CREATE TABLE IF NOT EXISTS doc_updates (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  case_id TEXT NOT NULL,
+  data BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS doc_updates_by_case ON doc_updates (case_id, seq);
+CREATE TABLE IF NOT EXISTS doc_snapshots (
+  case_id TEXT PRIMARY KEY,
+  data BLOB NOT NULL,
+  through_seq INTEGER NOT NULL
+);
+`;
+
+interface PendingAppend {
+  caseId: string;
+  update: Uint8Array;
+  resolve: (seq: number) => void;
+  reject: (err: unknown) => void;
+}
+
+export interface SqliteStoreOptions {
+  dataDir: string;
+  synchronous: 'normal' | 'full';
+}
+
+export class SqliteStore implements CaseStore {
+  readonly kind = 'sqlite';
+  private readonly db: Database.Database;
+  private pending: PendingAppend[] = [];
+  private flushScheduled: NodeJS.Immediate | null = null;
+  private readonly statements;
+
+  constructor(options: SqliteStoreOptions) {
+    mkdirSync(options.dataDir, { recursive: true });
+    this.db = new Database(join(options.dataDir, 'caseroom.sqlite'));
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma(`synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
+    this.db.pragma('busy_timeout = 5000');
+    this.db.exec(schema);
+    this.statements = {
+      insertCase: this.db.prepare('INSERT INTO cases (id, team, status, created_at, record) VALUES (?, ?, ?, ?, ?)'),
+      getCase: this.db.prepare<[string], { record: string }>('SELECT record FROM cases WHERE id = ?'),
+      appendUpdate: this.db.prepare('INSERT INTO doc_updates (case_id, data) VALUES (?, ?)'),
+      snapshot: this.db.prepare<[string], { data: Buffer; through_seq: number }>('SELECT data, through_seq FROM doc_snapshots WHERE case_id = ?'),
+      updates: this.db.prepare<[string], { seq: number; data: Buffer }>('SELECT seq, data FROM doc_updates WHERE case_id = ? ORDER BY seq'),
+      putSnapshot: this.db.prepare(
+        'INSERT INTO doc_snapshots (case_id, data, through_seq) VALUES (?, ?, ?) ON CONFLICT (case_id) DO UPDATE SET data = excluded.data, through_seq = excluded.through_seq',
+      ),
+      dropUpdates: this.db.prepare('DELETE FROM doc_updates WHERE case_id = ? AND seq <= ?'),
+      ping: this.db.prepare('SELECT 1'),
+    };
+  }
+
+  async createCase(record: CaseRecord): Promise<void> {
+    try {
+      this.statements.insertCase.run(record.id, record.team, record.status, record.createdAt, JSON.stringify(record));
+    } catch (err) {
+      if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') throw new CaseroomError('case_exists');
+      throw err;
+    }
+  }
+
+  async getCase(id: string): Promise<CaseRecord | null> {
+    const row = this.statements.getCase.get(id);
+    return row ? (JSON.parse(row.record) as CaseRecord) : null;
+  }
+
+  async listCases(query: CaseQuery): Promise<Page<CaseRecord>> {
+    const where: string[] = [];
+    const params: string[] = [];
+    if (query.team !== undefined) {
+      where.push('team = ?');
+      params.push(query.team);
+    }
+    if (query.status !== undefined) {
+      where.push('status = ?');
+      params.push(query.status);
+    }
+    if (query.cursor !== undefined) {
+      const [createdAt, id] = decodeCursor(query.cursor, 2) as [string, string];
+      where.push('(created_at < ? OR (created_at = ? AND id < ?))');
+      params.push(createdAt, createdAt, id);
+    }
+    const sql = `SELECT record FROM cases ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC, id DESC LIMIT ?`;
+    const rows = this.db.prepare<unknown[], { record: string }>(sql).all(...params, query.limit + 1);
+    const items = rows.slice(0, query.limit).map((row) => JSON.parse(row.record) as CaseRecord);
+    const last = items.at(-1);
+    return { items, nextCursor: rows.length > query.limit && last ? encodeCursor([last.createdAt, last.id]) : null };
+  }
+
+  appendUpdate(caseId: string, update: Uint8Array): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.pending.push({ caseId, update, resolve, reject });
+      this.flushScheduled ??= setImmediate(() => this.flush());
+    });
+  }
+
+  /** Commits every pending update in one transaction. */
+  private flush(): void {
+    this.flushScheduled = null;
+    const batch = this.pending;
+    this.pending = [];
+    if (batch.length === 0) return;
+    let seqs: number[];
+    try {
+      seqs = this.db.transaction(() => batch.map((p) => Number(this.statements.appendUpdate.run(p.caseId, p.update).lastInsertRowid)))();
+    } catch (err) {
+      for (const p of batch) p.reject(err);
+      return;
+    }
+    batch.forEach((p, i) => p.resolve(seqs[i]!));
+  }
+
+  async loadDocument(caseId: string): Promise<StoredDocument> {
+    const snapshot = this.statements.snapshot.get(caseId);
+    const rows = this.statements.updates.all(caseId);
+    return {
+      snapshot: snapshot ? new Uint8Array(snapshot.data) : null,
+      updates: rows.map((row) => new Uint8Array(row.data)),
+      throughSeq: rows.at(-1)?.seq ?? snapshot?.through_seq ?? 0,
+    };
+  }
+
+  async compact(caseId: string, snapshot: Uint8Array, throughSeq: number): Promise<void> {
+    this.db.transaction(() => {
+      this.statements.putSnapshot.run(caseId, snapshot, throughSeq);
+      this.statements.dropUpdates.run(caseId, throughSeq);
+    })();
+  }
+
+  async ping(): Promise<void> {
+    this.statements.ping.get();
+  }
+
+  async close(): Promise<void> {
+    if (this.flushScheduled) {
+      clearImmediate(this.flushScheduled);
+      this.flush();
+    }
+    this.db.close();
+  }
+}

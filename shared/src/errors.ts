@@ -1,0 +1,86 @@
+/**
+ * Every error caseroom reports has a stable `code` from this catalogue and a human message.
+ * The catalogue is the single place codes are defined; the server maps them to HTTP statuses
+ * and acknowledgements, the SDK rejects promises with them.
+ */
+export const errorCatalog = {
+  // identity
+  unauthenticated: { status: 401, message: 'A token is required' },
+  invalid_token: { status: 401, message: 'The token is not valid' },
+  token_expired: { status: 401, message: 'The token has expired' },
+  forbidden: { status: 403, message: 'You are not allowed to do that' },
+  // input
+  invalid_payload: { status: 400, message: 'The request is not well formed' },
+  malformed_message: { status: 400, message: 'The binary message could not be decoded' },
+  payload_too_large: { status: 413, message: 'The message is too large' },
+  // cases and rooms
+  unknown_case: { status: 404, message: 'No such case' },
+  case_exists: { status: 409, message: 'A case with that id already exists' },
+  not_joined: { status: 409, message: 'Join the case before sending messages for it' },
+  not_found: { status: 404, message: 'Not found' },
+  // the server
+  store_unavailable: { status: 503, message: 'The store is not reachable' },
+  shutting_down: { status: 503, message: 'The server is shutting down' },
+  internal_error: { status: 500, message: 'Something went wrong on the server' },
+} as const satisfies Record<string, { status: number; message: string }>;
+
+export type ErrorCode = keyof typeof errorCatalog;
+
+/** An error as it travels on the wire, in acknowledgements and HTTP bodies. */
+export interface WireError {
+  code: ErrorCode;
+  message: string;
+  /** For `invalid_payload`: the path of the first field that is wrong, e.g. `customer.name`. */
+  field?: string;
+}
+
+/** The acknowledgement every client request receives. */
+export type Ack<T extends object = object> = ({ ok: true } & T) | { ok: false; error: WireError };
+
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && Object.hasOwn(errorCatalog, value);
+}
+
+/**
+ * An error with a catalogue code. Thrown inside the server where unwinding is simplest, and by
+ * the SDK when a request is refused; `toWire()` is what reaches a client, never a stack trace.
+ */
+export class CaseroomError extends Error {
+  readonly code: ErrorCode;
+  readonly field: string | undefined;
+  /** Extra, code-specific facts safe to show a client (e.g. the current owner on `already_owned`). */
+  readonly details: Record<string, unknown> | undefined;
+
+  constructor(code: ErrorCode, message?: string, options?: { field?: string; details?: Record<string, unknown> }) {
+    super(message ?? errorCatalog[code].message);
+    this.name = 'CaseroomError';
+    this.code = code;
+    this.field = options?.field;
+    this.details = options?.details;
+  }
+
+  get status(): number {
+    return errorCatalog[this.code].status;
+  }
+
+  toWire(): WireError {
+    const wire: WireError = { code: this.code, message: this.message };
+    if (this.field !== undefined) wire.field = this.field;
+    if (this.details !== undefined) Object.assign(wire, { details: this.details });
+    return wire;
+  }
+
+  static fromWire(error: WireError): CaseroomError {
+    const details = (error as { details?: Record<string, unknown> }).details;
+    const options: { field?: string; details?: Record<string, unknown> } = {};
+    if (error.field !== undefined) options.field = error.field;
+    if (details !== undefined) options.details = details;
+    return new CaseroomError(isErrorCode(error.code) ? error.code : 'internal_error', error.message, options);
+  }
+}
+
+/** Turns anything thrown into a wire error; unknown failures become `internal_error` with no detail. */
+export function toWireError(err: unknown): WireError {
+  if (err instanceof CaseroomError) return err.toWire();
+  return { code: 'internal_error', message: errorCatalog.internal_error.message };
+}

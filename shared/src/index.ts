@@ -1,0 +1,6 @@
+export * from './errors.js';
+export * from './identity.js';
+export * from './cases.js';
+export * from './protocol.js';
+export * from './document.js';
+export * from './events.js';
