@@ -1,0 +1,127 @@
+/**
+ * The entry point for agent apps: one Socket.IO connection to the hub's `/cases` namespace,
+ * carrying any number of open cases. Reconnects by itself with backoff and rejoins every open
+ * case; each case's edits made while offline merge on reconnect.
+ */
+import {
+  casesNamespace,
+  CaseroomError,
+  isErrorCode,
+  type ClientToServerEvents,
+  type ServerToClientEvents,
+} from '@caseroom/shared';
+import { io, type Socket } from 'socket.io-client';
+import { CaseSession } from './CaseSession.js';
+import { Emitter } from './Emitter.js';
+
+export type ClientStatus = 'connecting' | 'connected' | 'offline' | 'refused' | 'closed';
+
+export interface CaseClientOptions {
+  /** The hub's base URL, e.g. `http://localhost:3000`. */
+  url: string;
+  /** A JWT, or a function that returns a fresh one (called on every connection attempt). */
+  token: string | (() => string | Promise<string>);
+  /** Transports in order of preference; websocket first by default. */
+  transports?: Array<'websocket' | 'polling'>;
+  /** Upper bound of the reconnection backoff, in ms (default 5000). */
+  reconnectionDelayMax?: number;
+  /** Connect at once (default) or wait for `connect()`. */
+  autoConnect?: boolean;
+}
+
+export interface CaseClientEvents {
+  [event: string]: unknown[];
+  status: [status: ClientStatus];
+  /** the hub refused the connection (bad or expired token); no reconnection follows */
+  error: [error: CaseroomError];
+}
+
+export class CaseClient extends Emitter<CaseClientEvents> {
+  /** The underlying Socket.IO socket, for diagnostics; prefer the session API. */
+  readonly socket: Socket<ServerToClientEvents, ClientToServerEvents>;
+  private readonly sessions = new Map<string, CaseSession>();
+  private currentStatus: ClientStatus = 'connecting';
+
+  constructor(options: CaseClientOptions) {
+    super();
+    const { token } = options;
+    this.socket = io(new URL(casesNamespace, options.url).toString(), {
+      transports: options.transports ?? ['websocket', 'polling'],
+      reconnectionDelayMax: options.reconnectionDelayMax ?? 5000,
+      autoConnect: false,
+      auth: (send) => {
+        Promise.resolve(typeof token === 'function' ? token() : token).then(
+          (value) => send({ token: value }),
+          () => send({}),
+        );
+      },
+    });
+    this.socket.on('connect', () => {
+      this.setStatus('connected');
+      for (const session of this.sessions.values()) session.connected();
+    });
+    this.socket.on('disconnect', () => {
+      for (const session of this.sessions.values()) session.disconnected();
+      if (this.currentStatus !== 'closed') this.setStatus('offline');
+    });
+    this.socket.on('connect_error', (err) => {
+      // An error the server's auth middleware raised stops reconnection; a network error does not.
+      if (this.socket.active) {
+        this.setStatus('offline');
+        return;
+      }
+      const data = (err as Error & { data?: { code?: unknown; message?: string } }).data;
+      const error = new CaseroomError(isErrorCode(data?.code) ? data.code : 'unauthenticated', data?.message ?? err.message);
+      this.setStatus('refused');
+      this.emit('error', error);
+      for (const session of [...this.sessions.values()]) session.refused(error);
+    });
+    this.socket.on('doc:sync', (caseId, message) => this.sessions.get(caseId)?.receiveSync(message));
+    this.socket.on('doc:awareness', (caseId, update) => this.sessions.get(caseId)?.receiveAwareness(update));
+    if (options.autoConnect !== false) this.socket.connect();
+  }
+
+  get status(): ClientStatus {
+    return this.currentStatus;
+  }
+
+  /**
+   * Opens a case (or returns the session already open for it). The session joins as soon as the
+   * socket is connected; await `session.synced` before reading the document.
+   */
+  openCase(caseId: string): CaseSession {
+    const open = this.sessions.get(caseId);
+    if (open) return open;
+    const session = new CaseSession(caseId, this.socket, (closed) => {
+      if (this.sessions.get(caseId) === closed) this.sessions.delete(caseId);
+    });
+    this.sessions.set(caseId, session);
+    if (this.socket.connected) session.connected();
+    return session;
+  }
+
+  /** Goes offline on purpose (edits keep working locally); `connect()` comes back. */
+  disconnect(): void {
+    this.socket.disconnect();
+  }
+
+  /** Connects (or reconnects after `disconnect()`). */
+  connect(): void {
+    if (this.currentStatus === 'closed') return;
+    this.setStatus('connecting');
+    this.socket.connect();
+  }
+
+  /** Leaves every case and closes the connection. */
+  async close(): Promise<void> {
+    await Promise.all([...this.sessions.values()].map((session) => session.close()));
+    this.setStatus('closed');
+    this.socket.disconnect();
+  }
+
+  private setStatus(status: ClientStatus): void {
+    if (status === this.currentStatus) return;
+    this.currentStatus = status;
+    this.emit('status', status);
+  }
+}

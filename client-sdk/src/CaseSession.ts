@@ -1,0 +1,276 @@
+/**
+ * One open case in an agent app: the live Y.Doc with typed helpers, awareness, and the sync
+ * bookkeeping that makes offline edits safe. Edits made while disconnected stay in the Y.Doc and
+ * reach the server through the sync handshake when the socket comes back.
+ */
+import {
+  CaseDocument,
+  CaseroomError,
+  decodeSyncMessage,
+  encodeSyncStep1,
+  encodeSyncStep2,
+  encodeUpdate,
+  type Ack,
+  type CaseRecord,
+  type ClientToServerEvents,
+  type FactBook,
+  type ServerToClientEvents,
+  type StepList,
+} from '@caseroom/shared';
+import type { Socket } from 'socket.io-client';
+import * as awarenessProtocol from 'y-protocols/awareness';
+import * as Y from 'yjs';
+import { Emitter } from './Emitter.js';
+
+export type SessionStatus = 'connecting' | 'synced' | 'offline' | 'closed';
+
+export interface CaseSessionEvents {
+  [event: string]: unknown[];
+  /** connecting -> synced, offline while the socket is down, closed at the end */
+  status: [status: SessionStatus];
+  /** a request for this case was refused (the session stays usable unless status is `closed`) */
+  error: [error: CaseroomError];
+}
+
+/** Codes after which retrying cannot help: the session closes. */
+const finalCodes = new Set(['unknown_case', 'forbidden', 'invalid_token', 'token_expired', 'unauthenticated']);
+
+/** Marks changes that came from the server, so they are not sent back. */
+const fromServer = Symbol('caseroom-server');
+
+type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+
+export class CaseSession extends Emitter<CaseSessionEvents> {
+  readonly caseId: string;
+  /** The case's Y.Doc; bind editors to it or use the typed helpers. */
+  readonly doc: Y.Doc;
+  /** Typed access to notes, steps and facts. */
+  readonly document: CaseDocument;
+  /** Cursors, selections, typing; set your own with `awareness.setLocalStateField(...)`. */
+  readonly awareness: awarenessProtocol.Awareness;
+  /** Resolves when the document first matches the server's; rejects if the case cannot be opened. */
+  readonly synced: Promise<void>;
+
+  private readonly socket: ClientSocket;
+  private readonly onClosed: (session: CaseSession) => void;
+  private currentStatus: SessionStatus = 'offline';
+  private record: CaseRecord | null = null;
+  /** bumped on every (re)connect; answers from an older connection are ignored */
+  private generation = 0;
+  private joined = false;
+  private retries = 0;
+  /** local edits the server has not acknowledged yet, on this connection */
+  private inFlight = 0;
+  /** local edits that happened while not joined; the next handshake sends them */
+  private unsent = false;
+  private flushWaiters: Array<() => void> = [];
+  private resolveSynced!: () => void;
+  private rejectSynced!: (err: CaseroomError) => void;
+
+  /** @internal created by `CaseClient.openCase` */
+  constructor(caseId: string, socket: ClientSocket, onClosed: (session: CaseSession) => void) {
+    super();
+    this.caseId = caseId;
+    this.socket = socket;
+    this.onClosed = onClosed;
+    this.doc = new Y.Doc();
+    this.document = new CaseDocument(this.doc);
+    this.awareness = new awarenessProtocol.Awareness(this.doc);
+    this.synced = new Promise<void>((resolve, reject) => {
+      this.resolveSynced = resolve;
+      this.rejectSynced = reject;
+    });
+    // Nobody has to await `synced`; a refusal is also reported through `error`.
+    this.synced.catch(() => undefined);
+    this.doc.on('update', (update: Uint8Array, origin: unknown) => {
+      if (origin !== fromServer) this.sendUpdate(update);
+    });
+    this.awareness.on('update', (change: { added: number[]; updated: number[]; removed: number[] }, origin: unknown) => {
+      if (origin === fromServer || !this.joined) return;
+      const changed = [...change.added, ...change.updated, ...change.removed];
+      this.send('doc:awareness', awarenessProtocol.encodeAwarenessUpdate(this.awareness, changed));
+    });
+  }
+
+  get notes(): Y.Text {
+    return this.document.notes;
+  }
+
+  get steps(): StepList {
+    return this.document.steps;
+  }
+
+  get facts(): FactBook {
+    return this.document.facts;
+  }
+
+  get status(): SessionStatus {
+    return this.currentStatus;
+  }
+
+  /** The case record as the server returned it on the last join (null before the first). */
+  get case(): CaseRecord | null {
+    return this.record;
+  }
+
+  /** Resolves once every local edit made so far has been stored by the server. */
+  flushed(): Promise<void> {
+    if (this.isFlushed()) return Promise.resolve();
+    return new Promise((resolve) => this.flushWaiters.push(resolve));
+  }
+
+  /** Leaves the case. The Y.Doc stays readable; nothing more is sent or received. */
+  async close(): Promise<void> {
+    if (this.currentStatus === 'closed') return;
+    const wasJoined = this.joined && this.socket.connected;
+    this.shutDown();
+    if (wasJoined) await this.socket.emitWithAck('case:leave', { caseId: this.caseId }).catch(() => undefined);
+  }
+
+  /** @internal the socket (re)connected: join and run the sync handshake */
+  connected(): void {
+    if (this.currentStatus === 'closed' || !this.socket.connected) return;
+    const generation = ++this.generation;
+    this.setStatus('connecting');
+    // A callback, not a promise: `joined` must be set before the server's step 1, which can be
+    // decoded in the same turn as this acknowledgement, is handled.
+    this.socket.emit('case:join', { caseId: this.caseId }, (joinAck) => {
+      if (generation !== this.generation) return;
+      if (!joinAck.ok) {
+        this.fail(CaseroomError.fromWire(joinAck.error));
+        return;
+      }
+      this.record = joinAck.case;
+      this.joined = true;
+      this.retries = 0;
+      if (this.awareness.getLocalState() !== null) {
+        this.send('doc:awareness', awarenessProtocol.encodeAwarenessUpdate(this.awareness, [this.doc.clientID]));
+      }
+      this.socket.emit('doc:sync', this.caseId, encodeSyncStep1(Y.encodeStateVector(this.doc)), (syncAck) => {
+        if (generation !== this.generation) return;
+        if (!syncAck.ok) {
+          this.fail(CaseroomError.fromWire(syncAck.error));
+          return;
+        }
+        if (syncAck.reply) this.receiveSync(syncAck.reply);
+        this.setStatus('synced');
+        this.resolveSynced();
+      });
+    });
+  }
+
+  /** @internal the socket dropped: everything unacknowledged is resent by the next handshake */
+  disconnected(): void {
+    if (this.currentStatus === 'closed') return;
+    this.generation++;
+    if (this.inFlight > 0) this.unsent = true;
+    this.inFlight = 0;
+    this.joined = false;
+    const others = [...this.awareness.getStates().keys()].filter((id) => id !== this.doc.clientID);
+    awarenessProtocol.removeAwarenessStates(this.awareness, others, fromServer);
+    this.setStatus('offline');
+  }
+
+  /** @internal the client could not connect at all (e.g. the token was refused) */
+  refused(error: CaseroomError): void {
+    this.fail(error);
+  }
+
+  /** @internal a `doc:sync` message from the server */
+  receiveSync(message: Uint8Array): void {
+    if (!this.joined) return;
+    try {
+      this.applyServerMessage(message);
+    } catch (err) {
+      this.emit('error', err instanceof CaseroomError ? err : new CaseroomError('malformed_message'));
+    }
+  }
+
+  /** @internal a `doc:awareness` message from the server */
+  receiveAwareness(update: Uint8Array): void {
+    if (this.joined) awarenessProtocol.applyAwarenessUpdate(this.awareness, update, fromServer);
+  }
+
+  private applyServerMessage(bytes: Uint8Array): void {
+    const message = decodeSyncMessage(bytes);
+    if (message.type === 'step1') {
+      // The server's half of the handshake: send it everything it lacks, including offline edits.
+      const missing = Y.encodeStateAsUpdate(this.doc, message.stateVector);
+      this.unsent = false;
+      this.track(this.socket.emitWithAck('doc:sync', this.caseId, encodeSyncStep2(missing)));
+    } else {
+      Y.applyUpdate(this.doc, message.update, fromServer);
+    }
+  }
+
+  private sendUpdate(update: Uint8Array): void {
+    if (!this.joined || !this.socket.connected) {
+      this.unsent = true;
+      return;
+    }
+    this.track(this.socket.emitWithAck('doc:sync', this.caseId, encodeUpdate(update)));
+  }
+
+  /** Counts an edit in flight until the server acknowledges it as stored. */
+  private track(ack: Promise<Ack<object>>): void {
+    const generation = this.generation;
+    this.inFlight++;
+    ack.then(
+      (response) => {
+        if (generation !== this.generation) return;
+        this.inFlight--;
+        if (!response.ok) this.emit('error', CaseroomError.fromWire(response.error));
+        this.notifyIfFlushed();
+      },
+      () => undefined,
+    );
+  }
+
+  private send(event: 'doc:awareness', payload: Uint8Array): void {
+    if (!this.socket.connected) return;
+    this.socket.emit(event, this.caseId, payload, (response) => {
+      if (!response.ok) this.emit('error', CaseroomError.fromWire(response.error));
+    });
+  }
+
+  private isFlushed(): boolean {
+    return this.joined && this.inFlight === 0 && !this.unsent;
+  }
+
+  private notifyIfFlushed(): void {
+    if (!this.isFlushed()) return;
+    const waiters = this.flushWaiters;
+    this.flushWaiters = [];
+    for (const resolve of waiters) resolve();
+  }
+
+  private fail(error: CaseroomError): void {
+    this.emit('error', error);
+    if (finalCodes.has(error.code)) {
+      this.rejectSynced(error);
+      this.shutDown();
+      return;
+    }
+    // Anything else may pass (a store hiccup): rejoin with backoff while the socket is up.
+    const delay = Math.min(500 * 2 ** this.retries++, 10_000);
+    const generation = this.generation;
+    setTimeout(() => {
+      if (generation === this.generation) this.connected();
+    }, delay);
+  }
+
+  private shutDown(): void {
+    this.generation++;
+    this.joined = false;
+    this.setStatus('closed');
+    this.awareness.destroy();
+    this.onClosed(this);
+  }
+
+  private setStatus(status: SessionStatus): void {
+    if (status === this.currentStatus) return;
+    this.currentStatus = status;
+    this.emit('status', status);
+    if (status === 'synced') this.notifyIfFlushed();
+  }
+}

@@ -1,0 +1,115 @@
+/** Starts real hubs for tests: in this process on port 0, or as a separate process to kill. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import type { Identity } from '@caseroom/shared';
+import { loadConfig, startHub, Tokens, type Hub } from '@caseroom/server';
+
+export const testSecret = 'caseroom-test-secret-0123456789';
+const repoRoot = resolve(import.meta.dirname, '../..');
+
+export function tempDataDir(): string {
+  return mkdtempSync(join(tmpdir(), 'caseroom-test-'));
+}
+
+export interface TestHub extends Hub {
+  dataDir: string;
+  /** Mints a token for a person (defaults: an agent of team `billing`). */
+  token(who?: Partial<Identity>): Promise<string>;
+  /** Creates a case over HTTP as a supervisor and returns its id. */
+  createCase(fields?: { id?: string; subject?: string; team?: string }): Promise<string>;
+  /** Closes the hub and removes its data directory (unless kept). */
+  stop(options?: { keepData?: boolean }): Promise<void>;
+}
+
+const tokens = new Tokens({ secret: testSecret });
+
+export function mintToken(who: Partial<Identity> = {}, expiresIn: string | number = '1h'): Promise<string> {
+  return tokens.mint(
+    { userId: who.userId ?? 'ann', name: who.name ?? 'Ann Agent', role: who.role ?? 'agent', team: who.team ?? 'billing' },
+    expiresIn,
+  );
+}
+
+let caseCounter = 0;
+
+/** A hub in this process on 127.0.0.1:0 with its own data directory. */
+export async function startTestHub(env: Record<string, string> = {}, dataDir = tempDataDir()): Promise<TestHub> {
+  const config = loadConfig({
+    PORT: '0',
+    HOST: '127.0.0.1',
+    DATA_DIR: dataDir,
+    LOG_LEVEL: process.env.CASEROOM_TEST_LOG_LEVEL ?? 'silent',
+    CASEROOM_JWT_SECRET: testSecret,
+    ...env,
+  });
+  const hub = await startHub(config);
+  return {
+    ...hub,
+    close: () => hub.close(),
+    dataDir,
+    token: (who) => mintToken(who),
+    createCase: (fields = {}) => createCaseOver(hub.url, fields),
+    async stop(options) {
+      await hub.close();
+      if (!options?.keepData) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function createCaseOver(url: string, fields: { id?: string; subject?: string; team?: string } = {}): Promise<string> {
+  const id = fields.id ?? `case-${process.pid}-${++caseCounter}`;
+  const token = await mintToken({ userId: 'sue', name: 'Sue Supervisor', role: 'supervisor', team: fields.team ?? 'billing' });
+  const res = await fetch(`${url}/api/cases`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify({ id, subject: fields.subject ?? 'Customer was charged twice', team: fields.team ?? 'billing' }),
+  });
+  if (res.status !== 201) throw new Error(`creating case failed: ${res.status} ${await res.text()}`);
+  return id;
+}
+
+export interface HubProcess {
+  url: string;
+  port: number;
+  child: ChildProcess;
+  /** Resolves when the process has exited. */
+  exited: Promise<number | null>;
+  kill(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+/** Starts `server/src/main.ts` as its own process, the way `npm start` does, and waits until it listens. */
+export async function spawnHub(dataDir: string, env: Record<string, string> = {}): Promise<HubProcess> {
+  const child = spawn(process.execPath, ['--conditions=caseroom-source', '--import', 'tsx', 'server/src/main.ts'], {
+    cwd: repoRoot,
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'info', CASEROOM_JWT_SECRET: testSecret, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const stderr: string[] = [];
+  child.stderr!.on('data', (chunk: Buffer) => stderr.push(chunk.toString()));
+  const port = await new Promise<number>((resolve, reject) => {
+    const lines = createInterface({ input: child.stdout! });
+    lines.on('line', (line) => {
+      try {
+        const entry = JSON.parse(line) as { msg?: string; port?: number };
+        if (entry.msg === 'hub listening' && entry.port) resolve(entry.port);
+      } catch {
+        // not a log line
+      }
+    });
+    void exited.then((code) => reject(new Error(`hub exited with ${code} before listening: ${stderr.join('')}`)));
+  });
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    child,
+    exited,
+    kill(signal = 'SIGKILL') {
+      child.kill(signal);
+      return exited;
+    },
+  };
+}

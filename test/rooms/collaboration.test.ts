@@ -1,0 +1,102 @@
+import type { CaseSession } from '@caseroom/client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectClient } from '../helpers/clients.js';
+import { startTestHub, type TestHub } from '../helpers/hub.js';
+import { waitForDoc } from '../helpers/wait.js';
+
+let hub: TestHub;
+
+/** Same notes, steps and facts (facts compared regardless of key order, which replicas may differ on). */
+function sameDocument(a: CaseSession, b: CaseSession): boolean {
+  const normal = (s: CaseSession): string => {
+    const { notes, steps, facts } = s.document.toJSON();
+    return JSON.stringify({ notes, steps, facts: Object.entries(facts).sort(([x], [y]) => x.localeCompare(y)) });
+  };
+  return normal(a) === normal(b);
+}
+
+beforeAll(async () => {
+  hub = await startTestHub();
+});
+afterAll(() => hub.stop());
+
+describe('two agents on one case document', () => {
+  it('converges concurrent edits of notes, steps and facts', async () => {
+    const caseId = await hub.createCase();
+    const ann = connectClient(hub.url, await hub.token({ userId: 'ann' })).openCase(caseId);
+    const bob = connectClient(hub.url, await hub.token({ userId: 'bob', role: 'specialist' })).openCase(caseId);
+    await Promise.all([ann.synced, bob.synced]);
+
+    ann.notes.insert(0, 'Customer charged twice. ');
+    bob.notes.insert(0, 'Card ends 4242. ');
+    const stepId = ann.steps.add({ text: 'Refund the duplicate charge', assignee: 'bob' });
+    bob.steps.add({ text: 'Check the payment provider log' });
+    ann.facts.record('order number', 'A-1001', 'ann');
+    bob.facts.record('email', 'kim@example.com', 'bob');
+
+    const converged = (): boolean => sameDocument(ann, bob) && ann.steps.list().length === 2 && Object.keys(ann.facts.toJSON()).length === 2;
+    await waitForDoc([ann.doc, bob.doc], 'both to converge', converged);
+
+    expect(ann.notes.toString()).toContain('Customer charged twice.');
+    expect(ann.notes.toString()).toContain('Card ends 4242.');
+    expect(bob.facts.toJSON()).toMatchObject({ 'order number': { answer: 'A-1001', by: 'ann' }, email: { answer: 'kim@example.com', by: 'bob' } });
+
+    bob.steps.complete(stepId);
+    await waitForDoc(ann.doc, 'the step to be done on ann', () => ann.steps.get(stepId)?.done === true);
+    expect(ann.steps.get(stepId)).toMatchObject({ text: 'Refund the duplicate charge', assignee: 'bob', done: true });
+  });
+
+  it('gives a late joiner the whole document', async () => {
+    const caseId = await hub.createCase();
+    const ann = connectClient(hub.url, await hub.token()).openCase(caseId);
+    await ann.synced;
+    ann.notes.insert(0, 'Already asked for the order number.');
+    ann.facts.record('order number', 'A-2002', 'ann');
+    await ann.flushed();
+
+    const carl = connectClient(hub.url, await hub.token({ userId: 'carl', role: 'specialist' })).openCase(caseId);
+    await carl.synced;
+    expect(carl.notes.toString()).toBe('Already asked for the order number.');
+    expect(carl.facts.get('order number')?.answer).toBe('A-2002');
+  });
+
+  it('merges edits both sides made while one of them was offline', async () => {
+    const caseId = await hub.createCase();
+    const annClient = connectClient(hub.url, await hub.token({ userId: 'ann' }));
+    const ann = annClient.openCase(caseId);
+    const bob = connectClient(hub.url, await hub.token({ userId: 'bob' })).openCase(caseId);
+    await Promise.all([ann.synced, bob.synced]);
+    ann.notes.insert(0, 'start.');
+    await waitForDoc(bob.doc, 'bob to see the start', () => bob.notes.toString() === 'start.');
+
+    annClient.disconnect();
+    ann.notes.insert(ann.notes.length, ' ann offline.');
+    ann.steps.add({ text: 'offline step by ann' });
+    bob.notes.insert(0, 'bob online. ');
+    bob.facts.record('phone', '+1 555 0100', 'bob');
+    await bob.flushed();
+    expect(ann.notes.toString()).not.toContain('bob online.');
+
+    annClient.connect();
+    await ann.flushed();
+    const merged = (): boolean => ann.notes.toString() === bob.notes.toString() && bob.steps.list().length === 1 && ann.facts.has('phone');
+    await waitForDoc([ann.doc, bob.doc], 'both to merge', () => merged() && sameDocument(ann, bob));
+    expect(ann.notes.toString()).toContain('ann offline.');
+    expect(ann.notes.toString()).toContain('bob online.');
+  });
+
+  it('carries several cases over one socket without mixing them', async () => {
+    const first = await hub.createCase();
+    const second = await hub.createCase();
+    const client = connectClient(hub.url, await hub.token());
+    const a = client.openCase(first);
+    const b = client.openCase(second);
+    const watcher = connectClient(hub.url, await hub.token({ userId: 'watcher' })).openCase(second);
+    await Promise.all([a.synced, b.synced, watcher.synced]);
+    a.notes.insert(0, 'only in the first case');
+    b.notes.insert(0, 'only in the second case');
+    await waitForDoc(watcher.doc, 'the second case note', () => watcher.notes.toString() === 'only in the second case');
+    await a.flushed();
+    expect(watcher.notes.toString()).toBe('only in the second case');
+  });
+});
