@@ -78,6 +78,9 @@ export class CaseClient extends Emitter<CaseClientEvents> {
     });
     this.socket.on('doc:sync', (caseId, message) => this.sessions.get(caseId)?.receiveSync(message));
     this.socket.on('doc:awareness', (caseId, update) => this.sessions.get(caseId)?.receiveAwareness(update));
+    this.socket.on('roster', (caseId, update) => this.sessions.get(caseId)?.receiveRoster(update));
+    this.socket.on('owner', (caseId, update) => this.sessions.get(caseId)?.receiveOwner(update));
+    this.socket.on('case:updated', (caseId, record) => this.sessions.get(caseId)?.receiveCase(record));
     if (options.autoConnect !== false) this.socket.connect();
   }
 

@@ -10,8 +10,16 @@ import {
   encodeSyncStep1,
   encodeSyncStep2,
   encodeUpdate,
+  unowned,
   type Ack,
   type CaseRecord,
+  type Ownership,
+  type OwnershipChange,
+  type OwnerUpdate,
+  type Person,
+  type PresenceStatus,
+  type RosterMember,
+  type RosterUpdate,
   type ClientToServerEvents,
   type FactBook,
   type ServerToClientEvents,
@@ -30,6 +38,17 @@ export interface CaseSessionEvents {
   status: [status: SessionStatus];
   /** a request for this case was refused (the session stays usable unless status is `closed`) */
   error: [error: CaseroomError];
+  /** who is in the room changed (`change` is null when the whole roster arrived on join) */
+  roster: [members: RosterMember[], change: RosterUpdate['change'] | null];
+  /** the owner or a handoff offer changed (`change` is null when the state arrived on join) */
+  owner: [owner: CaseOwner | null, ownership: Ownership, change: OwnershipChange | null];
+  /** the case record changed (status) */
+  case: [record: CaseRecord];
+}
+
+/** The owner of a case as the SDK shows it: who, and whether they are in the room right now. */
+export interface CaseOwner extends Person {
+  online: boolean;
 }
 
 /** Codes after which retrying cannot help: the session closes. */
@@ -55,6 +74,9 @@ export class CaseSession extends Emitter<CaseSessionEvents> {
   private readonly onClosed: (session: CaseSession) => void;
   private currentStatus: SessionStatus = 'offline';
   private record: CaseRecord | null = null;
+  private members: RosterMember[] = [];
+  private currentOwnership: Ownership = unowned;
+  private wantedStatus: PresenceStatus = 'active';
   /** bumped on every (re)connect; answers from an older connection are ignored */
   private generation = 0;
   private joined = false;
@@ -113,6 +135,70 @@ export class CaseSession extends Emitter<CaseSessionEvents> {
     return this.record;
   }
 
+  /** Everyone in the case room, one entry per person (with how many tabs they have open). */
+  get roster(): RosterMember[] {
+    return this.members;
+  }
+
+  /** The case's single owner, or null while unowned. Stays the owner while offline. */
+  get owner(): CaseOwner | null {
+    const owner = this.currentOwnership.owner;
+    if (!owner) return null;
+    const member = this.members.find((m) => m.userId === owner.userId);
+    return { ...owner, online: member !== undefined && member.connections > 0 };
+  }
+
+  /** Owner, fencing epoch and any pending handoff offer. */
+  get ownership(): Ownership {
+    return this.currentOwnership;
+  }
+
+  /** Claims the case (first responder). Rejects with `already_owned` (details.owner), `cannot_own`, ... */
+  claim(): Promise<Ownership> {
+    return this.ownershipRequest('owner:claim', { caseId: this.caseId });
+  }
+
+  /** Owner only: offers the case to a person of the team, who can accept or decline. */
+  offerHandoff(userId: string): Promise<Ownership> {
+    return this.ownershipRequest('owner:offer', { caseId: this.caseId, userId });
+  }
+
+  /** Takes the case offered to you. */
+  acceptHandoff(): Promise<Ownership> {
+    return this.ownershipRequest('owner:accept', { caseId: this.caseId });
+  }
+
+  /** Turns down the case offered to you; the owner stays. */
+  declineHandoff(): Promise<Ownership> {
+    return this.ownershipRequest('owner:decline', { caseId: this.caseId });
+  }
+
+  /** Supervisors only: gives the case to a person directly. */
+  reassign(userId: string): Promise<Ownership> {
+    return this.ownershipRequest('owner:reassign', { caseId: this.caseId, userId });
+  }
+
+  /** Owner only, once the case is resolved: lets go of it. */
+  release(): Promise<Ownership> {
+    return this.ownershipRequest('owner:release', { caseId: this.caseId });
+  }
+
+  /** Owner or supervisor: marks the case resolved. */
+  resolve(): Promise<CaseRecord> {
+    return this.caseRequest('case:resolve');
+  }
+
+  /** Owner or supervisor: reopens a resolved case. */
+  reopen(): Promise<CaseRecord> {
+    return this.caseRequest('case:reopen');
+  }
+
+  /** Sets your status in this room (active, idle, away); kept across reconnects. */
+  async setStatus(status: PresenceStatus): Promise<void> {
+    this.wantedStatus = status;
+    expectOk(await this.request('presence:status', { caseId: this.caseId, status }));
+  }
+
   /** Resolves once every local edit made so far has been stored by the server. */
   flushed(): Promise<void> {
     if (this.isFlushed()) return Promise.resolve();
@@ -131,7 +217,7 @@ export class CaseSession extends Emitter<CaseSessionEvents> {
   connected(): void {
     if (this.currentStatus === 'closed' || !this.socket.connected) return;
     const generation = ++this.generation;
-    this.setStatus('connecting');
+    this.setSessionStatus('connecting');
     // A callback, not a promise: `joined` must be set before the server's step 1, which can be
     // decoded in the same turn as this acknowledgement, is handled.
     this.socket.emit('case:join', { caseId: this.caseId }, (joinAck) => {
@@ -143,6 +229,13 @@ export class CaseSession extends Emitter<CaseSessionEvents> {
       this.record = joinAck.case;
       this.joined = true;
       this.retries = 0;
+      this.members = joinAck.roster;
+      this.currentOwnership = joinAck.ownership;
+      this.emit('roster', this.members, null);
+      this.emit('owner', this.owner, this.currentOwnership, null);
+      if (this.wantedStatus !== 'active') {
+        this.socket.emit('presence:status', { caseId: this.caseId, status: this.wantedStatus }, () => undefined);
+      }
       if (this.awareness.getLocalState() !== null) {
         this.send('doc:awareness', awarenessProtocol.encodeAwarenessUpdate(this.awareness, [this.doc.clientID]));
       }
@@ -153,7 +246,7 @@ export class CaseSession extends Emitter<CaseSessionEvents> {
           return;
         }
         if (syncAck.reply) this.receiveSync(syncAck.reply);
-        this.setStatus('synced');
+        this.setSessionStatus('synced');
         this.resolveSynced();
       });
     });
@@ -168,7 +261,7 @@ export class CaseSession extends Emitter<CaseSessionEvents> {
     this.joined = false;
     const others = [...this.awareness.getStates().keys()].filter((id) => id !== this.doc.clientID);
     awarenessProtocol.removeAwarenessStates(this.awareness, others, fromServer);
-    this.setStatus('offline');
+    this.setSessionStatus('offline');
   }
 
   /** @internal the client could not connect at all (e.g. the token was refused) */
@@ -186,9 +279,61 @@ export class CaseSession extends Emitter<CaseSessionEvents> {
     }
   }
 
+  /** @internal a `roster` message from the server */
+  receiveRoster(update: RosterUpdate): void {
+    if (!this.joined) return;
+    this.members = update.members;
+    this.emit('roster', this.members, update.change);
+    // The owner's online flag derives from the roster.
+    if (this.currentOwnership.owner?.userId === update.change.userId) this.emit('owner', this.owner, this.currentOwnership, null);
+  }
+
+  /** @internal an `owner` message from the server; the epoch discards anything older than what we have */
+  receiveOwner(update: OwnerUpdate): void {
+    if (!this.joined) return;
+    if (this.adoptOwnership(update.ownership)) this.emit('owner', this.owner, this.currentOwnership, update.change);
+  }
+
+  /** @internal a `case:updated` message from the server */
+  receiveCase(record: CaseRecord): void {
+    this.record = record;
+    this.emit('case', record);
+  }
+
   /** @internal a `doc:awareness` message from the server */
   receiveAwareness(update: Uint8Array): void {
     if (this.joined) awarenessProtocol.applyAwarenessUpdate(this.awareness, update, fromServer);
+  }
+
+  private adoptOwnership(ownership: Ownership): boolean {
+    if (ownership.epoch <= this.currentOwnership.epoch) return false;
+    this.currentOwnership = ownership;
+    return true;
+  }
+
+  private request<E extends 'presence:status' | 'owner:claim' | 'owner:offer' | 'owner:accept' | 'owner:decline' | 'owner:reassign' | 'owner:release' | 'case:resolve' | 'case:reopen'>(
+    event: E,
+    payload: Parameters<ClientToServerEvents[E]>[0],
+  ): Promise<Parameters<Parameters<ClientToServerEvents[E]>[1]>[0]> {
+    if (!this.joined || !this.socket.connected) {
+      return Promise.reject(new CaseroomError('not_connected', 'Not connected to the hub; try again when the case is synced'));
+    }
+    return new Promise((resolve) => {
+      const emit = this.socket.emit.bind(this.socket) as (event: string, payload: unknown, ack: (response: unknown) => void) => void;
+      emit(event, payload, (response) => resolve(response as Parameters<Parameters<ClientToServerEvents[E]>[1]>[0]));
+    });
+  }
+
+  private async ownershipRequest(event: 'owner:claim' | 'owner:offer' | 'owner:accept' | 'owner:decline' | 'owner:reassign' | 'owner:release', payload: { caseId: string; userId?: string }): Promise<Ownership> {
+    const { ownership } = expectOk(await this.request(event, payload as never));
+    if (this.adoptOwnership(ownership)) this.emit('owner', this.owner, ownership, null);
+    return ownership;
+  }
+
+  private async caseRequest(event: 'case:resolve' | 'case:reopen'): Promise<CaseRecord> {
+    const { case: record } = expectOk(await this.request(event, { caseId: this.caseId }));
+    this.record = record;
+    return record;
   }
 
   private applyServerMessage(bytes: Uint8Array): void {
@@ -262,15 +407,20 @@ export class CaseSession extends Emitter<CaseSessionEvents> {
   private shutDown(): void {
     this.generation++;
     this.joined = false;
-    this.setStatus('closed');
+    this.setSessionStatus('closed');
     this.awareness.destroy();
     this.onClosed(this);
   }
 
-  private setStatus(status: SessionStatus): void {
+  private setSessionStatus(status: SessionStatus): void {
     if (status === this.currentStatus) return;
     this.currentStatus = status;
     this.emit('status', status);
     if (status === 'synced') this.notifyIfFlushed();
   }
+}
+
+function expectOk<T extends object>(response: Ack<T>): T {
+  if (!response.ok) throw CaseroomError.fromWire(response.error);
+  return response;
 }

@@ -1,5 +1,5 @@
 export { CaseClient, type CaseClientOptions, type CaseClientEvents, type ClientStatus } from './CaseClient.js';
-export { CaseSession, type CaseSessionEvents, type SessionStatus } from './CaseSession.js';
+export { CaseSession, type CaseSessionEvents, type SessionStatus, type CaseOwner } from './CaseSession.js';
 export {
   CaseroomError,
   CaseDocument,
@@ -10,4 +10,8 @@ export {
   type Fact,
   type CaseRecord,
   type ErrorCode,
+  type Ownership,
+  type OwnershipChange,
+  type RosterMember,
+  type PresenceStatus,
 } from '@caseroom/shared';

@@ -15,6 +15,9 @@ import { socketAuth } from './hub/socketAuth.js';
 import { YWebsocketEndpoint } from './hub/YWebsocketEndpoint.js';
 import { Tokens } from './identity/Tokens.js';
 import { createLogger, type Logger } from './logger.js';
+import { sanitizeAwareness } from './people/awarenessPolicy.js';
+import { CaseOwners } from './people/CaseOwners.js';
+import { Roster } from './people/Roster.js';
 import { CaseRooms } from './rooms/CaseRooms.js';
 import type { CaseStore } from './store/CaseStore.js';
 import { createStore } from './store/createStore.js';
@@ -28,6 +31,7 @@ export interface Hub {
   readonly log: Logger;
   readonly store: CaseStore;
   readonly rooms: CaseRooms;
+  readonly roster: Roster;
   readonly tokens: Tokens;
   /** Stops accepting, disconnects everyone, flushes pending writes, closes the store. */
   close(): Promise<void>;
@@ -43,10 +47,22 @@ export async function startHub(config: HubConfig, parts: HubParts = {}): Promise
   const store = parts.store ?? createStore(config);
   const tokens = new Tokens(config.jwt);
   const cases = new CaseDirectory(store);
-  const rooms = new CaseRooms({ store, log, graceMs: config.roomGraceMs, snapshotEvery: config.snapshotEvery });
+  const rooms = new CaseRooms({
+    store,
+    log,
+    graceMs: config.roomGraceMs,
+    snapshotEvery: config.snapshotEvery,
+    filterAwareness: (state, from) => sanitizeAwareness(state, from.identity),
+  });
+  // The people plane announces through the Socket.IO hub, which is created below.
+  let caseHub: CaseHub | undefined;
+  const roster = new Roster({ graceMs: config.presenceGraceMs, announce: (caseId, update) => caseHub?.announceRoster(caseId, update) });
+  rooms.on('entered', (caseId, connection) => roster.enter(caseId, connection.identity, connection.id));
+  rooms.on('left', (caseId, connection) => roster.leave(caseId, connection.identity.userId, connection.id));
+  const owners = new CaseOwners({ store, log, announce: (caseId, update) => caseHub?.announceOwner(caseId, update) });
   let accepting = true;
 
-  const app = createHttpApp({ cases, store, tokens, log, devLogin: config.devLogin, isAccepting: () => accepting });
+  const app = createHttpApp({ cases, owners, store, tokens, log, devLogin: config.devLogin, isAccepting: () => accepting });
   const httpServer: HttpServer = createServer(app);
 
   const io = new SocketServer(httpServer, {
@@ -60,7 +76,16 @@ export async function startHub(config: HubConfig, parts: HubParts = {}): Promise
   });
   const nsp = io.of(casesNamespace) as CaseNamespace;
   nsp.use(socketAuth(tokens));
-  rooms.addRelay(new CaseHub(nsp, { rooms, cases, log, maxMessageBytes: config.maxMessageBytes }));
+  caseHub = new CaseHub(nsp, {
+    rooms,
+    cases,
+    roster,
+    owners,
+    log,
+    maxMessageBytes: config.maxMessageBytes,
+    rememberPerson: (who) => store.rememberPerson(who, new Date().toISOString()),
+  });
+  rooms.addRelay(caseHub);
 
   const yws = new YWebsocketEndpoint({ rooms, cases, tokens, log, maxMessageBytes: config.maxMessageBytes });
   rooms.addRelay(yws);
@@ -89,9 +114,10 @@ export async function startHub(config: HubConfig, parts: HubParts = {}): Promise
       await new Promise<void>((resolve) => io.close(() => resolve()));
       httpServer.closeAllConnections();
       await rooms.closeAll();
+      roster.clear();
       await store.close();
       log.info('hub stopped');
     })());
 
-  return { url, port, log, store, rooms, tokens, close };
+  return { url, port, log, store, rooms, roster, tokens, close };
 }

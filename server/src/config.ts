@@ -25,6 +25,8 @@ const envSchema = z.object({
   CASEROOM_DEV_LOGIN: flag.optional(),
   /** How long a case's document stays in memory after the last person leaves. */
   CASEROOM_ROOM_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
+  /** How long a person stays on a case's roster after their last connection drops. */
+  CASEROOM_PRESENCE_GRACE_MS: z.coerce.number().int().min(0).default(5_000),
   /** Largest single message (binary or JSON) a client may send. */
   CASEROOM_MAX_MESSAGE_BYTES: positiveInt.default(1024 * 1024),
   /** Fold the update log into a snapshot after this many updates. */
@@ -48,6 +50,7 @@ export interface HubConfig {
   };
   devLogin: boolean;
   roomGraceMs: number;
+  presenceGraceMs: number;
   maxMessageBytes: number;
   snapshotEvery: number;
   sqliteSync: 'normal' | 'full';
@@ -90,6 +93,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     devLogin,
     roomGraceMs: e.CASEROOM_ROOM_GRACE_MS,
+    presenceGraceMs: e.CASEROOM_PRESENCE_GRACE_MS,
     maxMessageBytes: e.CASEROOM_MAX_MESSAGE_BYTES,
     snapshotEvery: e.CASEROOM_SNAPSHOT_EVERY,
     sqliteSync: e.CASEROOM_SQLITE_SYNC,

@@ -1,8 +1,12 @@
 /** Validation at the edges (HTTP bodies, socket payloads): zod schemas, one error shape. */
-import { caseIdPattern, caseStatuses, CaseroomError } from '@caseroom/shared';
+import { caseIdPattern, caseStatuses, CaseroomError, presenceStatuses } from '@caseroom/shared';
 import { z } from 'zod';
 
 export const caseIdSchema = z.string().regex(caseIdPattern, 'must be 1-64 letters, digits, ".", "_" or "-", starting with a letter or digit');
+
+export const caseRequestSchema = z.strictObject({ caseId: caseIdSchema });
+export const personRequestSchema = z.strictObject({ caseId: caseIdSchema, userId: z.string().min(1).max(200) });
+export const statusRequestSchema = z.strictObject({ caseId: caseIdSchema, status: z.enum(presenceStatuses) });
 
 export const newCaseSchema = z.strictObject({
   id: caseIdSchema.optional(),

@@ -18,6 +18,18 @@ export const errorCatalog = {
   case_exists: { status: 409, message: 'A case with that id already exists' },
   not_joined: { status: 409, message: 'Join the case before sending messages for it' },
   not_found: { status: 404, message: 'Not found' },
+  unknown_user: { status: 404, message: 'No such person is known to caseroom' },
+  // ownership
+  already_owned: { status: 409, message: 'The case already has an owner' },
+  cannot_own: { status: 403, message: 'Only agents and supervisors can own a case' },
+  not_owner: { status: 403, message: 'Only the owner can do that' },
+  outside_team: { status: 403, message: 'That person is not in the case\'s team' },
+  not_offered: { status: 409, message: 'No handoff of this case is offered to you' },
+  invalid_handoff: { status: 400, message: 'The case cannot be handed to that person' },
+  supervisor_only: { status: 403, message: 'Only a supervisor can do that' },
+  case_not_resolved: { status: 409, message: 'Resolve the case before releasing it' },
+  // the client side
+  not_connected: { status: 503, message: 'Not connected to the hub' },
   // the server
   store_unavailable: { status: 503, message: 'The store is not reachable' },
   shutting_down: { status: 503, message: 'The server is shutting down' },

@@ -4,6 +4,7 @@
  * (y-protocols bytes); every request carries an acknowledgement callback.
  */
 import type { CaseRecord } from './cases.js';
+import type { Ownership, OwnerUpdate, PresenceStatus, RosterMember, RosterUpdate } from './people.js';
 import type { Ack } from './errors.js';
 import type { Identity } from './identity.js';
 
@@ -13,7 +14,25 @@ export interface JoinRequest {
   caseId: string;
 }
 
-export type JoinAck = Ack<{ case: CaseRecord }>;
+export interface CaseRequest {
+  caseId: string;
+}
+
+export interface PersonRequest {
+  caseId: string;
+  /** the person the request names (handoff target, reassignment target) */
+  userId: string;
+}
+
+export interface StatusRequest {
+  caseId: string;
+  status: PresenceStatus;
+}
+
+/** What a client learns when it joins: the case, who is in the room, and who owns it. */
+export type JoinAck = Ack<{ case: CaseRecord; roster: RosterMember[]; ownership: Ownership }>;
+export type OwnershipAck = Ack<{ ownership: Ownership }>;
+export type CaseAck = Ack<{ case: CaseRecord }>;
 export type SyncAck = Ack<{ reply?: Uint8Array }>;
 export type PlainAck = Ack;
 
@@ -29,6 +48,27 @@ export interface ClientToServerEvents {
   'doc:sync': (caseId: string, message: Uint8Array, ack: (response: SyncAck) => void) => void;
   /** A y-protocols awareness update (cursors, selections, typing) for a joined case. */
   'doc:awareness': (caseId: string, update: Uint8Array, ack: (response: PlainAck) => void) => void;
+
+  /** Sets your status in the case room (active, idle, away). */
+  'presence:status': (request: StatusRequest, ack: (response: PlainAck) => void) => void;
+
+  /** Claims an unowned case (agents and supervisors): the first claim wins. */
+  'owner:claim': (request: CaseRequest, ack: (response: OwnershipAck) => void) => void;
+  /** The owner offers the case to a named person of the team. */
+  'owner:offer': (request: PersonRequest, ack: (response: OwnershipAck) => void) => void;
+  /** The person offered the case takes it. */
+  'owner:accept': (request: CaseRequest, ack: (response: OwnershipAck) => void) => void;
+  /** The person offered the case turns it down; the owner stays. */
+  'owner:decline': (request: CaseRequest, ack: (response: OwnershipAck) => void) => void;
+  /** A supervisor gives the case to a named person directly. */
+  'owner:reassign': (request: PersonRequest, ack: (response: OwnershipAck) => void) => void;
+  /** The owner lets go of a resolved case. */
+  'owner:release': (request: CaseRequest, ack: (response: OwnershipAck) => void) => void;
+
+  /** The owner (or a supervisor) marks the case resolved. */
+  'case:resolve': (request: CaseRequest, ack: (response: CaseAck) => void) => void;
+  /** The owner (or a supervisor) reopens a resolved case. */
+  'case:reopen': (request: CaseRequest, ack: (response: CaseAck) => void) => void;
 }
 
 export interface ServerToClientEvents {
@@ -36,6 +76,12 @@ export interface ServerToClientEvents {
   'doc:sync': (caseId: string, message: Uint8Array) => void;
   /** A y-protocols awareness update from others in the room. */
   'doc:awareness': (caseId: string, update: Uint8Array) => void;
+  /** The roster changed: everyone in the room, and what changed. */
+  roster: (caseId: string, update: RosterUpdate) => void;
+  /** Ownership changed (stored before it is announced); `ownership.epoch` orders the updates. */
+  owner: (caseId: string, update: OwnerUpdate) => void;
+  /** The case record changed (e.g. its status). */
+  'case:updated': (caseId: string, record: CaseRecord) => void;
   /** The server closed this case on this socket (e.g. it is shutting down); rejoin to continue. */
   'case:closed': (caseId: string, reason: { code: string; message: string }) => void;
 }

@@ -50,6 +50,22 @@ export class CaseDirectory {
     return record;
   }
 
+  /** Resolves or reopens a case; only its owner or a supervisor may. `changed` is false when it already had that status. */
+  async setStatus(
+    caseId: string,
+    status: CaseStatus,
+    who: Identity,
+    ownerId: string | null,
+    now = new Date(),
+  ): Promise<{ record: CaseRecord; changed: boolean }> {
+    const record = await this.open(caseId, who);
+    if (who.role !== 'supervisor' && who.userId !== ownerId) throw new CaseroomError('not_owner', 'Only the owner or a supervisor can change the case status');
+    if (record.status === status) return { record, changed: false };
+    const updated = await this.store.setCaseStatus(caseId, status, now.toISOString());
+    if (!updated) throw new CaseroomError('unknown_case');
+    return { record: updated, changed: true };
+  }
+
   /** Lists cases of one team (the caller's own unless a supervisor names another, or none for all). */
   async list(query: CaseListing, who: Identity): Promise<Page<CaseRecord>> {
     const team = who.role === 'supervisor' ? query.team : (query.team ?? who.team);

@@ -7,6 +7,7 @@ import express, { type Express } from 'express';
 import { z } from 'zod';
 import type { CaseDirectory } from '../cases/CaseDirectory.js';
 import type { Tokens } from '../identity/Tokens.js';
+import type { CaseOwners } from '../people/CaseOwners.js';
 import type { Logger } from '../logger.js';
 import type { CaseStore } from '../store/CaseStore.js';
 import { caseIdSchema, caseListingSchema, newCaseSchema, parse } from '../validation.js';
@@ -15,6 +16,7 @@ import { errorResponder } from './errors.js';
 
 export interface HttpAppOptions {
   cases: CaseDirectory;
+  owners: CaseOwners;
   store: CaseStore;
   tokens: Tokens;
   log: Logger;
@@ -31,7 +33,7 @@ const devLoginSchema = z.strictObject({
 });
 
 export function createHttpApp(options: HttpAppOptions): Express {
-  const { cases, store, tokens, log } = options;
+  const { cases, owners, store, tokens, log } = options;
   const app = express();
   app.disable('x-powered-by');
   app.use(express.json({ limit: '64kb' }));
@@ -80,7 +82,8 @@ export function createHttpApp(options: HttpAppOptions): Express {
 
   api.get('/cases/:id', async (req, res) => {
     const record = await cases.open(parse(caseIdSchema, req.params.id), identityOf(req));
-    res.json({ ok: true, case: record });
+    const [ownership, history] = await Promise.all([owners.current(record.id), owners.history(record.id)]);
+    res.json({ ok: true, case: record, ownership, history });
   });
 
   app.use('/api', api);

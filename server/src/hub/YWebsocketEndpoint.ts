@@ -115,7 +115,7 @@ export class YWebsocketEndpoint implements RoomRelay {
     this.wss.handleUpgrade(req, socket, head, (ws) => {
       // Hold incoming frames until the room is loaded; the client's step 1 arrives immediately.
       ws.pause();
-      const conn: YConnection = { id: randomUUID(), transport: 'y-websocket', userId: who.userId, ws, alive: true };
+      const conn: YConnection = { id: randomUUID(), transport: 'y-websocket', identity: who, ws, alive: true };
       this.options.rooms.join(caseId, conn).then(
         (room) => this.attach(caseId, room, conn),
         (err: unknown) => {
@@ -132,7 +132,7 @@ export class YWebsocketEndpoint implements RoomRelay {
       this.options.rooms.leave(room, conn);
       return;
     }
-    const log = this.options.log.child({ caseId, userId: conn.userId, connectionId: conn.id, transport: 'y-websocket' });
+    const log = this.options.log.child({ caseId, userId: conn.identity.userId, connectionId: conn.id, transport: 'y-websocket' });
     let connections = this.byCase.get(caseId);
     if (!connections) this.byCase.set(caseId, (connections = new Set()));
     connections.add(conn);

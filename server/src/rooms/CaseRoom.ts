@@ -16,6 +16,8 @@ export interface CaseRoomOptions {
   log: Logger;
   /** fold the update log into a snapshot after this many updates */
   snapshotEvery: number;
+  /** rewrites each incoming awareness state before others see it (the people plane's policy) */
+  filterAwareness?: (state: Record<string, unknown>, from: RoomConnection) => Record<string, unknown>;
 }
 
 export class CaseRoom {
@@ -24,6 +26,8 @@ export class CaseRoom {
   readonly awareness: awarenessProtocol.Awareness;
   /** connection id -> the awareness client ids that connection announced */
   private readonly connections = new Map<string, { connection: RoomConnection; clientIds: Set<number> }>();
+  /** awareness client id -> the connection that first announced it; nobody else may speak for it */
+  private readonly awarenessOwners = new Map<number, string>();
   private readonly options: CaseRoomOptions;
   private readonly log: Logger;
   /** resolves when every update applied so far is durable */
@@ -75,6 +79,7 @@ export class CaseRoom {
     const entry = this.connections.get(connection.id);
     if (!entry) return;
     this.connections.delete(connection.id);
+    for (const clientId of entry.clientIds) this.awarenessOwners.delete(clientId);
     if (entry.clientIds.size > 0) awarenessProtocol.removeAwarenessStates(this.awareness, [...entry.clientIds], null);
   }
 
@@ -97,15 +102,30 @@ export class CaseRoom {
     return this.durable;
   }
 
-  /** Applies an awareness update from a connection, remembering which client ids it speaks for. */
+  /**
+   * Applies an awareness update from a connection. Entries for client ids another connection
+   * announced are dropped (no speaking for someone else's cursor), and every state passes the
+   * room's awareness filter first.
+   */
   receiveAwareness(update: Uint8Array, origin: RoomConnection): void {
-    const entries = decodeAwarenessUpdate(update);
     const owned = this.connections.get(origin.id)?.clientIds;
-    for (const entry of entries) {
-      if (entry.state === null) owned?.delete(entry.clientId);
-      else owned?.add(entry.clientId);
+    if (!owned) return;
+    const { filterAwareness } = this.options;
+    const accepted = decodeAwarenessUpdate(update).filter((entry) => {
+      const speaker = this.awarenessOwners.get(entry.clientId);
+      return speaker === undefined || speaker === origin.id;
+    });
+    for (const entry of accepted) {
+      if (entry.state === null) {
+        owned.delete(entry.clientId);
+        this.awarenessOwners.delete(entry.clientId);
+      } else {
+        owned.add(entry.clientId);
+        this.awarenessOwners.set(entry.clientId, origin.id);
+        if (filterAwareness) entry.state = filterAwareness(entry.state, origin);
+      }
     }
-    awarenessProtocol.applyAwarenessUpdate(this.awareness, encodeAwarenessUpdate(entries), origin);
+    if (accepted.length > 0) awarenessProtocol.applyAwarenessUpdate(this.awareness, encodeAwarenessUpdate(accepted), origin);
   }
 
   /** Every awareness state currently known, encoded for a newcomer. */

@@ -6,7 +6,7 @@
 import { EventEmitter } from 'node:events';
 import type { Logger } from '../logger.js';
 import type { CaseStore } from '../store/CaseStore.js';
-import { CaseRoom } from './CaseRoom.js';
+import { CaseRoom, type CaseRoomOptions } from './CaseRoom.js';
 import type { RoomConnection, RoomRelay } from './RoomConnection.js';
 
 export interface CaseRoomsOptions {
@@ -14,11 +14,16 @@ export interface CaseRoomsOptions {
   log: Logger;
   graceMs: number;
   snapshotEvery: number;
+  filterAwareness?: CaseRoomOptions['filterAwareness'];
 }
 
 interface RoomEvents {
   loaded: [caseId: string];
   unloaded: [caseId: string];
+  /** a connection entered a case room (emitted before `join` resolves) */
+  entered: [caseId: string, connection: RoomConnection];
+  /** a connection left a case room */
+  left: [caseId: string, connection: RoomConnection];
 }
 
 export class CaseRooms extends EventEmitter<RoomEvents> {
@@ -52,13 +57,18 @@ export class CaseRooms extends EventEmitter<RoomEvents> {
   async join(caseId: string, connection: RoomConnection): Promise<CaseRoom> {
     const room = await this.open(caseId);
     this.cancelUnload(caseId);
-    room.addConnection(connection);
+    if (!room.hasConnection(connection)) {
+      room.addConnection(connection);
+      this.emit('entered', caseId, connection);
+    }
     return room;
   }
 
   /** Removes a connection; an empty room is unloaded after the grace period. */
   leave(room: CaseRoom, connection: RoomConnection): void {
+    if (!room.hasConnection(connection)) return;
     room.removeConnection(connection);
+    this.emit('left', room.caseId, connection);
     if (room.connectionCount === 0 && this.rooms.get(room.caseId) === room) this.scheduleUnload(room);
   }
 

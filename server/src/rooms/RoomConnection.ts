@@ -1,3 +1,5 @@
+import type { Identity } from '@caseroom/shared';
+
 /**
  * One participant's link to one case room: a Socket.IO socket that joined the case, or one
  * y-websocket connection. Rooms only need to tell connections apart; the transports own the rest.
@@ -6,7 +8,8 @@ export interface RoomConnection {
   /** unique per transport connection (the Socket.IO socket id, or a generated id for y-websocket) */
   readonly id: string;
   readonly transport: 'socket.io' | 'y-websocket';
-  readonly userId: string;
+  /** who the connection's token speaks for */
+  readonly identity: Identity;
 }
 
 /**

@@ -2,7 +2,7 @@
  * Everything the hub keeps durably goes through this interface; there is one implementation per
  * deployment mode (SQLite embedded, Redis in cluster mode). Nothing above `store/` knows which.
  */
-import type { CaseRecord, CaseStatus, Page } from '@caseroom/shared';
+import type { CaseRecord, CaseStatus, Identity, Ownership, OwnershipRecord, Page } from '@caseroom/shared';
 
 export interface CaseQuery {
   team?: string | undefined;
@@ -28,6 +28,22 @@ export interface CaseStore {
   getCase(id: string): Promise<CaseRecord | null>;
   /** Newest first. */
   listCases(query: CaseQuery): Promise<Page<CaseRecord>>;
+  /** Sets a case's status; returns the updated record, or null for an unknown case. */
+  setCaseStatus(id: string, status: CaseStatus, at: string): Promise<CaseRecord | null>;
+
+  /** The case's ownership (`unowned` with epoch 0 before the first change). */
+  getOwnership(caseId: string): Promise<Ownership>;
+  /**
+   * Compare-and-set: stores `next` (and the history line, if any) only if the stored epoch is
+   * still `expectedEpoch`. Resolves false when another change got there first.
+   */
+  saveOwnership(caseId: string, expectedEpoch: number, next: Ownership, record: OwnershipRecord | null): Promise<boolean>;
+  /** Oldest first. */
+  ownershipHistory(caseId: string): Promise<OwnershipRecord[]>;
+
+  /** Remembers a person who signed in, so they can be named as a handoff target. */
+  rememberPerson(who: Identity, at: string): Promise<void>;
+  getPerson(userId: string): Promise<Identity | null>;
 
   /**
    * Appends a document update to the case's log and resolves with its sequence number once it is

@@ -5,7 +5,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { CaseroomError, type CaseRecord, type Page } from '@caseroom/shared';
+import { CaseroomError, unowned, type CaseRecord, type CaseStatus, type Identity, type Ownership, type OwnershipRecord, type Page } from '@caseroom/shared';
 import Database from 'better-sqlite3';
 import type { CaseQuery, CaseStore, StoredDocument } from './CaseStore.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
@@ -26,6 +26,22 @@ CREATE TABLE IF NOT EXISTS doc_updates (
   data BLOB NOT NULL
 );
 CREATE INDEX IF NOT EXISTS doc_updates_by_case ON doc_updates (case_id, seq);
+CREATE TABLE IF NOT EXISTS ownership (
+  case_id TEXT PRIMARY KEY,
+  epoch INTEGER NOT NULL,
+  state TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS ownership_history (
+  case_id TEXT NOT NULL,
+  epoch INTEGER NOT NULL,
+  record TEXT NOT NULL,
+  PRIMARY KEY (case_id, epoch)
+);
+CREATE TABLE IF NOT EXISTS people (
+  user_id TEXT PRIMARY KEY,
+  identity TEXT NOT NULL,
+  seen_at TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS doc_snapshots (
   case_id TEXT PRIMARY KEY,
   data BLOB NOT NULL,
@@ -70,6 +86,16 @@ export class SqliteStore implements CaseStore {
       ),
       dropUpdates: this.db.prepare('DELETE FROM doc_updates WHERE case_id = ? AND seq <= ?'),
       ping: this.db.prepare('SELECT 1'),
+      setStatus: this.db.prepare('UPDATE cases SET status = ?, record = ? WHERE id = ?'),
+      getOwnership: this.db.prepare<[string], { state: string }>('SELECT state FROM ownership WHERE case_id = ?'),
+      insertOwnership: this.db.prepare('INSERT INTO ownership (case_id, epoch, state) VALUES (?, ?, ?) ON CONFLICT (case_id) DO NOTHING'),
+      updateOwnership: this.db.prepare('UPDATE ownership SET epoch = ?, state = ? WHERE case_id = ? AND epoch = ?'),
+      addHistory: this.db.prepare('INSERT INTO ownership_history (case_id, epoch, record) VALUES (?, ?, ?)'),
+      history: this.db.prepare<[string], { record: string }>('SELECT record FROM ownership_history WHERE case_id = ? ORDER BY epoch'),
+      rememberPerson: this.db.prepare(
+        'INSERT INTO people (user_id, identity, seen_at) VALUES (?, ?, ?) ON CONFLICT (user_id) DO UPDATE SET identity = excluded.identity, seen_at = excluded.seen_at',
+      ),
+      getPerson: this.db.prepare<[string], { identity: string }>('SELECT identity FROM people WHERE user_id = ?'),
     };
   }
 
@@ -108,6 +134,47 @@ export class SqliteStore implements CaseStore {
     const items = rows.slice(0, query.limit).map((row) => JSON.parse(row.record) as CaseRecord);
     const last = items.at(-1);
     return { items, nextCursor: rows.length > query.limit && last ? encodeCursor([last.createdAt, last.id]) : null };
+  }
+
+  async setCaseStatus(id: string, status: CaseStatus, at: string): Promise<CaseRecord | null> {
+    return this.db.transaction(() => {
+      const row = this.statements.getCase.get(id);
+      if (!row) return null;
+      const record: CaseRecord = { ...(JSON.parse(row.record) as CaseRecord), status, updatedAt: at };
+      this.statements.setStatus.run(status, JSON.stringify(record), id);
+      return record;
+    })();
+  }
+
+  async getOwnership(caseId: string): Promise<Ownership> {
+    const row = this.statements.getOwnership.get(caseId);
+    return row ? (JSON.parse(row.state) as Ownership) : unowned;
+  }
+
+  async saveOwnership(caseId: string, expectedEpoch: number, next: Ownership, record: OwnershipRecord | null): Promise<boolean> {
+    return this.db.transaction(() => {
+      const state = JSON.stringify(next);
+      const written =
+        expectedEpoch === 0
+          ? this.statements.insertOwnership.run(caseId, next.epoch, state)
+          : this.statements.updateOwnership.run(next.epoch, state, caseId, expectedEpoch);
+      if (written.changes !== 1) return false;
+      if (record) this.statements.addHistory.run(caseId, record.epoch, JSON.stringify(record));
+      return true;
+    })();
+  }
+
+  async ownershipHistory(caseId: string): Promise<OwnershipRecord[]> {
+    return this.statements.history.all(caseId).map((row) => JSON.parse(row.record) as OwnershipRecord);
+  }
+
+  async rememberPerson(who: Identity, at: string): Promise<void> {
+    this.statements.rememberPerson.run(who.userId, JSON.stringify(who), at);
+  }
+
+  async getPerson(userId: string): Promise<Identity | null> {
+    const row = this.statements.getPerson.get(userId);
+    return row ? (JSON.parse(row.identity) as Identity) : null;
   }
 
   appendUpdate(caseId: string, update: Uint8Array): Promise<number> {

@@ -1,0 +1,32 @@
+/** Socket handlers of the document plane: binary sync and awareness for joined cases. */
+import { CaseroomError, decodeSyncMessage, encodeSyncStep2 } from '@caseroom/shared';
+import { respond } from './respond.js';
+import type { SocketContext } from './SocketContext.js';
+
+export function registerDocumentHandlers(context: SocketContext, maxMessageBytes: number): void {
+  const { socket, connection, log } = context;
+
+  const checkBinary = (payload: unknown): Uint8Array => {
+    if (!(payload instanceof Uint8Array)) throw new CaseroomError('invalid_payload', 'Expected a binary message', { field: 'message' });
+    if (payload.byteLength > maxMessageBytes) throw new CaseroomError('payload_too_large', `Messages are limited to ${maxMessageBytes} bytes`);
+    return payload;
+  };
+
+  socket.on('doc:sync', (caseId, message, ack) =>
+    respond(ack, log, async () => {
+      const room = context.roomOf(caseId);
+      const sync = decodeSyncMessage(checkBinary(message));
+      if (sync.type === 'step1') return { reply: encodeSyncStep2(room.diffFrom(sync.stateVector)) };
+      // Nothing may be awaited before receiveUpdate: it applies synchronously, keeping this socket's order.
+      await room.receiveUpdate(sync.update, connection);
+      return {};
+    }),
+  );
+
+  socket.on('doc:awareness', (caseId, update, ack) =>
+    respond(ack, log, () => {
+      context.roomOf(caseId).receiveAwareness(checkBinary(update), connection);
+      return {};
+    }),
+  );
+}

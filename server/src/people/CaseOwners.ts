@@ -1,0 +1,83 @@
+/**
+ * Ownership of cases: decides each command with the pure state machine, persists the decision
+ * with compare-and-set on the epoch, and only then announces it. A lost race is re-decided
+ * against the state that won, so 50 simultaneous claims give one owner and 49 `already_owned`.
+ */
+import { CaseroomError, type CaseRecord, type Identity, type Ownership, type OwnershipRecord, type OwnerUpdate } from '@caseroom/shared';
+import type { Logger } from '../logger.js';
+import type { CaseStore } from '../store/CaseStore.js';
+import { decideOwnership, type OwnershipCommand } from './ownershipMachine.js';
+
+/** Compare-and-set retries before giving up; each retry means another change landed meanwhile. */
+const maxAttempts = 100;
+
+export interface CaseOwnersOptions {
+  store: CaseStore;
+  log: Logger;
+  /** called after a change is stored, to tell everyone in the case */
+  announce: (caseId: string, update: OwnerUpdate) => void;
+}
+
+export class CaseOwners {
+  constructor(private readonly options: CaseOwnersOptions) {}
+
+  current(caseId: string): Promise<Ownership> {
+    return this.options.store.getOwnership(caseId);
+  }
+
+  history(caseId: string): Promise<OwnershipRecord[]> {
+    return this.options.store.ownershipHistory(caseId);
+  }
+
+  claim(caseId: string, actor: Identity): Promise<Ownership> {
+    return this.apply(caseId, actor, { type: 'claim' });
+  }
+
+  async offerHandoff(caseId: string, actor: Identity, toUserId: string): Promise<Ownership> {
+    return this.apply(caseId, actor, { type: 'offer', to: await this.person(toUserId) });
+  }
+
+  acceptHandoff(caseId: string, actor: Identity): Promise<Ownership> {
+    return this.apply(caseId, actor, { type: 'accept' });
+  }
+
+  declineHandoff(caseId: string, actor: Identity): Promise<Ownership> {
+    return this.apply(caseId, actor, { type: 'decline' });
+  }
+
+  async reassign(caseId: string, actor: Identity, toUserId: string): Promise<Ownership> {
+    if (actor.role !== 'supervisor') throw new CaseroomError('supervisor_only', 'Only a supervisor can reassign a case');
+    return this.apply(caseId, actor, { type: 'reassign', to: await this.person(toUserId) });
+  }
+
+  release(caseId: string, actor: Identity): Promise<Ownership> {
+    return this.apply(caseId, actor, { type: 'release' });
+  }
+
+  private async person(userId: string): Promise<Identity> {
+    const who = await this.options.store.getPerson(userId);
+    if (!who) throw new CaseroomError('unknown_user', `No person with id ${userId} has signed in to caseroom`);
+    return who;
+  }
+
+  private async apply(caseId: string, actor: Identity, command: OwnershipCommand): Promise<Ownership> {
+    const { store, log } = this.options;
+    for (let attempt = 0; attempt < maxAttempts; attempt++) {
+      const [state, record] = await Promise.all([store.getOwnership(caseId), store.getCase(caseId)]);
+      if (!record) throw new CaseroomError('unknown_case');
+      const decision = decideOwnership(state, command, context(actor, record));
+      if (decision instanceof CaseroomError) throw decision;
+      if (!decision.change) return state;
+      if (await store.saveOwnership(caseId, state.epoch, decision.ownership, decision.record)) {
+        log.info({ caseId, userId: actor.userId, change: decision.change.kind, epoch: decision.ownership.epoch }, 'ownership changed');
+        this.options.announce(caseId, { ownership: decision.ownership, change: decision.change });
+        return decision.ownership;
+      }
+    }
+    throw new CaseroomError('internal_error', 'Ownership kept changing; try again');
+  }
+}
+
+function context(actor: Identity, record: CaseRecord) {
+  return { actor, caseTeam: record.team, caseStatus: record.status, now: new Date() };
+}

@@ -1,0 +1,94 @@
+/**
+ * Who is in each case room on this node: one entry per person however many tabs they have, with
+ * their status. A person whose last connection drops stays listed for a grace period, so a page
+ * reload does not make them flicker out and back in.
+ */
+import type { Identity, PresenceStatus, RosterChangeKind, RosterMember, RosterUpdate } from '@caseroom/shared';
+import { CaseroomError } from '@caseroom/shared';
+
+interface Entry {
+  member: Omit<RosterMember, 'connections'>;
+  connections: Set<string>;
+  removal: NodeJS.Timeout | null;
+}
+
+export interface RosterOptions {
+  graceMs: number;
+  announce: (caseId: string, update: RosterUpdate) => void;
+}
+
+export class Roster {
+  private readonly cases = new Map<string, Map<string, Entry>>();
+
+  constructor(private readonly options: RosterOptions) {}
+
+  members(caseId: string): RosterMember[] {
+    return [...(this.cases.get(caseId)?.values() ?? [])].map(toMember);
+  }
+
+  /** Whether `userId` is in the room (including the grace period after their last connection). */
+  isPresent(caseId: string, userId: string): boolean {
+    return this.cases.get(caseId)?.has(userId) ?? false;
+  }
+
+  enter(caseId: string, who: Identity, connectionId: string, now = new Date()): void {
+    let room = this.cases.get(caseId);
+    if (!room) this.cases.set(caseId, (room = new Map()));
+    const entry = room.get(who.userId);
+    if (entry) {
+      if (entry.removal) clearTimeout(entry.removal);
+      entry.removal = null;
+      entry.connections.add(connectionId);
+      this.announce(caseId, 'updated', who.userId);
+      return;
+    }
+    room.set(who.userId, {
+      member: { userId: who.userId, name: who.name, role: who.role, status: 'active', since: now.toISOString() },
+      connections: new Set([connectionId]),
+      removal: null,
+    });
+    this.announce(caseId, 'joined', who.userId);
+  }
+
+  leave(caseId: string, userId: string, connectionId: string): void {
+    const entry = this.cases.get(caseId)?.get(userId);
+    if (!entry?.connections.delete(connectionId)) return;
+    if (entry.connections.size > 0) {
+      this.announce(caseId, 'updated', userId);
+      return;
+    }
+    entry.removal = setTimeout(() => this.remove(caseId, userId), this.options.graceMs);
+    entry.removal.unref();
+  }
+
+  setStatus(caseId: string, userId: string, status: PresenceStatus): void {
+    const entry = this.cases.get(caseId)?.get(userId);
+    if (!entry) throw new CaseroomError('not_joined');
+    if (entry.member.status === status) return;
+    entry.member.status = status;
+    this.announce(caseId, 'updated', userId);
+  }
+
+  /** Drops every entry and timer (shutdown). */
+  clear(): void {
+    for (const room of this.cases.values()) for (const entry of room.values()) if (entry.removal) clearTimeout(entry.removal);
+    this.cases.clear();
+  }
+
+  private remove(caseId: string, userId: string): void {
+    const room = this.cases.get(caseId);
+    const entry = room?.get(userId);
+    if (!room || !entry || entry.connections.size > 0) return;
+    room.delete(userId);
+    if (room.size === 0) this.cases.delete(caseId);
+    this.announce(caseId, 'left', userId);
+  }
+
+  private announce(caseId: string, kind: RosterChangeKind, userId: string): void {
+    this.options.announce(caseId, { members: this.members(caseId), change: { kind, userId } });
+  }
+}
+
+function toMember(entry: Entry): RosterMember {
+  return { ...entry.member, connections: entry.connections.size };
+}
