@@ -53,12 +53,12 @@ export class Roster {
   leave(caseId: string, userId: string, connectionId: string): void {
     const entry = this.cases.get(caseId)?.get(userId);
     if (!entry?.connections.delete(connectionId)) return;
-    if (entry.connections.size > 0) {
-      this.announce(caseId, 'updated', userId);
-      return;
+    if (entry.connections.size === 0) {
+      // Listed with zero connections until the grace period ends: a reload comes back in time.
+      entry.removal = setTimeout(() => this.remove(caseId, userId), this.options.graceMs);
+      entry.removal.unref();
     }
-    entry.removal = setTimeout(() => this.remove(caseId, userId), this.options.graceMs);
-    entry.removal.unref();
+    this.announce(caseId, 'updated', userId);
   }
 
   setStatus(caseId: string, userId: string, status: PresenceStatus): void {
