@@ -7,12 +7,15 @@ import {
   casesNamespace,
   CaseroomError,
   isErrorCode,
+  type Approval,
+  type ApprovalUpdate,
   type ClientToServerEvents,
   type ServerToClientEvents,
 } from '@caseroom/shared';
 import { io, type Socket } from 'socket.io-client';
 import { CaseSession } from './CaseSession.js';
 import { Emitter } from './Emitter.js';
+import { request } from './request.js';
 
 export type ClientStatus = 'connecting' | 'connected' | 'offline' | 'refused' | 'closed';
 
@@ -34,6 +37,8 @@ export interface CaseClientEvents {
   status: [status: ClientStatus];
   /** the hub refused the connection (bad or expired token); no reconnection follows */
   error: [error: CaseroomError];
+  /** an approval request of your team (or a case you have open) opened or changed */
+  approval: [update: ApprovalUpdate];
 }
 
 export class CaseClient extends Emitter<CaseClientEvents> {
@@ -81,6 +86,10 @@ export class CaseClient extends Emitter<CaseClientEvents> {
     this.socket.on('roster', (caseId, update) => this.sessions.get(caseId)?.receiveRoster(update));
     this.socket.on('owner', (caseId, update) => this.sessions.get(caseId)?.receiveOwner(update));
     this.socket.on('case:updated', (caseId, record) => this.sessions.get(caseId)?.receiveCase(record));
+    this.socket.on('approval', (update) => {
+      this.sessions.get(update.approval.caseId)?.receiveApproval(update);
+      this.emit('approval', update);
+    });
     if (options.autoConnect !== false) this.socket.connect();
   }
 
@@ -101,6 +110,41 @@ export class CaseClient extends Emitter<CaseClientEvents> {
     this.sessions.set(caseId, session);
     if (this.socket.connected) session.connected();
     return session;
+  }
+
+  /**
+   * The team-wide feed: calls `handler` whenever a peer of your team asks for approval, in any
+   * case, open here or not. Returns a function that unsubscribes.
+   */
+  onApprovalRequested(handler: (approval: Approval) => void): () => void {
+    return this.on('approval', (update) => {
+      if (update.change.kind === 'requested') handler(update.approval);
+    });
+  }
+
+  /** Pending approval requests of your team (supervisors may name another team). */
+  async pendingApprovals(team?: string): Promise<Approval[]> {
+    return (await request(this.socket, 'approval:pending', team === undefined ? {} : { team })).approvals;
+  }
+
+  /** Approves a peer's request. Rejects with `self_approval`, `not_pending`, `approval_expired`, ... */
+  async approve(approvalId: string, comment?: string): Promise<Approval> {
+    return this.decide(approvalId, 'approve', comment);
+  }
+
+  /** Rejects a peer's request; any rejection rejects it. */
+  async reject(approvalId: string, comment?: string): Promise<Approval> {
+    return this.decide(approvalId, 'reject', comment);
+  }
+
+  /** Withdraws your own pending request. */
+  async cancel(approvalId: string): Promise<Approval> {
+    return (await request(this.socket, 'approval:cancel', { approvalId })).approval;
+  }
+
+  private async decide(approvalId: string, verdict: 'approve' | 'reject', comment?: string): Promise<Approval> {
+    const { approval } = await request(this.socket, 'approval:decide', comment === undefined ? { approvalId, verdict } : { approvalId, verdict, comment });
+    return approval;
   }
 
   /** Goes offline on purpose (edits keep working locally); `connect()` comes back. */

@@ -12,6 +12,9 @@ import {
   encodeUpdate,
   unowned,
   type Ack,
+  type Approval,
+  type ApprovalInput,
+  type ApprovalUpdate,
   type CaseRecord,
   type Ownership,
   type OwnershipChange,
@@ -29,6 +32,7 @@ import type { Socket } from 'socket.io-client';
 import * as awarenessProtocol from 'y-protocols/awareness';
 import * as Y from 'yjs';
 import { Emitter } from './Emitter.js';
+import { request, type ClientSocket } from './request.js';
 
 export type SessionStatus = 'connecting' | 'synced' | 'offline' | 'closed';
 
@@ -44,6 +48,8 @@ export interface CaseSessionEvents {
   owner: [owner: CaseOwner | null, ownership: Ownership, change: OwnershipChange | null];
   /** the case record changed (status) */
   case: [record: CaseRecord];
+  /** an approval request of this case opened or changed (`update` is null when the list arrived on join) */
+  approvals: [approvals: Approval[], update: ApprovalUpdate | null];
 }
 
 /** The owner of a case as the SDK shows it: who, and whether they are in the room right now. */
@@ -57,7 +63,6 @@ const finalCodes = new Set(['unknown_case', 'forbidden', 'invalid_token', 'token
 /** Marks changes that came from the server, so they are not sent back. */
 const fromServer = Symbol('caseroom-server');
 
-type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
 export class CaseSession extends Emitter<CaseSessionEvents> {
   readonly caseId: string;
@@ -77,6 +82,7 @@ export class CaseSession extends Emitter<CaseSessionEvents> {
   private members: RosterMember[] = [];
   private currentOwnership: Ownership = unowned;
   private wantedStatus: PresenceStatus = 'active';
+  private approvalList: Approval[] = [];
   /** bumped on every (re)connect; answers from an older connection are ignored */
   private generation = 0;
   private joined = false;
@@ -196,7 +202,22 @@ export class CaseSession extends Emitter<CaseSessionEvents> {
   /** Sets your status in this room (active, idle, away); kept across reconnects. */
   async setStatus(status: PresenceStatus): Promise<void> {
     this.wantedStatus = status;
-    expectOk(await this.request('presence:status', { caseId: this.caseId, status }));
+    await this.joinedRequest('presence:status', { caseId: this.caseId, status });
+  }
+
+  /** This case's approval requests, oldest first, kept current. */
+  get approvals(): Approval[] {
+    return this.approvalList;
+  }
+
+  /**
+   * Asks a peer for approval of something outside policy. Broadcast to the room and to every
+   * connected associate of the team. Rejects with `invalid_amount`, `invalid_payload`, ...
+   */
+  async requestApproval(input: ApprovalInput): Promise<Approval> {
+    const { approval } = await this.joinedRequest('approval:request', { ...input, caseId: this.caseId });
+    this.adoptApproval(approval);
+    return approval;
   }
 
   /** Resolves once every local edit made so far has been stored by the server. */
@@ -231,6 +252,8 @@ export class CaseSession extends Emitter<CaseSessionEvents> {
       this.retries = 0;
       this.members = joinAck.roster;
       this.currentOwnership = joinAck.ownership;
+      this.approvalList = joinAck.approvals;
+      this.emit('approvals', this.approvalList, null);
       this.emit('roster', this.members, null);
       this.emit('owner', this.owner, this.currentOwnership, null);
       if (this.wantedStatus !== 'active') {
@@ -294,6 +317,11 @@ export class CaseSession extends Emitter<CaseSessionEvents> {
     if (this.adoptOwnership(update.ownership)) this.emit('owner', this.owner, this.currentOwnership, update.change);
   }
 
+  /** @internal an `approval` message about this case */
+  receiveApproval(update: ApprovalUpdate): void {
+    if (this.adoptApproval(update.approval)) this.emit('approvals', this.approvalList, update);
+  }
+
   /** @internal a `case:updated` message from the server */
   receiveCase(record: CaseRecord): void {
     this.record = record;
@@ -305,33 +333,37 @@ export class CaseSession extends Emitter<CaseSessionEvents> {
     if (this.joined) awarenessProtocol.applyAwarenessUpdate(this.awareness, update, fromServer);
   }
 
+  /** Keeps the newest version of each request; false when `approval` is not newer than what we have. */
+  private adoptApproval(approval: Approval): boolean {
+    const index = this.approvalList.findIndex((a) => a.id === approval.id);
+    if (index >= 0 && this.approvalList[index]!.version >= approval.version) return false;
+    this.approvalList = index >= 0 ? this.approvalList.map((a, i) => (i === index ? approval : a)) : [...this.approvalList, approval];
+    return true;
+  }
+
   private adoptOwnership(ownership: Ownership): boolean {
     if (ownership.epoch <= this.currentOwnership.epoch) return false;
     this.currentOwnership = ownership;
     return true;
   }
 
-  private request<E extends 'presence:status' | 'owner:claim' | 'owner:offer' | 'owner:accept' | 'owner:decline' | 'owner:reassign' | 'owner:release' | 'case:resolve' | 'case:reopen'>(
-    event: E,
-    payload: Parameters<ClientToServerEvents[E]>[0],
-  ): Promise<Parameters<Parameters<ClientToServerEvents[E]>[1]>[0]> {
-    if (!this.joined || !this.socket.connected) {
-      return Promise.reject(new CaseroomError('not_connected', 'Not connected to the hub; try again when the case is synced'));
-    }
-    return new Promise((resolve) => {
-      const emit = this.socket.emit.bind(this.socket) as (event: string, payload: unknown, ack: (response: unknown) => void) => void;
-      emit(event, payload, (response) => resolve(response as Parameters<Parameters<ClientToServerEvents[E]>[1]>[0]));
-    });
-  }
-
-  private async ownershipRequest(event: 'owner:claim' | 'owner:offer' | 'owner:accept' | 'owner:decline' | 'owner:reassign' | 'owner:release', payload: { caseId: string; userId?: string }): Promise<Ownership> {
-    const { ownership } = expectOk(await this.request(event, payload as never));
+  private async ownershipRequest(
+    event: 'owner:claim' | 'owner:offer' | 'owner:accept' | 'owner:decline' | 'owner:reassign' | 'owner:release',
+    payload: { caseId: string; userId?: string },
+  ): Promise<Ownership> {
+    const { ownership } = await this.joinedRequest(event, payload as { caseId: string; userId: string });
     if (this.adoptOwnership(ownership)) this.emit('owner', this.owner, ownership, null);
     return ownership;
   }
 
+  /** A request about this case: refused with `not_connected` until the session has joined. */
+  private joinedRequest<E extends Parameters<typeof request>[1]>(event: E, payload: Parameters<typeof request<E>>[2]) {
+    if (!this.joined) return Promise.reject(new CaseroomError('not_connected', 'The case is not open on the hub yet; await session.synced'));
+    return request(this.socket, event, payload);
+  }
+
   private async caseRequest(event: 'case:resolve' | 'case:reopen'): Promise<CaseRecord> {
-    const { case: record } = expectOk(await this.request(event, { caseId: this.caseId }));
+    const { case: record } = await this.joinedRequest(event, { caseId: this.caseId });
     this.record = record;
     return record;
   }
@@ -418,9 +450,4 @@ export class CaseSession extends Emitter<CaseSessionEvents> {
     this.emit('status', status);
     if (status === 'synced') this.notifyIfFlushed();
   }
-}
-
-function expectOk<T extends object>(response: Ack<T>): T {
-  if (!response.ok) throw CaseroomError.fromWire(response.error);
-  return response;
 }

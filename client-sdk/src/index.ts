@@ -14,4 +14,8 @@ export {
   type OwnershipChange,
   type RosterMember,
   type PresenceStatus,
+  type Approval,
+  type ApprovalInput,
+  type ApprovalUpdate,
+  type ApprovalStatus,
 } from '@caseroom/shared';

@@ -7,6 +7,7 @@ import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { casesNamespace } from '@caseroom/shared';
 import { Server as SocketServer } from 'socket.io';
+import { ApprovalBook } from './approvals/ApprovalBook.js';
 import { CaseDirectory } from './cases/CaseDirectory.js';
 import type { HubConfig } from './config.js';
 import { createHttpApp } from './http/app.js';
@@ -32,6 +33,7 @@ export interface Hub {
   readonly store: CaseStore;
   readonly rooms: CaseRooms;
   readonly roster: Roster;
+  readonly approvals: ApprovalBook;
   readonly tokens: Tokens;
   /** Stops accepting, disconnects everyone, flushes pending writes, closes the store. */
   close(): Promise<void>;
@@ -60,9 +62,11 @@ export async function startHub(config: HubConfig, parts: HubParts = {}): Promise
   rooms.on('entered', (caseId, connection) => roster.enter(caseId, connection.identity, connection.id));
   rooms.on('left', (caseId, connection) => roster.leave(caseId, connection.identity.userId, connection.id));
   const owners = new CaseOwners({ store, log, announce: (caseId, update) => caseHub?.announceOwner(caseId, update) });
+  const approvals = new ApprovalBook({ store, cases, log, ...config.approvals });
+  approvals.on('changed', (update) => caseHub?.announceApproval(update));
   let accepting = true;
 
-  const app = createHttpApp({ cases, owners, store, tokens, log, devLogin: config.devLogin, isAccepting: () => accepting });
+  const app = createHttpApp({ cases, owners, approvals, store, tokens, log, devLogin: config.devLogin, isAccepting: () => accepting });
   const httpServer: HttpServer = createServer(app);
 
   const io = new SocketServer(httpServer, {
@@ -81,6 +85,7 @@ export async function startHub(config: HubConfig, parts: HubParts = {}): Promise
     cases,
     roster,
     owners,
+    approvals,
     log,
     maxMessageBytes: config.maxMessageBytes,
     rememberPerson: (who) => store.rememberPerson(who, new Date().toISOString()),
@@ -101,6 +106,7 @@ export async function startHub(config: HubConfig, parts: HubParts = {}): Promise
       resolve();
     });
   });
+  approvals.start();
   const { port } = httpServer.address() as AddressInfo;
   const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
@@ -109,6 +115,7 @@ export async function startHub(config: HubConfig, parts: HubParts = {}): Promise
   const close = (): Promise<void> =>
     (closing ??= (async () => {
       accepting = false;
+      approvals.stop();
       yws.close();
       // Closes every socket (their rooms are released) and the HTTP server.
       await new Promise<void>((resolve) => io.close(() => resolve()));
@@ -119,5 +126,5 @@ export async function startHub(config: HubConfig, parts: HubParts = {}): Promise
       log.info('hub stopped');
     })());
 
-  return { url, port, log, store, rooms, roster, tokens, close };
+  return { url, port, log, store, rooms, roster, approvals, tokens, close };
 }

@@ -3,6 +3,7 @@
  * with a message that names the variable and what is wrong with it.
  */
 import { z } from 'zod';
+import { approvalPolicySchema, type ApprovalPolicy } from './approvals/ApprovalPolicy.js';
 
 /** Used only outside production when CASEROOM_JWT_SECRET is unset; the hub warns loudly. */
 export const developmentSecret = 'caseroom-development-secret-not-for-production';
@@ -31,6 +32,28 @@ const envSchema = z.object({
   CASEROOM_MAX_MESSAGE_BYTES: positiveInt.default(1024 * 1024),
   /** Fold the update log into a snapshot after this many updates. */
   CASEROOM_SNAPSHOT_EVERY: positiveInt.default(500),
+  /** Seconds until a pending approval request expires when the requester names no time. */
+  CASEROOM_APPROVAL_EXPIRES_IN: z.coerce.number().int().min(1).max(7 * 24 * 3600).default(15 * 60),
+  /** JSON: approvals needed per kind and amount (see ApprovalPolicy.ts). */
+  CASEROOM_APPROVAL_POLICY: z
+    .string()
+    .optional()
+    .transform((text, ctx) => {
+      if (text === undefined) return approvalPolicySchema.parse({});
+      let json: unknown;
+      try {
+        json = JSON.parse(text);
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'is not valid JSON' });
+        return z.NEVER;
+      }
+      const policy = approvalPolicySchema.safeParse(json);
+      if (!policy.success) {
+        ctx.addIssue({ code: 'custom', message: policy.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') });
+        return z.NEVER;
+      }
+      return policy.data;
+    }),
   /** SQLite durability: `normal` survives a process crash, `full` also an OS crash or power loss. */
   CASEROOM_SQLITE_SYNC: z.enum(['normal', 'full']).default('normal'),
 });
@@ -53,6 +76,7 @@ export interface HubConfig {
   presenceGraceMs: number;
   maxMessageBytes: number;
   snapshotEvery: number;
+  approvals: { defaultExpiresInS: number; policy: ApprovalPolicy };
   sqliteSync: 'normal' | 'full';
 }
 
@@ -75,6 +99,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (production && !e.CASEROOM_JWT_SECRET) {
     throw new ConfigError(['CASEROOM_JWT_SECRET: required when NODE_ENV=production']);
   }
+  // The development secret is published in this file: whoever reads it can mint tokens.
+  const usingDevelopmentSecret = (e.CASEROOM_JWT_SECRET ?? developmentSecret) === developmentSecret;
+  if (production && usingDevelopmentSecret) {
+    throw new ConfigError(['CASEROOM_JWT_SECRET: the built-in development secret cannot be used when NODE_ENV=production']);
+  }
   const devLogin = e.CASEROOM_DEV_LOGIN ?? !production;
   if (production && devLogin) {
     throw new ConfigError(['CASEROOM_DEV_LOGIN: the development login cannot be enabled when NODE_ENV=production']);
@@ -87,7 +116,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logLevel: e.LOG_LEVEL,
     jwt: {
       secret: e.CASEROOM_JWT_SECRET ?? developmentSecret,
-      usingDevelopmentSecret: !e.CASEROOM_JWT_SECRET,
+      usingDevelopmentSecret,
       issuer: e.CASEROOM_JWT_ISSUER,
       audience: e.CASEROOM_JWT_AUDIENCE,
     },
@@ -96,6 +125,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     presenceGraceMs: e.CASEROOM_PRESENCE_GRACE_MS,
     maxMessageBytes: e.CASEROOM_MAX_MESSAGE_BYTES,
     snapshotEvery: e.CASEROOM_SNAPSHOT_EVERY,
+    approvals: { defaultExpiresInS: e.CASEROOM_APPROVAL_EXPIRES_IN, policy: e.CASEROOM_APPROVAL_POLICY },
     sqliteSync: e.CASEROOM_SQLITE_SYNC,
   };
 }

@@ -28,6 +28,17 @@ export const errorCatalog = {
   invalid_handoff: { status: 400, message: 'The case cannot be handed to that person' },
   supervisor_only: { status: 403, message: 'Only a supervisor can do that' },
   case_not_resolved: { status: 409, message: 'Resolve the case before releasing it' },
+  // approvals
+  unknown_approval: { status: 404, message: 'No such approval request' },
+  invalid_amount: { status: 400, message: 'The amount is not valid' },
+  self_approval: { status: 403, message: 'You cannot decide your own request' },
+  bots_cannot_decide: { status: 403, message: 'Bots never decide approval requests' },
+  already_decided: { status: 409, message: 'You have already decided this request' },
+  approval_expired: { status: 409, message: 'The request has expired' },
+  not_pending: { status: 409, message: 'The request is no longer pending' },
+  not_requester: { status: 403, message: 'Only the person who asked can cancel the request' },
+  not_decided: { status: 409, message: 'Only decided requests can be reviewed' },
+  already_reviewed: { status: 409, message: 'The decision has already been reviewed' },
   // the client side
   not_connected: { status: 503, message: 'Not connected to the hub' },
   // the server

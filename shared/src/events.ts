@@ -3,6 +3,7 @@
  * misspelt event or a wrong payload is a compile error on both sides. Document traffic is binary
  * (y-protocols bytes); every request carries an acknowledgement callback.
  */
+import type { Approval, ApprovalInput, ApprovalUpdate, Verdict } from './approvals.js';
 import type { CaseRecord } from './cases.js';
 import type { Ownership, OwnerUpdate, PresenceStatus, RosterMember, RosterUpdate } from './people.js';
 import type { Ack } from './errors.js';
@@ -29,8 +30,17 @@ export interface StatusRequest {
   status: PresenceStatus;
 }
 
-/** What a client learns when it joins: the case, who is in the room, and who owns it. */
-export type JoinAck = Ack<{ case: CaseRecord; roster: RosterMember[]; ownership: Ownership }>;
+export type ApprovalRequest = ApprovalInput & { caseId: string };
+
+export interface DecisionRequest {
+  approvalId: string;
+  verdict: Verdict;
+  comment?: string;
+}
+
+/** What a client learns when it joins: the case, who is in the room, who owns it, its approval requests. */
+export type JoinAck = Ack<{ case: CaseRecord; roster: RosterMember[]; ownership: Ownership; approvals: Approval[] }>;
+export type ApprovalAck = Ack<{ approval: Approval }>;
 export type OwnershipAck = Ack<{ ownership: Ownership }>;
 export type CaseAck = Ack<{ case: CaseRecord }>;
 export type SyncAck = Ack<{ reply?: Uint8Array }>;
@@ -65,6 +75,15 @@ export interface ClientToServerEvents {
   /** The owner lets go of a resolved case. */
   'owner:release': (request: CaseRequest, ack: (response: OwnershipAck) => void) => void;
 
+  /** Opens a peer approval request in a joined case; it is broadcast to the room and the team. */
+  'approval:request': (request: ApprovalRequest, ack: (response: ApprovalAck) => void) => void;
+  /** A peer of the team approves or rejects a request (need not be in the case room). */
+  'approval:decide': (request: DecisionRequest, ack: (response: ApprovalAck) => void) => void;
+  /** The requester withdraws a pending request. */
+  'approval:cancel': (request: { approvalId: string }, ack: (response: ApprovalAck) => void) => void;
+  /** Pending requests of your team (a supervisor may name another team). */
+  'approval:pending': (request: { team?: string }, ack: (response: Ack<{ approvals: Approval[] }>) => void) => void;
+
   /** The owner (or a supervisor) marks the case resolved. */
   'case:resolve': (request: CaseRequest, ack: (response: CaseAck) => void) => void;
   /** The owner (or a supervisor) reopens a resolved case. */
@@ -80,6 +99,8 @@ export interface ServerToClientEvents {
   roster: (caseId: string, update: RosterUpdate) => void;
   /** Ownership changed (stored before it is announced); `ownership.epoch` orders the updates. */
   owner: (caseId: string, update: OwnerUpdate) => void;
+  /** An approval request opened or changed; sent to its case room and to its team's feed. */
+  approval: (update: ApprovalUpdate) => void;
   /** The case record changed (e.g. its status). */
   'case:updated': (caseId: string, record: CaseRecord) => void;
   /** The server closed this case on this socket (e.g. it is shutting down); rejoin to continue. */

@@ -5,17 +5,19 @@
 import { CaseroomError, roles } from '@caseroom/shared';
 import express, { type Express } from 'express';
 import { z } from 'zod';
+import type { ApprovalBook } from '../approvals/ApprovalBook.js';
 import type { CaseDirectory } from '../cases/CaseDirectory.js';
 import type { Tokens } from '../identity/Tokens.js';
 import type { CaseOwners } from '../people/CaseOwners.js';
 import type { Logger } from '../logger.js';
 import type { CaseStore } from '../store/CaseStore.js';
-import { caseIdSchema, caseListingSchema, newCaseSchema, parse } from '../validation.js';
+import { caseIdSchema, caseListingSchema, newCaseSchema, parse, reviewListingSchema, reviewSchema } from '../validation.js';
 import { authenticate, identityOf } from './authenticate.js';
 import { errorResponder } from './errors.js';
 
 export interface HttpAppOptions {
   cases: CaseDirectory;
+  approvals: ApprovalBook;
   owners: CaseOwners;
   store: CaseStore;
   tokens: Tokens;
@@ -33,7 +35,7 @@ const devLoginSchema = z.strictObject({
 });
 
 export function createHttpApp(options: HttpAppOptions): Express {
-  const { cases, owners, store, tokens, log } = options;
+  const { cases, owners, approvals, store, tokens, log } = options;
   const app = express();
   app.disable('x-powered-by');
   app.use(express.json({ limit: '64kb' }));
@@ -84,6 +86,27 @@ export function createHttpApp(options: HttpAppOptions): Express {
     const record = await cases.open(parse(caseIdSchema, req.params.id), identityOf(req));
     const [ownership, history] = await Promise.all([owners.current(record.id), owners.history(record.id)]);
     res.json({ ok: true, case: record, ownership, history });
+  });
+
+  api.get('/cases/:id/approvals', async (req, res) => {
+    const record = await cases.open(parse(caseIdSchema, req.params.id), identityOf(req));
+    res.json({ ok: true, approvals: await approvals.forCase(record.id) });
+  });
+
+  api.get('/approvals/:id', async (req, res) => {
+    res.json({ ok: true, approval: await approvals.get(String(req.params.id), identityOf(req)) });
+  });
+
+  // The review queue: every decided request, for supervisors to uphold or correct later.
+  api.get('/reviews', async (req, res) => {
+    const page = await approvals.reviews(parse(reviewListingSchema, req.query), identityOf(req));
+    res.json({ ok: true, reviews: page.items, nextCursor: page.nextCursor });
+  });
+
+  api.post('/reviews/:id', async (req, res) => {
+    const { verdict, note } = parse(reviewSchema, req.body);
+    const approval = await approvals.review(String(req.params.id), identityOf(req), verdict, note);
+    res.json({ ok: true, approval });
   });
 
   app.use('/api', api);

@@ -7,6 +7,7 @@ import {
   CaseroomError,
   encodeSyncStep1,
   encodeUpdate,
+  type ApprovalUpdate,
   type CaseRecord,
   type ClientToServerEvents,
   type OwnerUpdate,
@@ -16,6 +17,7 @@ import {
 } from '@caseroom/shared';
 import type { Namespace } from 'socket.io';
 import * as Y from 'yjs';
+import type { ApprovalBook } from '../approvals/ApprovalBook.js';
 import type { CaseDirectory } from '../cases/CaseDirectory.js';
 import type { Logger } from '../logger.js';
 import type { CaseOwners } from '../people/CaseOwners.js';
@@ -24,6 +26,7 @@ import type { CaseRoom } from '../rooms/CaseRoom.js';
 import type { CaseRooms } from '../rooms/CaseRooms.js';
 import type { RoomConnection, RoomRelay } from '../rooms/RoomConnection.js';
 import { caseIdSchema, caseRequestSchema, parse } from '../validation.js';
+import { registerApprovalHandlers } from './approvalHandlers.js';
 import { registerDocumentHandlers } from './documentHandlers.js';
 import { registerPeopleHandlers } from './peopleHandlers.js';
 import { respond } from './respond.js';
@@ -36,6 +39,7 @@ export interface CaseHubOptions {
   cases: CaseDirectory;
   roster: Roster;
   owners: CaseOwners;
+  approvals: ApprovalBook;
   log: Logger;
   maxMessageBytes: number;
   /** remembers who signed in, so they can be named as handoff targets */
@@ -44,6 +48,8 @@ export interface CaseHubOptions {
 
 /** The Socket.IO room every socket that joined a case is in. */
 export const socketRoomOf = (caseId: string): string => `case:${caseId}`;
+/** The Socket.IO room of a team's associates (everyone but bots): the team-wide approval feed. */
+export const teamRoomOf = (team: string): string => `team:${team}`;
 
 export class CaseHub implements RoomRelay {
   private readonly nsp: CaseNamespace;
@@ -72,6 +78,11 @@ export class CaseHub implements RoomRelay {
     this.nsp.to(socketRoomOf(caseId)).emit('owner', caseId, update);
   }
 
+  /** Approval updates reach the case room and every connected associate of the case's team. */
+  announceApproval(update: ApprovalUpdate): void {
+    this.nsp.to([socketRoomOf(update.approval.caseId), teamRoomOf(update.approval.team)]).emit('approval', update);
+  }
+
   announceCase(caseId: string, record: CaseRecord): void {
     this.nsp.to(socketRoomOf(caseId)).emit('case:updated', caseId, record);
   }
@@ -86,7 +97,7 @@ export class CaseHub implements RoomRelay {
   }
 
   private accept(socket: CaseSocket): void {
-    const { rooms, cases, roster, owners } = this.options;
+    const { rooms, cases, roster, owners, approvals } = this.options;
     const who = socket.data;
     const log = this.options.log.child({ socketId: socket.id, userId: who.userId });
     const joined = new Map<string, CaseRoom>();
@@ -105,6 +116,7 @@ export class CaseHub implements RoomRelay {
     };
     const { connection } = context;
     this.options.rememberPerson(who).catch((err: unknown) => log.warn({ err }, 'could not remember person'));
+    if (who.role !== 'bot') void socket.join(teamRoomOf(who.team));
     log.debug('socket connected');
 
     socket.on('case:join', (request, ack) => {
@@ -131,7 +143,8 @@ export class CaseHub implements RoomRelay {
               if (awareness) socket.emit('doc:awareness', caseId, awareness);
             };
           }
-          return { case: record, roster: roster.members(caseId), ownership: await owners.current(caseId) };
+          const [ownership, caseApprovals] = await Promise.all([owners.current(caseId), approvals.forCase(caseId)]);
+          return { case: record, roster: roster.members(caseId), ownership, approvals: caseApprovals };
         },
         () => greet?.(),
       );
@@ -150,6 +163,7 @@ export class CaseHub implements RoomRelay {
     );
 
     registerDocumentHandlers(context, this.options.maxMessageBytes);
+    registerApprovalHandlers(context, approvals);
     registerPeopleHandlers(context, { roster, owners, cases, announceCase: (caseId, record) => this.announceCase(caseId, record) });
 
     socket.on('disconnect', (reason) => {

@@ -2,13 +2,23 @@
  * Everything the hub keeps durably goes through this interface; there is one implementation per
  * deployment mode (SQLite embedded, Redis in cluster mode). Nothing above `store/` knows which.
  */
-import type { CaseRecord, CaseStatus, Identity, Ownership, OwnershipRecord, Page } from '@caseroom/shared';
+import type { Approval, ApprovalStatus, CaseRecord, CaseStatus, Identity, Ownership, OwnershipRecord, Page } from '@caseroom/shared';
 
 export interface CaseQuery {
   team?: string | undefined;
   status?: CaseStatus | undefined;
   limit: number;
   /** the `nextCursor` of the previous page */
+  cursor?: string | undefined;
+}
+
+export interface ApprovalQuery {
+  caseId?: string | undefined;
+  team?: string | undefined;
+  statuses?: readonly ApprovalStatus[] | undefined;
+  /** true: only reviewed; false: only not yet reviewed */
+  reviewed?: boolean | undefined;
+  limit: number;
   cursor?: string | undefined;
 }
 
@@ -40,6 +50,17 @@ export interface CaseStore {
   saveOwnership(caseId: string, expectedEpoch: number, next: Ownership, record: OwnershipRecord | null): Promise<boolean>;
   /** Oldest first. */
   ownershipHistory(caseId: string): Promise<OwnershipRecord[]>;
+
+  createApproval(approval: Approval): Promise<void>;
+  getApproval(id: string): Promise<Approval | null>;
+  /** Compare-and-set on `version`: stores `next` only if the stored version is `expectedVersion`. */
+  saveApproval(next: Approval, expectedVersion: number): Promise<boolean>;
+  /** Oldest first. */
+  listApprovals(query: ApprovalQuery): Promise<Page<Approval>>;
+  /** Pending requests whose expiry time is at or before `now` (ISO). */
+  dueApprovals(now: string, limit: number): Promise<Approval[]>;
+  /** The earliest expiry time of any pending request, or null. */
+  nextApprovalExpiry(): Promise<string | null>;
 
   /** Remembers a person who signed in, so they can be named as a handoff target. */
   rememberPerson(who: Identity, at: string): Promise<void>;

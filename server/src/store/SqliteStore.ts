@@ -5,9 +5,9 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { CaseroomError, unowned, type CaseRecord, type CaseStatus, type Identity, type Ownership, type OwnershipRecord, type Page } from '@caseroom/shared';
+import { CaseroomError, unowned, type Approval, type CaseRecord, type CaseStatus, type Identity, type Ownership, type OwnershipRecord, type Page } from '@caseroom/shared';
 import Database from 'better-sqlite3';
-import type { CaseQuery, CaseStore, StoredDocument } from './CaseStore.js';
+import type { ApprovalQuery, CaseQuery, CaseStore, StoredDocument } from './CaseStore.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 
 const schema = `
@@ -42,6 +42,20 @@ CREATE TABLE IF NOT EXISTS people (
   identity TEXT NOT NULL,
   seen_at TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS approvals (
+  id TEXT PRIMARY KEY,
+  case_id TEXT NOT NULL,
+  team TEXT NOT NULL,
+  status TEXT NOT NULL,
+  requested_at TEXT NOT NULL,
+  expires_at TEXT NOT NULL,
+  reviewed INTEGER NOT NULL,
+  version INTEGER NOT NULL,
+  record TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS approvals_by_case ON approvals (case_id, requested_at, id);
+CREATE INDEX IF NOT EXISTS approvals_pending ON approvals (status, expires_at);
+CREATE INDEX IF NOT EXISTS approvals_by_team ON approvals (team, reviewed, requested_at, id);
 CREATE TABLE IF NOT EXISTS doc_snapshots (
   case_id TEXT PRIMARY KEY,
   data BLOB NOT NULL,
@@ -96,6 +110,15 @@ export class SqliteStore implements CaseStore {
         'INSERT INTO people (user_id, identity, seen_at) VALUES (?, ?, ?) ON CONFLICT (user_id) DO UPDATE SET identity = excluded.identity, seen_at = excluded.seen_at',
       ),
       getPerson: this.db.prepare<[string], { identity: string }>('SELECT identity FROM people WHERE user_id = ?'),
+      insertApproval: this.db.prepare(
+        'INSERT INTO approvals (id, case_id, team, status, requested_at, expires_at, reviewed, version, record) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      ),
+      getApproval: this.db.prepare<[string], { record: string }>('SELECT record FROM approvals WHERE id = ?'),
+      updateApproval: this.db.prepare('UPDATE approvals SET status = ?, reviewed = ?, version = ?, record = ? WHERE id = ? AND version = ?'),
+      dueApprovals: this.db.prepare<[string, number], { record: string }>(
+        "SELECT record FROM approvals WHERE status = 'pending' AND expires_at <= ? ORDER BY expires_at LIMIT ?",
+      ),
+      nextExpiry: this.db.prepare<[], { at: string | null }>("SELECT min(expires_at) AS at FROM approvals WHERE status = 'pending'"),
     };
   }
 
@@ -166,6 +189,69 @@ export class SqliteStore implements CaseStore {
 
   async ownershipHistory(caseId: string): Promise<OwnershipRecord[]> {
     return this.statements.history.all(caseId).map((row) => JSON.parse(row.record) as OwnershipRecord);
+  }
+
+  async createApproval(approval: Approval): Promise<void> {
+    this.statements.insertApproval.run(
+      approval.id,
+      approval.caseId,
+      approval.team,
+      approval.status,
+      approval.requestedAt,
+      approval.expiresAt,
+      approval.review ? 1 : 0,
+      approval.version,
+      JSON.stringify(approval),
+    );
+  }
+
+  async getApproval(id: string): Promise<Approval | null> {
+    const row = this.statements.getApproval.get(id);
+    return row ? (JSON.parse(row.record) as Approval) : null;
+  }
+
+  async saveApproval(next: Approval, expectedVersion: number): Promise<boolean> {
+    const result = this.statements.updateApproval.run(next.status, next.review ? 1 : 0, next.version, JSON.stringify(next), next.id, expectedVersion);
+    return result.changes === 1;
+  }
+
+  async listApprovals(query: ApprovalQuery): Promise<Page<Approval>> {
+    const where: string[] = [];
+    const params: Array<string | number> = [];
+    if (query.caseId !== undefined) {
+      where.push('case_id = ?');
+      params.push(query.caseId);
+    }
+    if (query.team !== undefined) {
+      where.push('team = ?');
+      params.push(query.team);
+    }
+    if (query.statuses !== undefined) {
+      where.push(`status IN (${query.statuses.map(() => '?').join(', ') || "''"})`);
+      params.push(...query.statuses);
+    }
+    if (query.reviewed !== undefined) {
+      where.push('reviewed = ?');
+      params.push(query.reviewed ? 1 : 0);
+    }
+    if (query.cursor !== undefined) {
+      const [requestedAt, id] = decodeCursor(query.cursor, 2) as [string, string];
+      where.push('(requested_at > ? OR (requested_at = ? AND id > ?))');
+      params.push(requestedAt, requestedAt, id);
+    }
+    const sql = `SELECT record FROM approvals ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY requested_at, id LIMIT ?`;
+    const rows = this.db.prepare<unknown[], { record: string }>(sql).all(...params, query.limit + 1);
+    const items = rows.slice(0, query.limit).map((row) => JSON.parse(row.record) as Approval);
+    const last = items.at(-1);
+    return { items, nextCursor: rows.length > query.limit && last ? encodeCursor([last.requestedAt, last.id]) : null };
+  }
+
+  async dueApprovals(now: string, limit: number): Promise<Approval[]> {
+    return this.statements.dueApprovals.all(now, limit).map((row) => JSON.parse(row.record) as Approval);
+  }
+
+  async nextApprovalExpiry(): Promise<string | null> {
+    return this.statements.nextExpiry.get()?.at ?? null;
   }
 
   async rememberPerson(who: Identity, at: string): Promise<void> {
