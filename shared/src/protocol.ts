@@ -141,8 +141,11 @@ export function decodeFrame(bytes: Uint8Array): Frame {
         if (decoding.hasContent(decoder)) throw malformed('sync frame (trailing bytes)');
         return { kind: 'sync', message };
       }
-      case frameAwareness:
-        return { kind: 'awareness', update: decoding.readVarUint8Array(decoder) };
+      case frameAwareness: {
+        const update = decoding.readVarUint8Array(decoder);
+        if (decoding.hasContent(decoder)) throw malformed('awareness frame (trailing bytes)');
+        return { kind: 'awareness', update };
+      }
       case frameQueryAwareness:
         return { kind: 'queryAwareness' };
       case frameAuth:

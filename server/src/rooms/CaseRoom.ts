@@ -24,6 +24,12 @@ export class CaseRoom {
   readonly caseId: string;
   readonly doc: Y.Doc;
   readonly awareness: awarenessProtocol.Awareness;
+  /**
+   * A replica every incoming update is tried on before `doc`. Yjs can throw halfway through
+   * integrating an update that decodes cleanly, leaving a document partly changed; that must
+   * happen here, never to `doc`, which is persisted and relayed.
+   */
+  private trial: Y.Doc;
   /** connection id -> the awareness client ids that connection announced */
   private readonly connections = new Map<string, { connection: RoomConnection; clientIds: Set<number> }>();
   /** awareness client id -> the connection that first announced it; nobody else may speak for it */
@@ -46,11 +52,16 @@ export class CaseRoom {
       if (stored.snapshot) Y.applyUpdate(this.doc, stored.snapshot);
       for (const update of stored.updates) Y.applyUpdate(this.doc, update);
     }, 'store');
+    this.trial = replicaOf(this.doc);
     this.throughSeq = stored.throughSeq;
     this.updatesSinceSnapshot = stored.updates.length;
     this.awareness = new awarenessProtocol.Awareness(this.doc);
     this.awareness.setLocalState(null);
-    this.doc.on('update', (update: Uint8Array, origin: unknown) => this.persistAndRelay(update, origin));
+    this.doc.on('update', (update: Uint8Array, origin: unknown) => {
+      // Updates from connections reached the trial replica first; anything else is mirrored.
+      if (!isConnection(origin)) Y.applyUpdate(this.trial, update);
+      this.persistAndRelay(update, origin);
+    });
     this.awareness.on('update', (change: { added: number[]; updated: number[]; removed: number[] }, origin: unknown) => {
       const changed = [...change.added, ...change.updated, ...change.removed];
       const update = awarenessProtocol.encodeAwarenessUpdate(this.awareness, changed);
@@ -94,10 +105,19 @@ export class CaseRoom {
 
   /**
    * Applies an update from a connection. Resolves once it (and everything before it) is durable;
-   * rejects with `malformed_message` when it does not decode, leaving the document untouched.
+   * throws `malformed_message` when it does not decode or Yjs cannot apply it, leaving the
+   * document untouched.
    */
   receiveUpdate(update: Uint8Array, origin: RoomConnection): Promise<void> {
     assertValidUpdate(update);
+    try {
+      Y.applyUpdate(this.trial, update);
+    } catch {
+      // The trial replica may be partly changed now; rebuild it from the untouched document.
+      this.trial.destroy();
+      this.trial = replicaOf(this.doc);
+      throw new CaseroomError('malformed_message', 'The document update could not be applied');
+    }
     Y.applyUpdate(this.doc, update, origin);
     return this.durable;
   }
@@ -142,6 +162,7 @@ export class CaseRoom {
   destroy(): void {
     this.awareness.destroy();
     this.doc.destroy();
+    this.trial.destroy();
   }
 
   private persistAndRelay(update: Uint8Array, origin: unknown): void {
@@ -176,6 +197,12 @@ export class CaseRoom {
       this.compacting = false;
     }
   }
+}
+
+function replicaOf(doc: Y.Doc): Y.Doc {
+  const replica = new Y.Doc({ gc: true });
+  Y.applyUpdate(replica, Y.encodeStateAsUpdate(doc));
+  return replica;
 }
 
 function isConnection(origin: unknown): origin is RoomConnection {

@@ -1,0 +1,120 @@
+import { ConfigError, loadConfig } from '@caseroom/server';
+import { describe, expect, it } from 'vitest';
+import { developmentSecret } from '../../server/src/config.js';
+
+const secret = 'a-real-secret-of-enough-length-42';
+
+/** The ConfigError `loadConfig(env)` throws (fails the test if it does not throw one). */
+function refusal(env: Record<string, string | undefined>): ConfigError {
+  try {
+    loadConfig(env);
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return err as ConfigError;
+  }
+  throw new Error(`expected loadConfig to refuse ${JSON.stringify(env)}`);
+}
+
+describe('loadConfig', () => {
+  it('starts a development hub from an empty environment', () => {
+    expect(loadConfig({})).toMatchObject({
+      production: false,
+      port: 3000,
+      host: '0.0.0.0',
+      dataDir: './data',
+      logLevel: 'info',
+      jwt: { secret: developmentSecret, usingDevelopmentSecret: true, issuer: undefined, audience: undefined },
+      devLogin: true,
+      roomGraceMs: 10_000,
+      maxMessageBytes: 1024 * 1024,
+      snapshotEvery: 500,
+      sqliteSync: 'normal',
+    });
+  });
+
+  it('reads every variable it knows', () => {
+    const config = loadConfig({
+      NODE_ENV: 'production',
+      PORT: '8080',
+      HOST: '127.0.0.1',
+      DATA_DIR: '/var/lib/caseroom',
+      LOG_LEVEL: 'warn',
+      CASEROOM_JWT_SECRET: secret,
+      CASEROOM_JWT_ISSUER: 'https://id.example.com',
+      CASEROOM_JWT_AUDIENCE: 'caseroom',
+      CASEROOM_DEV_LOGIN: 'off',
+      CASEROOM_ROOM_GRACE_MS: '0',
+      CASEROOM_MAX_MESSAGE_BYTES: '4096',
+      CASEROOM_SNAPSHOT_EVERY: '10',
+      CASEROOM_SQLITE_SYNC: 'full',
+    });
+    expect(config).toMatchObject({
+      production: true,
+      port: 8080,
+      host: '127.0.0.1',
+      dataDir: '/var/lib/caseroom',
+      logLevel: 'warn',
+      jwt: { secret, usingDevelopmentSecret: false, issuer: 'https://id.example.com', audience: 'caseroom' },
+      devLogin: false,
+      roomGraceMs: 0,
+      maxMessageBytes: 4096,
+      snapshotEvery: 10,
+      sqliteSync: 'full',
+    });
+  });
+
+  it('treats empty strings as unset', () => {
+    const config = loadConfig({ PORT: '', CASEROOM_JWT_SECRET: '', CASEROOM_DEV_LOGIN: '' });
+    expect(config.port).toBe(3000);
+    expect(config.jwt.usingDevelopmentSecret).toBe(true);
+    expect(config.devLogin).toBe(true);
+  });
+
+  it.each(['abc', '-1', '65536', '80.5'])('refuses PORT=%s and names the variable', (port) => {
+    expect(refusal({ PORT: port }).message).toMatch(/\bPORT\b/);
+  });
+
+  it('names every bad variable at once', () => {
+    const { message } = refusal({ PORT: 'abc', LOG_LEVEL: 'loud', CASEROOM_SQLITE_SYNC: 'sometimes', CASEROOM_DEV_LOGIN: 'maybe' });
+    for (const name of ['PORT', 'LOG_LEVEL', 'CASEROOM_SQLITE_SYNC', 'CASEROOM_DEV_LOGIN']) expect(message).toContain(name);
+  });
+
+  it.each(['0', '-5', 'lots'])('refuses CASEROOM_MAX_MESSAGE_BYTES=%s', (value) => {
+    expect(refusal({ CASEROOM_MAX_MESSAGE_BYTES: value }).message).toContain('CASEROOM_MAX_MESSAGE_BYTES');
+  });
+
+  it('refuses a JWT secret shorter than 16 characters', () => {
+    const { message } = refusal({ CASEROOM_JWT_SECRET: 'too-short' });
+    expect(message).toContain('CASEROOM_JWT_SECRET');
+    expect(message).toContain('16');
+  });
+
+  it('flags the development secret whenever it is the one in use', () => {
+    expect(loadConfig({}).jwt).toMatchObject({ secret: developmentSecret, usingDevelopmentSecret: true });
+    expect(loadConfig({ CASEROOM_JWT_SECRET: developmentSecret }).jwt.usingDevelopmentSecret).toBe(true);
+    expect(loadConfig({ CASEROOM_JWT_SECRET: secret }).jwt).toMatchObject({ secret, usingDevelopmentSecret: false });
+  });
+
+  describe('in production', () => {
+    it('requires CASEROOM_JWT_SECRET', () => {
+      expect(refusal({ NODE_ENV: 'production' }).message).toContain('CASEROOM_JWT_SECRET');
+    });
+
+    it('refuses the published development secret', () => {
+      expect(refusal({ NODE_ENV: 'production', CASEROOM_JWT_SECRET: developmentSecret }).message).toContain('CASEROOM_JWT_SECRET');
+    });
+
+    it('turns the development login off by default', () => {
+      expect(loadConfig({ NODE_ENV: 'production', CASEROOM_JWT_SECRET: secret })).toMatchObject({ production: true, devLogin: false });
+    });
+
+    it.each(['true', '1', 'yes', 'on'])('refuses CASEROOM_DEV_LOGIN=%s', (value) => {
+      expect(refusal({ NODE_ENV: 'production', CASEROOM_JWT_SECRET: secret, CASEROOM_DEV_LOGIN: value }).message).toContain('CASEROOM_DEV_LOGIN');
+    });
+  });
+
+  it('lets development turn the development login off', () => {
+    expect(loadConfig({ CASEROOM_DEV_LOGIN: 'false' }).devLogin).toBe(false);
+    expect(loadConfig({ NODE_ENV: 'test', CASEROOM_DEV_LOGIN: 'no' }).devLogin).toBe(false);
+  });
+});
