@@ -268,3 +268,16 @@ describe('messages without an acknowledgement callback', () => {
     });
   });
 });
+
+describe('requests with missing or extra arguments', () => {
+  it('still answers them, with invalid_payload', async () => {
+    const s = await scene();
+    await s.mallory.join();
+    const { socket } = s.mallory;
+    expect(await send(socket, 'case:join')).toMatchObject({ ok: false, error: { code: 'invalid_payload' } });
+    expect(await send(socket, 'doc:sync', s.caseId)).toMatchObject({ ok: false, error: { code: 'invalid_payload', field: 'message' } });
+    expect(await send(socket, 'owner:claim')).toMatchObject({ ok: false, error: { code: 'invalid_payload' } });
+    expect(await send(socket, 'case:join', { caseId: s.caseId }, 'extra', 42)).toMatchObject({ ok: true });
+    await expectOnlyTheMarkerChanged(s);
+  });
+});

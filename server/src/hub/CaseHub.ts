@@ -51,6 +51,25 @@ export const socketRoomOf = (caseId: string): string => `case:${caseId}`;
 /** The Socket.IO room of a team's associates (everyone but bots): the team-wide approval feed. */
 export const teamRoomOf = (team: string): string => `team:${team}`;
 
+/** Payload arguments each client event takes before its acknowledgement callback (default 1). */
+const payloadArity: Partial<Record<keyof ClientToServerEvents, number>> = { 'doc:sync': 2, 'doc:awareness': 2 };
+
+/**
+ * Socket.IO hands the acknowledgement callback over as the last argument, wherever that falls.
+ * A client that sends too few or too many arguments would otherwise get its callback treated as a
+ * payload and never hear back; this pads or trims the payload so the callback lands in its place
+ * and the handler can refuse the request properly.
+ */
+function normalizeArguments(packet: unknown[], next: (err?: Error) => void): void {
+  const [event] = packet;
+  const ack = typeof packet.at(-1) === 'function' ? packet.pop() : undefined;
+  const want = 1 + (payloadArity[event as keyof ClientToServerEvents] ?? 1);
+  while (packet.length < want) packet.push(undefined);
+  packet.length = want;
+  if (ack) packet.push(ack);
+  next();
+}
+
 export class CaseHub implements RoomRelay {
   private readonly nsp: CaseNamespace;
   private readonly options: CaseHubOptions;
@@ -115,6 +134,7 @@ export class CaseHub implements RoomRelay {
       },
     };
     const { connection } = context;
+    socket.use(normalizeArguments);
     this.options.rememberPerson(who).catch((err: unknown) => log.warn({ err }, 'could not remember person'));
     if (who.role !== 'bot') void socket.join(teamRoomOf(who.team));
     log.debug('socket connected');
