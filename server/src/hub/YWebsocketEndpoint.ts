@@ -103,7 +103,7 @@ export class YWebsocketEndpoint implements RoomRelay {
     let caseId: string;
     let who: Identity;
     try {
-      const parsed = caseIdSchema.safeParse(decodeURIComponent(url.pathname.slice(yWebsocketPrefix.length)));
+      const parsed = caseIdSchema.safeParse(decodePathSegment(url.pathname.slice(yWebsocketPrefix.length)));
       if (!parsed.success) throw new CaseroomError('unknown_case', 'The case id in the path is not valid');
       caseId = parsed.data;
       who = await this.options.tokens.verify(url.searchParams.get('token') ?? undefined);
@@ -184,6 +184,15 @@ export class YWebsocketEndpoint implements RoomRelay {
       log.warn({ code: wire.code }, 'closing y-websocket connection after a bad message');
       conn.ws.close(wire.code === 'internal_error' ? closeServerError : closeMalformed, `${wire.code}: ${wire.message}`.slice(0, 120));
     }
+  }
+}
+
+/** A percent-decoded path segment, or undefined when its escapes are broken (a client error, not ours). */
+function decodePathSegment(segment: string): string | undefined {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return undefined;
   }
 }
 

@@ -1,0 +1,266 @@
+import { rmSync } from 'node:fs';
+import type { CaseSession } from '@caseroom/client';
+import { afterEach, describe, expect, it } from 'vitest';
+import * as Y from 'yjs';
+import { connectClient } from '../helpers/clients.js';
+import { createCaseOver, mintToken, spawnHub, startTestHub, tempDataDir, type HubProcess, type TestHub } from '../helpers/hub.js';
+import { storedDocument, storedRows } from '../helpers/store.js';
+import { nextEvent } from '../helpers/wait.js';
+
+async function openSession(url: string, caseId: string, userId = 'ann'): Promise<CaseSession> {
+  const session = connectClient(url, await mintToken({ userId })).openCase(caseId);
+  await session.synced;
+  return session;
+}
+
+/** Notes, steps and facts as plain data, facts in a stable order so replicas compare equal. */
+function contentOf(doc: Y.Doc | CaseSession): unknown {
+  const ydoc = doc instanceof Y.Doc ? doc : doc.doc;
+  const facts = ydoc.getMap('facts').toJSON() as Record<string, unknown>;
+  return { notes: ydoc.getText('notes').toString(), steps: ydoc.getArray('steps').toJSON(), facts: Object.entries(facts).sort(([a], [b]) => a.localeCompare(b)) };
+}
+
+/** Makes `count` edits, each its own update (its own message, its own row in the log). */
+function editOneByOne(session: CaseSession, count: number): void {
+  for (let i = 0; i < count; i++) {
+    if (i % 10 === 3) session.steps.add({ text: `step ${i}` });
+    else if (i % 10 === 7) session.facts.record(`question ${i}`, `answer ${i}`, 'ann');
+    else session.notes.insert(session.notes.length, `[${i}]`);
+  }
+}
+
+describe('acknowledged edits survive a crash of the hub process', () => {
+  const dataDirs: string[] = [];
+  const processes: HubProcess[] = [];
+  afterEach(async () => {
+    await Promise.all(processes.splice(0).map((hub) => hub.kill('SIGKILL')));
+    for (const dir of dataDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+  });
+
+  async function spawn(dataDir: string, env: Record<string, string> = {}): Promise<HubProcess> {
+    const hub = await spawnHub(dataDir, env);
+    processes.push(hub);
+    return hub;
+  }
+
+  /** SIGKILLs the hub the moment `writer`'s edits are acknowledged, restarts it, and reads the case back. */
+  async function crashAndReadBack(dataDir: string, hub: HubProcess, writer: CaseSession, writerClient: { disconnect(): void }): Promise<CaseSession> {
+    await writer.flushed();
+    const killed = hub.kill('SIGKILL');
+    // The writer must not resend anything to the restarted hub: only the store may bring the edits back.
+    writerClient.disconnect();
+    await killed;
+    expect(hub.child.signalCode).toBe('SIGKILL');
+    const restarted = await spawn(dataDir);
+    return openSession(restarted.url, writer.caseId, 'reader');
+  }
+
+  it('serves every acknowledged edit of notes, steps and facts after SIGKILL', async () => {
+    const dataDir = tempDataDir();
+    dataDirs.push(dataDir);
+    const hub = await spawn(dataDir);
+    const caseId = await createCaseOver(hub.url);
+    const client = connectClient(hub.url, await mintToken());
+    const ann = client.openCase(caseId);
+    await ann.synced;
+
+    ann.notes.insert(0, 'Customer was charged twice for order A-1001.');
+    const refund = ann.steps.add({ text: 'Refund the duplicate charge', assignee: 'bob', due: '2026-12-01' });
+    ann.steps.add({ text: 'Email the customer' });
+    ann.steps.complete(refund);
+    ann.facts.record('order number', 'A-1001', 'ann');
+    ann.facts.record('card', 'ends 4242', 'ann');
+    ann.notes.delete(0, 'Customer '.length);
+
+    const reader = await crashAndReadBack(dataDir, hub, ann, client);
+    expect(contentOf(reader)).toEqual(contentOf(ann));
+    expect(reader.document.toJSON()).toMatchObject({
+      notes: 'was charged twice for order A-1001.',
+      steps: [
+        { id: refund, text: 'Refund the duplicate charge', assignee: 'bob', due: '2026-12-01', done: true },
+        { text: 'Email the customer', done: false },
+      ],
+      facts: { 'order number': { answer: 'A-1001', by: 'ann' }, card: { answer: 'ends 4242', by: 'ann' } },
+    });
+    await reader.close();
+  });
+
+  it('serves all of a burst of 200 small acknowledged edits after SIGKILL', async () => {
+    const dataDir = tempDataDir();
+    dataDirs.push(dataDir);
+    const hub = await spawn(dataDir);
+    const caseId = await createCaseOver(hub.url);
+    const client = connectClient(hub.url, await mintToken());
+    const ann = client.openCase(caseId);
+    await ann.synced;
+
+    editOneByOne(ann, 200);
+    const reader = await crashAndReadBack(dataDir, hub, ann, client);
+    expect(reader.steps.list()).toHaveLength(20);
+    expect(Object.keys(reader.facts.toJSON())).toHaveLength(20);
+    expect(reader.notes.toString()).toContain('[0][1][2][4][5][6][8][9][10]');
+    expect(reader.notes.toString()).toMatch(/\[199\]$/);
+    expect(contentOf(reader)).toEqual(contentOf(ann));
+    await reader.close();
+  });
+
+  it('receives the edits a client made while the hub was down once it is back on the same address', async () => {
+    const dataDir = tempDataDir();
+    dataDirs.push(dataDir);
+    const hub = await spawn(dataDir);
+    const caseId = await createCaseOver(hub.url);
+    const ann = connectClient(hub.url, await mintToken()).openCase(caseId);
+    await ann.synced;
+    ann.notes.insert(0, 'Acknowledged before the crash.');
+    await ann.flushed();
+
+    const offline = nextEvent('ann to go offline', (listener) => ann.on('status', listener), (status) => status === 'offline');
+    await hub.kill('SIGKILL');
+    await offline;
+    ann.notes.insert(ann.notes.length, ' Typed while the hub was down.');
+    ann.facts.record('callback', 'tomorrow 9am', 'ann');
+
+    await spawn(dataDir, { PORT: String(hub.port) });
+    // Resolves once ann has rejoined by herself and the restarted hub has stored what it lacked.
+    await ann.flushed();
+    expect(contentOf(storedDocument(dataDir, caseId))).toEqual(contentOf(ann));
+    expect(ann.notes.toString()).toBe('Acknowledged before the crash. Typed while the hub was down.');
+    await ann.close();
+  });
+});
+
+describe('compaction of the update log', () => {
+  const hubs: TestHub[] = [];
+  afterEach(async () => {
+    await Promise.all(hubs.splice(0).map((hub) => hub.stop()));
+  });
+
+  async function start(env: Record<string, string>, dataDir?: string): Promise<TestHub> {
+    const hub = await startTestHub(env, dataDir);
+    hubs.push(hub);
+    return hub;
+  }
+
+  /** Stops a hub but keeps its data for the next one. */
+  async function stopKeepingData(hub: TestHub): Promise<void> {
+    hubs.splice(hubs.indexOf(hub), 1);
+    await hub.stop({ keepData: true });
+  }
+
+  it('folds the log into a snapshot every CASEROOM_SNAPSHOT_EVERY updates, losing nothing', async () => {
+    const env = { CASEROOM_SNAPSHOT_EVERY: '50' };
+    const hub = await start(env);
+    const caseId = await hub.createCase();
+    const ann = await openSession(hub.url, caseId);
+    editOneByOne(ann, 320);
+    await ann.flushed();
+    const written = contentOf(ann);
+    await ann.close();
+    await stopKeepingData(hub);
+
+    const rows = storedRows(hub.dataDir, caseId);
+    expect(rows.snapshot).toBe(true);
+    expect(rows.updates).toBeLessThan(50);
+    expect(contentOf(storedDocument(hub.dataDir, caseId))).toEqual(written);
+
+    const restarted = await start(env, hub.dataDir);
+    const reader = await openSession(restarted.url, caseId, 'reader');
+    expect(contentOf(reader)).toEqual(written);
+    expect(reader.steps.list()).toHaveLength(32);
+    await reader.close();
+  });
+
+  it('compacts a long log that has no snapshot when the case is loaded, losing nothing', async () => {
+    const hub = await start({ CASEROOM_SNAPSHOT_EVERY: '100000' });
+    const caseId = await hub.createCase();
+    const ann = await openSession(hub.url, caseId);
+    editOneByOne(ann, 2000);
+    await ann.flushed();
+    const written = contentOf(ann);
+    await ann.close();
+    await stopKeepingData(hub);
+    expect(storedRows(hub.dataDir, caseId)).toEqual({ updates: 2000, snapshot: false });
+
+    const restarted = await start({ CASEROOM_SNAPSHOT_EVERY: '50' }, hub.dataDir);
+    const reader = await openSession(restarted.url, caseId, 'reader');
+    expect(contentOf(reader)).toEqual(written);
+    // Loading compacted before anyone was served: the log is folded while the room is still open.
+    expect(storedRows(hub.dataDir, caseId)).toEqual({ updates: 0, snapshot: true });
+    expect(contentOf(storedDocument(hub.dataDir, caseId))).toEqual(written);
+    await reader.close();
+  });
+});
+
+describe('unloading idle case rooms', () => {
+  let hub: TestHub | undefined;
+  afterEach(async () => {
+    await hub?.stop();
+    hub = undefined;
+  });
+
+  const roomEvent = (rooms: TestHub['rooms'], event: 'loaded' | 'unloaded', caseId: string): Promise<string> =>
+    nextEvent<string>(
+      `case ${caseId} to be ${event}`,
+      (listener) => {
+        rooms.on(event, listener);
+        return () => rooms.off(event, listener);
+      },
+      (id) => id === caseId,
+    );
+
+  it('unloads a room after the grace period once the last client left, and reloads the same content', async () => {
+    hub = await startTestHub({ CASEROOM_ROOM_GRACE_MS: '20' });
+    const caseId = await hub.createCase();
+    const ann = await openSession(hub.url, caseId);
+    ann.notes.insert(0, 'Kept across an unload.');
+    ann.facts.record('order number', 'A-1001', 'ann');
+    await ann.flushed();
+    const room = hub.rooms.get(caseId);
+    expect(room).toBeDefined();
+
+    const unloaded = roomEvent(hub.rooms, 'unloaded', caseId);
+    await ann.close();
+    await unloaded;
+    expect(hub.rooms.get(caseId)).toBeUndefined();
+    expect(room!.doc.isDestroyed).toBe(true);
+
+    const loaded = roomEvent(hub.rooms, 'loaded', caseId);
+    const bob = await openSession(hub.url, caseId, 'bob');
+    await loaded;
+    expect(hub.rooms.get(caseId)).not.toBe(room);
+    expect(contentOf(bob)).toEqual(contentOf(ann));
+    await bob.close();
+  });
+
+  it('keeps the room of a client that rejoins within the grace period', async () => {
+    hub = await startTestHub({ CASEROOM_ROOM_GRACE_MS: '1500' });
+    const rooms = hub.rooms;
+    const caseId = await hub.createCase();
+    // A second case whose unload serves as the clock: its timer has the same length and starts later.
+    const clockCase = await hub.createCase();
+    const ann = await openSession(hub.url, caseId);
+    const clock = await openSession(hub.url, clockCase, 'clock');
+    ann.notes.insert(0, 'Written before the page reload.');
+    await ann.flushed();
+    const room = rooms.get(caseId);
+    const events: string[] = [];
+    const record = (event: string) => (id: string) => events.push(`${event} ${id}`);
+    rooms.on('loaded', record('loaded'));
+    rooms.on('unloaded', record('unloaded'));
+    // Connected in advance, so the rejoin is only a join message away.
+    const reloaded = connectClient(hub.url, await mintToken({ userId: 'ann' }));
+    await nextEvent('the second client to connect', (listener) => reloaded.on('status', listener), (status) => status === 'connected');
+
+    await ann.close();
+    const again = reloaded.openCase(caseId);
+    await again.synced;
+    const clockUnloaded = roomEvent(rooms, 'unloaded', clockCase);
+    await clock.close();
+    await clockUnloaded;
+
+    expect(events).toEqual([`unloaded ${clockCase}`]);
+    expect(rooms.get(caseId)).toBe(room);
+    expect(again.notes.toString()).toBe('Written before the page reload.');
+    await again.close();
+  });
+});
