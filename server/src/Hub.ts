@@ -8,6 +8,8 @@ import type { AddressInfo } from 'node:net';
 import { casesNamespace } from '@caseroom/shared';
 import { Server as SocketServer } from 'socket.io';
 import { ApprovalBook } from './approvals/ApprovalBook.js';
+import { DocumentWatcher } from './events/DocumentWatcher.js';
+import { EventLog } from './events/EventLog.js';
 import { CaseDirectory } from './cases/CaseDirectory.js';
 import type { HubConfig } from './config.js';
 import { createHttpApp } from './http/app.js';
@@ -34,6 +36,7 @@ export interface Hub {
   readonly rooms: CaseRooms;
   readonly roster: Roster;
   readonly approvals: ApprovalBook;
+  readonly events: EventLog;
   readonly tokens: Tokens;
   /** Stops accepting, disconnects everyone, flushes pending writes, closes the store. */
   close(): Promise<void>;
@@ -48,7 +51,8 @@ export async function startHub(config: HubConfig, parts: HubParts = {}): Promise
   const log = parts.log ?? createLogger(config.logLevel);
   const store = parts.store ?? createStore(config);
   const tokens = new Tokens(config.jwt);
-  const cases = new CaseDirectory(store);
+  const events = new EventLog(store, log);
+  const cases = new CaseDirectory(store, events);
   const rooms = new CaseRooms({
     store,
     log,
@@ -58,15 +62,33 @@ export async function startHub(config: HubConfig, parts: HubParts = {}): Promise
   });
   // The people plane announces through the Socket.IO hub, which is created below.
   let caseHub: CaseHub | undefined;
-  const roster = new Roster({ graceMs: config.presenceGraceMs, announce: (caseId, update) => caseHub?.announceRoster(caseId, update) });
+  const roster = new Roster({
+    graceMs: config.presenceGraceMs,
+    announce: (caseId, update) => {
+      caseHub?.announceRoster(caseId, update);
+      const { kind, userId } = update.change;
+      const member = update.members.find((m) => m.userId === userId) ?? null;
+      if (kind === 'joined' && member) events.recordQuietly(caseId, 'member.joined', member, { userId, role: member.role });
+      if (kind === 'left') events.recordQuietly(caseId, 'member.left', null, { userId });
+    },
+  });
   rooms.on('entered', (caseId, connection) => roster.enter(caseId, connection.identity, connection.id));
   rooms.on('left', (caseId, connection) => roster.leave(caseId, connection.identity.userId, connection.id));
-  const owners = new CaseOwners({ store, log, announce: (caseId, update) => caseHub?.announceOwner(caseId, update) });
-  const approvals = new ApprovalBook({ store, cases, log, ...config.approvals });
+  const owners = new CaseOwners({ store, events, log, announce: (caseId, update) => caseHub?.announceOwner(caseId, update) });
+  const approvals = new ApprovalBook({ store, events, cases, log, ...config.approvals });
+  const watchers = new Map<string, DocumentWatcher>();
+  rooms.on('loaded', (caseId) => {
+    const room = rooms.get(caseId);
+    if (room) watchers.set(caseId, new DocumentWatcher(room, events, config.notesDebounceMs));
+  });
+  rooms.on('unloading', (room) => {
+    watchers.get(room.caseId)?.close();
+    watchers.delete(room.caseId);
+  });
   approvals.on('changed', (update) => caseHub?.announceApproval(update));
   let accepting = true;
 
-  const app = createHttpApp({ cases, owners, approvals, store, tokens, log, devLogin: config.devLogin, isAccepting: () => accepting });
+  const app = createHttpApp({ cases, owners, approvals, events, store, tokens, log, devLogin: config.devLogin, isAccepting: () => accepting });
   const httpServer: HttpServer = createServer(app);
 
   const io = new SocketServer(httpServer, {
@@ -86,6 +108,7 @@ export async function startHub(config: HubConfig, parts: HubParts = {}): Promise
     roster,
     owners,
     approvals,
+    events,
     log,
     maxMessageBytes: config.maxMessageBytes,
     rememberPerson: (who) => store.rememberPerson(who, new Date().toISOString()),
@@ -122,9 +145,10 @@ export async function startHub(config: HubConfig, parts: HubParts = {}): Promise
       httpServer.closeAllConnections();
       await rooms.closeAll();
       roster.clear();
+      await events.drain();
       await store.close();
       log.info('hub stopped');
     })());
 
-  return { url, port, log, store, rooms, roster, approvals, tokens, close };
+  return { url, port, log, store, rooms, roster, approvals, events, tokens, close };
 }

@@ -28,6 +28,8 @@ const envSchema = z.object({
   CASEROOM_ROOM_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
   /** How long a person stays on a case's roster after their last connection drops. */
   CASEROOM_PRESENCE_GRACE_MS: z.coerce.number().int().min(0).default(5_000),
+  /** Quiet time after which a burst of notes edits becomes one notes.changed event. */
+  CASEROOM_NOTES_DEBOUNCE_MS: z.coerce.number().int().min(0).default(2_000),
   /** Largest single message (binary or JSON) a client may send. */
   CASEROOM_MAX_MESSAGE_BYTES: positiveInt.default(1024 * 1024),
   /** Fold the update log into a snapshot after this many updates. */
@@ -74,6 +76,7 @@ export interface HubConfig {
   devLogin: boolean;
   roomGraceMs: number;
   presenceGraceMs: number;
+  notesDebounceMs: number;
   maxMessageBytes: number;
   snapshotEvery: number;
   approvals: { defaultExpiresInS: number; policy: ApprovalPolicy };
@@ -123,6 +126,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     devLogin,
     roomGraceMs: e.CASEROOM_ROOM_GRACE_MS,
     presenceGraceMs: e.CASEROOM_PRESENCE_GRACE_MS,
+    notesDebounceMs: e.CASEROOM_NOTES_DEBOUNCE_MS,
     maxMessageBytes: e.CASEROOM_MAX_MESSAGE_BYTES,
     snapshotEvery: e.CASEROOM_SNAPSHOT_EVERY,
     approvals: { defaultExpiresInS: e.CASEROOM_APPROVAL_EXPIRES_IN, policy: e.CASEROOM_APPROVAL_POLICY },

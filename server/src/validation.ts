@@ -47,6 +47,11 @@ export const reviewListingSchema = z.object({
   cursor: z.string().min(1).max(500).optional(),
 });
 
+export const eventPageSchema = z.object({
+  after: z.coerce.number().int().min(0).default(0),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+});
+
 export const newCaseSchema = z.strictObject({
   id: caseIdSchema.optional(),
   subject: z.string().trim().min(1).max(200),

@@ -39,6 +39,13 @@ export const errorCatalog = {
   not_requester: { status: 403, message: 'Only the person who asked can cancel the request' },
   not_decided: { status: 409, message: 'Only decided requests can be reviewed' },
   already_reviewed: { status: 409, message: 'The decision has already been reviewed' },
+  // events, bots and webhooks
+  invalid_cursor: { status: 400, message: 'The cursor does not name a stored event' },
+  invalid_filter: { status: 400, message: 'The subscription filter is not valid' },
+  out_of_scope: { status: 403, message: 'That is outside what your token lets you see' },
+  invalid_url: { status: 400, message: 'Webhook URLs must be http or https' },
+  unknown_subscription: { status: 404, message: 'No such subscription' },
+  unknown_webhook: { status: 404, message: 'No such webhook' },
   // the client side
   not_connected: { status: 503, message: 'Not connected to the hub' },
   // the server

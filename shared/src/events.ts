@@ -4,6 +4,7 @@
  * (y-protocols bytes); every request carries an acknowledgement callback.
  */
 import type { Approval, ApprovalInput, ApprovalUpdate, Verdict } from './approvals.js';
+import type { CaseEvent, EventFilter } from './caseEvents.js';
 import type { CaseRecord } from './cases.js';
 import type { Ownership, OwnerUpdate, PresenceStatus, RosterMember, RosterUpdate } from './people.js';
 import type { Ack } from './errors.js';
@@ -84,6 +85,13 @@ export interface ClientToServerEvents {
   /** Pending requests of your team (a supervisor may name another team). */
   'approval:pending': (request: { team?: string }, ack: (response: Ack<{ approvals: Approval[] }>) => void) => void;
 
+  /**
+   * Subscribes to case events: replays what came after `after`, then streams live, as `events`
+   * batches. The ack's `cursor` is where the subscription starts.
+   */
+  'events:subscribe': (request: EventFilter, ack: (response: Ack<{ subscriptionId: string; cursor: string | null }>) => void) => void;
+  'events:unsubscribe': (request: { subscriptionId: string }, ack: (response: PlainAck) => void) => void;
+
   /** The owner (or a supervisor) marks the case resolved. */
   'case:resolve': (request: CaseRequest, ack: (response: CaseAck) => void) => void;
   /** The owner (or a supervisor) reopens a resolved case. */
@@ -99,6 +107,8 @@ export interface ServerToClientEvents {
   roster: (caseId: string, update: RosterUpdate) => void;
   /** Ownership changed (stored before it is announced); `ownership.epoch` orders the updates. */
   owner: (caseId: string, update: OwnerUpdate) => void;
+  /** A batch of case events for a subscription, in order; acknowledge once handled to get the next. */
+  events: (subscriptionId: string, events: CaseEvent[], ack: () => void) => void;
   /** An approval request opened or changed; sent to its case room and to its team's feed. */
   approval: (update: ApprovalUpdate) => void;
   /** The case record changed (e.g. its status). */

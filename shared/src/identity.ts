@@ -9,4 +9,9 @@ export interface Identity {
   name: string;
   role: Role;
   team: string;
+  /**
+   * From the optional `events` claim (bots): the only event types this token may subscribe to.
+   * Absent: every type.
+   */
+  eventTypes?: string[];
 }

@@ -1,5 +1,6 @@
 import { caseIdPattern, type CaseRecord } from '@caseroom/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectClient } from '../helpers/clients.js';
 import { api } from '../helpers/http.js';
 import { mintToken, startTestHub, type TestHub } from '../helpers/hub.js';
 
@@ -147,10 +148,10 @@ describe('GET /api/cases', () => {
   it('filters by status', async () => {
     const team = uniqueId('status');
     const open = [await hub.createCase({ id: uniqueId('o'), team }), await hub.createCase({ id: uniqueId('o'), team })];
-    const at = new Date().toISOString();
-    const resolvedId = uniqueId('r');
-    // The API cannot resolve cases yet; the record goes straight into the hub's own store.
-    await hub.store.createCase({ id: resolvedId, subject: 'Done', team, status: 'resolved', customer: null, createdAt: at, createdBy: 'sue', updatedAt: at });
+    const resolvedId = await hub.createCase({ id: uniqueId('r'), team });
+    const session = connectClient(hub.url, await mintToken({ userId: 'sue', name: 'Sue', role: 'supervisor', team })).openCase(resolvedId);
+    await session.synced;
+    expect((await session.resolve()).status).toBe('resolved');
 
     expect(new Set(await walk(`team=${team}&status=open&limit=1`, supervisor))).toEqual(new Set(open));
     expect(await walk(`team=${team}&status=resolved`, supervisor)).toEqual([resolvedId]);

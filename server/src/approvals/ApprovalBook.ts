@@ -19,7 +19,8 @@ import {
 } from '@caseroom/shared';
 import type { CaseDirectory } from '../cases/CaseDirectory.js';
 import type { Logger } from '../logger.js';
-import type { CaseStore } from '../store/CaseStore.js';
+import { caseEvent, type EventLog } from '../events/EventLog.js';
+import type { CaseStore, NewCaseEvent } from '../store/CaseStore.js';
 import { ruleFor, type ApprovalPolicy } from './ApprovalPolicy.js';
 import { decideApproval, openApproval, type ApprovalCommand } from './approvalMachine.js';
 
@@ -30,6 +31,7 @@ const expiryBatch = 100;
 
 export interface ApprovalBookOptions {
   store: CaseStore;
+  events: EventLog;
   cases: CaseDirectory;
   policy: ApprovalPolicy;
   defaultExpiresInS: number;
@@ -65,7 +67,8 @@ export class ApprovalBook extends EventEmitter<ApprovalEvents> {
     const now = new Date();
     const rule = ruleFor(this.options.policy, input.kind, input.amount);
     const approval = openApproval(randomUUID(), input, actor, record, rule, now, this.options.defaultExpiresInS);
-    await this.options.store.createApproval(approval);
+    await this.options.store.createApproval(approval, eventsFor({ approval, change: { kind: 'requested', by: actor.userId, at: approval.requestedAt } }, actor));
+    this.options.events.wake();
     this.announce({ approval, change: { kind: 'requested', by: actor.userId, at: approval.requestedAt } });
     this.scheduleExpiry();
     return approval;
@@ -138,9 +141,11 @@ export class ApprovalBook extends EventEmitter<ApprovalEvents> {
       const result = decideApproval(state, command, { actor, now: new Date() });
       if (result instanceof CaseroomError) throw result;
       if (!result.change) return state;
-      if (await store.saveApproval(result.approval, state.version)) {
+      const update = { approval: result.approval, change: result.change };
+      if (await store.saveApproval(result.approval, state.version, eventsFor(update, actor))) {
+        this.options.events.wake();
         log.info({ caseId: state.caseId, approvalId: id, userId: actor?.userId, change: result.change.kind }, 'approval changed');
-        this.announce({ approval: result.approval, change: result.change });
+        this.announce(update);
         return result.approval;
       }
     }
@@ -180,4 +185,22 @@ export class ApprovalBook extends EventEmitter<ApprovalEvents> {
     }
     this.scheduleExpiry();
   }
+}
+
+/** The case event for an approval change; a single peer's vote under a larger quorum is not one. */
+function eventsFor(update: ApprovalUpdate, actor: Identity | null): NewCaseEvent[] {
+  const { approval, change } = update;
+  if (change.kind === 'decision') return [];
+  const data = {
+    approvalId: approval.id,
+    kind: approval.kind,
+    summary: approval.summary,
+    amount: approval.amount,
+    currency: approval.currency,
+    status: approval.status,
+    requestedBy: approval.requestedBy.userId,
+    decisions: approval.decisions.map((d) => ({ by: d.by.userId, verdict: d.verdict, comment: d.comment })),
+    ...(approval.review ? { review: { by: approval.review.by.userId, verdict: approval.review.verdict, note: approval.review.note } } : {}),
+  };
+  return [caseEvent({ id: approval.caseId, team: approval.team }, `approval.${change.kind}`, actor, data, new Date(change.at))];
 }

@@ -4,6 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { canAccessTeam, CaseroomError, type CaseRecord, type CaseStatus, type Customer, type Identity, type Page } from '@caseroom/shared';
+import { caseEvent, type EventLog } from '../events/EventLog.js';
 import type { CaseStore } from '../store/CaseStore.js';
 
 export interface NewCase {
@@ -21,7 +22,10 @@ export interface CaseListing {
 }
 
 export class CaseDirectory {
-  constructor(private readonly store: CaseStore) {}
+  constructor(
+    private readonly store: CaseStore,
+    private readonly events: EventLog,
+  ) {}
 
   /** Creates a case for the caller's team (supervisors may name another team). */
   async create(input: NewCase, by: Identity, now = new Date()): Promise<CaseRecord> {
@@ -38,8 +42,16 @@ export class CaseDirectory {
       createdBy: by.userId,
       updatedAt: at,
     };
-    await this.store.createCase(record);
+    await this.store.createCase(record, [
+      caseEvent(record, 'case.created', by, { subject: record.subject, customer: record.customer, status: record.status }, now),
+    ]);
+    this.events.wake();
     return record;
+  }
+
+  /** The case record, or null; no permission check (callers decide what an unknown case means). */
+  find(caseId: string): Promise<CaseRecord | null> {
+    return this.store.getCase(caseId);
   }
 
   /** The case, if `who` may open it; throws `unknown_case` or `forbidden`. */
@@ -61,8 +73,10 @@ export class CaseDirectory {
     const record = await this.open(caseId, who);
     if (who.role !== 'supervisor' && who.userId !== ownerId) throw new CaseroomError('not_owner', 'Only the owner or a supervisor can change the case status');
     if (record.status === status) return { record, changed: false };
-    const updated = await this.store.setCaseStatus(caseId, status, now.toISOString());
+    const changed = caseEvent(record, 'case.status_changed', who, { from: record.status, to: status }, now);
+    const updated = await this.store.setCaseStatus(caseId, status, now.toISOString(), [changed]);
     if (!updated) throw new CaseroomError('unknown_case');
+    this.events.wake();
     return { record: updated, changed: true };
   }
 

@@ -7,16 +7,18 @@ import express, { type Express } from 'express';
 import { z } from 'zod';
 import type { ApprovalBook } from '../approvals/ApprovalBook.js';
 import type { CaseDirectory } from '../cases/CaseDirectory.js';
+import type { EventLog } from '../events/EventLog.js';
 import type { Tokens } from '../identity/Tokens.js';
 import type { CaseOwners } from '../people/CaseOwners.js';
 import type { Logger } from '../logger.js';
 import type { CaseStore } from '../store/CaseStore.js';
-import { caseIdSchema, caseListingSchema, newCaseSchema, parse, reviewListingSchema, reviewSchema } from '../validation.js';
+import { caseIdSchema, caseListingSchema, eventPageSchema, newCaseSchema, parse, reviewListingSchema, reviewSchema } from '../validation.js';
 import { authenticate, identityOf } from './authenticate.js';
 import { errorResponder } from './errors.js';
 
 export interface HttpAppOptions {
   cases: CaseDirectory;
+  events: EventLog;
   approvals: ApprovalBook;
   owners: CaseOwners;
   store: CaseStore;
@@ -35,7 +37,7 @@ const devLoginSchema = z.strictObject({
 });
 
 export function createHttpApp(options: HttpAppOptions): Express {
-  const { cases, owners, approvals, store, tokens, log } = options;
+  const { cases, owners, approvals, events, store, tokens, log } = options;
   const app = express();
   app.disable('x-powered-by');
   app.use(express.json({ limit: '64kb' }));
@@ -91,6 +93,15 @@ export function createHttpApp(options: HttpAppOptions): Express {
   api.get('/cases/:id/approvals', async (req, res) => {
     const record = await cases.open(parse(caseIdSchema, req.params.id), identityOf(req));
     res.json({ ok: true, approvals: await approvals.forCase(record.id) });
+  });
+
+  // The case's event log, oldest first; pass the last `seq` you saw as `after` for the next page.
+  api.get('/cases/:id/events', async (req, res) => {
+    const record = await cases.open(parse(caseIdSchema, req.params.id), identityOf(req));
+    const { after, limit } = parse(eventPageSchema, req.query);
+    const page = await events.forCase(record.id, after, limit + 1);
+    const items = page.slice(0, limit);
+    res.json({ ok: true, events: items, nextAfter: page.length > limit ? (items.at(-1)?.seq ?? null) : null });
   });
 
   api.get('/approvals/:id', async (req, res) => {

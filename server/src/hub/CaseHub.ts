@@ -19,6 +19,7 @@ import type { Namespace } from 'socket.io';
 import * as Y from 'yjs';
 import type { ApprovalBook } from '../approvals/ApprovalBook.js';
 import type { CaseDirectory } from '../cases/CaseDirectory.js';
+import type { EventLog } from '../events/EventLog.js';
 import type { Logger } from '../logger.js';
 import type { CaseOwners } from '../people/CaseOwners.js';
 import type { Roster } from '../people/Roster.js';
@@ -28,6 +29,7 @@ import type { RoomConnection, RoomRelay } from '../rooms/RoomConnection.js';
 import { caseIdSchema, caseRequestSchema, parse } from '../validation.js';
 import { registerApprovalHandlers } from './approvalHandlers.js';
 import { registerDocumentHandlers } from './documentHandlers.js';
+import { registerEventHandlers } from './eventHandlers.js';
 import { registerPeopleHandlers } from './peopleHandlers.js';
 import { respond } from './respond.js';
 import type { CaseSocket, SocketContext } from './SocketContext.js';
@@ -40,6 +42,7 @@ export interface CaseHubOptions {
   roster: Roster;
   owners: CaseOwners;
   approvals: ApprovalBook;
+  events: EventLog;
   log: Logger;
   maxMessageBytes: number;
   /** remembers who signed in, so they can be named as handoff targets */
@@ -184,6 +187,7 @@ export class CaseHub implements RoomRelay {
 
     registerDocumentHandlers(context, this.options.maxMessageBytes);
     registerApprovalHandlers(context, approvals);
+    registerEventHandlers(context, this.options.events, cases);
     registerPeopleHandlers(context, { roster, owners, cases, announceCase: (caseId, record) => this.announceCase(caseId, record) });
 
     socket.on('disconnect', (reason) => {

@@ -2,7 +2,7 @@
  * Verifies (and, for the development login, mints) caseroom JWTs. HS256 only: the algorithm is
  * pinned so a token that says `alg: none` or switches algorithm is refused.
  */
-import { CaseroomError, roles, type Identity } from '@caseroom/shared';
+import { caseEventTypes, CaseroomError, roles, type Identity } from '@caseroom/shared';
 import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
 import { z } from 'zod';
 
@@ -11,6 +11,7 @@ const claimsSchema = z.object({
   name: z.string().min(1).max(200),
   role: z.enum(roles),
   team: z.string().min(1).max(100),
+  events: z.array(z.enum(caseEventTypes)).min(1).optional(),
 });
 
 export interface TokenOptions {
@@ -49,13 +50,13 @@ export class Tokens {
       const field = claims.error.issues[0]?.path.join('.') ?? '';
       throw new CaseroomError('invalid_token', `The token's claims are not valid (${field})`);
     }
-    const { sub, name, role, team } = claims.data;
-    return { userId: sub, name, role, team };
+    const { sub, name, role, team, events } = claims.data;
+    return events ? { userId: sub, name, role, team, eventTypes: events } : { userId: sub, name, role, team };
   }
 
   /** Signs a token for `who`; used by the development login and by tests. */
   async mint(who: Identity, expiresIn: string | number = '12h'): Promise<string> {
-    let jwt = new SignJWT({ name: who.name, role: who.role, team: who.team })
+    let jwt = new SignJWT({ name: who.name, role: who.role, team: who.team, ...(who.eventTypes ? { events: who.eventTypes } : {}) })
       .setProtectedHeader({ alg: 'HS256' })
       .setSubject(who.userId)
       .setIssuedAt()

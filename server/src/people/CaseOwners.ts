@@ -5,6 +5,7 @@
  */
 import { CaseroomError, type CaseRecord, type Identity, type Ownership, type OwnershipRecord, type OwnerUpdate } from '@caseroom/shared';
 import type { Logger } from '../logger.js';
+import { caseEvent, type EventLog } from '../events/EventLog.js';
 import type { CaseStore } from '../store/CaseStore.js';
 import { decideOwnership, type OwnershipCommand } from './ownershipMachine.js';
 
@@ -13,6 +14,7 @@ const maxAttempts = 100;
 
 export interface CaseOwnersOptions {
   store: CaseStore;
+  events: EventLog;
   log: Logger;
   /** called after a change is stored, to tell everyone in the case */
   announce: (caseId: string, update: OwnerUpdate) => void;
@@ -68,7 +70,10 @@ export class CaseOwners {
       const decision = decideOwnership(state, command, context(actor, record));
       if (decision instanceof CaseroomError) throw decision;
       if (!decision.change) return state;
-      if (await store.saveOwnership(caseId, state.epoch, decision.ownership, decision.record)) {
+      const { change, ownership } = decision;
+      const event = caseEvent(record, `owner.${change.kind}`, actor, { epoch: ownership.epoch, from: change.from, to: change.to, offer: ownership.offer }, new Date(change.at));
+      if (await store.saveOwnership(caseId, state.epoch, ownership, decision.record, [event])) {
+        this.options.events.wake();
         log.info({ caseId, userId: actor.userId, change: decision.change.kind, epoch: decision.ownership.epoch }, 'ownership changed');
         this.options.announce(caseId, { ownership: decision.ownership, change: decision.change });
         return decision.ownership;

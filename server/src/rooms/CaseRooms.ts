@@ -20,6 +20,8 @@ export interface CaseRoomsOptions {
 interface RoomEvents {
   loaded: [caseId: string];
   unloaded: [caseId: string];
+  /** a room is about to be destroyed; its document is still readable */
+  unloading: [room: CaseRoom];
   /** a connection entered a case room (emitted before `join` resolves) */
   entered: [caseId: string, connection: RoomConnection];
   /** a connection left a case room */
@@ -123,6 +125,7 @@ export class CaseRooms extends EventEmitter<RoomEvents> {
       .flushed()
       .catch(() => undefined)
       .then(() => {
+        this.emit('unloading', room);
         room.destroy();
         this.unloading.delete(room.caseId);
         this.options.log.debug({ caseId: room.caseId }, 'case room unloaded');

@@ -2,7 +2,7 @@
  * Everything the hub keeps durably goes through this interface; there is one implementation per
  * deployment mode (SQLite embedded, Redis in cluster mode). Nothing above `store/` knows which.
  */
-import type { Approval, ApprovalStatus, CaseRecord, CaseStatus, Identity, Ownership, OwnershipRecord, Page } from '@caseroom/shared';
+import type { Approval, ApprovalStatus, CaseEvent, CaseEventType, CaseRecord, CaseStatus, Identity, Ownership, OwnershipRecord, Page, Person } from '@caseroom/shared';
 
 export interface CaseQuery {
   team?: string | undefined;
@@ -22,6 +22,25 @@ export interface ApprovalQuery {
   cursor?: string | undefined;
 }
 
+/** An event to append; the store gives it its id and per-case sequence number. */
+export interface NewCaseEvent {
+  caseId: string;
+  team: string;
+  type: CaseEventType;
+  at: string;
+  actor: Person | null;
+  data: Record<string, unknown>;
+}
+
+export interface EventQuery {
+  /** only events after this id (exclusive) */
+  after?: string | undefined;
+  team?: string | undefined;
+  caseIds?: readonly string[] | undefined;
+  types?: readonly CaseEventType[] | undefined;
+  limit: number;
+}
+
 /** A case document as stored: the latest snapshot (if any) and the updates logged after it. */
 export interface StoredDocument {
   snapshot: Uint8Array | null;
@@ -33,13 +52,18 @@ export interface StoredDocument {
 export interface CaseStore {
   readonly kind: string;
 
+  /*
+   * Every write that changes what bots may see takes the case events describing it, and stores
+   * them in the same transaction: an event is never lost, nor recorded for a change that was not.
+   */
+
   /** Stores a new case; throws `case_exists` when the id is taken. */
-  createCase(record: CaseRecord): Promise<void>;
+  createCase(record: CaseRecord, events: NewCaseEvent[]): Promise<void>;
   getCase(id: string): Promise<CaseRecord | null>;
   /** Newest first. */
   listCases(query: CaseQuery): Promise<Page<CaseRecord>>;
   /** Sets a case's status; returns the updated record, or null for an unknown case. */
-  setCaseStatus(id: string, status: CaseStatus, at: string): Promise<CaseRecord | null>;
+  setCaseStatus(id: string, status: CaseStatus, at: string, events: NewCaseEvent[]): Promise<CaseRecord | null>;
 
   /** The case's ownership (`unowned` with epoch 0 before the first change). */
   getOwnership(caseId: string): Promise<Ownership>;
@@ -47,20 +71,31 @@ export interface CaseStore {
    * Compare-and-set: stores `next` (and the history line, if any) only if the stored epoch is
    * still `expectedEpoch`. Resolves false when another change got there first.
    */
-  saveOwnership(caseId: string, expectedEpoch: number, next: Ownership, record: OwnershipRecord | null): Promise<boolean>;
+  saveOwnership(caseId: string, expectedEpoch: number, next: Ownership, record: OwnershipRecord | null, events: NewCaseEvent[]): Promise<boolean>;
   /** Oldest first. */
   ownershipHistory(caseId: string): Promise<OwnershipRecord[]>;
 
-  createApproval(approval: Approval): Promise<void>;
+  createApproval(approval: Approval, events: NewCaseEvent[]): Promise<void>;
   getApproval(id: string): Promise<Approval | null>;
   /** Compare-and-set on `version`: stores `next` only if the stored version is `expectedVersion`. */
-  saveApproval(next: Approval, expectedVersion: number): Promise<boolean>;
+  saveApproval(next: Approval, expectedVersion: number, events: NewCaseEvent[]): Promise<boolean>;
   /** Oldest first. */
   listApprovals(query: ApprovalQuery): Promise<Page<Approval>>;
   /** Pending requests whose expiry time is at or before `now` (ISO). */
   dueApprovals(now: string, limit: number): Promise<Approval[]>;
   /** The earliest expiry time of any pending request, or null. */
   nextApprovalExpiry(): Promise<string | null>;
+
+  /** Appends events on their own (presence, document changes). */
+  appendEvents(events: NewCaseEvent[]): Promise<CaseEvent[]>;
+  /** Events in id order. */
+  readEvents(query: EventQuery): Promise<CaseEvent[]>;
+  /** One case's events with sequence number above `afterSeq`, in order. */
+  caseEvents(caseId: string, afterSeq: number, limit: number): Promise<CaseEvent[]>;
+  /** The newest event id, or null when there is none. */
+  lastEventId(): Promise<string | null>;
+  /** Orders two event ids (negative: a is older); null when `a` is not an event id of this store. */
+  compareEventIds(a: string, b: string): number | null;
 
   /** Remembers a person who signed in, so they can be named as a handoff target. */
   rememberPerson(who: Identity, at: string): Promise<void>;

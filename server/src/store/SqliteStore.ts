@@ -5,9 +5,9 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { CaseroomError, unowned, type Approval, type CaseRecord, type CaseStatus, type Identity, type Ownership, type OwnershipRecord, type Page } from '@caseroom/shared';
+import { CaseroomError, unowned, type Approval, type CaseEvent, type CaseEventType, type CaseRecord, type CaseStatus, type Identity, type Ownership, type OwnershipRecord, type Page } from '@caseroom/shared';
 import Database from 'better-sqlite3';
-import type { ApprovalQuery, CaseQuery, CaseStore, StoredDocument } from './CaseStore.js';
+import type { ApprovalQuery, CaseQuery, CaseStore, EventQuery, NewCaseEvent, StoredDocument } from './CaseStore.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 
 const schema = `
@@ -56,12 +56,46 @@ CREATE TABLE IF NOT EXISTS approvals (
 CREATE INDEX IF NOT EXISTS approvals_by_case ON approvals (case_id, requested_at, id);
 CREATE INDEX IF NOT EXISTS approvals_pending ON approvals (status, expires_at);
 CREATE INDEX IF NOT EXISTS approvals_by_team ON approvals (team, reviewed, requested_at, id);
+CREATE TABLE IF NOT EXISTS events (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  case_id TEXT NOT NULL,
+  team TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  type TEXT NOT NULL,
+  at TEXT NOT NULL,
+  actor TEXT,
+  data TEXT NOT NULL,
+  UNIQUE (case_id, seq)
+);
+CREATE INDEX IF NOT EXISTS events_by_team ON events (team, id);
 CREATE TABLE IF NOT EXISTS doc_snapshots (
   case_id TEXT PRIMARY KEY,
   data BLOB NOT NULL,
   through_seq INTEGER NOT NULL
 );
 `;
+
+interface EventRow {
+  id: number;
+  case_id: string;
+  seq: number;
+  type: string;
+  at: string;
+  actor: string | null;
+  data: string;
+}
+
+function toEvent(row: EventRow): CaseEvent {
+  return {
+    id: String(row.id),
+    caseId: row.case_id,
+    seq: row.seq,
+    type: row.type as CaseEventType,
+    at: row.at,
+    actor: row.actor ? (JSON.parse(row.actor) as CaseEvent['actor']) : null,
+    data: JSON.parse(row.data) as Record<string, unknown>,
+  };
+}
 
 interface PendingAppend {
   caseId: string;
@@ -118,13 +152,20 @@ export class SqliteStore implements CaseStore {
       dueApprovals: this.db.prepare<[string, number], { record: string }>(
         "SELECT record FROM approvals WHERE status = 'pending' AND expires_at <= ? ORDER BY expires_at LIMIT ?",
       ),
+      nextSeq: this.db.prepare<[string], { seq: number }>('SELECT coalesce(max(seq), 0) + 1 AS seq FROM events WHERE case_id = ?'),
+      insertEvent: this.db.prepare('INSERT INTO events (case_id, team, seq, type, at, actor, data) VALUES (?, ?, ?, ?, ?, ?, ?)'),
+      caseEvents: this.db.prepare<[string, number, number], EventRow>('SELECT * FROM events WHERE case_id = ? AND seq > ? ORDER BY seq LIMIT ?'),
+      lastEventId: this.db.prepare<[], { id: number | null }>('SELECT max(id) AS id FROM events'),
       nextExpiry: this.db.prepare<[], { at: string | null }>("SELECT min(expires_at) AS at FROM approvals WHERE status = 'pending'"),
     };
   }
 
-  async createCase(record: CaseRecord): Promise<void> {
+  async createCase(record: CaseRecord, events: NewCaseEvent[]): Promise<void> {
     try {
-      this.statements.insertCase.run(record.id, record.team, record.status, record.createdAt, JSON.stringify(record));
+      this.db.transaction(() => {
+        this.statements.insertCase.run(record.id, record.team, record.status, record.createdAt, JSON.stringify(record));
+        this.insertEvents(events);
+      })();
     } catch (err) {
       if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') throw new CaseroomError('case_exists');
       throw err;
@@ -159,12 +200,13 @@ export class SqliteStore implements CaseStore {
     return { items, nextCursor: rows.length > query.limit && last ? encodeCursor([last.createdAt, last.id]) : null };
   }
 
-  async setCaseStatus(id: string, status: CaseStatus, at: string): Promise<CaseRecord | null> {
+  async setCaseStatus(id: string, status: CaseStatus, at: string, events: NewCaseEvent[]): Promise<CaseRecord | null> {
     return this.db.transaction(() => {
       const row = this.statements.getCase.get(id);
       if (!row) return null;
       const record: CaseRecord = { ...(JSON.parse(row.record) as CaseRecord), status, updatedAt: at };
       this.statements.setStatus.run(status, JSON.stringify(record), id);
+      this.insertEvents(events);
       return record;
     })();
   }
@@ -174,7 +216,7 @@ export class SqliteStore implements CaseStore {
     return row ? (JSON.parse(row.state) as Ownership) : unowned;
   }
 
-  async saveOwnership(caseId: string, expectedEpoch: number, next: Ownership, record: OwnershipRecord | null): Promise<boolean> {
+  async saveOwnership(caseId: string, expectedEpoch: number, next: Ownership, record: OwnershipRecord | null, events: NewCaseEvent[]): Promise<boolean> {
     return this.db.transaction(() => {
       const state = JSON.stringify(next);
       const written =
@@ -183,6 +225,7 @@ export class SqliteStore implements CaseStore {
           : this.statements.updateOwnership.run(next.epoch, state, caseId, expectedEpoch);
       if (written.changes !== 1) return false;
       if (record) this.statements.addHistory.run(caseId, record.epoch, JSON.stringify(record));
+      this.insertEvents(events);
       return true;
     })();
   }
@@ -191,18 +234,21 @@ export class SqliteStore implements CaseStore {
     return this.statements.history.all(caseId).map((row) => JSON.parse(row.record) as OwnershipRecord);
   }
 
-  async createApproval(approval: Approval): Promise<void> {
-    this.statements.insertApproval.run(
-      approval.id,
-      approval.caseId,
-      approval.team,
-      approval.status,
-      approval.requestedAt,
-      approval.expiresAt,
-      approval.review ? 1 : 0,
-      approval.version,
-      JSON.stringify(approval),
-    );
+  async createApproval(approval: Approval, events: NewCaseEvent[]): Promise<void> {
+    this.db.transaction(() => {
+      this.statements.insertApproval.run(
+        approval.id,
+        approval.caseId,
+        approval.team,
+        approval.status,
+        approval.requestedAt,
+        approval.expiresAt,
+        approval.review ? 1 : 0,
+        approval.version,
+        JSON.stringify(approval),
+      );
+      this.insertEvents(events);
+    })();
   }
 
   async getApproval(id: string): Promise<Approval | null> {
@@ -210,9 +256,13 @@ export class SqliteStore implements CaseStore {
     return row ? (JSON.parse(row.record) as Approval) : null;
   }
 
-  async saveApproval(next: Approval, expectedVersion: number): Promise<boolean> {
-    const result = this.statements.updateApproval.run(next.status, next.review ? 1 : 0, next.version, JSON.stringify(next), next.id, expectedVersion);
-    return result.changes === 1;
+  async saveApproval(next: Approval, expectedVersion: number, events: NewCaseEvent[]): Promise<boolean> {
+    return this.db.transaction(() => {
+      const result = this.statements.updateApproval.run(next.status, next.review ? 1 : 0, next.version, JSON.stringify(next), next.id, expectedVersion);
+      if (result.changes !== 1) return false;
+      this.insertEvents(events);
+      return true;
+    })();
   }
 
   async listApprovals(query: ApprovalQuery): Promise<Page<Approval>> {
@@ -252,6 +302,53 @@ export class SqliteStore implements CaseStore {
 
   async nextApprovalExpiry(): Promise<string | null> {
     return this.statements.nextExpiry.get()?.at ?? null;
+  }
+
+  async appendEvents(events: NewCaseEvent[]): Promise<CaseEvent[]> {
+    return this.db.transaction(() => this.insertEvents(events))();
+  }
+
+  async readEvents(query: EventQuery): Promise<CaseEvent[]> {
+    const where: string[] = ['id > ?'];
+    const params: Array<string | number> = [query.after === undefined ? 0 : Number(query.after)];
+    if (query.team !== undefined) {
+      where.push('team = ?');
+      params.push(query.team);
+    }
+    if (query.caseIds !== undefined) {
+      where.push(`case_id IN (${query.caseIds.map(() => '?').join(', ') || "''"})`);
+      params.push(...query.caseIds);
+    }
+    if (query.types !== undefined) {
+      where.push(`type IN (${query.types.map(() => '?').join(', ') || "''"})`);
+      params.push(...query.types);
+    }
+    const sql = `SELECT * FROM events WHERE ${where.join(' AND ')} ORDER BY id LIMIT ?`;
+    return this.db.prepare<unknown[], EventRow>(sql).all(...params, query.limit).map(toEvent);
+  }
+
+  async caseEvents(caseId: string, afterSeq: number, limit: number): Promise<CaseEvent[]> {
+    return this.statements.caseEvents.all(caseId, afterSeq, limit).map(toEvent);
+  }
+
+  async lastEventId(): Promise<string | null> {
+    const id = this.statements.lastEventId.get()?.id;
+    return id === null || id === undefined ? null : String(id);
+  }
+
+  compareEventIds(a: string, b: string): number | null {
+    if (!/^[1-9][0-9]{0,15}$/.test(a)) return null;
+    return Math.sign(Number(a) - Number(b));
+  }
+
+  /** Inserts events inside the caller's transaction, numbering each within its case. */
+  private insertEvents(events: NewCaseEvent[]): CaseEvent[] {
+    return events.map((e) => {
+      const seq = this.statements.nextSeq.get(e.caseId)!.seq;
+      const actor = e.actor ? JSON.stringify(e.actor) : null;
+      const { lastInsertRowid } = this.statements.insertEvent.run(e.caseId, e.team, seq, e.type, e.at, actor, JSON.stringify(e.data));
+      return { id: String(lastInsertRowid), caseId: e.caseId, seq, type: e.type, at: e.at, actor: e.actor, data: e.data };
+    });
   }
 
   async rememberPerson(who: Identity, at: string): Promise<void> {

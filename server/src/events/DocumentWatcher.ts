@@ -1,0 +1,126 @@
+/**
+ * Turns edits of a live case document into case events for bots: step.added, step.completed,
+ * step.removed and fact.recorded as they happen, and notes.changed debounced (typing produces an
+ * update per keystroke; bots want "the notes changed, roughly like this"). Only edits made through
+ * this node's connections count, so in a cluster each edit becomes an event exactly once.
+ */
+import { notesKey, stepsKey, factsKey, StepList, type Fact, type Identity } from '@caseroom/shared';
+import type * as Y from 'yjs';
+import type { CaseRoom } from '../rooms/CaseRoom.js';
+import type { RoomConnection } from '../rooms/RoomConnection.js';
+import type { EventLog } from './EventLog.js';
+
+const excerptLength = 120;
+
+interface NotesSummary {
+  inserted: number;
+  deleted: number;
+  excerpt: string;
+  editors: Map<string, Identity>;
+  timer: NodeJS.Timeout;
+}
+
+function editorOf(transaction: Y.Transaction): Identity | null {
+  const origin = transaction.origin as Partial<RoomConnection> | null;
+  return origin && typeof origin === 'object' && 'transport' in origin && origin.identity ? origin.identity : null;
+}
+
+export class DocumentWatcher {
+  private readonly steps: StepList;
+  private known: Map<string, boolean>;
+  private notes: NotesSummary | null = null;
+  private readonly detach: () => void;
+
+  constructor(
+    private readonly room: CaseRoom,
+    private readonly events: EventLog,
+    private readonly notesDebounceMs: number,
+  ) {
+    const doc = room.doc;
+    this.steps = new StepList(doc);
+    this.known = this.stepState();
+    const text = doc.getText(notesKey);
+    const array = doc.getArray(stepsKey);
+    const facts = doc.getMap<Fact>(factsKey);
+    const onNotes = (event: Y.YTextEvent, transaction: Y.Transaction) => this.notesChanged(event, transaction);
+    const onSteps = (_events: Array<Y.YEvent<Y.AbstractType<unknown>>>, transaction: Y.Transaction) => this.stepsChanged(transaction);
+    const onFacts = (event: Y.YMapEvent<Fact>, transaction: Y.Transaction) => this.factsChanged(event, facts, transaction);
+    text.observe(onNotes);
+    array.observeDeep(onSteps);
+    facts.observe(onFacts);
+    this.detach = () => {
+      text.unobserve(onNotes);
+      array.unobserveDeep(onSteps);
+      facts.unobserve(onFacts);
+    };
+  }
+
+  /** Records any pending notes summary now and stops watching (the room is unloading). */
+  close(): void {
+    this.detach();
+    this.flushNotes();
+  }
+
+  private stepState(): Map<string, boolean> {
+    return new Map(this.steps.list().map((step) => [step.id, step.done]));
+  }
+
+  private stepsChanged(transaction: Y.Transaction): void {
+    const before = this.known;
+    this.known = this.stepState();
+    const editor = editorOf(transaction);
+    if (!editor) return;
+    for (const step of this.steps.list()) {
+      if (!before.has(step.id)) this.record('step.added', editor, { stepId: step.id, text: step.text, assignee: step.assignee, due: step.due });
+      else if (step.done && before.get(step.id) === false) this.record('step.completed', editor, { stepId: step.id, text: step.text });
+    }
+    for (const id of before.keys()) if (!this.known.has(id)) this.record('step.removed', editor, { stepId: id });
+  }
+
+  private factsChanged(event: Y.YMapEvent<Fact>, facts: Y.Map<Fact>, transaction: Y.Transaction): void {
+    const editor = editorOf(transaction);
+    if (!editor) return;
+    for (const [question, change] of event.changes.keys) {
+      const fact = facts.get(question);
+      if (change.action !== 'delete' && fact) this.record('fact.recorded', editor, { question, answer: fact.answer, by: fact.by, at: fact.at });
+    }
+  }
+
+  private notesChanged(event: Y.YTextEvent, transaction: Y.Transaction): void {
+    const editor = editorOf(transaction);
+    if (!editor) return;
+    const summary = this.notes ?? { inserted: 0, deleted: 0, excerpt: '', editors: new Map(), timer: setTimeout(() => undefined, 0) };
+    for (const op of event.delta) {
+      if (typeof op.insert === 'string') {
+        summary.inserted += op.insert.length;
+        if (summary.excerpt.length < excerptLength) summary.excerpt = (summary.excerpt + op.insert).slice(0, excerptLength);
+      }
+      if (op.delete) summary.deleted += op.delete;
+    }
+    summary.editors.set(editor.userId, editor);
+    // Debounce: the event goes out once the notes have been quiet for a moment.
+    clearTimeout(summary.timer);
+    summary.timer = setTimeout(() => this.flushNotes(), this.notesDebounceMs);
+    summary.timer.unref();
+    this.notes = summary;
+  }
+
+  private flushNotes(): void {
+    const summary = this.notes;
+    if (!summary) return;
+    this.notes = null;
+    clearTimeout(summary.timer);
+    const editors = [...summary.editors.values()];
+    this.events.recordQuietly(this.room.caseId, 'notes.changed', editors.at(-1) ?? null, {
+      inserted: summary.inserted,
+      deleted: summary.deleted,
+      excerpt: summary.excerpt,
+      editors: editors.map((e) => e.userId),
+      length: this.room.doc.getText(notesKey).length,
+    });
+  }
+
+  private record(type: 'step.added' | 'step.completed' | 'step.removed' | 'fact.recorded', editor: Identity, data: Record<string, unknown>): void {
+    this.events.recordQuietly(this.room.caseId, type, editor, data);
+  }
+}

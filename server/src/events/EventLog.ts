@@ -1,0 +1,103 @@
+/**
+ * The case event log: every change, stored in order before anyone hears of it. Writers either
+ * hand events to the store together with the change they describe and then call `wake()`, or
+ * record standalone events (presence, document changes) here. Subscribers are woken, never sent
+ * events directly: they read from the store after their cursor, so a slow or late subscriber
+ * cannot miss or repeat one.
+ */
+import { CaseroomError, type CaseEvent, type CaseEventType, type Identity, type Person } from '@caseroom/shared';
+import type { Logger } from '../logger.js';
+import type { CaseStore, EventQuery, NewCaseEvent } from '../store/CaseStore.js';
+
+export function personOf(who: Identity | Person): Person {
+  return { userId: who.userId, name: who.name, role: who.role };
+}
+
+/** Builds an event for a case whose team is known. */
+export function caseEvent(
+  caseRef: { id: string; team: string },
+  type: CaseEventType,
+  actor: Identity | Person | null,
+  data: Record<string, unknown>,
+  at = new Date(),
+): NewCaseEvent {
+  return { caseId: caseRef.id, team: caseRef.team, type, at: at.toISOString(), actor: actor ? personOf(actor) : null, data };
+}
+
+export class EventLog {
+  private readonly listeners = new Set<() => void>();
+  /** case id -> team; a case never changes team */
+  private readonly teams = new Map<string, string>();
+  /** standalone records still being written; shutdown waits for them */
+  private readonly inFlight = new Set<Promise<void>>();
+
+  constructor(
+    private readonly store: CaseStore,
+    private readonly log: Logger,
+  ) {}
+
+  /** Stores standalone events of a case, then wakes subscribers. */
+  async record(caseId: string, type: CaseEventType, actor: Identity | Person | null, data: Record<string, unknown>): Promise<void> {
+    const team = await this.teamOf(caseId);
+    if (team === null) return;
+    await this.store.appendEvents([caseEvent({ id: caseId, team }, type, actor, data)]);
+    this.wake();
+  }
+
+  /** Like `record`, but never throws: for producers that cannot act on a failure. */
+  recordQuietly(caseId: string, type: CaseEventType, actor: Identity | Person | null, data: Record<string, unknown>): void {
+    const writing = this.record(caseId, type, actor, data)
+      .catch((err: unknown) => this.log.error({ err, caseId, type }, 'recording a case event failed'))
+      .finally(() => this.inFlight.delete(writing));
+    this.inFlight.add(writing);
+  }
+
+  /** Resolves when every standalone record under way is written (used on shutdown). */
+  async drain(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.all([...this.inFlight]);
+  }
+
+  /** Tells subscribers that new events are stored. */
+  wake(): void {
+    for (const listener of this.listeners) listener();
+  }
+
+  /** Calls `listener` after new events are stored; returns a function that stops it. */
+  onWake(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  read(query: EventQuery): Promise<CaseEvent[]> {
+    return this.store.readEvents(query);
+  }
+
+  forCase(caseId: string, afterSeq: number, limit: number): Promise<CaseEvent[]> {
+    return this.store.caseEvents(caseId, afterSeq, limit);
+  }
+
+  head(): Promise<string | null> {
+    return this.store.lastEventId();
+  }
+
+  /**
+   * Where a subscription starts: after `after` if given (refused with `invalid_cursor` when it is
+   * not an event id or lies ahead of the newest event), else after the newest event.
+   */
+  async startingPoint(after: string | undefined): Promise<string | null> {
+    const head = await this.store.lastEventId();
+    if (after === undefined) return head;
+    const order = head === null ? null : this.store.compareEventIds(after, head);
+    if (order === null) throw new CaseroomError('invalid_cursor', 'The cursor is not the id of a stored event');
+    if (order > 0) throw new CaseroomError('invalid_cursor', 'The cursor is ahead of the newest event');
+    return after;
+  }
+
+  private async teamOf(caseId: string): Promise<string | null> {
+    const known = this.teams.get(caseId);
+    if (known) return known;
+    const record = await this.store.getCase(caseId);
+    if (record) this.teams.set(caseId, record.team);
+    return record?.team ?? null;
+  }
+}

@@ -1,0 +1,79 @@
+/**
+ * One subscriber's position in the event log. Woken whenever events are stored, it reads what
+ * came after its cursor (filtered), hands it over, and waits for the hand-over to finish before
+ * reading on. Replay and live delivery are the same loop, so the seam between them has no gap
+ * and no duplicate.
+ */
+import type { CaseEvent, CaseEventType } from '@caseroom/shared';
+import type { Logger } from '../logger.js';
+import type { EventLog } from './EventLog.js';
+
+const batchSize = 100;
+
+export interface SubscriptionScope {
+  team?: string | undefined;
+  caseIds?: readonly string[] | undefined;
+  types?: readonly CaseEventType[] | undefined;
+}
+
+export class EventSubscription {
+  private cursor: string | null;
+  private running = false;
+  private again = false;
+  private stopped = false;
+  private readonly unsubscribe: () => void;
+
+  constructor(
+    private readonly log: EventLog,
+    private readonly scope: SubscriptionScope,
+    after: string | null,
+    /** resolves when the subscriber has taken the batch */
+    private readonly deliver: (events: CaseEvent[]) => Promise<void>,
+    private readonly logger: Logger,
+  ) {
+    this.cursor = after;
+    this.unsubscribe = log.onWake(() => this.pump());
+    this.pump();
+  }
+
+  /** The id of the last event handed over (or the starting cursor). */
+  get position(): string | null {
+    return this.cursor;
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.unsubscribe();
+  }
+
+  private pump(): void {
+    if (this.stopped) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = true;
+    void this.drain().finally(() => {
+      this.running = false;
+      if (this.again && !this.stopped) {
+        this.again = false;
+        this.pump();
+      }
+    });
+  }
+
+  private async drain(): Promise<void> {
+    try {
+      for (;;) {
+        this.again = false;
+        const events = await this.log.read({ ...this.scope, after: this.cursor ?? undefined, limit: batchSize });
+        if (events.length === 0 || this.stopped) return;
+        await this.deliver(events);
+        if (this.stopped) return;
+        this.cursor = events.at(-1)!.id;
+      }
+    } catch (err) {
+      this.logger.warn({ err }, 'event delivery stopped');
+    }
+  }
+}

@@ -1,0 +1,76 @@
+/** Socket handlers of the events plane: bots (and apps) subscribe to case events with replay. */
+import { randomUUID } from 'node:crypto';
+import { canAccessTeam, caseEventTypes, CaseroomError, type CaseEvent, type CaseEventType, type Identity } from '@caseroom/shared';
+import { z } from 'zod';
+import type { CaseDirectory } from '../cases/CaseDirectory.js';
+import type { EventLog } from '../events/EventLog.js';
+import { EventSubscription } from '../events/EventSubscription.js';
+import { caseIdSchema, parse } from '../validation.js';
+import { respond } from './respond.js';
+import type { SocketContext } from './SocketContext.js';
+
+const subscribeSchema = z.strictObject({
+  cases: z.union([z.literal('team'), z.array(caseIdSchema).min(1).max(1000)]).default('team'),
+  types: z.array(z.enum(caseEventTypes)).min(1).optional(),
+  after: z.string().min(1).max(100).optional(),
+});
+
+const unsubscribeSchema = z.strictObject({ subscriptionId: z.string().min(1).max(100) });
+
+export function registerEventHandlers(context: SocketContext, events: EventLog, cases: CaseDirectory): void {
+  const { socket, who, log } = context;
+  const subscriptions = new Map<string, EventSubscription>();
+
+  socket.on('events:subscribe', (request, ack) =>
+    respond(ack, log, async () => {
+      const filter = parse(subscribeSchema, request, { cases: 'invalid_filter', types: 'invalid_filter' });
+      const types = allowedTypes(who, filter.types);
+      const caseIds = filter.cases === 'team' ? undefined : await ownCases(filter.cases, who, cases);
+      const after = await events.startingPoint(filter.after);
+      const subscriptionId = randomUUID();
+      const deliver = async (batch: CaseEvent[]): Promise<void> => {
+        await socket.emitWithAck('events', subscriptionId, batch);
+      };
+      // A supervisor's 'team' subscription covers their own team; name cases to follow others.
+      const scope = { team: caseIds ? undefined : who.team, caseIds, types };
+      subscriptions.set(subscriptionId, new EventSubscription(events, scope, after, deliver, log.child({ subscriptionId })));
+      log.info({ subscriptionId, cases: filter.cases === 'team' ? 'team' : filter.cases.length, after }, 'event subscription started');
+      return { subscriptionId, cursor: after };
+    }),
+  );
+
+  socket.on('events:unsubscribe', (request, ack) =>
+    respond(ack, log, () => {
+      const { subscriptionId } = parse(unsubscribeSchema, request);
+      const subscription = subscriptions.get(subscriptionId);
+      if (!subscription) throw new CaseroomError('unknown_subscription');
+      subscription.stop();
+      subscriptions.delete(subscriptionId);
+      return {};
+    }),
+  );
+
+  socket.on('disconnect', () => {
+    for (const subscription of subscriptions.values()) subscription.stop();
+    subscriptions.clear();
+  });
+}
+
+/** The event types a subscription may see: what it asks for, within what its token allows. */
+function allowedTypes(who: Identity, asked: CaseEventType[] | undefined): CaseEventType[] | undefined {
+  const allowed = who.eventTypes as CaseEventType[] | undefined;
+  if (!allowed) return asked;
+  if (!asked) return allowed;
+  const outside = asked.filter((type) => !allowed.includes(type));
+  if (outside.length > 0) throw new CaseroomError('out_of_scope', `Your token does not cover ${outside.join(', ')}`);
+  return asked;
+}
+
+/** Named cases must exist and belong to the subscriber's team (any team for supervisors). */
+async function ownCases(caseIds: string[], who: Identity, cases: CaseDirectory): Promise<string[]> {
+  for (const caseId of caseIds) {
+    const record = await cases.find(caseId);
+    if (!record || !canAccessTeam(who, record.team)) throw new CaseroomError('out_of_scope', `Case ${caseId} is outside what you may see`);
+  }
+  return caseIds;
+}
