@@ -231,7 +231,8 @@ export class CaseSession extends Emitter<CaseSessionEvents> {
     if (this.currentStatus === 'closed') return;
     const wasJoined = this.joined && this.socket.connected;
     this.shutDown();
-    if (wasJoined) await this.socket.emitWithAck('case:leave', { caseId: this.caseId }).catch(() => undefined);
+    // Not awaited: the hub may be gone already, and it forgets the case with the socket anyway.
+    if (wasJoined) this.socket.emit('case:leave', { caseId: this.caseId }, () => undefined);
   }
 
   /** @internal the socket (re)connected: join and run the sync handshake */

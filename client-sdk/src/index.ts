@@ -1,4 +1,5 @@
 export { CaseClient, type CaseClientOptions, type CaseClientEvents, type ClientStatus } from './CaseClient.js';
+export { BotClient, EventSubscription, type EventHandler, type EventSubscriptionEvents } from './BotClient.js';
 export { CaseSession, type CaseSessionEvents, type SessionStatus, type CaseOwner } from './CaseSession.js';
 export {
   CaseroomError,
@@ -18,4 +19,8 @@ export {
   type ApprovalInput,
   type ApprovalUpdate,
   type ApprovalStatus,
+  type CaseEvent,
+  type CaseEventType,
+  type EventFilter,
+  caseEventTypes,
 } from '@caseroom/shared';

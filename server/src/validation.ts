@@ -68,7 +68,7 @@ export const caseListingSchema = z.object({
 
 /**
  * Parses `value` or throws naming the first wrong field: `invalid_payload`, or the code
- * `fieldCodes` gives that field.
+ * `fieldCodes` gives that field's top-level name.
  */
 export function parse<T>(schema: z.ZodType<T>, value: unknown, fieldCodes: Partial<Record<string, ErrorCode>> = {}): T {
   const result = schema.safeParse(value);
@@ -78,5 +78,6 @@ export function parse<T>(schema: z.ZodType<T>, value: unknown, fieldCodes: Parti
   const path = issue?.code === 'unrecognized_keys' ? [...issue.path, ...issue.keys.slice(0, 1)] : (issue?.path ?? []);
   const field = path.join('.');
   const message = field ? `${field}: ${issue?.message ?? 'is not valid'}` : (issue?.message ?? 'The request is not well formed');
-  throw new CaseroomError(fieldCodes[field] ?? 'invalid_payload', message, { field });
+  const code = fieldCodes[String(issue?.path[0] ?? '')] ?? 'invalid_payload';
+  throw new CaseroomError(code, message, { field });
 }

@@ -28,7 +28,13 @@ const tokens = new Tokens({ secret: testSecret });
 
 export function mintToken(who: Partial<Identity> = {}, expiresIn: string | number = '1h'): Promise<string> {
   return tokens.mint(
-    { userId: who.userId ?? 'ann', name: who.name ?? 'Ann Agent', role: who.role ?? 'agent', team: who.team ?? 'billing' },
+    {
+      userId: who.userId ?? 'ann',
+      name: who.name ?? 'Ann Agent',
+      role: who.role ?? 'agent',
+      team: who.team ?? 'billing',
+      ...(who.eventTypes ? { eventTypes: who.eventTypes } : {}),
+    },
     expiresIn,
   );
 }

@@ -76,18 +76,15 @@ export class EventLog {
     return this.store.caseEvents(caseId, afterSeq, limit);
   }
 
-  head(): Promise<string | null> {
-    return this.store.lastEventId();
-  }
 
   /**
    * Where a subscription starts: after `after` if given (refused with `invalid_cursor` when it is
    * not an event id or lies ahead of the newest event), else after the newest event.
    */
-  async startingPoint(after: string | undefined): Promise<string | null> {
+  async startingPoint(after: string | undefined): Promise<string> {
     const head = await this.store.lastEventId();
     if (after === undefined) return head;
-    const order = head === null ? null : this.store.compareEventIds(after, head);
+    const order = this.store.compareEventIds(after, head);
     if (order === null) throw new CaseroomError('invalid_cursor', 'The cursor is not the id of a stored event');
     if (order > 0) throw new CaseroomError('invalid_cursor', 'The cursor is ahead of the newest event');
     return after;

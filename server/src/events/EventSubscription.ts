@@ -21,7 +21,7 @@ export class EventSubscription {
   private running = false;
   private again = false;
   private stopped = false;
-  private readonly unsubscribe: () => void;
+  private unsubscribe: () => void = () => undefined;
 
   constructor(
     private readonly log: EventLog,
@@ -32,7 +32,11 @@ export class EventSubscription {
     private readonly logger: Logger,
   ) {
     this.cursor = after;
-    this.unsubscribe = log.onWake(() => this.pump());
+  }
+
+  /** Starts delivering (after the subscriber has learnt the subscription's id). */
+  start(): void {
+    this.unsubscribe = this.log.onWake(() => this.pump());
     this.pump();
   }
 

@@ -21,8 +21,12 @@ export function registerEventHandlers(context: SocketContext, events: EventLog, 
   const { socket, who, log } = context;
   const subscriptions = new Map<string, EventSubscription>();
 
-  socket.on('events:subscribe', (request, ack) =>
-    respond(ack, log, async () => {
+  socket.on('events:subscribe', (request, ack) => {
+    let started: EventSubscription | undefined;
+    return respond(
+      ack,
+      log,
+      async () => {
       const filter = parse(subscribeSchema, request, { cases: 'invalid_filter', types: 'invalid_filter' });
       const types = allowedTypes(who, filter.types);
       const caseIds = filter.cases === 'team' ? undefined : await ownCases(filter.cases, who, cases);
@@ -33,11 +37,15 @@ export function registerEventHandlers(context: SocketContext, events: EventLog, 
       };
       // A supervisor's 'team' subscription covers their own team; name cases to follow others.
       const scope = { team: caseIds ? undefined : who.team, caseIds, types };
-      subscriptions.set(subscriptionId, new EventSubscription(events, scope, after, deliver, log.child({ subscriptionId })));
+      started = new EventSubscription(events, scope, after, deliver, log.child({ subscriptionId }));
+      subscriptions.set(subscriptionId, started);
       log.info({ subscriptionId, cases: filter.cases === 'team' ? 'team' : filter.cases.length, after }, 'event subscription started');
       return { subscriptionId, cursor: after };
-    }),
-  );
+      },
+      // Delivery begins once the subscriber knows the subscription id its batches carry.
+      () => started?.start(),
+    );
+  });
 
   socket.on('events:unsubscribe', (request, ack) =>
     respond(ack, log, () => {

@@ -18,7 +18,7 @@ export function socketAuth(tokens: Tokens) {
     try {
       const auth = socket.handshake.auth as { token?: unknown } | undefined;
       const who = await tokens.verify(auth?.token);
-      socket.data = { userId: who.userId, name: who.name, role: who.role, team: who.team };
+      socket.data = who;
       next();
     } catch (err) {
       next(new ConnectRefused(err instanceof CaseroomError ? err : new CaseroomError('invalid_token')));

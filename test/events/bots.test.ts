@@ -1,0 +1,184 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BotClient, type CaseEvent } from '@caseroom/client';
+import type { Identity } from '@caseroom/shared';
+import { Collector, connectBot, intakeBot } from '../helpers/bots.js';
+import { connectClient } from '../helpers/clients.js';
+import { mintToken, startTestHub, tempDataDir, type TestHub } from '../helpers/hub.js';
+import { refusalOf } from '../helpers/session.js';
+import { waitFor, waitForDoc } from '../helpers/wait.js';
+
+let hub: TestHub;
+beforeAll(async () => {
+  hub = await startTestHub();
+});
+afterAll(() => hub.stop());
+
+const ann: Identity = { userId: 'ann', name: 'Ann', role: 'agent', team: 'billing' };
+
+async function agentSession(caseId: string, url = hub.url) {
+  const session = connectClient(url, await mintToken(ann)).openCase(caseId);
+  await session.synced;
+  return session;
+}
+
+const factsOf = (events: CaseEvent[], caseId: string) => events.filter((e) => e.caseId === caseId && e.type === 'fact.recorded');
+
+describe('bot subscriptions', () => {
+  it('replays exactly what a bot missed after its cursor, then streams live with no duplicate at the seam', async () => {
+    const caseId = await hub.createCase();
+    const session = await agentSession(caseId);
+    const first = await connectBot(hub.url);
+    const early = new Collector(first, { cases: [caseId], types: ['fact.recorded'], after: '0' });
+    for (let i = 0; i < 5; i++) session.facts.record(`q${i}`, `a${i}`, 'ann');
+    await early.until('five facts', (events) => events.length === 5);
+    const cursor = early.events[2]!.id; // the bot stored its cursor after the third fact
+    await first.close();
+
+    for (let i = 5; i < 8; i++) session.facts.record(`q${i}`, `a${i}`, 'ann');
+    const second = await connectBot(hub.url);
+    const resumed = new Collector(second, { cases: [caseId], types: ['fact.recorded'], after: cursor });
+    await resumed.subscription.ready;
+    for (let i = 8; i < 10; i++) session.facts.record(`q${i}`, `a${i}`, 'ann');
+    await resumed.until('facts 3 to 9', (events) => events.length >= 7);
+    expect(resumed.events.map((e) => e.data.question)).toEqual(['q3', 'q4', 'q5', 'q6', 'q7', 'q8', 'q9']);
+    expect(new Set(resumed.events.map((e) => e.id)).size).toBe(7);
+  });
+
+  it('sees each of 1,000 events exactly once, in order, across three bot restarts', async () => {
+    const caseId = await hub.createCase();
+    const session = await agentSession(caseId);
+    const seen: CaseEvent[] = [];
+    let cursor: string | undefined = '0';
+    let restarts = 0;
+    let bot: BotClient | undefined;
+    let done!: () => void;
+    const finished = new Promise<void>((resolve) => (done = resolve));
+
+    const startBot = async (): Promise<void> => {
+      bot = await connectBot(hub.url);
+      bot.subscribe({ cases: [caseId], types: ['fact.recorded'], after: cursor }, async (event, eventCursor) => {
+        seen.push(event);
+        cursor = eventCursor; // what a real bot writes to its own storage
+        if (seen.length === 1000) done();
+        if (seen.length % 250 === 0 && restarts < 3) {
+          restarts++;
+          const dying = bot!;
+          // Restart without waiting: events still in flight to the dying bot must not be handled.
+          void dying.close().then(startBot);
+        }
+      });
+    };
+    await startBot();
+    for (let i = 0; i < 1000; i++) session.facts.record(`question ${i}`, `answer ${i}`, 'ann');
+    await finished;
+    await session.flushed();
+    expect(restarts).toBe(3);
+    expect(seen.map((e) => e.data.question)).toEqual(Array.from({ length: 1000 }, (_, i) => `question ${i}`));
+    expect(seen.map((e) => e.seq)).toEqual([...seen.map((e) => e.seq)].sort((a, b) => a - b));
+  });
+
+  it('resumes from its cursor after the hub restarts, missing nothing that happened meanwhile', async () => {
+    const dataDir = tempDataDir();
+    let server = await startTestHub({}, dataDir);
+    const caseId = await server.createCase();
+    let session = await agentSession(caseId, server.url);
+    let bot = await connectBot(server.url);
+    const before = new Collector(bot, { cases: [caseId], types: ['fact.recorded'], after: '0' });
+    session.facts.record('before', 'restart', 'ann');
+    await before.until('the first fact', (events) => events.length === 1);
+    const cursor = before.events[0]!.id; // the cursor the handler was given
+    await bot.close();
+    session.facts.record('while the bot', 'was down', 'ann');
+    await session.flushed();
+    await server.stop({ keepData: true });
+
+    server = await startTestHub({}, dataDir);
+    try {
+      session = await agentSession(caseId, server.url);
+      bot = await connectBot(server.url);
+      const after = new Collector(bot, { cases: [caseId], types: ['fact.recorded'], after: cursor });
+      await after.subscription.ready;
+      session.facts.record('after', 'restart', 'ann');
+      await after.until('two facts', (events) => events.length === 2);
+      expect(after.events.map((e) => e.data.question)).toEqual(['while the bot', 'after']);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('follows every case of its team with cases: team, and no other team’s', async () => {
+    const bot = await connectBot(hub.url);
+    const seen = new Collector(bot, { cases: 'team', types: ['case.created'] });
+    await seen.subscription.ready;
+    const ours = await hub.createCase();
+    const theirs = await hub.createCase({ team: 'shipping' });
+    const alsoOurs = await hub.createCase();
+    await seen.until('two of our cases', (events) => events.some((e) => e.caseId === alsoOurs));
+    expect(seen.events.map((e) => e.caseId)).toEqual([ours, alsoOurs]);
+    expect(seen.events.map((e) => e.caseId)).not.toContain(theirs);
+  });
+});
+
+describe('bots in the case', () => {
+  it('lets a bot add a step and record a fact, attributed to the bot, but never own or approve', async () => {
+    const caseId = await hub.createCase();
+    const agent = await agentSession(caseId);
+    const bot = await connectBot(hub.url);
+    const watch = new Collector(bot, { cases: [caseId], types: ['step.added', 'fact.recorded'] });
+    await watch.subscription.ready;
+    const inCase = bot.openCase(caseId);
+    await inCase.synced;
+    inCase.steps.add({ text: 'Send the refund confirmation e-mail' });
+    inCase.facts.record('preferred channel', 'e-mail', 'intake-bot');
+    await waitForDoc(agent.doc, 'the bot’s step and fact', () => agent.steps.list().length === 1 && agent.facts.has('preferred channel'));
+    await watch.until('both events', (events) => events.length === 2);
+    expect(watch.events.map((e) => [e.type, e.actor?.userId, e.actor?.role])).toEqual([
+      ['step.added', 'intake-bot', 'bot'],
+      ['fact.recorded', 'intake-bot', 'bot'],
+    ]);
+    expect(await refusalOf(inCase.claim())).toBe('cannot_own');
+    const approval = await agent.requestApproval({ kind: 'refund', summary: 'Refund 5', amount: 5, currency: 'EUR' });
+    expect(await refusalOf(bot.approve(approval.id))).toBe('bots_cannot_decide');
+  });
+});
+
+describe('refused subscriptions', () => {
+  async function refusal(filter: object, who: Partial<Identity> & { eventTypes?: string[] } = {}): Promise<string | undefined> {
+    const bot = await connectBot(hub.url, who);
+    await waitFor('the bot to connect', (check) => bot.on('status', check), () => bot.status === 'connected' || undefined);
+    const answer = (await bot.socket.emitWithAck('events:subscribe', filter as never)) as { ok: boolean; error?: { code: string } };
+    return answer.ok ? undefined : answer.error?.code;
+  }
+
+  it('refuses a cursor from the future or not of ours with invalid_cursor', async () => {
+    expect(await refusal({ after: '99999999' })).toBe('invalid_cursor');
+    expect(await refusal({ after: 'yesterday' })).toBe('invalid_cursor');
+  });
+
+  it('refuses a malformed filter with invalid_filter', async () => {
+    expect(await refusal({ types: ['case.exploded'] })).toBe('invalid_filter');
+    expect(await refusal({ cases: 'everything' })).toBe('invalid_filter');
+    expect(await refusal({ cases: [] })).toBe('invalid_filter');
+  });
+
+  it('refuses what lies outside the token’s scope with out_of_scope', async () => {
+    const theirs = await hub.createCase({ team: 'shipping' });
+    expect(await refusal({ cases: [theirs] })).toBe('out_of_scope');
+    expect(await refusal({ cases: ['no-such-case'] })).toBe('out_of_scope');
+    expect(await refusal({ types: ['approval.approved'] }, { eventTypes: ['fact.recorded'] })).toBe('out_of_scope');
+    expect(await refusal({ types: ['fact.recorded'] }, { eventTypes: ['fact.recorded'] })).toBeUndefined();
+  });
+
+  it('gives a token scoped to some event types only those types', async () => {
+    const bot = await connectBot(hub.url, { eventTypes: ['case.created'] });
+    const seen = new Collector(bot, { cases: 'team' });
+    await seen.subscription.ready;
+    const caseId = await hub.createCase();
+    const session = await agentSession(caseId);
+    await session.claim();
+    const next = await hub.createCase();
+    await seen.until('the second case', (events) => events.some((e) => e.caseId === next));
+    expect(new Set(seen.types())).toEqual(new Set(['case.created']));
+    expect(intakeBot.role).toBe('bot');
+  });
+});
