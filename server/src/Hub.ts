@@ -10,6 +10,8 @@ import { Server as SocketServer } from 'socket.io';
 import { ApprovalBook } from './approvals/ApprovalBook.js';
 import { DocumentWatcher } from './events/DocumentWatcher.js';
 import { EventLog } from './events/EventLog.js';
+import { WebhookDispatcher } from './events/WebhookDispatcher.js';
+import { WebhookRegistry } from './events/WebhookRegistry.js';
 import { CaseDirectory } from './cases/CaseDirectory.js';
 import type { HubConfig } from './config.js';
 import { createHttpApp } from './http/app.js';
@@ -37,6 +39,7 @@ export interface Hub {
   readonly roster: Roster;
   readonly approvals: ApprovalBook;
   readonly events: EventLog;
+  readonly webhooks: WebhookRegistry;
   readonly tokens: Tokens;
   /** Stops accepting, disconnects everyone, flushes pending writes, closes the store. */
   close(): Promise<void>;
@@ -86,9 +89,11 @@ export async function startHub(config: HubConfig, parts: HubParts = {}): Promise
     watchers.delete(room.caseId);
   });
   approvals.on('changed', (update) => caseHub?.announceApproval(update));
+  const dispatcher = new WebhookDispatcher({ store: store.webhooks, events, log, ...config.webhooks });
+  const webhooks = new WebhookRegistry(store.webhooks, dispatcher, log);
   let accepting = true;
 
-  const app = createHttpApp({ cases, owners, approvals, events, store, tokens, log, devLogin: config.devLogin, isAccepting: () => accepting });
+  const app = createHttpApp({ cases, owners, approvals, events, webhooks, store, tokens, log, devLogin: config.devLogin, isAccepting: () => accepting });
   const httpServer: HttpServer = createServer(app);
 
   const io = new SocketServer(httpServer, {
@@ -130,6 +135,7 @@ export async function startHub(config: HubConfig, parts: HubParts = {}): Promise
     });
   });
   approvals.start();
+  await dispatcher.start();
   const { port } = httpServer.address() as AddressInfo;
   const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
@@ -139,6 +145,8 @@ export async function startHub(config: HubConfig, parts: HubParts = {}): Promise
     (closing ??= (async () => {
       accepting = false;
       approvals.stop();
+      // Aborts attempts under way; their events go out again after a restart (at-least-once).
+      await dispatcher.stop();
       yws.close();
       // Closes every socket (their rooms are released) and the HTTP server.
       await new Promise<void>((resolve) => io.close(() => resolve()));
@@ -150,5 +158,5 @@ export async function startHub(config: HubConfig, parts: HubParts = {}): Promise
       log.info('hub stopped');
     })());
 
-  return { url, port, log, store, rooms, roster, approvals, events, tokens, close };
+  return { url, port, log, store, rooms, roster, approvals, events, webhooks, tokens, close };
 }

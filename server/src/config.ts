@@ -58,6 +58,12 @@ const envSchema = z.object({
     }),
   /** SQLite durability: `normal` survives a process crash, `full` also an OS crash or power loss. */
   CASEROOM_SQLITE_SYNC: z.enum(['normal', 'full']).default('normal'),
+  /** Wait before retrying a failed webhook delivery; doubles with every failure of the same event. */
+  CASEROOM_WEBHOOK_RETRY_BASE_MS: positiveInt.default(1_000),
+  /** The longest wait between retries of a webhook delivery. */
+  CASEROOM_WEBHOOK_RETRY_MAX_MS: positiveInt.default(300_000),
+  /** How long a webhook receiver has to answer before the attempt counts as failed. */
+  CASEROOM_WEBHOOK_TIMEOUT_MS: positiveInt.default(10_000),
 });
 
 export interface HubConfig {
@@ -81,6 +87,7 @@ export interface HubConfig {
   snapshotEvery: number;
   approvals: { defaultExpiresInS: number; policy: ApprovalPolicy };
   sqliteSync: 'normal' | 'full';
+  webhooks: { retryBaseMs: number; retryMaxMs: number; timeoutMs: number };
 }
 
 export class ConfigError extends Error {
@@ -111,6 +118,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (production && devLogin) {
     throw new ConfigError(['CASEROOM_DEV_LOGIN: the development login cannot be enabled when NODE_ENV=production']);
   }
+  if (e.CASEROOM_WEBHOOK_RETRY_MAX_MS < e.CASEROOM_WEBHOOK_RETRY_BASE_MS) {
+    throw new ConfigError(['CASEROOM_WEBHOOK_RETRY_MAX_MS: must not be less than CASEROOM_WEBHOOK_RETRY_BASE_MS']);
+  }
   return {
     production,
     port: e.PORT,
@@ -131,5 +141,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     snapshotEvery: e.CASEROOM_SNAPSHOT_EVERY,
     approvals: { defaultExpiresInS: e.CASEROOM_APPROVAL_EXPIRES_IN, policy: e.CASEROOM_APPROVAL_POLICY },
     sqliteSync: e.CASEROOM_SQLITE_SYNC,
+    webhooks: { retryBaseMs: e.CASEROOM_WEBHOOK_RETRY_BASE_MS, retryMaxMs: e.CASEROOM_WEBHOOK_RETRY_MAX_MS, timeoutMs: e.CASEROOM_WEBHOOK_TIMEOUT_MS },
   };
 }

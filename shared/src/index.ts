@@ -7,3 +7,4 @@ export * from './caseEvents.js';
 export * from './protocol.js';
 export * from './document.js';
 export * from './events.js';
+export * from './webhooks.js';

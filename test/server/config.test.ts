@@ -117,4 +117,12 @@ describe('loadConfig', () => {
     expect(loadConfig({ CASEROOM_DEV_LOGIN: 'false' }).devLogin).toBe(false);
     expect(loadConfig({ NODE_ENV: 'test', CASEROOM_DEV_LOGIN: 'no' }).devLogin).toBe(false);
   });
+
+  it('reads the webhook retry waits and timeout, and refuses a cap below the base', () => {
+    expect(loadConfig({}).webhooks).toEqual({ retryBaseMs: 1000, retryMaxMs: 300_000, timeoutMs: 10_000 });
+    const env = { CASEROOM_WEBHOOK_RETRY_BASE_MS: '50', CASEROOM_WEBHOOK_RETRY_MAX_MS: '5000', CASEROOM_WEBHOOK_TIMEOUT_MS: '2500' };
+    expect(loadConfig(env).webhooks).toEqual({ retryBaseMs: 50, retryMaxMs: 5000, timeoutMs: 2500 });
+    expect(refusal({ CASEROOM_WEBHOOK_RETRY_BASE_MS: '0' }).message).toContain('CASEROOM_WEBHOOK_RETRY_BASE_MS');
+    expect(refusal({ CASEROOM_WEBHOOK_RETRY_BASE_MS: '2000', CASEROOM_WEBHOOK_RETRY_MAX_MS: '1000' }).message).toContain('CASEROOM_WEBHOOK_RETRY_MAX_MS');
+  });
 });

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import type { ApprovalBook } from '../approvals/ApprovalBook.js';
 import type { CaseDirectory } from '../cases/CaseDirectory.js';
 import type { EventLog } from '../events/EventLog.js';
+import type { WebhookRegistry } from '../events/WebhookRegistry.js';
 import type { Tokens } from '../identity/Tokens.js';
 import type { CaseOwners } from '../people/CaseOwners.js';
 import type { Logger } from '../logger.js';
@@ -15,12 +16,14 @@ import type { CaseStore } from '../store/CaseStore.js';
 import { caseIdSchema, caseListingSchema, eventPageSchema, newCaseSchema, parse, reviewListingSchema, reviewSchema } from '../validation.js';
 import { authenticate, identityOf } from './authenticate.js';
 import { errorResponder } from './errors.js';
+import { webhookRoutes } from './webhookRoutes.js';
 
 export interface HttpAppOptions {
   cases: CaseDirectory;
   events: EventLog;
   approvals: ApprovalBook;
   owners: CaseOwners;
+  webhooks: WebhookRegistry;
   store: CaseStore;
   tokens: Tokens;
   log: Logger;
@@ -119,6 +122,8 @@ export function createHttpApp(options: HttpAppOptions): Express {
     const approval = await approvals.review(String(req.params.id), identityOf(req), verdict, note);
     res.json({ ok: true, approval });
   });
+
+  api.use(webhookRoutes(options.webhooks));
 
   app.use('/api', api);
 

@@ -3,6 +3,7 @@
  * deployment mode (SQLite embedded, Redis in cluster mode). Nothing above `store/` knows which.
  */
 import type { Approval, ApprovalStatus, CaseEvent, CaseEventType, CaseRecord, CaseStatus, Identity, Ownership, OwnershipRecord, Page, Person } from '@caseroom/shared';
+import type { WebhookStore } from './WebhookStore.js';
 
 export interface CaseQuery {
   team?: string | undefined;
@@ -51,6 +52,8 @@ export interface StoredDocument {
 
 export interface CaseStore {
   readonly kind: string;
+  /** Webhooks and their delivery log, in the same store as the events they deliver. */
+  readonly webhooks: WebhookStore;
 
   /*
    * Every write that changes what bots may see takes the case events describing it, and stores

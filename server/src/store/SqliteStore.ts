@@ -9,6 +9,8 @@ import { CaseroomError, unowned, type Approval, type CaseEvent, type CaseEventTy
 import Database from 'better-sqlite3';
 import type { ApprovalQuery, CaseQuery, CaseStore, EventQuery, NewCaseEvent, StoredDocument } from './CaseStore.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
+import { SqliteWebhookStore } from './SqliteWebhookStore.js';
+import type { WebhookStore } from './WebhookStore.js';
 
 const schema = `
 CREATE TABLE IF NOT EXISTS cases (
@@ -111,6 +113,7 @@ export interface SqliteStoreOptions {
 
 export class SqliteStore implements CaseStore {
   readonly kind = 'sqlite';
+  readonly webhooks: WebhookStore;
   private readonly db: Database.Database;
   private pending: PendingAppend[] = [];
   private flushScheduled: NodeJS.Immediate | null = null;
@@ -123,6 +126,7 @@ export class SqliteStore implements CaseStore {
     this.db.pragma(`synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
     this.db.pragma('busy_timeout = 5000');
     this.db.exec(schema);
+    this.webhooks = new SqliteWebhookStore(this.db);
     this.statements = {
       insertCase: this.db.prepare('INSERT INTO cases (id, team, status, created_at, record) VALUES (?, ?, ?, ?, ?)'),
       getCase: this.db.prepare<[string], { record: string }>('SELECT record FROM cases WHERE id = ?'),

@@ -1,0 +1,62 @@
+/**
+ * Delivers case events to every registered webhook: one follower per webhook, each with its own
+ * durable cursor, all woken when new events are stored. One dispatcher runs per hub; it owns the
+ * followers' timers and requests and ends them all on `stop`.
+ */
+import type { Logger } from '../logger.js';
+import type { StoredWebhook, WebhookStore } from '../store/WebhookStore.js';
+import type { EventLog } from './EventLog.js';
+import { WebhookFollower } from './WebhookFollower.js';
+
+export interface DispatcherOptions {
+  store: WebhookStore;
+  events: EventLog;
+  log: Logger;
+  /** first wait before retrying a failed delivery; doubles per failure of the same event */
+  retryBaseMs: number;
+  /** longest wait between retries */
+  retryMaxMs: number;
+  /** how long a receiver has to answer */
+  timeoutMs: number;
+}
+
+export class WebhookDispatcher {
+  private readonly followers = new Map<string, WebhookFollower>();
+  private stopWaking: () => void = () => undefined;
+  private stopped = false;
+
+  constructor(private readonly options: DispatcherOptions) {}
+
+  /** Resumes every stored webhook from its cursor, then follows new events as they are stored. */
+  async start(): Promise<void> {
+    this.stopWaking = this.options.events.onWake(() => {
+      for (const follower of this.followers.values()) follower.wake();
+    });
+    for (const webhook of await this.options.store.list()) this.follow(webhook);
+    this.options.log.info({ webhooks: this.followers.size }, 'webhook dispatcher started');
+  }
+
+  /** Starts delivering to a webhook (a new one, or a stored one on start). */
+  follow(webhook: StoredWebhook): void {
+    if (this.stopped || this.followers.has(webhook.id)) return;
+    const follower = new WebhookFollower(webhook, this.options);
+    this.followers.set(webhook.id, follower);
+    follower.wake();
+  }
+
+  /** Stops delivering to a webhook, aborting an attempt under way. */
+  async unfollow(webhookId: string): Promise<void> {
+    const follower = this.followers.get(webhookId);
+    this.followers.delete(webhookId);
+    await follower?.stop();
+  }
+
+  /** Ends every retry timer and request; resolves once no attempt will write to the store again. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.stopWaking();
+    const followers = [...this.followers.values()];
+    this.followers.clear();
+    await Promise.all(followers.map((follower) => follower.stop()));
+  }
+}

@@ -1,0 +1,146 @@
+/**
+ * One webhook's walk through the event log. It reads the events of its team (and types) after its
+ * durable cursor, in id order, and POSTs them one at a time; it moves past an event only once the
+ * receiver has taken it (2xx), and that move is stored with the attempt. A failed attempt is
+ * retried after an exponential backoff, forever, until it succeeds or the webhook is removed:
+ * at-least-once, in order per case (and overall).
+ */
+import { randomUUID } from 'node:crypto';
+import type { CaseEvent } from '@caseroom/shared';
+import type { Logger } from '../logger.js';
+import type { StoredWebhook, WebhookStore } from '../store/WebhookStore.js';
+import type { EventLog } from './EventLog.js';
+import { postEvent } from './webhookRequest.js';
+
+const batchSize = 50;
+
+export interface FollowerOptions {
+  store: WebhookStore;
+  events: EventLog;
+  log: Logger;
+  retryBaseMs: number;
+  retryMaxMs: number;
+  timeoutMs: number;
+}
+
+/** The wait before retrying an event that has failed `failures` times: base, 2×base, 4×base … up to max. */
+export function retryDelay(failures: number, baseMs: number, maxMs: number): number {
+  return Math.min(maxMs, baseMs * 2 ** Math.min(Math.max(failures, 1) - 1, 40));
+}
+
+export class WebhookFollower {
+  /** the id of the last event delivered; read from the store on the first run */
+  private cursor: string | null = null;
+  private running = false;
+  private again = false;
+  private stopped = false;
+  private retryTimer: NodeJS.Timeout | null = null;
+  private readonly abort = new AbortController();
+  private work: Promise<void> = Promise.resolve();
+  private readonly log: Logger;
+
+  constructor(
+    private readonly webhook: StoredWebhook,
+    private readonly options: FollowerOptions,
+  ) {
+    this.log = options.log.child({ webhookId: webhook.id });
+  }
+
+  /** New events may be stored: deliver them, unless a failed one is waiting for its retry. */
+  wake(): void {
+    if (this.stopped || this.retryTimer) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = true;
+    this.work = this.deliverPending().finally(() => {
+      this.running = false;
+      if (this.again) {
+        this.again = false;
+        this.wake();
+      }
+    });
+  }
+
+  /** Cancels any retry and aborts the attempt under way; resolves when nothing is left running. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+    this.abort.abort();
+    await this.work;
+  }
+
+  private async deliverPending(): Promise<void> {
+    try {
+      this.cursor ??= await this.options.store.cursor(this.webhook.id);
+      if (this.cursor === null) {
+        // Removed before its first run.
+        this.stopped = true;
+        return;
+      }
+      for (;;) {
+        this.again = false;
+        const batch = await this.options.events.read({
+          after: this.cursor,
+          team: this.webhook.team,
+          types: this.webhook.types ?? undefined,
+          limit: batchSize,
+        });
+        if (batch.length === 0) return;
+        for (const event of batch) {
+          if (this.stopped || !(await this.deliver(event))) return;
+          this.cursor = event.id;
+        }
+      }
+    } catch (err) {
+      // The store failed, not the receiver: try again later rather than stall without a trace.
+      if (this.stopped) return;
+      this.log.error({ err }, 'webhook delivery interrupted');
+      this.retryIn(this.options.retryBaseMs);
+    }
+  }
+
+  /** One attempt at `event`; true once the receiver has taken it and the cursor is stored past it. */
+  private async deliver(event: CaseEvent): Promise<boolean> {
+    const { store, timeoutMs, retryBaseMs, retryMaxMs } = this.options;
+    const attempt = (await store.failedAttempts(this.webhook.id, event.id)) + 1;
+    const deliveryId = randomUUID();
+    const result = await postEvent(this.webhook, event, { deliveryId, timeoutMs, signal: this.abort.signal });
+    // Cut short by removal or shutdown: not the receiver's failure. The event goes out again on the next start.
+    if (!result.delivered && this.abort.signal.aborted) return false;
+    const at = new Date();
+    const delay = result.delivered ? 0 : retryDelay(attempt, retryBaseMs, retryMaxMs);
+    const kept = await store.recordAttempt({
+      id: deliveryId,
+      webhookId: this.webhook.id,
+      eventId: event.id,
+      caseId: event.caseId,
+      type: event.type,
+      attempt,
+      outcome: result.delivered ? 'delivered' : 'failed',
+      status: result.status,
+      error: result.delivered ? null : result.error,
+      at: at.toISOString(),
+      nextAttemptAt: result.delivered ? null : new Date(at.getTime() + delay).toISOString(),
+    });
+    if (!kept) {
+      // Removed while the attempt was under way.
+      this.stopped = true;
+      return false;
+    }
+    if (result.delivered) return true;
+    this.log.warn({ eventId: event.id, attempt, status: result.status, error: result.error, retryInMs: delay }, 'webhook delivery failed');
+    this.retryIn(delay);
+    return false;
+  }
+
+  private retryIn(delayMs: number): void {
+    if (this.stopped) return;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      this.wake();
+    }, delayMs);
+  }
+}

@@ -1,0 +1,127 @@
+/**
+ * Webhooks in the embedded store: tables in the SqliteStore's database, so a webhook's cursor
+ * can start at the newest event in the same transaction that creates it.
+ */
+import { CaseroomError, type Page, type WebhookDelivery } from '@caseroom/shared';
+import type Database from 'better-sqlite3';
+import { decodeCursor, encodeCursor } from './cursor.js';
+import type { DeliveryQuery, StoredWebhook, WebhookStore } from './WebhookStore.js';
+
+const schema = `
+CREATE TABLE IF NOT EXISTS webhooks (
+  id TEXT PRIMARY KEY,
+  team TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  record TEXT NOT NULL,
+  secret TEXT NOT NULL,
+  cursor INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS webhook_deliveries (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  webhook_id TEXT NOT NULL,
+  event_id INTEGER NOT NULL,
+  outcome TEXT NOT NULL,
+  record TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS webhook_deliveries_by_webhook ON webhook_deliveries (webhook_id, seq);
+CREATE INDEX IF NOT EXISTS webhook_deliveries_by_outcome ON webhook_deliveries (webhook_id, outcome, seq);
+CREATE INDEX IF NOT EXISTS webhook_deliveries_by_event ON webhook_deliveries (webhook_id, event_id);
+`;
+
+interface WebhookRow {
+  record: string;
+  secret: string;
+}
+
+function toWebhook(row: WebhookRow): StoredWebhook {
+  return { ...(JSON.parse(row.record) as Omit<StoredWebhook, 'secret'>), secret: row.secret };
+}
+
+export class SqliteWebhookStore implements WebhookStore {
+  private readonly statements;
+
+  /** `db` must already hold the `events` table (the SqliteStore creates it). */
+  constructor(private readonly db: Database.Database) {
+    db.exec(schema);
+    this.statements = {
+      insert: db.prepare(
+        'INSERT INTO webhooks (id, team, created_at, record, secret, cursor) VALUES (?, ?, ?, ?, ?, (SELECT coalesce(max(id), 0) FROM events))',
+      ),
+      get: db.prepare<[string], WebhookRow>('SELECT record, secret FROM webhooks WHERE id = ?'),
+      all: db.prepare<[], WebhookRow>('SELECT record, secret FROM webhooks ORDER BY created_at, id'),
+      ofTeam: db.prepare<[string], WebhookRow>('SELECT record, secret FROM webhooks WHERE team = ? ORDER BY created_at, id'),
+      remove: db.prepare('DELETE FROM webhooks WHERE id = ?'),
+      removeDeliveries: db.prepare('DELETE FROM webhook_deliveries WHERE webhook_id = ?'),
+      cursor: db.prepare<[string], { cursor: number }>('SELECT cursor FROM webhooks WHERE id = ?'),
+      exists: db.prepare<[string], { id: string }>('SELECT id FROM webhooks WHERE id = ?'),
+      insertDelivery: db.prepare('INSERT INTO webhook_deliveries (webhook_id, event_id, outcome, record) VALUES (?, ?, ?, ?)'),
+      advance: db.prepare('UPDATE webhooks SET cursor = ? WHERE id = ? AND cursor < ?'),
+      failedAttempts: db.prepare<[string, number], { n: number }>(
+        "SELECT COUNT(*) AS n FROM webhook_deliveries WHERE webhook_id = ? AND event_id = ? AND outcome = 'failed'",
+      ),
+    };
+  }
+
+  async create(webhook: StoredWebhook): Promise<void> {
+    const { secret, ...shown } = webhook;
+    this.statements.insert.run(webhook.id, webhook.team, webhook.createdAt, JSON.stringify(shown), secret);
+  }
+
+  async get(id: string): Promise<StoredWebhook | null> {
+    const row = this.statements.get.get(id);
+    return row ? toWebhook(row) : null;
+  }
+
+  async list(team?: string): Promise<StoredWebhook[]> {
+    return (team === undefined ? this.statements.all.all() : this.statements.ofTeam.all(team)).map(toWebhook);
+  }
+
+  async remove(id: string): Promise<boolean> {
+    return this.db.transaction(() => {
+      this.statements.removeDeliveries.run(id);
+      return this.statements.remove.run(id).changes === 1;
+    })();
+  }
+
+  async cursor(id: string): Promise<string | null> {
+    const row = this.statements.cursor.get(id);
+    return row ? String(row.cursor) : null;
+  }
+
+  async recordAttempt(delivery: WebhookDelivery): Promise<boolean> {
+    const eventId = Number(delivery.eventId);
+    return this.db.transaction(() => {
+      if (!this.statements.exists.get(delivery.webhookId)) return false;
+      this.statements.insertDelivery.run(delivery.webhookId, eventId, delivery.outcome, JSON.stringify(delivery));
+      if (delivery.outcome === 'delivered') this.statements.advance.run(eventId, delivery.webhookId, eventId);
+      return true;
+    })();
+  }
+
+  async failedAttempts(webhookId: string, eventId: string): Promise<number> {
+    return this.statements.failedAttempts.get(webhookId, Number(eventId))!.n;
+  }
+
+  async deliveries(query: DeliveryQuery): Promise<Page<WebhookDelivery>> {
+    const where = ['webhook_id = ?'];
+    const params: Array<string | number> = [query.webhookId];
+    if (query.outcome !== undefined) {
+      where.push('outcome = ?');
+      params.push(query.outcome);
+    }
+    if (query.cursor !== undefined) {
+      const [seq] = decodeCursor(query.cursor, 1) as [string];
+      if (!/^[0-9]{1,16}$/.test(seq)) throw new CaseroomError('invalid_payload', 'The cursor is not valid', { field: 'cursor' });
+      where.push('seq < ?');
+      params.push(Number(seq));
+    }
+    const sql = `SELECT seq, record FROM webhook_deliveries WHERE ${where.join(' AND ')} ORDER BY seq DESC LIMIT ?`;
+    const rows = this.db.prepare<unknown[], { seq: number; record: string }>(sql).all(...params, query.limit + 1);
+    const page = rows.slice(0, query.limit);
+    const last = page.at(-1);
+    return {
+      items: page.map((row) => JSON.parse(row.record) as WebhookDelivery),
+      nextCursor: rows.length > query.limit && last ? encodeCursor([String(last.seq)]) : null,
+    };
+  }
+}

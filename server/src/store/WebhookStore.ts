@@ -1,0 +1,42 @@
+/**
+ * Webhooks and their delivery log, kept durably next to the case events they deliver. One
+ * implementation per deployment mode, reached as `CaseStore.webhooks`.
+ */
+import type { DeliveryOutcome, Page, Webhook, WebhookDelivery } from '@caseroom/shared';
+
+export interface StoredWebhook extends Webhook {
+  /** the HMAC key for `x-caseroom-signature`; never shown again after creation */
+  secret: string;
+}
+
+export interface DeliveryQuery {
+  webhookId: string;
+  outcome?: DeliveryOutcome | undefined;
+  limit: number;
+  /** the `nextCursor` of the previous page */
+  cursor?: string | undefined;
+}
+
+export interface WebhookStore {
+  /**
+   * Stores a new webhook. Its cursor starts at the newest event stored at that moment, read in
+   * the same transaction, so it receives exactly what happens from then on.
+   */
+  create(webhook: StoredWebhook): Promise<void>;
+  get(id: string): Promise<StoredWebhook | null>;
+  /** Oldest first; every team when `team` is undefined. */
+  list(team?: string): Promise<StoredWebhook[]>;
+  /** Removes a webhook and its delivery log; false when there is no such webhook. */
+  remove(id: string): Promise<boolean>;
+  /** The id of the last event delivered (or the cursor it started with); null for an unknown webhook. */
+  cursor(id: string): Promise<string | null>;
+  /**
+   * Logs an attempt. A delivered attempt also moves the webhook's cursor to its event in the same
+   * transaction, so a restart resumes right after it. False when the webhook no longer exists.
+   */
+  recordAttempt(delivery: WebhookDelivery): Promise<boolean>;
+  /** How many attempts at delivering this event have failed (the count survives a restart). */
+  failedAttempts(webhookId: string, eventId: string): Promise<number>;
+  /** Newest first. */
+  deliveries(query: DeliveryQuery): Promise<Page<WebhookDelivery>>;
+}
