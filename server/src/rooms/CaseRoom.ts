@@ -29,7 +29,7 @@ export class CaseRoom {
    * integrating an update that decodes cleanly, leaving a document partly changed; that must
    * happen here, never to `doc`, which is persisted and relayed.
    */
-  private trial: Y.Doc;
+  private trial: Y.Doc | null = null;
   /** connection id -> the awareness client ids that connection announced */
   private readonly connections = new Map<string, { connection: RoomConnection; clientIds: Set<number> }>();
   /** awareness client id -> the connection that first announced it; nobody else may speak for it */
@@ -52,14 +52,13 @@ export class CaseRoom {
       if (stored.snapshot) Y.applyUpdate(this.doc, stored.snapshot);
       for (const update of stored.updates) Y.applyUpdate(this.doc, update);
     }, 'store');
-    this.trial = replicaOf(this.doc);
     this.throughSeq = stored.throughSeq;
     this.updatesSinceSnapshot = stored.updates.length;
     this.awareness = new awarenessProtocol.Awareness(this.doc);
     this.awareness.setLocalState(null);
     this.doc.on('update', (update: Uint8Array, origin: unknown) => {
       // Updates from connections reached the trial replica first; anything else is mirrored.
-      if (!isConnection(origin)) Y.applyUpdate(this.trial, update);
+      if (this.trial && !isConnection(origin)) Y.applyUpdate(this.trial, update);
       this.persistAndRelay(update, origin);
     });
     this.awareness.on('update', (change: { added: number[]; updated: number[]; removed: number[] }, origin: unknown) => {
@@ -109,7 +108,11 @@ export class CaseRoom {
    * document untouched.
    */
   receiveUpdate(update: Uint8Array, origin: RoomConnection): Promise<void> {
+    // An empty update (what a fresh client answers the handshake with) changes nothing.
+    if (isEmptyUpdate(update)) return this.durable;
     assertValidUpdate(update);
+    // Built on the first edit, not on load: a room that is only read never pays for a second copy.
+    this.trial ??= replicaOf(this.doc);
     try {
       Y.applyUpdate(this.trial, update);
     } catch {
@@ -162,7 +165,7 @@ export class CaseRoom {
   destroy(): void {
     this.awareness.destroy();
     this.doc.destroy();
-    this.trial.destroy();
+    this.trial?.destroy();
   }
 
   private persistAndRelay(update: Uint8Array, origin: unknown): void {
@@ -197,6 +200,11 @@ export class CaseRoom {
       this.compacting = false;
     }
   }
+}
+
+/** No structs and no deletions: the two zero counts of an update with nothing in it. */
+function isEmptyUpdate(update: Uint8Array): boolean {
+  return update.length === 2 && update[0] === 0 && update[1] === 0;
 }
 
 function replicaOf(doc: Y.Doc): Y.Doc {

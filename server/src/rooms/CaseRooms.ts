@@ -96,9 +96,10 @@ export class CaseRooms extends EventEmitter<RoomEvents> {
 
   private async load(caseId: string): Promise<CaseRoom> {
     await this.unloading.get(caseId);
+    const started = performance.now();
     const room = await CaseRoom.load(caseId, { ...this.options, relays: this.relays });
     this.rooms.set(caseId, room);
-    this.options.log.debug({ caseId }, 'case room loaded');
+    this.options.log.debug({ caseId, loadMs: Math.round(performance.now() - started) }, 'case room loaded');
     this.emit('loaded', caseId);
     return room;
   }

@@ -95,8 +95,8 @@ export interface CaseStore {
   readEvents(query: EventQuery): Promise<CaseEvent[]>;
   /** One case's events with sequence number above `afterSeq`, in order. */
   caseEvents(caseId: string, afterSeq: number, limit: number): Promise<CaseEvent[]>;
-  /** The newest event id, or null when there is none. */
-  lastEventId(): Promise<string | null>;
+  /** The newest event id; before the first event, a cursor that reads from the beginning. */
+  lastEventId(): Promise<string>;
   /** Orders two event ids (negative: a is older); null when `a` is not an event id of this store. */
   compareEventIds(a: string, b: string): number | null;
 

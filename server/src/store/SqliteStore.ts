@@ -335,13 +335,12 @@ export class SqliteStore implements CaseStore {
     return this.statements.caseEvents.all(caseId, afterSeq, limit).map(toEvent);
   }
 
-  async lastEventId(): Promise<string | null> {
-    const id = this.statements.lastEventId.get()?.id;
-    return id === null || id === undefined ? null : String(id);
+  async lastEventId(): Promise<string> {
+    return String(this.statements.lastEventId.get()?.id ?? 0);
   }
 
   compareEventIds(a: string, b: string): number | null {
-    if (!/^[1-9][0-9]{0,15}$/.test(a)) return null;
+    if (!/^(0|[1-9][0-9]{0,15})$/.test(a)) return null;
     return Math.sign(Number(a) - Number(b));
   }
 
