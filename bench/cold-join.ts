@@ -25,7 +25,19 @@ const repoRoot = resolve(import.meta.dirname, '..');
 async function prepare(): Promise<void> {
   const store = new SqliteStore({ dataDir, synchronous: 'normal' });
   const at = new Date().toISOString();
-  await store.createCase({ id: 'long-case', subject: 'A long-running case', team: 'billing', status: 'open', customer: null, createdAt: at, createdBy: 'bench', updatedAt: at }, []);
+  await store.createCase(
+    {
+      id: 'long-case',
+      subject: 'A long-running case',
+      team: 'billing',
+      status: 'open',
+      customer: null,
+      createdAt: at,
+      createdBy: 'bench',
+      updatedAt: at,
+    },
+    [],
+  );
   const doc = new Y.Doc();
   const notes = doc.getText('notes');
   const pending: Promise<number>[] = [];
@@ -71,7 +83,14 @@ const session = client.openCase('long-case');
 await session.synced;
 const elapsed = performance.now() - started;
 console.log(
-  JSON.stringify({ updates, snapshot, coldJoinMs: Number(elapsed.toFixed(1)), hubLoadMs: await hub.loadMs, notesLength: session.notes.length, machine: `${process.platform} ${process.arch}, node ${process.version}` }),
+  JSON.stringify({
+    updates,
+    snapshot,
+    coldJoinMs: Number(elapsed.toFixed(1)),
+    hubLoadMs: await hub.loadMs,
+    notesLength: session.notes.length,
+    machine: `${process.platform} ${process.arch}, node ${process.version}`,
+  }),
 );
 await client.close();
 hub.stop();

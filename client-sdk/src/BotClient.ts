@@ -71,7 +71,11 @@ export class EventSubscription extends Emitter<EventSubscriptionEvents> {
     if (this.closed || !this.socket.connected) return;
     const generation = ++this.generation;
     const { cases, types } = this.filter;
-    const ask: EventFilter = { ...(cases ? { cases } : {}), ...(types ? { types } : {}), ...(this.lastCursor ? { after: this.lastCursor } : {}) };
+    const ask: EventFilter = {
+      ...(cases ? { cases } : {}),
+      ...(types ? { types } : {}),
+      ...(this.lastCursor ? { after: this.lastCursor } : {}),
+    };
     // A callback, not a promise: the first batch can be decoded in the same turn as this
     // acknowledgement, and must find `serverId` already set.
     this.socket.emit('events:subscribe', ask, (answer) => {

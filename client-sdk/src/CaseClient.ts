@@ -143,7 +143,11 @@ export class CaseClient extends Emitter<CaseClientEvents> {
   }
 
   private async decide(approvalId: string, verdict: 'approve' | 'reject', comment?: string): Promise<Approval> {
-    const { approval } = await request(this.socket, 'approval:decide', comment === undefined ? { approvalId, verdict } : { approvalId, verdict, comment });
+    const { approval } = await request(
+      this.socket,
+      'approval:decide',
+      comment === undefined ? { approvalId, verdict } : { approvalId, verdict, comment },
+    );
     return approval;
   }
 

@@ -63,7 +63,6 @@ const finalCodes = new Set(['unknown_case', 'forbidden', 'invalid_token', 'token
 /** Marks changes that came from the server, so they are not sent back. */
 const fromServer = Symbol('caseroom-server');
 
-
 export class CaseSession extends Emitter<CaseSessionEvents> {
   readonly caseId: string;
   /** The case's Y.Doc; bind editors to it or use the typed helpers. */
@@ -359,7 +358,8 @@ export class CaseSession extends Emitter<CaseSessionEvents> {
 
   /** A request about this case: refused with `not_connected` until the session has joined. */
   private joinedRequest<E extends Parameters<typeof request>[1]>(event: E, payload: Parameters<typeof request<E>>[2]) {
-    if (!this.joined) return Promise.reject(new CaseroomError('not_connected', 'The case is not open on the hub yet; await session.synced'));
+    if (!this.joined)
+      return Promise.reject(new CaseroomError('not_connected', 'The case is not open on the hub yet; await session.synced'));
     return request(this.socket, event, payload);
   }
 

@@ -93,7 +93,18 @@ export async function startHub(config: HubConfig, parts: HubParts = {}): Promise
   const webhooks = new WebhookRegistry(store.webhooks, dispatcher, log);
   let accepting = true;
 
-  const app = createHttpApp({ cases, owners, approvals, events, webhooks, store, tokens, log, devLogin: config.devLogin, isAccepting: () => accepting });
+  const app = createHttpApp({
+    cases,
+    owners,
+    approvals,
+    events,
+    webhooks,
+    store,
+    tokens,
+    log,
+    devLogin: config.devLogin,
+    isAccepting: () => accepting,
+  });
   const httpServer: HttpServer = createServer(app);
 
   const io = new SocketServer(httpServer, {

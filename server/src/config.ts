@@ -8,9 +8,7 @@ import { approvalPolicySchema, type ApprovalPolicy } from './approvals/ApprovalP
 /** Used only outside production when CASEROOM_JWT_SECRET is unset; the hub warns loudly. */
 export const developmentSecret = 'caseroom-development-secret-not-for-production';
 
-const flag = z
-  .enum(['1', '0', 'true', 'false', 'yes', 'no', 'on', 'off'])
-  .transform((value) => ['1', 'true', 'yes', 'on'].includes(value));
+const flag = z.enum(['1', '0', 'true', 'false', 'yes', 'no', 'on', 'off']).transform((value) => ['1', 'true', 'yes', 'on'].includes(value));
 
 const positiveInt = z.coerce.number().int().positive();
 
@@ -35,7 +33,12 @@ const envSchema = z.object({
   /** Fold the update log into a snapshot after this many updates. */
   CASEROOM_SNAPSHOT_EVERY: positiveInt.default(500),
   /** Seconds until a pending approval request expires when the requester names no time. */
-  CASEROOM_APPROVAL_EXPIRES_IN: z.coerce.number().int().min(1).max(7 * 24 * 3600).default(15 * 60),
+  CASEROOM_APPROVAL_EXPIRES_IN: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(7 * 24 * 3600)
+    .default(15 * 60),
   /** JSON: approvals needed per kind and amount (see ApprovalPolicy.ts). */
   CASEROOM_APPROVAL_POLICY: z
     .string()
@@ -141,6 +144,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     snapshotEvery: e.CASEROOM_SNAPSHOT_EVERY,
     approvals: { defaultExpiresInS: e.CASEROOM_APPROVAL_EXPIRES_IN, policy: e.CASEROOM_APPROVAL_POLICY },
     sqliteSync: e.CASEROOM_SQLITE_SYNC,
-    webhooks: { retryBaseMs: e.CASEROOM_WEBHOOK_RETRY_BASE_MS, retryMaxMs: e.CASEROOM_WEBHOOK_RETRY_MAX_MS, timeoutMs: e.CASEROOM_WEBHOOK_TIMEOUT_MS },
+    webhooks: {
+      retryBaseMs: e.CASEROOM_WEBHOOK_RETRY_BASE_MS,
+      retryMaxMs: e.CASEROOM_WEBHOOK_RETRY_MAX_MS,
+      timeoutMs: e.CASEROOM_WEBHOOK_TIMEOUT_MS,
+    },
   };
 }

@@ -23,7 +23,10 @@ async function main(): Promise<void> {
     );
   }
   const hub = await startHub(config, { log });
-  log.info({ url: hub.url, port: hub.port, host: config.host, store: hub.store.kind, dataDir: config.dataDir, devLogin: config.devLogin }, 'hub listening');
+  log.info(
+    { url: hub.url, port: hub.port, host: config.host, store: hub.store.kind, dataDir: config.dataDir, devLogin: config.devLogin },
+    'hub listening',
+  );
 
   const stop = (signal: string): void => {
     log.info({ signal }, 'shutting down');

@@ -2,7 +2,9 @@
 import { caseIdPattern, caseStatuses, CaseroomError, presenceStatuses, reviewVerdicts, verdicts, type ErrorCode } from '@caseroom/shared';
 import { z } from 'zod';
 
-export const caseIdSchema = z.string().regex(caseIdPattern, 'must be 1-64 letters, digits, ".", "_" or "-", starting with a letter or digit');
+export const caseIdSchema = z
+  .string()
+  .regex(caseIdPattern, 'must be 1-64 letters, digits, ".", "_" or "-", starting with a letter or digit');
 
 export const caseRequestSchema = z.strictObject({ caseId: caseIdSchema });
 export const personRequestSchema = z.strictObject({ caseId: caseIdSchema, userId: z.string().min(1).max(200) });
@@ -26,12 +28,23 @@ export const approvalRequestSchema = z
     kind: z.string().regex(/^[a-z][a-z0-9_.-]{0,49}$/, 'must be a lower-case word like refund or fee_waiver'),
     summary: text(500),
     amount: amountSchema.optional(),
-    currency: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code like EUR').optional(),
+    currency: z
+      .string()
+      .regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code like EUR')
+      .optional(),
     customerProposal: text(1000).optional(),
     policyRef: text(200).optional(),
-    expiresIn: z.number().int().min(1).max(7 * 24 * 3600).optional(),
+    expiresIn: z
+      .number()
+      .int()
+      .min(1)
+      .max(7 * 24 * 3600)
+      .optional(),
   })
-  .refine((r) => (r.amount === undefined) === (r.currency === undefined), { message: 'amount and currency go together', path: ['currency'] });
+  .refine((r) => (r.amount === undefined) === (r.currency === undefined), {
+    message: 'amount and currency go together',
+    path: ['currency'],
+  });
 
 export const approvalIdSchema = z.strictObject({ approvalId: z.string().min(1).max(100) });
 export const approvalDecisionSchema = z.strictObject({
@@ -42,7 +55,10 @@ export const approvalDecisionSchema = z.strictObject({
 export const reviewSchema = z.strictObject({ verdict: z.enum(reviewVerdicts), note: text(2000) });
 export const reviewListingSchema = z.object({
   team: z.string().min(1).max(100).optional(),
-  reviewed: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
+  reviewed: z
+    .enum(['true', 'false'])
+    .transform((v) => v === 'true')
+    .optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
   cursor: z.string().min(1).max(500).optional(),
 });

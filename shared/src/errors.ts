@@ -23,7 +23,7 @@ export const errorCatalog = {
   already_owned: { status: 409, message: 'The case already has an owner' },
   cannot_own: { status: 403, message: 'Only agents and supervisors can own a case' },
   not_owner: { status: 403, message: 'Only the owner can do that' },
-  outside_team: { status: 403, message: 'That person is not in the case\'s team' },
+  outside_team: { status: 403, message: "That person is not in the case's team" },
   not_offered: { status: 409, message: 'No handoff of this case is offered to you' },
   invalid_handoff: { status: 400, message: 'The case cannot be handed to that person' },
   supervisor_only: { status: 403, message: 'Only a supervisor can do that' },

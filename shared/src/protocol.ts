@@ -21,9 +21,7 @@ export const syncStep2 = syncProtocol.messageYjsSyncStep2;
 export const syncUpdate = syncProtocol.messageYjsUpdate;
 
 export type SyncMessage =
-  | { type: 'step1'; stateVector: Uint8Array }
-  | { type: 'step2'; update: Uint8Array }
-  | { type: 'update'; update: Uint8Array };
+  { type: 'step1'; stateVector: Uint8Array } | { type: 'step2'; update: Uint8Array } | { type: 'update'; update: Uint8Array };
 
 export interface AwarenessEntry {
   clientId: number;
@@ -33,10 +31,7 @@ export interface AwarenessEntry {
 }
 
 export type Frame =
-  | { kind: 'sync'; message: SyncMessage }
-  | { kind: 'awareness'; update: Uint8Array }
-  | { kind: 'queryAwareness' }
-  | { kind: 'auth' };
+  { kind: 'sync'; message: SyncMessage } | { kind: 'awareness'; update: Uint8Array } | { kind: 'queryAwareness' } | { kind: 'auth' };
 
 function malformed(what: string): CaseroomError {
   return new CaseroomError('malformed_message', `The ${what} could not be decoded`);
@@ -96,7 +91,9 @@ export const encodeSyncStep2 = (update: Uint8Array): Uint8Array => encodeSync(sy
 export const encodeUpdate = (update: Uint8Array): Uint8Array => encodeSync(syncUpdate, update);
 
 export function encodeSyncMessage(message: SyncMessage): Uint8Array {
-  return message.type === 'step1' ? encodeSyncStep1(message.stateVector) : encodeSync(message.type === 'step2' ? syncStep2 : syncUpdate, message.update);
+  return message.type === 'step1'
+    ? encodeSyncStep1(message.stateVector)
+    : encodeSync(message.type === 'step2' ? syncStep2 : syncUpdate, message.update);
 }
 
 /** Decodes a y-awareness update into its entries. */

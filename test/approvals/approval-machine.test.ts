@@ -13,10 +13,27 @@ const otto: Identity = { userId: 'otto', name: 'Otto', role: 'agent', team: 'shi
 const opened = new Date('2026-11-23T10:00:00Z');
 const soon = new Date('2026-11-23T10:01:00Z');
 const late = new Date('2026-11-23T10:20:00Z');
-const record = { id: 'case-1', subject: 's', team: 'billing', status: 'open' as const, customer: null, createdAt: '', createdBy: 'ann', updatedAt: '' };
+const record = {
+  id: 'case-1',
+  subject: 's',
+  team: 'billing',
+  status: 'open' as const,
+  customer: null,
+  createdAt: '',
+  createdBy: 'ann',
+  updatedAt: '',
+};
 
 function pending(approvals = 1, supervisorSuffices = false): Approval {
-  return openApproval('ap-1', { kind: 'refund', summary: 'Refund 80', amount: 80, currency: 'EUR' }, ann, record, { approvals, supervisorSuffices }, opened, 900);
+  return openApproval(
+    'ap-1',
+    { kind: 'refund', summary: 'Refund 80', amount: 80, currency: 'EUR' },
+    ann,
+    record,
+    { approvals, supervisorSuffices },
+    opened,
+    900,
+  );
 }
 
 function run(state: Approval, command: ApprovalCommand, actor: Identity | null, now = soon) {
@@ -36,7 +53,9 @@ describe('deciding', () => {
   it('approves on one peer by default', () => {
     const t = ok(run(pending(), approve, amy));
     expect(t.approval).toMatchObject({ status: 'approved', closedAt: soon.toISOString(), version: 2 });
-    expect(t.approval.decisions).toEqual([{ by: { userId: 'amy', name: 'Amy', role: 'agent' }, verdict: 'approve', comment: null, at: soon.toISOString() }]);
+    expect(t.approval.decisions).toEqual([
+      { by: { userId: 'amy', name: 'Amy', role: 'agent' }, verdict: 'approve', comment: null, at: soon.toISOString() },
+    ]);
     expect(t.change).toEqual({ kind: 'approved', by: 'amy', at: soon.toISOString() });
   });
 

@@ -22,11 +22,22 @@ const sue: Identity = { userId: 'sue', name: 'Sue', role: 'supervisor', team: 'b
 const bot: Identity = { userId: 'qa', name: 'QA bot', role: 'bot', team: 'billing' };
 const otto: Identity = { userId: 'otto', name: 'Otto', role: 'agent', team: 'shipping' };
 
-const refund = { kind: 'refund', summary: 'Refund the 49.00 delivery fee', amount: 49, currency: 'EUR', customerProposal: 'refund the fee', policyRef: 'FEES-3' };
+const refund = {
+  kind: 'refund',
+  summary: 'Refund the 49.00 delivery fee',
+  amount: 49,
+  currency: 'EUR',
+  customerProposal: 'refund the fee',
+  policyRef: 'FEES-3',
+};
 
 async function connected(who: Identity): Promise<CaseClient> {
   const client = connectClient(hub.url, await mintToken(who));
-  await waitFor('the client to connect', (check) => client.on('status', check), () => client.status === 'connected' || undefined);
+  await waitFor(
+    'the client to connect',
+    (check) => client.on('status', check),
+    () => client.status === 'connected' || undefined,
+  );
   return client;
 }
 
@@ -38,7 +49,11 @@ async function open(caseId: string, who: Identity): Promise<{ client: CaseClient
 }
 
 function waitForApproval(session: CaseSession, id: string, status: Approval['status']): Promise<true> {
-  return waitFor(`approval ${id} to be ${status}`, (check) => session.on('approvals', check), () => session.approvals.some((a) => a.id === id && a.status === status) || undefined);
+  return waitFor(
+    `approval ${id} to be ${status}`,
+    (check) => session.on('approvals', check),
+    () => session.approvals.some((a) => a.id === id && a.status === status) || undefined,
+  );
 }
 
 async function http(path: string, who: Identity, init: RequestInit = {}) {
@@ -55,16 +70,31 @@ describe('asking a peer', () => {
     const a = await open(caseId, ann);
     const s = await open(caseId, sam);
     const approval = await a.session.requestApproval(refund);
-    expect(approval).toMatchObject({ status: 'pending', caseId, team: 'billing', amount: 49, currency: 'EUR', requestedBy: { userId: 'ann' }, rule: { approvals: 1 } });
+    expect(approval).toMatchObject({
+      status: 'pending',
+      caseId,
+      team: 'billing',
+      amount: 49,
+      currency: 'EUR',
+      requestedBy: { userId: 'ann' },
+      rule: { approvals: 1 },
+    });
     await waitForApproval(s.session, approval.id, 'pending');
 
     const approved = await s.client.approve(approval.id, 'fair, the parcel was late');
-    expect(approved).toMatchObject({ status: 'approved', decisions: [{ by: { userId: 'sam' }, verdict: 'approve', comment: 'fair, the parcel was late' }] });
+    expect(approved).toMatchObject({
+      status: 'approved',
+      decisions: [{ by: { userId: 'sam' }, verdict: 'approve', comment: 'fair, the parcel was late' }],
+    });
     await waitForApproval(a.session, approval.id, 'approved');
 
     const queue = await http(`/api/reviews?team=billing&reviewed=false`, sue);
     expect(queue.status).toBe(200);
-    expect(queue.body.reviews?.find((r) => r.id === approval.id)).toMatchObject({ status: 'approved', requestedBy: { userId: 'ann' }, decisions: [{ by: { userId: 'sam' } }] });
+    expect(queue.body.reviews?.find((r) => r.id === approval.id)).toMatchObject({
+      status: 'approved',
+      requestedBy: { userId: 'ann' },
+      decisions: [{ by: { userId: 'sam' } }],
+    });
   });
 
   it('reaches associates of the team who are not in the room, who can answer from the feed', async () => {
@@ -91,7 +121,12 @@ describe('asking a peer', () => {
   it('needs two peers under a quorum of two', async () => {
     const caseId = await hub.createCase();
     const a = await open(caseId, ann);
-    const approval = await a.session.requestApproval({ kind: 'payment_plan', summary: 'Three monthly payments', amount: 300, currency: 'EUR' });
+    const approval = await a.session.requestApproval({
+      kind: 'payment_plan',
+      summary: 'Three monthly payments',
+      amount: 300,
+      currency: 'EUR',
+    });
     expect(approval.rule).toEqual({ approvals: 2, supervisorSuffices: false });
     const first = await (await connected(amy)).approve(approval.id);
     expect(first.status).toBe('pending');
@@ -134,7 +169,9 @@ describe('racing deciders', () => {
     const caseId = await hub.createCase();
     const a = await open(caseId, ann);
     const approval = await a.session.requestApproval(refund);
-    const peers = await Promise.all(Array.from({ length: 20 }, (_, i) => connected({ userId: `peer-${i}`, name: `Peer ${i}`, role: 'agent', team: 'billing' })));
+    const peers = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => connected({ userId: `peer-${i}`, name: `Peer ${i}`, role: 'agent', team: 'billing' })),
+    );
     const results = await Promise.allSettled(peers.map((p, i) => (i % 2 === 0 ? p.approve(approval.id) : p.reject(approval.id))));
     const winners = results.filter((r): r is PromiseFulfilledResult<Approval> => r.status === 'fulfilled');
     expect(winners).toHaveLength(1);
@@ -160,7 +197,13 @@ describe('refusals change nothing', () => {
     expect(await refusalOf((await connected(otto)).approve(approval.id))).toBe('outside_team');
     expect(await refusalOf(a.client.approve('no-such-request'))).toBe('unknown_approval');
     expect(await refusalOf(b.session.requestApproval(refund))).toBe('forbidden');
-    for (const bad of [{ amount: -5, currency: 'EUR' }, { amount: 10.005, currency: 'EUR' }, { amount: 10 }, { amount: 10, currency: 'euro' }, { amount: '10' as unknown as number, currency: 'EUR' }]) {
+    for (const bad of [
+      { amount: -5, currency: 'EUR' },
+      { amount: 10.005, currency: 'EUR' },
+      { amount: 10 },
+      { amount: 10, currency: 'euro' },
+      { amount: '10' as unknown as number, currency: 'EUR' },
+    ]) {
       expect(await refusalOf(a.session.requestApproval({ kind: 'refund', summary: 'x', ...bad }))).toBe('invalid_amount');
     }
     expect(await refusalOf(a.session.requestApproval({ kind: 'Refund!', summary: 'x' }))).toBe('invalid_payload');
@@ -176,7 +219,10 @@ describe('refusals change nothing', () => {
 
     const stored = (await http(`/api/approvals/${approval.id}`, sue)).body.approval;
     expect(stored).toMatchObject({ status: 'pending', decisions: [], version: 1 });
-    expect((await http(`/api/approvals/${quorumOfTwo.id}`, sue)).body.approval).toMatchObject({ status: 'pending', decisions: [{ by: { userId: 'amy' } }] });
+    expect((await http(`/api/approvals/${quorumOfTwo.id}`, sue)).body.approval).toMatchObject({
+      status: 'pending',
+      decisions: [{ by: { userId: 'amy' } }],
+    });
     expect((await http(`/api/cases/${caseId}/approvals`, ann)).body.approvals).toHaveLength(2);
   });
 });

@@ -15,8 +15,20 @@ const amy: Identity = { userId: 'amy', name: 'Amy', role: 'agent', team: 'billin
 const sue: Identity = { userId: 'sue', name: 'Sue', role: 'supervisor', team: 'ops' };
 
 async function http(path: string, who: Identity, init: RequestInit = {}) {
-  const res = await fetch(`${hub.url}${path}`, { ...init, headers: { 'content-type': 'application/json', authorization: `Bearer ${await mintToken(who)}` } });
-  return { status: res.status, body: (await res.json()) as { ok: boolean; reviews?: Approval[]; nextCursor?: string | null; approval?: Approval; error?: { code: string; field?: string } } };
+  const res = await fetch(`${hub.url}${path}`, {
+    ...init,
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${await mintToken(who)}` },
+  });
+  return {
+    status: res.status,
+    body: (await res.json()) as {
+      ok: boolean;
+      reviews?: Approval[];
+      nextCursor?: string | null;
+      approval?: Approval;
+      error?: { code: string; field?: string };
+    },
+  };
 }
 
 /** Opens `count` requests in a fresh case of team billing and has a peer decide all but `pending` of them. */
@@ -26,7 +38,11 @@ async function decidedRequests(count: number, pending = 0): Promise<Approval[]> 
   const session = requester.openCase(caseId);
   await session.synced;
   const peer = connectClient(hub.url, await mintToken(amy));
-  await waitFor('the peer to connect', (check) => peer.on('status', check), () => peer.status === 'connected' || undefined);
+  await waitFor(
+    'the peer to connect',
+    (check) => peer.on('status', check),
+    () => peer.status === 'connected' || undefined,
+  );
   const out: Approval[] = [];
   for (let i = 0; i < count + pending; i++) {
     const approval = await session.requestApproval({ kind: 'refund', summary: `refund ${i}`, amount: 10 + i, currency: 'EUR' });
@@ -53,7 +69,10 @@ describe('the review queue', () => {
     expect(seen.some((r) => r.status === 'pending')).toBe(false);
 
     const [first] = decidedIds;
-    const reviewed = await http(`/api/reviews/${first}`, sue, { method: 'POST', body: JSON.stringify({ verdict: 'corrected', note: 'Refund should have been 8.00' }) });
+    const reviewed = await http(`/api/reviews/${first}`, sue, {
+      method: 'POST',
+      body: JSON.stringify({ verdict: 'corrected', note: 'Refund should have been 8.00' }),
+    });
     expect(reviewed.status).toBe(200);
     expect(reviewed.body.approval).toMatchObject({
       id: first,
@@ -72,16 +91,30 @@ describe('the review queue', () => {
   it('refuses agents, undecided requests, second reviews and bad verdicts', async () => {
     const [decided, pending] = await decidedRequests(1, 1);
     expect((await http('/api/reviews', ann)).body.error?.code).toBe('supervisor_only');
-    const byAgent = await http(`/api/reviews/${decided!.id}`, ann, { method: 'POST', body: JSON.stringify({ verdict: 'upheld', note: 'ok' }) });
+    const byAgent = await http(`/api/reviews/${decided!.id}`, ann, {
+      method: 'POST',
+      body: JSON.stringify({ verdict: 'upheld', note: 'ok' }),
+    });
     expect([byAgent.status, byAgent.body.error?.code]).toEqual([403, 'supervisor_only']);
-    const ofPending = await http(`/api/reviews/${pending!.id}`, sue, { method: 'POST', body: JSON.stringify({ verdict: 'upheld', note: 'ok' }) });
+    const ofPending = await http(`/api/reviews/${pending!.id}`, sue, {
+      method: 'POST',
+      body: JSON.stringify({ verdict: 'upheld', note: 'ok' }),
+    });
     expect([ofPending.status, ofPending.body.error?.code]).toEqual([409, 'not_decided']);
-    const badVerdict = await http(`/api/reviews/${decided!.id}`, sue, { method: 'POST', body: JSON.stringify({ verdict: 'fine', note: 'ok' }) });
+    const badVerdict = await http(`/api/reviews/${decided!.id}`, sue, {
+      method: 'POST',
+      body: JSON.stringify({ verdict: 'fine', note: 'ok' }),
+    });
     expect([badVerdict.status, badVerdict.body.error?.field]).toEqual([400, 'verdict']);
     const unknown = await http('/api/reviews/nope', sue, { method: 'POST', body: JSON.stringify({ verdict: 'upheld', note: 'ok' }) });
     expect([unknown.status, unknown.body.error?.code]).toEqual([404, 'unknown_approval']);
-    expect((await http(`/api/reviews/${decided!.id}`, sue, { method: 'POST', body: JSON.stringify({ verdict: 'upheld', note: 'ok' }) })).status).toBe(200);
-    const twice = await http(`/api/reviews/${decided!.id}`, sue, { method: 'POST', body: JSON.stringify({ verdict: 'corrected', note: 'changed my mind' }) });
+    expect(
+      (await http(`/api/reviews/${decided!.id}`, sue, { method: 'POST', body: JSON.stringify({ verdict: 'upheld', note: 'ok' }) })).status,
+    ).toBe(200);
+    const twice = await http(`/api/reviews/${decided!.id}`, sue, {
+      method: 'POST',
+      body: JSON.stringify({ verdict: 'corrected', note: 'changed my mind' }),
+    });
     expect([twice.status, twice.body.error?.code]).toEqual([409, 'already_reviewed']);
     expect((await http(`/api/approvals/${decided!.id}`, sue)).body.approval?.review?.verdict).toBe('upheld');
   });

@@ -145,7 +145,11 @@ describe('bots in the case', () => {
 describe('refused subscriptions', () => {
   async function refusal(filter: object, who: Partial<Identity> & { eventTypes?: string[] } = {}): Promise<string | undefined> {
     const bot = await connectBot(hub.url, who);
-    await waitFor('the bot to connect', (check) => bot.on('status', check), () => bot.status === 'connected' || undefined);
+    await waitFor(
+      'the bot to connect',
+      (check) => bot.on('status', check),
+      () => bot.status === 'connected' || undefined,
+    );
     const answer = (await bot.socket.emitWithAck('events:subscribe', filter as never)) as { ok: boolean; error?: { code: string } };
     return answer.ok ? undefined : answer.error?.code;
   }

@@ -23,7 +23,9 @@ async function open(caseId: string, who: Identity): Promise<CaseSession> {
 }
 
 async function eventsOver(caseId: string, query = ''): Promise<{ events: CaseEvent[]; nextAfter: number | null }> {
-  const res = await fetch(`${hub.url}/api/cases/${caseId}/events${query}`, { headers: { authorization: `Bearer ${await mintToken(ann)}` } });
+  const res = await fetch(`${hub.url}/api/cases/${caseId}/events${query}`, {
+    headers: { authorization: `Bearer ${await mintToken(ann)}` },
+  });
   expect(res.status).toBe(200);
   return (await res.json()) as { events: CaseEvent[]; nextAfter: number | null };
 }
@@ -97,7 +99,12 @@ describe('the case event log', () => {
     const claimed = events.find((e) => e.type === 'owner.claimed')!;
     expect(claimed).toMatchObject({ caseId, actor: { userId: 'ann', role: 'agent' }, data: { epoch: 1, to: 'ann' } });
     const notes = events.find((e) => e.type === 'notes.changed')!;
-    expect(notes.data).toMatchObject({ inserted: 44, deleted: 0, excerpt: 'Customer was charged twice for order A-1001.', editors: ['ann'] });
+    expect(notes.data).toMatchObject({
+      inserted: 44,
+      deleted: 0,
+      excerpt: 'Customer was charged twice for order A-1001.',
+      editors: ['ann'],
+    });
     expect(events.find((e) => e.type === 'fact.recorded')!.data).toMatchObject({ question: 'order number', answer: 'A-1001', by: 'ann' });
   });
 
@@ -119,7 +126,9 @@ describe('the case event log', () => {
       after = page.nextAfter;
     }
     expect(all.map((e) => e.seq)).toEqual(all.map((_, i) => i + 1));
-    expect(all.filter((e) => e.type === 'fact.recorded').map((e) => e.data.question)).toEqual(Array.from({ length: 7 }, (_, i) => `question ${i}`));
+    expect(all.filter((e) => e.type === 'fact.recorded').map((e) => e.data.question)).toEqual(
+      Array.from({ length: 7 }, (_, i) => `question ${i}`),
+    );
   });
 
   it('stores an event before it is announced', async () => {

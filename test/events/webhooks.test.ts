@@ -63,12 +63,17 @@ describe('webhooks', () => {
     await session.claim();
     session.facts.record('order number', 'A-1001', 'ann');
 
-    const factAt = await receiver.until('the fact to be delivered', (received) =>
-      received.findIndex((d) => d.event.type === 'fact.recorded') + 1 || undefined,
+    const factAt = await receiver.until(
+      'the fact to be delivered',
+      (received) => received.findIndex((d) => d.event.type === 'fact.recorded') + 1 || undefined,
     );
     const delivered = receiver.received.slice(0, factAt);
     expect(delivered.every((d) => d.event.caseId === caseId)).toBe(true);
-    expect(delivered.map((d) => d.event.type).filter((type) => type !== 'member.joined')).toEqual(['case.created', 'owner.claimed', 'fact.recorded']);
+    expect(delivered.map((d) => d.event.type).filter((type) => type !== 'member.joined')).toEqual([
+      'case.created',
+      'owner.claimed',
+      'fact.recorded',
+    ]);
     expect(delivered.map((d) => d.event.seq)).toEqual(delivered.map((_, i) => i + 1));
     expect(delivered.at(-1)!.event.data).toMatchObject({ question: 'order number', answer: 'A-1001' });
 
@@ -125,9 +130,18 @@ describe('webhooks', () => {
 
     // The next event goes out only after the first was delivered and logged.
     const nextCase = await hub.createCase({ team });
-    await receiver.until('the next case to be delivered', receivedWhere((e) => e.caseId === nextCase));
+    await receiver.until(
+      'the next case to be delivered',
+      receivedWhere((e) => e.caseId === nextCase),
+    );
     const delivered = await deliveries(hub.url, sue, webhook.id, '?status=delivered');
-    expect(delivered.find((d) => d.eventId === eventId)).toMatchObject({ attempt: 3, outcome: 'delivered', status: 200, error: null, nextAttemptAt: null });
+    expect(delivered.find((d) => d.eventId === eventId)).toMatchObject({
+      attempt: 3,
+      outcome: 'delivered',
+      status: 200,
+      error: null,
+      nextAttemptAt: null,
+    });
     const all = (await deliveries(hub.url, sue, webhook.id)).filter((d) => d.eventId === eventId);
     expect(all.map((d) => [d.attempt, d.outcome])).toEqual([
       [3, 'delivered'],
@@ -165,7 +179,10 @@ describe('webhooks', () => {
     await session.resolve();
 
     // Delivery follows the log's order, so once the last event is in, every earlier one was weighed.
-    await receiver.until('the status change', receivedWhere((e) => e.type === 'case.status_changed'));
+    await receiver.until(
+      'the status change',
+      receivedWhere((e) => e.type === 'case.status_changed'),
+    );
     expect(receiver.received.map((d) => [d.event.caseId, d.event.type])).toEqual([
       [caseId, 'owner.claimed'],
       [caseId, 'case.status_changed'],
@@ -226,7 +243,11 @@ describe('webhooks', () => {
       return [res.status, res.body.error?.code, res.body.error?.field];
     };
 
-    expect(await refusal('/api/webhooks', ann, { body: { url: 'https://bots.example/hook' } })).toEqual([403, 'supervisor_only', undefined]);
+    expect(await refusal('/api/webhooks', ann, { body: { url: 'https://bots.example/hook' } })).toEqual([
+      403,
+      'supervisor_only',
+      undefined,
+    ]);
     expect(await refusal('/api/webhooks', ann)).toEqual([403, 'supervisor_only', undefined]);
     expect(await refusal('/api/webhooks', sue, { body: { url: 'ftp://x' } })).toEqual([400, 'invalid_url', 'url']);
     expect(await refusal('/api/webhooks', sue, { body: { url: 'not a url' } })).toEqual([400, 'invalid_url', 'url']);
@@ -235,7 +256,11 @@ describe('webhooks', () => {
       'invalid_filter',
       'types',
     ]);
-    expect(await refusal('/api/webhooks', sue, { body: { url: 'https://bots.example/hook', secret: 'short' } })).toEqual([400, 'invalid_payload', 'secret']);
+    expect(await refusal('/api/webhooks', sue, { body: { url: 'https://bots.example/hook', secret: 'short' } })).toEqual([
+      400,
+      'invalid_payload',
+      'secret',
+    ]);
     expect(await refusal('/api/webhooks/no-such-hook', sue, { method: 'DELETE' })).toEqual([404, 'unknown_webhook', undefined]);
     expect(await refusal('/api/webhooks/no-such-hook/deliveries', sue)).toEqual([404, 'unknown_webhook', undefined]);
     expect(await refusal('/api/webhooks/no-such-hook/deliveries', ann)).toEqual([403, 'supervisor_only', undefined]);
@@ -252,7 +277,10 @@ describe('webhooks', () => {
     try {
       const { webhook } = await register(first.url, sue, { url: receiver.url });
       const caseA = await createCaseOver(first.url, { team });
-      await receiver.until('case A', receivedWhere((e) => e.caseId === caseA));
+      await receiver.until(
+        'case A',
+        receivedWhere((e) => e.caseId === caseA),
+      );
 
       receiver.answer = () => 503;
       const caseB = await createCaseOver(first.url, { team });
@@ -263,10 +291,16 @@ describe('webhooks', () => {
 
       receiver.answer = () => 200;
       second = await startTestHub(retryEnv, dataDir);
-      await receiver.until('case C after the restart', receivedWhere((e) => e.caseId === caseC));
+      await receiver.until(
+        'case C after the restart',
+        receivedWhere((e) => e.caseId === caseC),
+      );
       // C goes out only once B is delivered and logged; a fourth case proves the same of C.
       const caseD = await createCaseOver(second.url, { team });
-      await receiver.until('case D', receivedWhere((e) => e.caseId === caseD));
+      await receiver.until(
+        'case D',
+        receivedWhere((e) => e.caseId === caseD),
+      );
 
       const failedB = (await deliveries(second.url, sue, webhook.id, '?status=failed')).filter((d) => d.caseId === caseB);
       expect(failedB.length).toBeGreaterThan(0);

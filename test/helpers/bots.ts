@@ -14,7 +14,12 @@ afterEach(async () => {
 export const intakeBot: Identity = { userId: 'intake-bot', name: 'Intake bot', role: 'bot', team: 'billing' };
 
 export async function connectBot(url: string, who: Partial<Identity> = {}): Promise<BotClient> {
-  const bot = new BotClient({ url, token: await mintToken({ ...intakeBot, ...who }), transports: ['websocket'], reconnectionDelayMax: 200 });
+  const bot = new BotClient({
+    url,
+    token: await mintToken({ ...intakeBot, ...who }),
+    transports: ['websocket'],
+    reconnectionDelayMax: 200,
+  });
   open.add(bot);
   return bot;
 }

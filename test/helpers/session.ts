@@ -5,7 +5,12 @@ import { waitFor } from './wait.js';
 type SessionEvent = 'roster' | 'owner' | 'case' | 'status';
 
 /** Resolves when `condition(session)` holds, rechecked on every `event` the session emits. */
-export function waitForSession(session: CaseSession, event: SessionEvent, what: string, condition: (s: CaseSession) => boolean): Promise<true> {
+export function waitForSession(
+  session: CaseSession,
+  event: SessionEvent,
+  what: string,
+  condition: (s: CaseSession) => boolean,
+): Promise<true> {
   return waitFor(
     what,
     (check) => session.on(event, check),

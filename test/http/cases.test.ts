@@ -20,7 +20,10 @@ const uniqueId = (prefix: string): string => `${prefix}-${++counter}-${Date.now(
 
 describe('POST /api/cases', () => {
   it('creates an open case for the caller’s team with a generated id', async () => {
-    const res = await api(hub.url, '/api/cases', { token: agent, body: { subject: 'Charged twice', customer: { name: 'Kim', channel: 'email' } } });
+    const res = await api(hub.url, '/api/cases', {
+      token: agent,
+      body: { subject: 'Charged twice', customer: { name: 'Kim', channel: 'email' } },
+    });
     expect(res.status).toBe(201);
     expect(res.body).toMatchObject({
       ok: true,

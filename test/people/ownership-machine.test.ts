@@ -26,7 +26,11 @@ function codeOf(result: ReturnType<typeof decide>): string {
 }
 
 const ownedByAnn: Ownership = { owner: { userId: 'ann', name: 'Ann', role: 'agent' }, epoch: 1, offer: null };
-const offeredToAmy: Ownership = { ...ownedByAnn, epoch: 2, offer: { to: { userId: 'amy', name: 'Amy', role: 'agent' }, by: 'ann', at: now.toISOString() } };
+const offeredToAmy: Ownership = {
+  ...ownedByAnn,
+  epoch: 2,
+  offer: { to: { userId: 'amy', name: 'Amy', role: 'agent' }, by: 'ann', at: now.toISOString() },
+};
 
 describe('claim', () => {
   it('gives an unowned case to the first agent and bumps the epoch', () => {

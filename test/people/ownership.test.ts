@@ -30,14 +30,20 @@ async function open(caseId: string, who: Identity): Promise<{ client: CaseClient
 
 async function caseOverHttp(caseId: string) {
   const res = await fetch(`${hub.url}/api/cases/${caseId}`, { headers: { authorization: `Bearer ${await mintToken(people.sue)}` } });
-  return (await res.json()) as { ownership: { owner: { userId: string } | null; epoch: number }; history: Array<{ how: string; to: string | null; by: string }> };
+  return (await res.json()) as {
+    ownership: { owner: { userId: string } | null; epoch: number };
+    history: Array<{ how: string; to: string | null; by: string }>;
+  };
 }
 
 describe('the single owner', () => {
   it('gives the case to exactly one of 50 racing claims, and every client ends on the same owner and epoch', async () => {
     const caseId = await hub.createCase();
     const sessions = await Promise.all(
-      Array.from({ length: 50 }, async (_, i) => (await open(caseId, { userId: `agent-${i}`, name: `Agent ${i}`, role: 'agent', team: 'billing' })).session),
+      Array.from(
+        { length: 50 },
+        async (_, i) => (await open(caseId, { userId: `agent-${i}`, name: `Agent ${i}`, role: 'agent', team: 'billing' })).session,
+      ),
     );
     const results = await Promise.allSettled(sessions.map((s) => s.claim()));
     const winners = results.filter((r) => r.status === 'fulfilled');
@@ -163,7 +169,10 @@ describe('refusals change nothing', () => {
     const ann = await open(caseId, people.ann);
     const ack = (await ann.client.socket.emitWithAck('owner:claim', { caseId: other })) as { ok: boolean; error?: { code: string } };
     expect(ack).toMatchObject({ ok: false, error: { code: 'not_joined' } });
-    const bad = (await ann.client.socket.emitWithAck('owner:offer', { caseId } as never)) as { ok: boolean; error?: { code: string; field?: string } };
+    const bad = (await ann.client.socket.emitWithAck('owner:offer', { caseId } as never)) as {
+      ok: boolean;
+      error?: { code: string; field?: string };
+    };
     expect(bad).toMatchObject({ ok: false, error: { code: 'invalid_payload', field: 'userId' } });
     expect((await caseOverHttp(other)).ownership.owner).toBeNull();
   });

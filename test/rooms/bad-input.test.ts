@@ -138,7 +138,10 @@ describe('bad document messages on a joined case', () => {
     expect(big.byteLength).toBeLessThan(2 * maxMessageBytes);
     expect(await send(s.mallory.socket, 'doc:sync', s.caseId, big)).toMatchObject({ ok: false, error: { code: 'payload_too_large' } });
     const bigAwareness = encodeAwarenessUpdate([{ clientId: 1, clock: 1, state: { note: 'y'.repeat(maxMessageBytes) } }]);
-    expect(await send(s.mallory.socket, 'doc:awareness', s.caseId, bigAwareness)).toMatchObject({ ok: false, error: { code: 'payload_too_large' } });
+    expect(await send(s.mallory.socket, 'doc:awareness', s.caseId, bigAwareness)).toMatchObject({
+      ok: false,
+      error: { code: 'payload_too_large' },
+    });
     await expectOnlyTheMarkerChanged(s);
   });
 
@@ -159,7 +162,10 @@ describe('bad document messages on a joined case', () => {
     const s = await scene();
     await s.mallory.join();
     for (const event of ['doc:sync', 'doc:awareness']) {
-      expect(await send(s.mallory.socket, event, s.caseId, 'INJECTED text')).toMatchObject({ ok: false, error: { code: 'invalid_payload', field: 'message' } });
+      expect(await send(s.mallory.socket, event, s.caseId, 'INJECTED text')).toMatchObject({
+        ok: false,
+        error: { code: 'invalid_payload', field: 'message' },
+      });
     }
     expect(await send(s.mallory.socket, 'doc:sync', { caseId: s.caseId }, encodeUpdate(insertUpdate('INJECTED')))).toMatchObject({
       ok: false,
@@ -174,7 +180,10 @@ describe('bad document messages on a joined case', () => {
     const statesBefore = [...s.bob.awareness.getStates().keys()];
     const notJson = new Uint8Array([1, 77, 1, 3, ...new TextEncoder().encode('{"x')]);
     for (const update of [new Uint8Array([1, 77]), notJson, new Uint8Array([...encodeAwarenessUpdate([]), 5])]) {
-      expect(await send(s.mallory.socket, 'doc:awareness', s.caseId, update)).toMatchObject({ ok: false, error: { code: 'malformed_message' } });
+      expect(await send(s.mallory.socket, 'doc:awareness', s.caseId, update)).toMatchObject({
+        ok: false,
+        error: { code: 'malformed_message' },
+      });
     }
     const good = encodeAwarenessUpdate([{ clientId: 88, clock: 1, state: { cursor: 3 } }]);
     expect(await send(s.mallory.socket, 'doc:awareness', s.caseId, good)).toEqual({ ok: true });
@@ -194,8 +203,14 @@ describe('bad document messages on a joined case', () => {
 describe('messages for cases the socket may not or did not join', () => {
   it('answers not_joined to sync and awareness for a case the socket has not joined', async () => {
     const s = await scene();
-    expect(await send(s.mallory.socket, 'doc:sync', s.caseId, encodeUpdate(insertUpdate('INJECTED ')))).toMatchObject({ ok: false, error: { code: 'not_joined' } });
-    expect(await send(s.mallory.socket, 'doc:sync', s.caseId, encodeSyncStep1(new Uint8Array([0])))).toMatchObject({ ok: false, error: { code: 'not_joined' } });
+    expect(await send(s.mallory.socket, 'doc:sync', s.caseId, encodeUpdate(insertUpdate('INJECTED ')))).toMatchObject({
+      ok: false,
+      error: { code: 'not_joined' },
+    });
+    expect(await send(s.mallory.socket, 'doc:sync', s.caseId, encodeSyncStep1(new Uint8Array([0])))).toMatchObject({
+      ok: false,
+      error: { code: 'not_joined' },
+    });
     const cursor = encodeAwarenessUpdate([{ clientId: 99, clock: 1, state: { cursor: 1 } }]);
     expect(await send(s.mallory.socket, 'doc:awareness', s.caseId, cursor)).toMatchObject({ ok: false, error: { code: 'not_joined' } });
     await expectOnlyTheMarkerChanged(s);
@@ -204,7 +219,10 @@ describe('messages for cases the socket may not or did not join', () => {
 
   it('answers unknown_case to joining a case nobody created', async () => {
     const s = await scene();
-    expect(await send(s.mallory.socket, 'case:join', { caseId: 'no-such-case-anywhere' })).toMatchObject({ ok: false, error: { code: 'unknown_case' } });
+    expect(await send(s.mallory.socket, 'case:join', { caseId: 'no-such-case-anywhere' })).toMatchObject({
+      ok: false,
+      error: { code: 'unknown_case' },
+    });
     expect(await send(s.mallory.socket, 'doc:sync', 'no-such-case-anywhere', encodeUpdate(insertUpdate('x')))).toMatchObject({
       ok: false,
       error: { code: 'not_joined' },
@@ -215,7 +233,10 @@ describe('messages for cases the socket may not or did not join', () => {
   it('answers forbidden to joining another team’s case, and the socket stays out of it', async () => {
     const s = await scene('shipping');
     expect(await send(s.mallory.socket, 'case:join', { caseId: s.caseId })).toMatchObject({ ok: false, error: { code: 'forbidden' } });
-    expect(await send(s.mallory.socket, 'doc:sync', s.caseId, encodeUpdate(insertUpdate('INJECTED ')))).toMatchObject({ ok: false, error: { code: 'not_joined' } });
+    expect(await send(s.mallory.socket, 'doc:sync', s.caseId, encodeUpdate(insertUpdate('INJECTED ')))).toMatchObject({
+      ok: false,
+      error: { code: 'not_joined' },
+    });
 
     // Mallory's socket still serves her own team's cases.
     const own = await hub.createCase({ team: 'shipping' });

@@ -34,12 +34,16 @@ describe('two agents on one case document', () => {
     ann.facts.record('order number', 'A-1001', 'ann');
     bob.facts.record('email', 'kim@example.com', 'bob');
 
-    const converged = (): boolean => sameDocument(ann, bob) && ann.steps.list().length === 2 && Object.keys(ann.facts.toJSON()).length === 2;
+    const converged = (): boolean =>
+      sameDocument(ann, bob) && ann.steps.list().length === 2 && Object.keys(ann.facts.toJSON()).length === 2;
     await waitForDoc([ann.doc, bob.doc], 'both to converge', converged);
 
     expect(ann.notes.toString()).toContain('Customer charged twice.');
     expect(ann.notes.toString()).toContain('Card ends 4242.');
-    expect(bob.facts.toJSON()).toMatchObject({ 'order number': { answer: 'A-1001', by: 'ann' }, email: { answer: 'kim@example.com', by: 'bob' } });
+    expect(bob.facts.toJSON()).toMatchObject({
+      'order number': { answer: 'A-1001', by: 'ann' },
+      email: { answer: 'kim@example.com', by: 'bob' },
+    });
 
     bob.steps.complete(stepId);
     await waitForDoc(ann.doc, 'the step to be done on ann', () => ann.steps.get(stepId)?.done === true);

@@ -17,7 +17,11 @@ async function openSession(url: string, caseId: string, userId = 'ann'): Promise
 function contentOf(doc: Y.Doc | CaseSession): unknown {
   const ydoc = doc instanceof Y.Doc ? doc : doc.doc;
   const facts = ydoc.getMap('facts').toJSON() as Record<string, unknown>;
-  return { notes: ydoc.getText('notes').toString(), steps: ydoc.getArray('steps').toJSON(), facts: Object.entries(facts).sort(([a], [b]) => a.localeCompare(b)) };
+  return {
+    notes: ydoc.getText('notes').toString(),
+    steps: ydoc.getArray('steps').toJSON(),
+    facts: Object.entries(facts).sort(([a], [b]) => a.localeCompare(b)),
+  };
 }
 
 /** Makes `count` edits, each its own update (its own message, its own row in the log). */
@@ -44,7 +48,12 @@ describe('acknowledged edits survive a crash of the hub process', () => {
   }
 
   /** SIGKILLs the hub the moment `writer`'s edits are acknowledged, restarts it, and reads the case back. */
-  async function crashAndReadBack(dataDir: string, hub: HubProcess, writer: CaseSession, writerClient: { disconnect(): void }): Promise<CaseSession> {
+  async function crashAndReadBack(
+    dataDir: string,
+    hub: HubProcess,
+    writer: CaseSession,
+    writerClient: { disconnect(): void },
+  ): Promise<CaseSession> {
     await writer.flushed();
     const killed = hub.kill('SIGKILL');
     // The writer must not resend anything to the restarted hub: only the store may bring the edits back.
@@ -114,7 +123,11 @@ describe('acknowledged edits survive a crash of the hub process', () => {
     ann.notes.insert(0, 'Acknowledged before the crash.');
     await ann.flushed();
 
-    const offline = nextEvent('ann to go offline', (listener) => ann.on('status', listener), (status) => status === 'offline');
+    const offline = nextEvent(
+      'ann to go offline',
+      (listener) => ann.on('status', listener),
+      (status) => status === 'offline',
+    );
     await hub.kill('SIGKILL');
     await offline;
     ann.notes.insert(ann.notes.length, ' Typed while the hub was down.');
@@ -249,7 +262,11 @@ describe('unloading idle case rooms', () => {
     rooms.on('unloaded', record('unloaded'));
     // Connected in advance, so the rejoin is only a join message away.
     const reloaded = connectClient(hub.url, await mintToken({ userId: 'ann' }));
-    await nextEvent('the second client to connect', (listener) => reloaded.on('status', listener), (status) => status === 'connected');
+    await nextEvent(
+      'the second client to connect',
+      (listener) => reloaded.on('status', listener),
+      (status) => status === 'connected',
+    );
 
     await ann.close();
     const again = reloaded.openCase(caseId);

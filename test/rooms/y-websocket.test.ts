@@ -142,7 +142,8 @@ describe('refusals before the upgrade', () => {
       what: 'a token signed with another secret',
       status: 401,
       code: 'invalid_token',
-      query: async () => `?token=${await new Tokens({ secret: 'some-other-secret-0123456789' }).mint({ userId: 'ann', name: 'Ann', role: 'agent', team: 'billing' })}`,
+      query: async () =>
+        `?token=${await new Tokens({ secret: 'some-other-secret-0123456789' }).mint({ userId: 'ann', name: 'Ann', role: 'agent', team: 'billing' })}`,
     },
     { what: 'an expired token', status: 401, code: 'token_expired', query: async () => `?token=${await mintToken({}, 1)}` },
   ])('answers $what with HTTP $status $code', async ({ status, code, query }) => {

@@ -109,7 +109,9 @@ describe('loadConfig', () => {
     });
 
     it.each(['true', '1', 'yes', 'on'])('refuses CASEROOM_DEV_LOGIN=%s', (value) => {
-      expect(refusal({ NODE_ENV: 'production', CASEROOM_JWT_SECRET: secret, CASEROOM_DEV_LOGIN: value }).message).toContain('CASEROOM_DEV_LOGIN');
+      expect(refusal({ NODE_ENV: 'production', CASEROOM_JWT_SECRET: secret, CASEROOM_DEV_LOGIN: value }).message).toContain(
+        'CASEROOM_DEV_LOGIN',
+      );
     });
   });
 
@@ -123,6 +125,8 @@ describe('loadConfig', () => {
     const env = { CASEROOM_WEBHOOK_RETRY_BASE_MS: '50', CASEROOM_WEBHOOK_RETRY_MAX_MS: '5000', CASEROOM_WEBHOOK_TIMEOUT_MS: '2500' };
     expect(loadConfig(env).webhooks).toEqual({ retryBaseMs: 50, retryMaxMs: 5000, timeoutMs: 2500 });
     expect(refusal({ CASEROOM_WEBHOOK_RETRY_BASE_MS: '0' }).message).toContain('CASEROOM_WEBHOOK_RETRY_BASE_MS');
-    expect(refusal({ CASEROOM_WEBHOOK_RETRY_BASE_MS: '2000', CASEROOM_WEBHOOK_RETRY_MAX_MS: '1000' }).message).toContain('CASEROOM_WEBHOOK_RETRY_MAX_MS');
+    expect(refusal({ CASEROOM_WEBHOOK_RETRY_BASE_MS: '2000', CASEROOM_WEBHOOK_RETRY_MAX_MS: '1000' }).message).toContain(
+      'CASEROOM_WEBHOOK_RETRY_MAX_MS',
+    );
   });
 });

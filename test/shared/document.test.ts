@@ -129,7 +129,11 @@ describe('CaseDocument', () => {
       kase.facts.record('email', 'kim@example.com', 'ann');
     });
     expect(updates).toBe(1);
-    expect(kase.toJSON()).toMatchObject({ notes: 'Charged twice.', steps: [{ text: 'Refund' }], facts: { email: { answer: 'kim@example.com' } } });
+    expect(kase.toJSON()).toMatchObject({
+      notes: 'Charged twice.',
+      steps: [{ text: 'Refund' }],
+      facts: { email: { answer: 'kim@example.com' } },
+    });
   });
 
   it('converges when two replicas edit the same case concurrently and then exchange updates', () => {

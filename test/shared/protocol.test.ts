@@ -67,7 +67,10 @@ describe('sync messages', () => {
   it.each(messages)('refuses every truncation of a $type message', (message) => {
     const bytes = encodeSyncMessage(message);
     for (let length = 0; length < bytes.length; length++) {
-      expect(codeOf(() => decodeSyncMessage(truncatedView(bytes, length))), `first ${length} bytes`).toBe('malformed_message');
+      expect(
+        codeOf(() => decodeSyncMessage(truncatedView(bytes, length))),
+        `first ${length} bytes`,
+      ).toBe('malformed_message');
     }
   });
 
@@ -146,7 +149,10 @@ describe('awareness updates', () => {
     const bytes = encodeAwarenessUpdate(entries);
     expect(codeOf(() => decodeAwarenessUpdate(withTrailing(bytes)))).toBe('malformed_message');
     for (let length = 0; length < bytes.length; length++) {
-      expect(codeOf(() => decodeAwarenessUpdate(truncatedView(bytes, length))), `first ${length} bytes`).toBe('malformed_message');
+      expect(
+        codeOf(() => decodeAwarenessUpdate(truncatedView(bytes, length))),
+        `first ${length} bytes`,
+      ).toBe('malformed_message');
     }
   });
 
@@ -181,7 +187,10 @@ describe('y-websocket frames', () => {
   ])('refuses a %s frame with trailing bytes or cut short', (_kind, frame) => {
     expect(codeOf(() => decodeFrame(withTrailing(frame)))).toBe('malformed_message');
     for (let length = 0; length < frame.length; length++) {
-      expect(codeOf(() => decodeFrame(truncatedView(frame, length))), `first ${length} bytes`).toBe('malformed_message');
+      expect(
+        codeOf(() => decodeFrame(truncatedView(frame, length))),
+        `first ${length} bytes`,
+      ).toBe('malformed_message');
     }
   });
 

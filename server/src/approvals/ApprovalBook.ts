@@ -67,7 +67,10 @@ export class ApprovalBook extends EventEmitter<ApprovalEvents> {
     const now = new Date();
     const rule = ruleFor(this.options.policy, input.kind, input.amount);
     const approval = openApproval(randomUUID(), input, actor, record, rule, now, this.options.defaultExpiresInS);
-    await this.options.store.createApproval(approval, eventsFor({ approval, change: { kind: 'requested', by: actor.userId, at: approval.requestedAt } }, actor));
+    await this.options.store.createApproval(
+      approval,
+      eventsFor({ approval, change: { kind: 'requested', by: actor.userId, at: approval.requestedAt } }, actor),
+    );
     this.options.events.wake();
     this.announce({ approval, change: { kind: 'requested', by: actor.userId, at: approval.requestedAt } });
     this.scheduleExpiry();

@@ -32,9 +32,7 @@ export const defaultApprovalPolicy: ApprovalPolicy = approvalPolicySchema.parse(
 export function ruleFor(policy: ApprovalPolicy, kind: string, amount: number | undefined): ApprovalRule {
   const byKind = policy.kinds[kind];
   if (!byKind) return { approvals: policy.default.approvals, supervisorSuffices: policy.default.supervisorSuffices };
-  const threshold = [...byKind.above]
-    .sort((a, b) => b.amount - a.amount)
-    .find((t) => amount !== undefined && amount > t.amount);
+  const threshold = [...byKind.above].sort((a, b) => b.amount - a.amount).find((t) => amount !== undefined && amount > t.amount);
   const rule = threshold ?? byKind;
   return { approvals: rule.approvals, supervisorSuffices: rule.supervisorSuffices };
 }

@@ -38,7 +38,15 @@ export interface ApprovalTransition {
 const person = (who: Identity): Person => ({ userId: who.userId, name: who.name, role: who.role });
 
 /** A new pending request. */
-export function openApproval(id: string, input: ApprovalInput, requester: Identity, record: CaseRecord, rule: ApprovalRule, now: Date, defaultExpiresInS: number): Approval {
+export function openApproval(
+  id: string,
+  input: ApprovalInput,
+  requester: Identity,
+  record: CaseRecord,
+  rule: ApprovalRule,
+  now: Date,
+  defaultExpiresInS: number,
+): Approval {
   return {
     id,
     caseId: record.id,
@@ -82,7 +90,8 @@ export function decideApproval(state: Approval, command: ApprovalCommand, contex
       if (!actor) return new CaseroomError('internal_error', 'A decision needs a person');
       if (actor.role === 'bot') return new CaseroomError('bots_cannot_decide');
       if (actor.userId === state.requestedBy.userId) return new CaseroomError('self_approval');
-      if (actor.role !== 'supervisor' && actor.team !== state.team) return new CaseroomError('outside_team', `Only team ${state.team} can decide this request`);
+      if (actor.role !== 'supervisor' && actor.team !== state.team)
+        return new CaseroomError('outside_team', `Only team ${state.team} can decide this request`);
       if (state.decisions.some((d) => d.by.userId === actor.userId)) return new CaseroomError('already_decided');
       if (state.status === 'expired' || (state.status === 'pending' && due)) return new CaseroomError('approval_expired');
       if (state.status !== 'pending') return new CaseroomError('not_pending', `The request is already ${state.status}`);

@@ -71,7 +71,8 @@ export class CaseDirectory {
     now = new Date(),
   ): Promise<{ record: CaseRecord; changed: boolean }> {
     const record = await this.open(caseId, who);
-    if (who.role !== 'supervisor' && who.userId !== ownerId) throw new CaseroomError('not_owner', 'Only the owner or a supervisor can change the case status');
+    if (who.role !== 'supervisor' && who.userId !== ownerId)
+      throw new CaseroomError('not_owner', 'Only the owner or a supervisor can change the case status');
     if (record.status === status) return { record, changed: false };
     const changed = caseEvent(record, 'case.status_changed', who, { from: record.status, to: status }, now);
     const updated = await this.store.setCaseStatus(caseId, status, now.toISOString(), [changed]);

@@ -71,7 +71,8 @@ export class DocumentWatcher {
     const editor = editorOf(transaction);
     if (!editor) return;
     for (const step of this.steps.list()) {
-      if (!before.has(step.id)) this.record('step.added', editor, { stepId: step.id, text: step.text, assignee: step.assignee, due: step.due });
+      if (!before.has(step.id))
+        this.record('step.added', editor, { stepId: step.id, text: step.text, assignee: step.assignee, due: step.due });
       else if (step.done && before.get(step.id) === false) this.record('step.completed', editor, { stepId: step.id, text: step.text });
     }
     for (const id of before.keys()) if (!this.known.has(id)) this.record('step.removed', editor, { stepId: id });
@@ -82,7 +83,8 @@ export class DocumentWatcher {
     if (!editor) return;
     for (const [question, change] of event.changes.keys) {
       const fact = facts.get(question);
-      if (change.action !== 'delete' && fact) this.record('fact.recorded', editor, { question, answer: fact.answer, by: fact.by, at: fact.at });
+      if (change.action !== 'delete' && fact)
+        this.record('fact.recorded', editor, { question, answer: fact.answer, by: fact.by, at: fact.at });
     }
   }
 
@@ -120,7 +122,11 @@ export class DocumentWatcher {
     });
   }
 
-  private record(type: 'step.added' | 'step.completed' | 'step.removed' | 'fact.recorded', editor: Identity, data: Record<string, unknown>): void {
+  private record(
+    type: 'step.added' | 'step.completed' | 'step.removed' | 'fact.recorded',
+    editor: Identity,
+    data: Record<string, unknown>,
+  ): void {
     this.events.recordQuietly(this.room.caseId, type, editor, data);
   }
 }

@@ -76,7 +76,6 @@ export class EventLog {
     return this.store.caseEvents(caseId, afterSeq, limit);
   }
 
-
   /**
    * Where a subscription starts: after `after` if given (refused with `invalid_cursor` when it is
    * not an event id or lies ahead of the newest event), else after the newest event.

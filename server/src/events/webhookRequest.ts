@@ -23,7 +23,11 @@ export interface AttemptOptions {
 }
 
 /** POSTs one event; resolves with the outcome and never rejects. */
-export async function postEvent(target: { url: string; secret: string }, event: CaseEvent, options: AttemptOptions): Promise<AttemptResult> {
+export async function postEvent(
+  target: { url: string; secret: string },
+  event: CaseEvent,
+  options: AttemptOptions,
+): Promise<AttemptResult> {
   const body = JSON.stringify(event);
   try {
     const response = await fetch(target.url, {

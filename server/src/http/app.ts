@@ -13,7 +13,15 @@ import type { Tokens } from '../identity/Tokens.js';
 import type { CaseOwners } from '../people/CaseOwners.js';
 import type { Logger } from '../logger.js';
 import type { CaseStore } from '../store/CaseStore.js';
-import { caseIdSchema, caseListingSchema, eventPageSchema, newCaseSchema, parse, reviewListingSchema, reviewSchema } from '../validation.js';
+import {
+  caseIdSchema,
+  caseListingSchema,
+  eventPageSchema,
+  newCaseSchema,
+  parse,
+  reviewListingSchema,
+  reviewSchema,
+} from '../validation.js';
 import { authenticate, identityOf } from './authenticate.js';
 import { errorResponder } from './errors.js';
 import { webhookRoutes } from './webhookRoutes.js';

@@ -17,6 +17,7 @@ function fromBodyParser(err: unknown): CaseroomError | null {
   const type = (err as { type?: unknown } | null)?.type;
   if (type === 'entity.too.large') return new CaseroomError('payload_too_large', 'The request body is too large');
   if (type === 'entity.parse.failed') return new CaseroomError('invalid_payload', 'The request body is not valid JSON');
-  if (typeof type === 'string' && type.startsWith('encoding.')) return new CaseroomError('invalid_payload', 'The request body encoding is not supported');
+  if (typeof type === 'string' && type.startsWith('encoding.'))
+    return new CaseroomError('invalid_payload', 'The request body encoding is not supported');
   return null;
 }

@@ -8,7 +8,8 @@ export function registerDocumentHandlers(context: SocketContext, maxMessageBytes
 
   const checkBinary = (payload: unknown): Uint8Array => {
     if (!(payload instanceof Uint8Array)) throw new CaseroomError('invalid_payload', 'Expected a binary message', { field: 'message' });
-    if (payload.byteLength > maxMessageBytes) throw new CaseroomError('payload_too_large', `Messages are limited to ${maxMessageBytes} bytes`);
+    if (payload.byteLength > maxMessageBytes)
+      throw new CaseroomError('payload_too_large', `Messages are limited to ${maxMessageBytes} bytes`);
     return payload;
   };
 

@@ -27,20 +27,20 @@ export function registerEventHandlers(context: SocketContext, events: EventLog, 
       ack,
       log,
       async () => {
-      const filter = parse(subscribeSchema, request, { cases: 'invalid_filter', types: 'invalid_filter' });
-      const types = allowedTypes(who, filter.types);
-      const caseIds = filter.cases === 'team' ? undefined : await ownCases(filter.cases, who, cases);
-      const after = await events.startingPoint(filter.after);
-      const subscriptionId = randomUUID();
-      const deliver = async (batch: CaseEvent[]): Promise<void> => {
-        await socket.emitWithAck('events', subscriptionId, batch);
-      };
-      // A supervisor's 'team' subscription covers their own team; name cases to follow others.
-      const scope = { team: caseIds ? undefined : who.team, caseIds, types };
-      started = new EventSubscription(events, scope, after, deliver, log.child({ subscriptionId }));
-      subscriptions.set(subscriptionId, started);
-      log.info({ subscriptionId, cases: filter.cases === 'team' ? 'team' : filter.cases.length, after }, 'event subscription started');
-      return { subscriptionId, cursor: after };
+        const filter = parse(subscribeSchema, request, { cases: 'invalid_filter', types: 'invalid_filter' });
+        const types = allowedTypes(who, filter.types);
+        const caseIds = filter.cases === 'team' ? undefined : await ownCases(filter.cases, who, cases);
+        const after = await events.startingPoint(filter.after);
+        const subscriptionId = randomUUID();
+        const deliver = async (batch: CaseEvent[]): Promise<void> => {
+          await socket.emitWithAck('events', subscriptionId, batch);
+        };
+        // A supervisor's 'team' subscription covers their own team; name cases to follow others.
+        const scope = { team: caseIds ? undefined : who.team, caseIds, types };
+        started = new EventSubscription(events, scope, after, deliver, log.child({ subscriptionId }));
+        subscriptions.set(subscriptionId, started);
+        log.info({ subscriptionId, cases: filter.cases === 'team' ? 'team' : filter.cases.length, after }, 'event subscription started');
+        return { subscriptionId, cursor: after };
       },
       // Delivery begins once the subscriber knows the subscription id its batches carry.
       () => started?.start(),

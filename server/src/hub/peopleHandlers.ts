@@ -41,9 +41,15 @@ export function registerPeopleHandlers(context: SocketContext, people: PeoplePla
   );
 
   socket.on('owner:claim', (request, ack) => respond(ack, log, async () => ({ ownership: await owners.claim(joinedCase(request), who) })));
-  socket.on('owner:accept', (request, ack) => respond(ack, log, async () => ({ ownership: await owners.acceptHandoff(joinedCase(request), who) })));
-  socket.on('owner:decline', (request, ack) => respond(ack, log, async () => ({ ownership: await owners.declineHandoff(joinedCase(request), who) })));
-  socket.on('owner:release', (request, ack) => respond(ack, log, async () => ({ ownership: await owners.release(joinedCase(request), who) })));
+  socket.on('owner:accept', (request, ack) =>
+    respond(ack, log, async () => ({ ownership: await owners.acceptHandoff(joinedCase(request), who) })),
+  );
+  socket.on('owner:decline', (request, ack) =>
+    respond(ack, log, async () => ({ ownership: await owners.declineHandoff(joinedCase(request), who) })),
+  );
+  socket.on('owner:release', (request, ack) =>
+    respond(ack, log, async () => ({ ownership: await owners.release(joinedCase(request), who) })),
+  );
   socket.on('owner:offer', (request, ack) =>
     respond(ack, log, async () => {
       const { caseId, userId } = joinedPerson(request);

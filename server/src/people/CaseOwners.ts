@@ -71,7 +71,13 @@ export class CaseOwners {
       if (decision instanceof CaseroomError) throw decision;
       if (!decision.change) return state;
       const { change, ownership } = decision;
-      const event = caseEvent(record, `owner.${change.kind}`, actor, { epoch: ownership.epoch, from: change.from, to: change.to, offer: ownership.offer }, new Date(change.at));
+      const event = caseEvent(
+        record,
+        `owner.${change.kind}`,
+        actor,
+        { epoch: ownership.epoch, from: change.from, to: change.to, offer: ownership.offer },
+        new Date(change.at),
+      );
       if (await store.saveOwnership(caseId, state.epoch, ownership, decision.record, [event])) {
         this.options.events.wake();
         log.info({ caseId, userId: actor.userId, change: decision.change.kind, epoch: decision.ownership.epoch }, 'ownership changed');

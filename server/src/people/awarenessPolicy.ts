@@ -32,7 +32,8 @@ export function sanitizeAwareness(state: Record<string, unknown>, who: Identity)
   const clean = withoutClaims(state);
   const user = state.user;
   if (user !== undefined) {
-    const cosmetic = typeof user === 'object' && user !== null && !Array.isArray(user) ? withoutClaims(user as Record<string, unknown>) : {};
+    const cosmetic =
+      typeof user === 'object' && user !== null && !Array.isArray(user) ? withoutClaims(user as Record<string, unknown>) : {};
     clean.user = { ...cosmetic, id: who.userId, name: who.name };
   }
   return clean;

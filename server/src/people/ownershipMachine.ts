@@ -64,7 +64,9 @@ export function decideOwnership(state: Ownership, command: OwnershipCommand, con
       if (!owningRoles.includes(actor.role)) return new CaseroomError('cannot_own', `A ${actor.role} cannot own a case`);
       if (owner === actor.userId) return { ownership: state, change: null, record: null };
       if (state.owner) {
-        return new CaseroomError('already_owned', `${state.owner.name} already owns this case`, { details: { owner: state.owner, epoch: state.epoch } });
+        return new CaseroomError('already_owned', `${state.owner.name} already owns this case`, {
+          details: { owner: state.owner, epoch: state.epoch },
+        });
       }
       return change('claimed', { owner: person(actor), epoch, offer: null }, 'claim');
     }

@@ -173,7 +173,10 @@ export class CaseRoom {
     const from = isConnection(origin) ? origin : null;
     const write = this.options.store.appendUpdate(this.caseId, update).catch((err: unknown) => {
       this.log.error({ err }, 'storing a document update failed');
-      throw new CaseroomError('store_unavailable', 'The edit could not be stored; it stays in your document and is sent again on reconnect');
+      throw new CaseroomError(
+        'store_unavailable',
+        'The edit could not be stored; it stays in your document and is sent again on reconnect',
+      );
     });
     // Chained so that relaying keeps the order in which updates were applied; one failed write
     // fails only the acknowledgements that wait for it, not every later one.

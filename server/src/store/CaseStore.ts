@@ -2,7 +2,19 @@
  * Everything the hub keeps durably goes through this interface; there is one implementation per
  * deployment mode (SQLite embedded, Redis in cluster mode). Nothing above `store/` knows which.
  */
-import type { Approval, ApprovalStatus, CaseEvent, CaseEventType, CaseRecord, CaseStatus, Identity, Ownership, OwnershipRecord, Page, Person } from '@caseroom/shared';
+import type {
+  Approval,
+  ApprovalStatus,
+  CaseEvent,
+  CaseEventType,
+  CaseRecord,
+  CaseStatus,
+  Identity,
+  Ownership,
+  OwnershipRecord,
+  Page,
+  Person,
+} from '@caseroom/shared';
 import type { WebhookStore } from './WebhookStore.js';
 
 export interface CaseQuery {
@@ -74,7 +86,13 @@ export interface CaseStore {
    * Compare-and-set: stores `next` (and the history line, if any) only if the stored epoch is
    * still `expectedEpoch`. Resolves false when another change got there first.
    */
-  saveOwnership(caseId: string, expectedEpoch: number, next: Ownership, record: OwnershipRecord | null, events: NewCaseEvent[]): Promise<boolean>;
+  saveOwnership(
+    caseId: string,
+    expectedEpoch: number,
+    next: Ownership,
+    record: OwnershipRecord | null,
+    events: NewCaseEvent[],
+  ): Promise<boolean>;
   /** Oldest first. */
   ownershipHistory(caseId: string): Promise<OwnershipRecord[]>;
 

@@ -5,7 +5,19 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { CaseroomError, unowned, type Approval, type CaseEvent, type CaseEventType, type CaseRecord, type CaseStatus, type Identity, type Ownership, type OwnershipRecord, type Page } from '@caseroom/shared';
+import {
+  CaseroomError,
+  unowned,
+  type Approval,
+  type CaseEvent,
+  type CaseEventType,
+  type CaseRecord,
+  type CaseStatus,
+  type Identity,
+  type Ownership,
+  type OwnershipRecord,
+  type Page,
+} from '@caseroom/shared';
 import Database from 'better-sqlite3';
 import type { ApprovalQuery, CaseQuery, CaseStore, EventQuery, NewCaseEvent, StoredDocument } from './CaseStore.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
@@ -131,7 +143,9 @@ export class SqliteStore implements CaseStore {
       insertCase: this.db.prepare('INSERT INTO cases (id, team, status, created_at, record) VALUES (?, ?, ?, ?, ?)'),
       getCase: this.db.prepare<[string], { record: string }>('SELECT record FROM cases WHERE id = ?'),
       appendUpdate: this.db.prepare('INSERT INTO doc_updates (case_id, data) VALUES (?, ?)'),
-      snapshot: this.db.prepare<[string], { data: Buffer; through_seq: number }>('SELECT data, through_seq FROM doc_snapshots WHERE case_id = ?'),
+      snapshot: this.db.prepare<[string], { data: Buffer; through_seq: number }>(
+        'SELECT data, through_seq FROM doc_snapshots WHERE case_id = ?',
+      ),
       updates: this.db.prepare<[string], { seq: number; data: Buffer }>('SELECT seq, data FROM doc_updates WHERE case_id = ? ORDER BY seq'),
       putSnapshot: this.db.prepare(
         'INSERT INTO doc_snapshots (case_id, data, through_seq) VALUES (?, ?, ?) ON CONFLICT (case_id) DO UPDATE SET data = excluded.data, through_seq = excluded.through_seq',
@@ -152,13 +166,17 @@ export class SqliteStore implements CaseStore {
         'INSERT INTO approvals (id, case_id, team, status, requested_at, expires_at, reviewed, version, record) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
       ),
       getApproval: this.db.prepare<[string], { record: string }>('SELECT record FROM approvals WHERE id = ?'),
-      updateApproval: this.db.prepare('UPDATE approvals SET status = ?, reviewed = ?, version = ?, record = ? WHERE id = ? AND version = ?'),
+      updateApproval: this.db.prepare(
+        'UPDATE approvals SET status = ?, reviewed = ?, version = ?, record = ? WHERE id = ? AND version = ?',
+      ),
       dueApprovals: this.db.prepare<[string, number], { record: string }>(
         "SELECT record FROM approvals WHERE status = 'pending' AND expires_at <= ? ORDER BY expires_at LIMIT ?",
       ),
       nextSeq: this.db.prepare<[string], { seq: number }>('SELECT coalesce(max(seq), 0) + 1 AS seq FROM events WHERE case_id = ?'),
       insertEvent: this.db.prepare('INSERT INTO events (case_id, team, seq, type, at, actor, data) VALUES (?, ?, ?, ?, ?, ?, ?)'),
-      caseEvents: this.db.prepare<[string, number, number], EventRow>('SELECT * FROM events WHERE case_id = ? AND seq > ? ORDER BY seq LIMIT ?'),
+      caseEvents: this.db.prepare<[string, number, number], EventRow>(
+        'SELECT * FROM events WHERE case_id = ? AND seq > ? ORDER BY seq LIMIT ?',
+      ),
       lastEventId: this.db.prepare<[], { id: number | null }>('SELECT max(id) AS id FROM events'),
       nextExpiry: this.db.prepare<[], { at: string | null }>("SELECT min(expires_at) AS at FROM approvals WHERE status = 'pending'"),
     };
@@ -220,7 +238,13 @@ export class SqliteStore implements CaseStore {
     return row ? (JSON.parse(row.state) as Ownership) : unowned;
   }
 
-  async saveOwnership(caseId: string, expectedEpoch: number, next: Ownership, record: OwnershipRecord | null, events: NewCaseEvent[]): Promise<boolean> {
+  async saveOwnership(
+    caseId: string,
+    expectedEpoch: number,
+    next: Ownership,
+    record: OwnershipRecord | null,
+    events: NewCaseEvent[],
+  ): Promise<boolean> {
     return this.db.transaction(() => {
       const state = JSON.stringify(next);
       const written =
@@ -262,7 +286,14 @@ export class SqliteStore implements CaseStore {
 
   async saveApproval(next: Approval, expectedVersion: number, events: NewCaseEvent[]): Promise<boolean> {
     return this.db.transaction(() => {
-      const result = this.statements.updateApproval.run(next.status, next.review ? 1 : 0, next.version, JSON.stringify(next), next.id, expectedVersion);
+      const result = this.statements.updateApproval.run(
+        next.status,
+        next.review ? 1 : 0,
+        next.version,
+        JSON.stringify(next),
+        next.id,
+        expectedVersion,
+      );
       if (result.changes !== 1) return false;
       this.insertEvents(events);
       return true;
@@ -328,7 +359,10 @@ export class SqliteStore implements CaseStore {
       params.push(...query.types);
     }
     const sql = `SELECT * FROM events WHERE ${where.join(' AND ')} ORDER BY id LIMIT ?`;
-    return this.db.prepare<unknown[], EventRow>(sql).all(...params, query.limit).map(toEvent);
+    return this.db
+      .prepare<unknown[], EventRow>(sql)
+      .all(...params, query.limit)
+      .map(toEvent);
   }
 
   async caseEvents(caseId: string, afterSeq: number, limit: number): Promise<CaseEvent[]> {
