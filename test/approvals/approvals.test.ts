@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CaseClient, CaseSession } from '@caseroom/client';
 import type { Approval, ApprovalUpdate, Identity } from '@caseroom/shared';
-import { connectClient } from '../helpers/clients.js';
+import { connectAs, openCaseAs } from '../helpers/clients.js';
 import { mintToken, startTestHub, type TestHub } from '../helpers/hub.js';
 import { refusalOf } from '../helpers/session.js';
 import { nextEvent, waitFor } from '../helpers/wait.js';
@@ -31,22 +31,9 @@ const refund = {
   policyRef: 'FEES-3',
 };
 
-async function connected(who: Identity): Promise<CaseClient> {
-  const client = connectClient(hub.url, await mintToken(who));
-  await waitFor(
-    'the client to connect',
-    (check) => client.on('status', check),
-    () => client.status === 'connected' || undefined,
-  );
-  return client;
-}
+const connected = (who: Identity): Promise<CaseClient> => connectAs(hub.url, who);
 
-async function open(caseId: string, who: Identity): Promise<{ client: CaseClient; session: CaseSession }> {
-  const client = await connected(who);
-  const session = client.openCase(caseId);
-  await session.synced;
-  return { client, session };
-}
+const open = (caseId: string, who: Identity) => openCaseAs(hub.url, caseId, who);
 
 function waitForApproval(session: CaseSession, id: string, status: Approval['status']): Promise<true> {
   return waitFor(

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BotClient, type CaseEvent } from '@caseroom/client';
+import { BotClient, type CaseEvent, type CaseSession } from '@caseroom/client';
 import type { Identity } from '@caseroom/shared';
 import { Collector, connectBot, intakeBot } from '../helpers/bots.js';
-import { connectClient } from '../helpers/clients.js';
+import { openCaseAs } from '../helpers/clients.js';
 import { mintToken, startTestHub, tempDataDir, type TestHub } from '../helpers/hub.js';
 import { refusalOf } from '../helpers/session.js';
 import { waitFor, waitForDoc } from '../helpers/wait.js';
@@ -15,11 +15,7 @@ afterAll(() => hub.stop());
 
 const ann: Identity = { userId: 'ann', name: 'Ann', role: 'agent', team: 'billing' };
 
-async function agentSession(caseId: string, url = hub.url) {
-  const session = connectClient(url, await mintToken(ann)).openCase(caseId);
-  await session.synced;
-  return session;
-}
+const agentSession = async (caseId: string, url = hub.url): Promise<CaseSession> => (await openCaseAs(url, caseId, ann)).session;
 
 const factsOf = (events: CaseEvent[], caseId: string) => events.filter((e) => e.caseId === caseId && e.type === 'fact.recorded');
 

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CaseSession } from '@caseroom/client';
 import type { CaseEvent, Identity } from '@caseroom/shared';
 import { Collector, connectBot } from '../helpers/bots.js';
-import { connectClient } from '../helpers/clients.js';
+import { connectClient, openCaseAs } from '../helpers/clients.js';
 import { mintToken, startTestHub, type TestHub } from '../helpers/hub.js';
 import { waitForDoc } from '../helpers/wait.js';
 
@@ -16,11 +16,7 @@ const ann: Identity = { userId: 'ann', name: 'Ann', role: 'agent', team: 'billin
 const amy: Identity = { userId: 'amy', name: 'Amy', role: 'agent', team: 'billing' };
 const sue: Identity = { userId: 'sue', name: 'Sue', role: 'supervisor', team: 'billing' };
 
-async function open(caseId: string, who: Identity): Promise<CaseSession> {
-  const session = connectClient(hub.url, await mintToken(who)).openCase(caseId);
-  await session.synced;
-  return session;
-}
+const open = async (caseId: string, who: Identity): Promise<CaseSession> => (await openCaseAs(hub.url, caseId, who)).session;
 
 async function eventsOver(caseId: string, query = ''): Promise<{ events: CaseEvent[]; nextAfter: number | null }> {
   const res = await fetch(`${hub.url}/api/cases/${caseId}/events${query}`, {

@@ -1,6 +1,9 @@
 /** Real SDK clients for tests, closed automatically after each test. */
-import { CaseClient, type CaseClientOptions } from '@caseroom/client';
+import { CaseClient, type CaseClientOptions, type CaseSession } from '@caseroom/client';
+import type { Identity } from '@caseroom/shared';
 import { afterEach } from 'vitest';
+import { mintToken } from './hub.js';
+import { waitFor } from './wait.js';
 
 const open = new Set<CaseClient>();
 
@@ -13,4 +16,27 @@ export function connectClient(url: string, token: string, options: Partial<CaseC
   const client = new CaseClient({ url, token, transports: ['websocket'], reconnectionDelayMax: 200, ...options });
   open.add(client);
   return client;
+}
+
+/** Connects as `who`; resolves once the socket is connected. */
+export async function connectAs(url: string, who: Partial<Identity>): Promise<CaseClient> {
+  const client = connectClient(url, await mintToken(who));
+  await waitFor(
+    'the client to connect',
+    (check) => client.on('status', check),
+    () => client.status === 'connected' || undefined,
+  );
+  return client;
+}
+
+/** Connects as `who` and opens a case; resolves once the case document is synced. */
+export async function openCaseAs(
+  url: string,
+  caseId: string,
+  who: Partial<Identity>,
+): Promise<{ client: CaseClient; session: CaseSession }> {
+  const client = connectClient(url, await mintToken(who));
+  const session = client.openCase(caseId);
+  await session.synced;
+  return { client, session };
 }

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CaseClient, CaseSession } from '@caseroom/client';
 import type { Identity } from '@caseroom/shared';
-import { connectClient } from '../helpers/clients.js';
+import { openCaseAs } from '../helpers/clients.js';
 import { mintToken, startTestHub, type TestHub } from '../helpers/hub.js';
 import { refusalOf, waitForSession } from '../helpers/session.js';
 
@@ -21,12 +21,7 @@ const people = {
   otto: { userId: 'otto', name: 'Otto', role: 'agent', team: 'shipping' },
 } satisfies Record<string, Identity>;
 
-async function open(caseId: string, who: Identity): Promise<{ client: CaseClient; session: CaseSession }> {
-  const client = connectClient(hub.url, await mintToken(who));
-  const session = client.openCase(caseId);
-  await session.synced;
-  return { client, session };
-}
+const open = (caseId: string, who: Identity) => openCaseAs(hub.url, caseId, who);
 
 async function caseOverHttp(caseId: string) {
   const res = await fetch(`${hub.url}/api/cases/${caseId}`, { headers: { authorization: `Bearer ${await mintToken(people.sue)}` } });

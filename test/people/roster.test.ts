@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CaseSession } from '@caseroom/client';
 import type { Identity, RosterUpdate } from '@caseroom/shared';
-import { connectClient } from '../helpers/clients.js';
+import { connectClient, openCaseAs } from '../helpers/clients.js';
 import { mintToken, startTestHub, type TestHub } from '../helpers/hub.js';
 import { waitFor } from '../helpers/wait.js';
 import { waitForSession } from '../helpers/session.js';
@@ -17,11 +17,7 @@ afterAll(() => hub.stop());
 const ann: Identity = { userId: 'ann', name: 'Ann', role: 'agent', team: 'billing' };
 const sam: Identity = { userId: 'sam', name: 'Sam', role: 'specialist', team: 'billing' };
 
-async function open(caseId: string, who: Identity): Promise<CaseSession> {
-  const session = connectClient(hub.url, await mintToken(who)).openCase(caseId);
-  await session.synced;
-  return session;
-}
+const open = async (caseId: string, who: Identity): Promise<CaseSession> => (await openCaseAs(hub.url, caseId, who)).session;
 
 const memberOf = (session: CaseSession, userId: string) => session.roster.find((m) => m.userId === userId);
 

@@ -6,19 +6,10 @@
 import type { Logger } from '../logger.js';
 import type { StoredWebhook, WebhookStore } from '../store/WebhookStore.js';
 import type { EventLog } from './EventLog.js';
-import { WebhookFollower } from './WebhookFollower.js';
+import { WebhookFollower, type FollowerOptions } from './WebhookFollower.js';
 
-export interface DispatcherOptions {
-  store: WebhookStore;
-  events: EventLog;
-  log: Logger;
-  /** first wait before retrying a failed delivery; doubles per failure of the same event */
-  retryBaseMs: number;
-  /** longest wait between retries */
-  retryMaxMs: number;
-  /** how long a receiver has to answer */
-  timeoutMs: number;
-}
+/** A dispatcher needs exactly what each of its followers needs. */
+export type DispatcherOptions = FollowerOptions;
 
 export class WebhookDispatcher {
   private readonly followers = new Map<string, WebhookFollower>();

@@ -18,8 +18,11 @@ export interface FollowerOptions {
   store: WebhookStore;
   events: EventLog;
   log: Logger;
+  /** first wait before retrying a failed delivery; doubles per failure of the same event */
   retryBaseMs: number;
+  /** longest wait between retries */
   retryMaxMs: number;
+  /** how long a receiver has to answer */
   timeoutMs: number;
 }
 

@@ -20,7 +20,7 @@ import {
 } from '@caseroom/shared';
 import Database from 'better-sqlite3';
 import type { ApprovalQuery, CaseQuery, CaseStore, EventQuery, NewCaseEvent, StoredDocument } from './CaseStore.js';
-import { decodeCursor, encodeCursor } from './cursor.js';
+import { pageOf, SqlFilter } from './sqlFilter.js';
 import { SqliteWebhookStore } from './SqliteWebhookStore.js';
 import type { WebhookStore } from './WebhookStore.js';
 
@@ -200,27 +200,19 @@ export class SqliteStore implements CaseStore {
   }
 
   async listCases(query: CaseQuery): Promise<Page<CaseRecord>> {
-    const where: string[] = [];
-    const params: string[] = [];
-    if (query.team !== undefined) {
-      where.push('team = ?');
-      params.push(query.team);
-    }
-    if (query.status !== undefined) {
-      where.push('status = ?');
-      params.push(query.status);
-    }
-    if (query.cursor !== undefined) {
-      const [createdAt, id] = decodeCursor(query.cursor, 2) as [string, string];
-      where.push('(created_at < ? OR (created_at = ? AND id < ?))');
-      params.push(createdAt, createdAt, id);
-    }
-    const sql = `SELECT record FROM cases ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC, id DESC LIMIT ?`;
-    const rows = this.db.prepare<unknown[], { record: string }>(sql).all(...params, query.limit + 1);
-    const items = rows.slice(0, query.limit).map((row) => JSON.parse(row.record) as CaseRecord);
-    const last = items.at(-1);
-    return { items, nextCursor: rows.length > query.limit && last ? encodeCursor([last.createdAt, last.id]) : null };
+    const filter = new SqlFilter()
+      .equals('team', query.team)
+      .equals('status', query.status)
+      .pastCursor('created_at', query.cursor, 'desc');
+    const sql = `SELECT record FROM cases ${filter} ORDER BY created_at DESC, id DESC LIMIT ?`;
+    const rows = this.db.prepare<unknown[], { record: string }>(sql).all(...filter.params, query.limit + 1);
+    return pageOf(
+      rows.map((row) => JSON.parse(row.record) as CaseRecord),
+      query.limit,
+      (c) => [c.createdAt, c.id],
+    );
   }
+
 
   async setCaseStatus(id: string, status: CaseStatus, at: string, events: NewCaseEvent[]): Promise<CaseRecord | null> {
     return this.db.transaction(() => {
@@ -301,35 +293,21 @@ export class SqliteStore implements CaseStore {
   }
 
   async listApprovals(query: ApprovalQuery): Promise<Page<Approval>> {
-    const where: string[] = [];
-    const params: Array<string | number> = [];
-    if (query.caseId !== undefined) {
-      where.push('case_id = ?');
-      params.push(query.caseId);
-    }
-    if (query.team !== undefined) {
-      where.push('team = ?');
-      params.push(query.team);
-    }
-    if (query.statuses !== undefined) {
-      where.push(`status IN (${query.statuses.map(() => '?').join(', ') || "''"})`);
-      params.push(...query.statuses);
-    }
-    if (query.reviewed !== undefined) {
-      where.push('reviewed = ?');
-      params.push(query.reviewed ? 1 : 0);
-    }
-    if (query.cursor !== undefined) {
-      const [requestedAt, id] = decodeCursor(query.cursor, 2) as [string, string];
-      where.push('(requested_at > ? OR (requested_at = ? AND id > ?))');
-      params.push(requestedAt, requestedAt, id);
-    }
-    const sql = `SELECT record FROM approvals ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY requested_at, id LIMIT ?`;
-    const rows = this.db.prepare<unknown[], { record: string }>(sql).all(...params, query.limit + 1);
-    const items = rows.slice(0, query.limit).map((row) => JSON.parse(row.record) as Approval);
-    const last = items.at(-1);
-    return { items, nextCursor: rows.length > query.limit && last ? encodeCursor([last.requestedAt, last.id]) : null };
+    const filter = new SqlFilter()
+      .equals('case_id', query.caseId)
+      .equals('team', query.team)
+      .within('status', query.statuses)
+      .equals('reviewed', query.reviewed)
+      .pastCursor('requested_at', query.cursor, 'asc');
+    const sql = `SELECT record FROM approvals ${filter} ORDER BY requested_at, id LIMIT ?`;
+    const rows = this.db.prepare<unknown[], { record: string }>(sql).all(...filter.params, query.limit + 1);
+    return pageOf(
+      rows.map((row) => JSON.parse(row.record) as Approval),
+      query.limit,
+      (a) => [a.requestedAt, a.id],
+    );
   }
+
 
   async dueApprovals(now: string, limit: number): Promise<Approval[]> {
     return this.statements.dueApprovals.all(now, limit).map((row) => JSON.parse(row.record) as Approval);
@@ -344,26 +322,18 @@ export class SqliteStore implements CaseStore {
   }
 
   async readEvents(query: EventQuery): Promise<CaseEvent[]> {
-    const where: string[] = ['id > ?'];
-    const params: Array<string | number> = [query.after === undefined ? 0 : Number(query.after)];
-    if (query.team !== undefined) {
-      where.push('team = ?');
-      params.push(query.team);
-    }
-    if (query.caseIds !== undefined) {
-      where.push(`case_id IN (${query.caseIds.map(() => '?').join(', ') || "''"})`);
-      params.push(...query.caseIds);
-    }
-    if (query.types !== undefined) {
-      where.push(`type IN (${query.types.map(() => '?').join(', ') || "''"})`);
-      params.push(...query.types);
-    }
-    const sql = `SELECT * FROM events WHERE ${where.join(' AND ')} ORDER BY id LIMIT ?`;
+    const filter = new SqlFilter()
+      .add('id > ?', query.after === undefined ? 0 : Number(query.after))
+      .equals('team', query.team)
+      .within('case_id', query.caseIds)
+      .within('type', query.types);
+    const sql = `SELECT * FROM events ${filter} ORDER BY id LIMIT ?`;
     return this.db
       .prepare<unknown[], EventRow>(sql)
-      .all(...params, query.limit)
+      .all(...filter.params, query.limit)
       .map(toEvent);
   }
+
 
   async caseEvents(caseId: string, afterSeq: number, limit: number): Promise<CaseEvent[]> {
     return this.statements.caseEvents.all(caseId, afterSeq, limit).map(toEvent);
