@@ -200,10 +200,7 @@ export class SqliteStore implements CaseStore {
   }
 
   async listCases(query: CaseQuery): Promise<Page<CaseRecord>> {
-    const filter = new SqlFilter()
-      .equals('team', query.team)
-      .equals('status', query.status)
-      .pastCursor('created_at', query.cursor, 'desc');
+    const filter = new SqlFilter().equals('team', query.team).equals('status', query.status).pastCursor('created_at', query.cursor, 'desc');
     const sql = `SELECT record FROM cases ${filter} ORDER BY created_at DESC, id DESC LIMIT ?`;
     const rows = this.db.prepare<unknown[], { record: string }>(sql).all(...filter.params, query.limit + 1);
     return pageOf(
@@ -212,7 +209,6 @@ export class SqliteStore implements CaseStore {
       (c) => [c.createdAt, c.id],
     );
   }
-
 
   async setCaseStatus(id: string, status: CaseStatus, at: string, events: NewCaseEvent[]): Promise<CaseRecord | null> {
     return this.db.transaction(() => {
@@ -308,7 +304,6 @@ export class SqliteStore implements CaseStore {
     );
   }
 
-
   async dueApprovals(now: string, limit: number): Promise<Approval[]> {
     return this.statements.dueApprovals.all(now, limit).map((row) => JSON.parse(row.record) as Approval);
   }
@@ -333,7 +328,6 @@ export class SqliteStore implements CaseStore {
       .all(...filter.params, query.limit)
       .map(toEvent);
   }
-
 
   async caseEvents(caseId: string, afterSeq: number, limit: number): Promise<CaseEvent[]> {
     return this.statements.caseEvents.all(caseId, afterSeq, limit).map(toEvent);
