@@ -2,6 +2,7 @@
  * Configuration from the environment, validated once at start-up. A bad value stops the hub
  * with a message that names the variable and what is wrong with it.
  */
+import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { approvalPolicySchema, type ApprovalPolicy } from './approvals/ApprovalPolicy.js';
 
@@ -59,6 +60,12 @@ const envSchema = z.object({
       }
       return policy.data;
     }),
+  /** Cluster mode: the Redis every hub node shares. Unset: embedded mode (SQLite, one node). */
+  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').optional(),
+  /** Prefix of every Redis key and channel, so several deployments (or test runs) share one Redis. */
+  CASEROOM_REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9:_.-]{1,64}$/, 'must be 1-64 letters, digits or : _ . -').default('caseroom:'),
+  /** This node's name in a cluster (presence heartbeats, logs); generated when unset. */
+  CASEROOM_NODE_ID: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/).optional(),
   /** SQLite durability: `normal` survives a process crash, `full` also an OS crash or power loss. */
   CASEROOM_SQLITE_SYNC: z.enum(['normal', 'full']).default('normal'),
   /** Wait before retrying a failed webhook delivery; doubles with every failure of the same event. */
@@ -90,6 +97,9 @@ export interface HubConfig {
   snapshotEvery: number;
   approvals: { defaultExpiresInS: number; policy: ApprovalPolicy };
   sqliteSync: 'normal' | 'full';
+  /** null in embedded mode */
+  redis: { url: string; prefix: string } | null;
+  nodeId: string;
   webhooks: { retryBaseMs: number; retryMaxMs: number; timeoutMs: number };
 }
 
@@ -144,6 +154,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     snapshotEvery: e.CASEROOM_SNAPSHOT_EVERY,
     approvals: { defaultExpiresInS: e.CASEROOM_APPROVAL_EXPIRES_IN, policy: e.CASEROOM_APPROVAL_POLICY },
     sqliteSync: e.CASEROOM_SQLITE_SYNC,
+    redis: e.REDIS_URL ? { url: e.REDIS_URL, prefix: e.CASEROOM_REDIS_PREFIX } : null,
+    nodeId: e.CASEROOM_NODE_ID ?? `node-${randomBytes(4).toString('hex')}`,
     webhooks: {
       retryBaseMs: e.CASEROOM_WEBHOOK_RETRY_BASE_MS,
       retryMaxMs: e.CASEROOM_WEBHOOK_RETRY_MAX_MS,

@@ -2,7 +2,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Identity } from '@caseroom/shared';
 import { loadConfig, startHub, Tokens, type Hub } from '@caseroom/server';
@@ -41,9 +41,20 @@ export function mintToken(who: Partial<Identity> = {}, expiresIn: string | numbe
 
 let caseCounter = 0;
 
-/** A hub in this process on 127.0.0.1:0 with its own data directory. */
+/** Which store the integration suite runs against: `sqlite` (default) or `redis` (CASEROOM_TEST_STORE). */
+export const testStore = process.env.CASEROOM_TEST_STORE === 'redis' ? 'redis' : 'sqlite';
+export const testRedisUrl = process.env.CASEROOM_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+/** Redis settings for a hub in a redis test run: its own key prefix per data dir, so runs never collide. */
+export function redisEnv(dataDir: string): Record<string, string> {
+  if (testStore !== 'redis') return {};
+  return { REDIS_URL: testRedisUrl, CASEROOM_REDIS_PREFIX: `test:${basename(dataDir)}:` };
+}
+
+/** A hub in this process on 127.0.0.1:0 with its own data directory (and, under redis, key prefix). */
 export async function startTestHub(env: Record<string, string> = {}, dataDir = tempDataDir()): Promise<TestHub> {
   const config = loadConfig({
+    ...redisEnv(dataDir),
     PORT: '0',
     HOST: '127.0.0.1',
     DATA_DIR: dataDir,
@@ -90,7 +101,7 @@ export interface HubProcess {
 export async function spawnHub(dataDir: string, env: Record<string, string> = {}): Promise<HubProcess> {
   const child = spawn(process.execPath, ['--conditions=caseroom-source', '--import', 'tsx', 'server/src/main.ts'], {
     cwd: repoRoot,
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'info', CASEROOM_JWT_SECRET: testSecret, ...env },
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, ...redisEnv(dataDir), LOG_LEVEL: 'info', CASEROOM_JWT_SECRET: testSecret, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
