@@ -13,6 +13,8 @@ import { EventLog } from './events/EventLog.js';
 import { WebhookDispatcher } from './events/WebhookDispatcher.js';
 import { WebhookRegistry } from './events/WebhookRegistry.js';
 import { CaseDirectory } from './cases/CaseDirectory.js';
+import { ClusterRelay } from './cluster/ClusterRelay.js';
+import { connectCluster } from './cluster/connectCluster.js';
 import type { HubConfig } from './config.js';
 import { createHttpApp } from './http/app.js';
 import { CaseHub, type CaseNamespace } from './hub/CaseHub.js';
@@ -54,7 +56,8 @@ export async function startHub(config: HubConfig, parts: HubParts = {}): Promise
   const log = parts.log ?? createLogger(config.logLevel);
   const store = parts.store ?? createStore(config);
   const tokens = new Tokens(config.jwt);
-  const events = new EventLog(store, log);
+  const cluster = await connectCluster(config, log);
+  const events = new EventLog(store, log, cluster.bus);
   const cases = new CaseDirectory(store, events);
   const rooms = new CaseRooms({
     store,
@@ -62,7 +65,9 @@ export async function startHub(config: HubConfig, parts: HubParts = {}): Promise
     graceMs: config.roomGraceMs,
     snapshotEvery: config.snapshotEvery,
     filterAwareness: (state, from) => sanitizeAwareness(state, from.identity),
+    catchUpAfterLoad: config.redis !== null,
   });
+  rooms.addRelay(new ClusterRelay(cluster.bus, rooms));
   // The people plane announces through the Socket.IO hub, which is created below.
   let caseHub: CaseHub | undefined;
   const roster = new Roster({
@@ -115,6 +120,7 @@ export async function startHub(config: HubConfig, parts: HubParts = {}): Promise
     maxHttpBufferSize: config.maxMessageBytes * 2,
     // The y-websocket endpoint shares this server's upgrades; engine.io must leave them alone.
     destroyUpgrade: false,
+    ...(cluster.adapter ? { adapter: cluster.adapter } : {}),
   });
   const nsp = io.of(casesNamespace) as CaseNamespace;
   nsp.use(socketAuth(tokens));
@@ -165,6 +171,7 @@ export async function startHub(config: HubConfig, parts: HubParts = {}): Promise
       await rooms.closeAll();
       roster.clear();
       await events.drain();
+      await cluster.close();
       await store.close();
       log.info('hub stopped');
     })());

@@ -6,6 +6,7 @@
  * cannot miss or repeat one.
  */
 import { CaseroomError, type CaseEvent, type CaseEventType, type Identity, type Person } from '@caseroom/shared';
+import type { ClusterBus } from '../cluster/ClusterBus.js';
 import type { Logger } from '../logger.js';
 import type { CaseStore, EventQuery, NewCaseEvent } from '../store/CaseStore.js';
 
@@ -34,7 +35,13 @@ export class EventLog {
   constructor(
     private readonly store: CaseStore,
     private readonly log: Logger,
-  ) {}
+    /** other hub nodes' subscribers must wake too */
+    private readonly bus?: ClusterBus,
+  ) {
+    bus?.onMessage((message) => {
+      if (message.kind === 'events') this.wakeLocal();
+    });
+  }
 
   /** Stores standalone events of a case, then wakes subscribers. */
   async record(caseId: string, type: CaseEventType, actor: Identity | Person | null, data: Record<string, unknown>): Promise<void> {
@@ -57,8 +64,13 @@ export class EventLog {
     while (this.inFlight.size > 0) await Promise.all([...this.inFlight]);
   }
 
-  /** Tells subscribers that new events are stored. */
+  /** Tells subscribers, on this node and every other, that new events are stored. */
   wake(): void {
+    this.wakeLocal();
+    this.bus?.publish({ kind: 'events', caseId: '', payload: new Uint8Array() });
+  }
+
+  private wakeLocal(): void {
     for (const listener of this.listeners) listener();
   }
 

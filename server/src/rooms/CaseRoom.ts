@@ -39,7 +39,6 @@ export class CaseRoom {
   /** resolves when every update applied so far is durable */
   private durable: Promise<void> = Promise.resolve();
   private updatesSinceSnapshot: number;
-  private throughSeq: number;
   private compacting = false;
 
   private constructor(caseId: string, stored: StoredDocument, options: CaseRoomOptions) {
@@ -52,7 +51,6 @@ export class CaseRoom {
       if (stored.snapshot) Y.applyUpdate(this.doc, stored.snapshot);
       for (const update of stored.updates) Y.applyUpdate(this.doc, update);
     }, 'store');
-    this.throughSeq = stored.throughSeq;
     this.updatesSinceSnapshot = stored.updates.length;
     this.awareness = new awarenessProtocol.Awareness(this.doc);
     this.awareness.setLocalState(null);
@@ -71,9 +69,37 @@ export class CaseRoom {
 
   /** Loads a case's document from the store; compacts at once if the log has grown long. */
   static async load(caseId: string, options: CaseRoomOptions): Promise<CaseRoom> {
-    const room = new CaseRoom(caseId, await options.store.loadDocument(caseId), options);
-    if (room.updatesSinceSnapshot >= options.snapshotEvery) await room.compact();
+    const stored = await options.store.loadDocument(caseId);
+    const room = new CaseRoom(caseId, stored, options);
+    if (room.updatesSinceSnapshot >= options.snapshotEvery) await room.compact(stored.throughSeq);
     return room;
+  }
+
+  /**
+   * An update another hub node applied and stored: apply it here and relay it to this node's
+   * connections (it is durable already, and that node told its own connections).
+   */
+  receiveFromPeer(update: Uint8Array): void {
+    Y.applyUpdate(this.doc, update, fromPeer);
+  }
+
+  /** An awareness update relayed by another hub node. */
+  receiveAwarenessFromPeer(update: Uint8Array): void {
+    awarenessProtocol.applyAwarenessUpdate(this.awareness, update, fromPeer);
+  }
+
+  /**
+   * Applies everything the store holds for this case (idempotent). Fills any gap left by a peer
+   * update that never arrived, e.g. while the connection between nodes was down; whatever is new
+   * reaches this node's connections.
+   */
+  async catchUp(): Promise<number> {
+    const stored = await this.options.store.loadDocument(this.caseId);
+    this.doc.transact(() => {
+      if (stored.snapshot) Y.applyUpdate(this.doc, stored.snapshot);
+      for (const update of stored.updates) Y.applyUpdate(this.doc, update);
+    }, fromPeer);
+    return stored.throughSeq;
   }
 
   get connectionCount(): number {
@@ -170,6 +196,11 @@ export class CaseRoom {
 
   private persistAndRelay(update: Uint8Array, origin: unknown): void {
     if (origin === 'store') return;
+    if (origin === fromPeer) {
+      // Stored by whoever made it; only this node's connections still need it.
+      for (const relay of this.options.relays) relay.relayUpdate(this.caseId, update, null);
+      return;
+    }
     const from = isConnection(origin) ? origin : null;
     const write = this.options.store.appendUpdate(this.caseId, update).catch((err: unknown) => {
       this.log.error({ err }, 'storing a document update failed');
@@ -180,20 +211,25 @@ export class CaseRoom {
     });
     // Chained so that relaying keeps the order in which updates were applied; one failed write
     // fails only the acknowledgements that wait for it, not every later one.
-    this.durable = Promise.all([this.durable.catch(() => undefined), write]).then(([, seq]) => {
-      this.throughSeq = Math.max(this.throughSeq, seq);
+    this.durable = Promise.all([this.durable.catch(() => undefined), write]).then(() => {
       for (const relay of this.options.relays) relay.relayUpdate(this.caseId, update, from);
       if (++this.updatesSinceSnapshot >= this.options.snapshotEvery) void this.compact();
     });
     this.durable.catch(() => undefined);
   }
 
-  private async compact(): Promise<void> {
+  /**
+   * Folds the update log into a snapshot of this document. Other nodes may have stored updates
+   * this one has not applied yet, so it first catches up with the store: the snapshot then holds
+   * every update up to the sequence number it replaces. At load time the document was just built
+   * from the store, so `appliedThrough` skips that read.
+   */
+  private async compact(appliedThrough?: number): Promise<void> {
     if (this.compacting) return;
     this.compacting = true;
     try {
-      const throughSeq = this.throughSeq;
       const counted = this.updatesSinceSnapshot;
+      const throughSeq = appliedThrough ?? (await this.catchUp());
       await this.options.store.compact(this.caseId, Y.encodeStateAsUpdate(this.doc), throughSeq);
       this.updatesSinceSnapshot -= counted;
       this.log.debug({ throughSeq }, 'document compacted');
@@ -215,6 +251,9 @@ function replicaOf(doc: Y.Doc): Y.Doc {
   Y.applyUpdate(replica, Y.encodeStateAsUpdate(doc));
   return replica;
 }
+
+/** Marks changes that came from another hub node or from the store after load. */
+const fromPeer = Symbol('caseroom-peer');
 
 function isConnection(origin: unknown): origin is RoomConnection {
   return typeof origin === 'object' && origin !== null && 'transport' in origin && 'id' in origin;

@@ -15,6 +15,8 @@ export interface CaseRoomsOptions {
   graceMs: number;
   snapshotEvery: number;
   filterAwareness?: CaseRoomOptions['filterAwareness'];
+  /** cluster mode: other nodes write to the same documents */
+  catchUpAfterLoad?: boolean;
 }
 
 interface RoomEvents {
@@ -74,6 +76,13 @@ export class CaseRooms extends EventEmitter<RoomEvents> {
     if (room.connectionCount === 0 && this.rooms.get(room.caseId) === room) this.scheduleUnload(room);
   }
 
+  /** Brings every open room up to date with the store (after the cluster bus lost messages). */
+  catchUpAll(): void {
+    for (const room of this.rooms.values()) {
+      room.catchUp().catch((err: unknown) => this.options.log.warn({ err, caseId: room.caseId }, 'catching up with the store failed'));
+    }
+  }
+
   /** Waits for every pending write and unloads every room (used on shutdown). */
   async closeAll(): Promise<void> {
     for (const timer of this.unloadTimers.values()) clearTimeout(timer);
@@ -99,6 +108,9 @@ export class CaseRooms extends EventEmitter<RoomEvents> {
     const started = performance.now();
     const room = await CaseRoom.load(caseId, { ...this.options, relays: this.relays });
     this.rooms.set(caseId, room);
+    // In a cluster, peers' updates stored while we were reading were not relayed to a room that
+    // did not exist yet: read once more now that it does.
+    if (this.options.catchUpAfterLoad) await room.catchUp();
     this.options.log.debug({ caseId, loadMs: Math.round(performance.now() - started) }, 'case room loaded');
     this.emit('loaded', caseId);
     return room;

@@ -1,0 +1,30 @@
+/**
+ * How hub nodes hear about each other's work: document updates and awareness for cases they also
+ * have open, "new events are stored" wake-ups, and roster changes. In embedded mode there is one
+ * node and the bus goes nowhere; in cluster mode it is Redis pub/sub (RedisBus).
+ */
+import type { BusMessage } from './busMessages.js';
+
+export interface ClusterBus {
+  readonly nodeId: string;
+  /** Sends to every other node (best effort: a node that misses one catches up from the store). */
+  publish(message: Omit<BusMessage, 'from'>): void;
+  /** Handles messages from other nodes. */
+  onMessage(listener: (message: BusMessage) => void): void;
+  /** Called after the bus reconnected: messages may have been lost meanwhile. */
+  onReconnect(listener: () => void): void;
+  close(): Promise<void>;
+}
+
+/** The bus of a single-node hub: nobody to tell. */
+export class LocalBus implements ClusterBus {
+  constructor(readonly nodeId: string) {}
+
+  publish(): void {}
+
+  onMessage(): void {}
+
+  onReconnect(): void {}
+
+  async close(): Promise<void> {}
+}

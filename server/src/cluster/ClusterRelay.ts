@@ -1,0 +1,30 @@
+/**
+ * Carries what this node's connections changed to the other nodes, and applies what they changed
+ * to the rooms open here. Updates that came from a peer are never sent on again.
+ */
+import type { CaseRooms } from '../rooms/CaseRooms.js';
+import type { RoomConnection, RoomRelay } from '../rooms/RoomConnection.js';
+import type { ClusterBus } from './ClusterBus.js';
+
+export class ClusterRelay implements RoomRelay {
+  constructor(
+    private readonly bus: ClusterBus,
+    rooms: CaseRooms,
+  ) {
+    bus.onMessage((message) => {
+      const room = rooms.get(message.caseId);
+      if (!room) return;
+      if (message.kind === 'doc') room.receiveFromPeer(message.payload);
+      if (message.kind === 'awareness') room.receiveAwarenessFromPeer(message.payload);
+    });
+    bus.onReconnect(() => rooms.catchUpAll());
+  }
+
+  relayUpdate(caseId: string, update: Uint8Array, origin: RoomConnection | null): void {
+    if (origin) this.bus.publish({ kind: 'doc', caseId, payload: update });
+  }
+
+  relayAwareness(caseId: string, update: Uint8Array, origin: RoomConnection | null): void {
+    if (origin) this.bus.publish({ kind: 'awareness', caseId, payload: update });
+  }
+}

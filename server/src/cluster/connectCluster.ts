@@ -1,0 +1,35 @@
+/**
+ * The parts that differ between embedded and cluster mode above the store: the bus between hub
+ * nodes and the Socket.IO adapter that lets a room broadcast reach sockets on every node.
+ */
+import { createAdapter } from '@socket.io/redis-adapter';
+import { createClient } from 'redis';
+import type { HubConfig } from '../config.js';
+import type { Logger } from '../logger.js';
+import { LocalBus, type ClusterBus } from './ClusterBus.js';
+import { RedisBus } from './RedisBus.js';
+
+export interface Cluster {
+  bus: ClusterBus;
+  /** the Socket.IO adapter factory for cluster mode; undefined keeps the in-memory adapter */
+  adapter: ReturnType<typeof createAdapter> | undefined;
+  close(): Promise<void>;
+}
+
+export async function connectCluster(config: HubConfig, log: Logger): Promise<Cluster> {
+  if (!config.redis) return { bus: new LocalBus(config.nodeId), adapter: undefined, close: async () => undefined };
+  const { url, prefix } = config.redis;
+  const bus = await RedisBus.connect({ url, prefix, nodeId: config.nodeId, log });
+  const pub = createClient({ url });
+  const sub = pub.duplicate();
+  for (const client of [pub, sub]) client.on('error', (err: unknown) => log.warn({ err }, 'socket.io adapter: redis error'));
+  await Promise.all([pub.connect(), sub.connect()]);
+  return {
+    bus,
+    adapter: createAdapter(pub, sub, { key: `${prefix}socket.io` }),
+    async close() {
+      await bus.close();
+      await Promise.allSettled([pub.quit(), sub.quit()]);
+    },
+  };
+}
