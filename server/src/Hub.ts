@@ -14,7 +14,7 @@ import { WebhookDispatcher } from './events/WebhookDispatcher.js';
 import { WebhookRegistry } from './events/WebhookRegistry.js';
 import { CaseDirectory } from './cases/CaseDirectory.js';
 import { ClusterRelay } from './cluster/ClusterRelay.js';
-import { connectCluster } from './cluster/connectCluster.js';
+import { connectCluster, connectPresence } from './cluster/connectCluster.js';
 import type { HubConfig } from './config.js';
 import { createHttpApp } from './http/app.js';
 import { CaseHub, type CaseNamespace } from './hub/CaseHub.js';
@@ -73,12 +73,17 @@ export async function startHub(config: HubConfig, parts: HubParts = {}): Promise
   const roster = new Roster({
     graceMs: config.presenceGraceMs,
     announce: (caseId, update) => {
-      caseHub?.announceRoster(caseId, update);
+      presence.localChanged(caseId, update);
       const { kind, userId } = update.change;
       const member = update.members.find((m) => m.userId === userId) ?? null;
       if (kind === 'joined' && member) events.recordQuietly(caseId, 'member.joined', member, { userId, role: member.role });
       if (kind === 'left') events.recordQuietly(caseId, 'member.left', null, { userId });
     },
+  });
+  const presence = await connectPresence(config, cluster.bus, log, {
+    localMembers: (caseId) => roster.members(caseId),
+    announce: (caseId, update) => caseHub?.announceRoster(caseId, update),
+    hasRoom: (caseId) => rooms.get(caseId) !== undefined,
   });
   rooms.on('entered', (caseId, connection) => roster.enter(caseId, connection.identity, connection.id));
   rooms.on('left', (caseId, connection) => roster.leave(caseId, connection.identity.userId, connection.id));
@@ -128,6 +133,7 @@ export async function startHub(config: HubConfig, parts: HubParts = {}): Promise
     rooms,
     cases,
     roster,
+    presence,
     owners,
     approvals,
     events,
@@ -170,6 +176,7 @@ export async function startHub(config: HubConfig, parts: HubParts = {}): Promise
       httpServer.closeAllConnections();
       await rooms.closeAll();
       roster.clear();
+      await presence.stop();
       await events.drain();
       await cluster.close();
       await store.close();

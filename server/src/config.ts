@@ -61,11 +61,22 @@ const envSchema = z.object({
       return policy.data;
     }),
   /** Cluster mode: the Redis every hub node shares. Unset: embedded mode (SQLite, one node). */
-  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').optional(),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
+    .optional(),
   /** Prefix of every Redis key and channel, so several deployments (or test runs) share one Redis. */
-  CASEROOM_REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9:_.-]{1,64}$/, 'must be 1-64 letters, digits or : _ . -').default('caseroom:'),
+  CASEROOM_REDIS_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9:_.-]{1,64}$/, 'must be 1-64 letters, digits or : _ . -')
+    .default('caseroom:'),
+  /** Cluster mode: lifetime of a node's presence heartbeat; a dead node's people leave the rosters within about this. */
+  CASEROOM_PRESENCE_HEARTBEAT_MS: z.coerce.number().int().min(300).default(10_000),
   /** This node's name in a cluster (presence heartbeats, logs); generated when unset. */
-  CASEROOM_NODE_ID: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/).optional(),
+  CASEROOM_NODE_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]{1,64}$/)
+    .optional(),
   /** SQLite durability: `normal` survives a process crash, `full` also an OS crash or power loss. */
   CASEROOM_SQLITE_SYNC: z.enum(['normal', 'full']).default('normal'),
   /** Wait before retrying a failed webhook delivery; doubles with every failure of the same event. */
@@ -100,6 +111,7 @@ export interface HubConfig {
   /** null in embedded mode */
   redis: { url: string; prefix: string } | null;
   nodeId: string;
+  presenceHeartbeatMs: number;
   webhooks: { retryBaseMs: number; retryMaxMs: number; timeoutMs: number };
 }
 
@@ -155,6 +167,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     approvals: { defaultExpiresInS: e.CASEROOM_APPROVAL_EXPIRES_IN, policy: e.CASEROOM_APPROVAL_POLICY },
     sqliteSync: e.CASEROOM_SQLITE_SYNC,
     redis: e.REDIS_URL ? { url: e.REDIS_URL, prefix: e.CASEROOM_REDIS_PREFIX } : null,
+    presenceHeartbeatMs: e.CASEROOM_PRESENCE_HEARTBEAT_MS,
     nodeId: e.CASEROOM_NODE_ID ?? `node-${randomBytes(4).toString('hex')}`,
     webhooks: {
       retryBaseMs: e.CASEROOM_WEBHOOK_RETRY_BASE_MS,

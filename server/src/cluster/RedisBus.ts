@@ -52,7 +52,9 @@ export class RedisBus implements ClusterBus {
 
   publish(message: Omit<BusMessage, 'from'>): void {
     const frame = Buffer.from(encodeBusMessage({ ...message, from: this.nodeId }));
-    this.pub.publish(this.channel, frame).catch((err: unknown) => this.options.log.warn({ err, kind: message.kind }, 'cluster bus: publish failed'));
+    this.pub
+      .publish(this.channel, frame)
+      .catch((err: unknown) => this.options.log.warn({ err, kind: message.kind }, 'cluster bus: publish failed'));
   }
 
   onMessage(listener: (message: BusMessage) => void): void {

@@ -7,7 +7,9 @@ import { createClient } from 'redis';
 import type { HubConfig } from '../config.js';
 import type { Logger } from '../logger.js';
 import { LocalBus, type ClusterBus } from './ClusterBus.js';
+import { LocalPresence, type Presence } from '../people/Presence.js';
 import { RedisBus } from './RedisBus.js';
+import { RedisPresence, type RedisPresenceOptions } from './RedisPresence.js';
 
 export interface Cluster {
   bus: ClusterBus;
@@ -32,4 +34,15 @@ export async function connectCluster(config: HubConfig, log: Logger): Promise<Cl
       await Promise.allSettled([pub.quit(), sub.quit()]);
     },
   };
+}
+
+/** The roster across nodes: this node's own in embedded mode, the union of live nodes' in a cluster. */
+export async function connectPresence(
+  config: HubConfig,
+  bus: ClusterBus,
+  log: Logger,
+  parts: Pick<RedisPresenceOptions, 'localMembers' | 'announce' | 'hasRoom'>,
+): Promise<Presence> {
+  if (!config.redis) return new LocalPresence(parts.localMembers, parts.announce);
+  return RedisPresence.connect({ ...config.redis, bus, log, heartbeatTtlMs: config.presenceHeartbeatMs, ...parts });
 }

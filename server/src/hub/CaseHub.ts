@@ -22,6 +22,7 @@ import type { CaseDirectory } from '../cases/CaseDirectory.js';
 import type { EventLog } from '../events/EventLog.js';
 import type { Logger } from '../logger.js';
 import type { CaseOwners } from '../people/CaseOwners.js';
+import type { Presence } from '../people/Presence.js';
 import type { Roster } from '../people/Roster.js';
 import type { CaseRoom } from '../rooms/CaseRoom.js';
 import type { CaseRooms } from '../rooms/CaseRooms.js';
@@ -40,6 +41,7 @@ export interface CaseHubOptions {
   rooms: CaseRooms;
   cases: CaseDirectory;
   roster: Roster;
+  presence: Presence;
   owners: CaseOwners;
   approvals: ApprovalBook;
   events: EventLog;
@@ -93,7 +95,8 @@ export class CaseHub implements RoomRelay {
 
   /** Roster, ownership and case changes go to the case room on every node. */
   announceRoster(caseId: string, update: RosterUpdate): void {
-    this.nsp.to(socketRoomOf(caseId)).emit('roster', caseId, update);
+    // Each node announces the merged roster to its own sockets (see people/Presence.ts).
+    this.nsp.local.to(socketRoomOf(caseId)).emit('roster', caseId, update);
   }
 
   announceOwner(caseId: string, update: OwnerUpdate): void {
@@ -167,7 +170,8 @@ export class CaseHub implements RoomRelay {
             };
           }
           const [ownership, caseApprovals] = await Promise.all([owners.current(caseId), approvals.forCase(caseId)]);
-          return { case: record, roster: roster.members(caseId), ownership, approvals: caseApprovals };
+          const members = await this.options.presence.members(caseId);
+          return { case: record, roster: members, ownership, approvals: caseApprovals };
         },
         () => greet?.(),
       );

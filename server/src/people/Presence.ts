@@ -1,0 +1,50 @@
+/**
+ * The roster everyone sees. Each node's `Roster` knows the connections it holds; `Presence`
+ * turns that into the room's roster: on one node it is the same thing, in a cluster it is the
+ * union of every live node's roster (see cluster/RedisPresence.ts).
+ */
+import type { RosterMember, RosterUpdate } from '@caseroom/shared';
+
+export interface Presence {
+  /** Everyone in a case room, on every node. */
+  members(caseId: string): Promise<RosterMember[]>;
+  /** This node's roster of a case changed; `update.members` are this node's members. */
+  localChanged(caseId: string, update: RosterUpdate): void;
+  stop(): Promise<void>;
+}
+
+/** One node: its roster is the roster. */
+export class LocalPresence implements Presence {
+  constructor(
+    private readonly localMembers: (caseId: string) => RosterMember[],
+    /** delivers a roster update to this node's sockets in the case room */
+    private readonly announce: (caseId: string, update: RosterUpdate) => void,
+  ) {}
+
+  async members(caseId: string): Promise<RosterMember[]> {
+    return this.localMembers(caseId);
+  }
+
+  localChanged(caseId: string, update: RosterUpdate): void {
+    this.announce(caseId, update);
+  }
+
+  async stop(): Promise<void> {}
+}
+
+/** Merges several nodes' rosters: one entry per person, connections summed, earliest `since`. */
+export function mergeRosters(rosters: RosterMember[][]): RosterMember[] {
+  const merged = new Map<string, RosterMember>();
+  for (const member of rosters.flat()) {
+    const seen = merged.get(member.userId);
+    if (!seen) {
+      merged.set(member.userId, { ...member });
+      continue;
+    }
+    seen.connections += member.connections;
+    if (member.since < seen.since) seen.since = member.since;
+    // The status of the tab that is connected wins over one lingering in its grace period.
+    if (member.connections > 0 && seen.status !== member.status) seen.status = member.status;
+  }
+  return [...merged.values()].sort((a, b) => a.since.localeCompare(b.since) || a.userId.localeCompare(b.userId));
+}
