@@ -158,7 +158,17 @@ export async function startHub(config: HubConfig, parts: HubParts = {}): Promise
     });
   });
   approvals.start();
-  await dispatcher.start();
+  // One node delivers webhooks; in a cluster it re-reads the list, since others register them too.
+  let webhookSync: NodeJS.Timeout | undefined;
+  cluster.webhookLease.start((held) => {
+    clearInterval(webhookSync);
+    if (!held) return void dispatcher.stop();
+    void dispatcher.start().catch((err: unknown) => log.error({ err }, 'starting webhook delivery failed'));
+    if (config.redis) {
+      webhookSync = setInterval(() => void dispatcher.sync().catch(() => undefined), 5_000);
+      webhookSync.unref();
+    }
+  });
   const { port } = httpServer.address() as AddressInfo;
   const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
@@ -169,6 +179,8 @@ export async function startHub(config: HubConfig, parts: HubParts = {}): Promise
       accepting = false;
       approvals.stop();
       // Aborts attempts under way; their events go out again after a restart (at-least-once).
+      clearInterval(webhookSync);
+      await cluster.webhookLease.stop();
       await dispatcher.stop();
       yws.close();
       // Closes every socket (their rooms are released) and the HTTP server.

@@ -3,10 +3,14 @@
  * nodes and the Socket.IO adapter that lets a room broadcast reach sockets on every node.
  */
 import { createAdapter } from '@socket.io/redis-adapter';
-import { createClient } from 'redis';
+import { createClient, type RedisClientType } from 'redis';
 import type { HubConfig } from '../config.js';
 import type { Logger } from '../logger.js';
 import { LocalBus, type ClusterBus } from './ClusterBus.js';
+import { RedisLease, SoleLease, type Lease } from './Lease.js';
+
+/** How long the webhook lease outlives a silent holder before another node takes over. */
+const leaseTtlMs = 10_000;
 import { LocalPresence, type Presence } from '../people/Presence.js';
 import { RedisBus } from './RedisBus.js';
 import { RedisPresence, type RedisPresenceOptions } from './RedisPresence.js';
@@ -15,21 +19,27 @@ export interface Cluster {
   bus: ClusterBus;
   /** the Socket.IO adapter factory for cluster mode; undefined keeps the in-memory adapter */
   adapter: ReturnType<typeof createAdapter> | undefined;
+  /** held by the one node that delivers webhooks */
+  webhookLease: Lease;
   close(): Promise<void>;
 }
 
 export async function connectCluster(config: HubConfig, log: Logger): Promise<Cluster> {
-  if (!config.redis) return { bus: new LocalBus(config.nodeId), adapter: undefined, close: async () => undefined };
+  if (!config.redis)
+    return { bus: new LocalBus(config.nodeId), adapter: undefined, webhookLease: new SoleLease(), close: async () => undefined };
   const { url, prefix } = config.redis;
   const bus = await RedisBus.connect({ url, prefix, nodeId: config.nodeId, log });
   const pub = createClient({ url });
   const sub = pub.duplicate();
   for (const client of [pub, sub]) client.on('error', (err: unknown) => log.warn({ err }, 'socket.io adapter: redis error'));
   await Promise.all([pub.connect(), sub.connect()]);
+  const webhookLease = new RedisLease(pub as RedisClientType, `${prefix}lease:webhooks`, config.nodeId, leaseTtlMs, log);
   return {
     bus,
     adapter: createAdapter(pub, sub, { key: `${prefix}socket.io` }),
+    webhookLease,
     async close() {
+      await webhookLease.stop();
       await bus.close();
       await Promise.allSettled([pub.quit(), sub.quit()]);
     },

@@ -14,17 +14,31 @@ export type DispatcherOptions = FollowerOptions;
 export class WebhookDispatcher {
   private readonly followers = new Map<string, WebhookFollower>();
   private stopWaking: () => void = () => undefined;
-  private stopped = false;
+  private stopped = true;
 
   constructor(private readonly options: DispatcherOptions) {}
 
-  /** Resumes every stored webhook from its cursor, then follows new events as they are stored. */
+  /**
+   * Resumes every stored webhook from its cursor, then follows new events as they are stored. In
+   * a cluster only the node holding the webhook lease runs this (see cluster/Lease.ts).
+   */
   async start(): Promise<void> {
+    if (!this.stopped) return;
+    this.stopped = false;
     this.stopWaking = this.options.events.onWake(() => {
       for (const follower of this.followers.values()) follower.wake();
     });
-    for (const webhook of await this.options.store.list()) this.follow(webhook);
+    await this.sync();
     this.options.log.info({ webhooks: this.followers.size }, 'webhook dispatcher started');
+  }
+
+  /** Follows webhooks registered and drops ones removed elsewhere (by another hub node). */
+  async sync(): Promise<void> {
+    if (this.stopped) return;
+    const stored = await this.options.store.list();
+    const ids = new Set(stored.map((webhook) => webhook.id));
+    for (const id of this.followers.keys()) if (!ids.has(id)) await this.unfollow(id);
+    for (const webhook of stored) this.follow(webhook);
   }
 
   /** Starts delivering to a webhook (a new one, or a stored one on start). */
@@ -44,6 +58,7 @@ export class WebhookDispatcher {
 
   /** Ends every retry timer and request; resolves once no attempt will write to the store again. */
   async stop(): Promise<void> {
+    if (this.stopped) return;
     this.stopped = true;
     this.stopWaking();
     const followers = [...this.followers.values()];
