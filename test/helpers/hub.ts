@@ -101,7 +101,16 @@ export interface HubProcess {
 export async function spawnHub(dataDir: string, env: Record<string, string> = {}): Promise<HubProcess> {
   const child = spawn(process.execPath, ['--conditions=caseroom-source', '--import', 'tsx', 'server/src/main.ts'], {
     cwd: repoRoot,
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, ...redisEnv(dataDir), LOG_LEVEL: 'info', CASEROOM_JWT_SECRET: testSecret, ...env },
+    env: {
+      ...process.env,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      DATA_DIR: dataDir,
+      ...redisEnv(dataDir),
+      LOG_LEVEL: 'info',
+      CASEROOM_JWT_SECRET: testSecret,
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));

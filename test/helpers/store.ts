@@ -1,44 +1,46 @@
 /**
- * Reads what the embedded store holds on disk, bypassing the hub: the SQLite file opened
- * read-only (safe next to a running hub in WAL mode, or after it stopped or was killed).
+ * Reads what a hub's store holds, bypassing the hub: the same store implementation the hub uses
+ * (SQLite file in its data dir, or Redis under its key prefix), opened on its own connection —
+ * safe next to a running hub, or after it stopped or was killed.
  */
-import { join } from 'node:path';
-import Database from 'better-sqlite3';
+import { createLogger, RedisStore, SqliteStore, type CaseStore } from '@caseroom/server';
 import * as Y from 'yjs';
+import { redisEnv, testRedisUrl, testStore } from './hub.js';
 
 export interface StoredRows {
-  /** rows of the case in `doc_updates` (the log not yet folded into a snapshot) */
+  /** logged updates of the case not yet folded into a snapshot */
   updates: number;
-  /** whether `doc_snapshots` holds a snapshot of the case */
+  /** whether the store holds a snapshot of the case */
   snapshot: boolean;
 }
 
-function openReadOnly<T>(dataDir: string, read: (db: Database.Database) => T): T {
-  const db = new Database(join(dataDir, 'caseroom.sqlite'), { readonly: true, fileMustExist: true });
+async function withStore<T>(dataDir: string, read: (store: CaseStore) => Promise<T>): Promise<T> {
+  const store =
+    testStore === 'redis'
+      ? await RedisStore.connect({ url: testRedisUrl, prefix: redisEnv(dataDir).CASEROOM_REDIS_PREFIX!, log: createLogger('silent') })
+      : new SqliteStore({ dataDir, synchronous: 'normal' });
   try {
-    return read(db);
+    return await read(store);
   } finally {
-    db.close();
+    await store.close();
   }
 }
 
 /** How a case's document is laid out in the store. */
-export function storedRows(dataDir: string, caseId: string): StoredRows {
-  return openReadOnly(dataDir, (db) => {
-    const updates = db.prepare<[string], { n: number }>('SELECT COUNT(*) AS n FROM doc_updates WHERE case_id = ?').get(caseId)!.n;
-    const snapshot = db.prepare<[string], { n: number }>('SELECT COUNT(*) AS n FROM doc_snapshots WHERE case_id = ?').get(caseId)!.n;
-    return { updates, snapshot: snapshot > 0 };
+export function storedRows(dataDir: string, caseId: string): Promise<StoredRows> {
+  return withStore(dataDir, async (store) => {
+    const stored = await store.loadDocument(caseId);
+    return { updates: stored.updates.length, snapshot: stored.snapshot !== null };
   });
 }
 
 /** The case's document rebuilt from the store alone: its snapshot, then its logged updates in order. */
-export function storedDocument(dataDir: string, caseId: string): Y.Doc {
-  return openReadOnly(dataDir, (db) => {
+export function storedDocument(dataDir: string, caseId: string): Promise<Y.Doc> {
+  return withStore(dataDir, async (store) => {
+    const stored = await store.loadDocument(caseId);
     const doc = new Y.Doc();
-    const snapshot = db.prepare<[string], { data: Buffer }>('SELECT data FROM doc_snapshots WHERE case_id = ?').get(caseId);
-    if (snapshot) Y.applyUpdate(doc, new Uint8Array(snapshot.data));
-    const rows = db.prepare<[string], { data: Buffer }>('SELECT data FROM doc_updates WHERE case_id = ? ORDER BY seq').all(caseId);
-    for (const row of rows) Y.applyUpdate(doc, new Uint8Array(row.data));
+    if (stored.snapshot) Y.applyUpdate(doc, stored.snapshot);
+    for (const update of stored.updates) Y.applyUpdate(doc, update);
     return doc;
   });
 }

@@ -2,7 +2,7 @@ import { caseIdPattern, type CaseRecord } from '@caseroom/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectClient } from '../helpers/clients.js';
 import { api } from '../helpers/http.js';
-import { mintToken, startTestHub, type TestHub } from '../helpers/hub.js';
+import { mintToken, startTestHub, testStore, type TestHub } from '../helpers/hub.js';
 
 let hub: TestHub;
 let agent: string; // Ann, agent of billing
@@ -189,11 +189,11 @@ describe('the rest of the HTTP surface', () => {
     expect(res.body).toMatchObject({ ok: false, error: { code: 'not_found' } });
   });
 
-  it('is healthy, and ready with its SQLite store', async () => {
+  it('is healthy, and ready with its store', async () => {
     const health = await api(hub.url, '/healthz');
     expect(health).toEqual({ status: 200, body: { ok: true } });
     const ready = await api(hub.url, '/readyz');
-    expect(ready).toEqual({ status: 200, body: { ok: true, store: 'sqlite' } });
+    expect(ready).toEqual({ status: 200, body: { ok: true, store: testStore } });
   });
 
   it('hands out a working token through the development login', async () => {

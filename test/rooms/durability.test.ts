@@ -136,7 +136,7 @@ describe('acknowledged edits survive a crash of the hub process', () => {
     await spawn(dataDir, { PORT: String(hub.port) });
     // Resolves once ann has rejoined by herself and the restarted hub has stored what it lacked.
     await ann.flushed();
-    expect(contentOf(storedDocument(dataDir, caseId))).toEqual(contentOf(ann));
+    expect(contentOf(await storedDocument(dataDir, caseId))).toEqual(contentOf(ann));
     expect(ann.notes.toString()).toBe('Acknowledged before the crash. Typed while the hub was down.');
     await ann.close();
   });
@@ -171,10 +171,10 @@ describe('compaction of the update log', () => {
     await ann.close();
     await stopKeepingData(hub);
 
-    const rows = storedRows(hub.dataDir, caseId);
+    const rows = await storedRows(hub.dataDir, caseId);
     expect(rows.snapshot).toBe(true);
     expect(rows.updates).toBeLessThan(50);
-    expect(contentOf(storedDocument(hub.dataDir, caseId))).toEqual(written);
+    expect(contentOf(await storedDocument(hub.dataDir, caseId))).toEqual(written);
 
     const restarted = await start(env, hub.dataDir);
     const reader = await openSession(restarted.url, caseId, 'reader');
@@ -192,14 +192,14 @@ describe('compaction of the update log', () => {
     const written = contentOf(ann);
     await ann.close();
     await stopKeepingData(hub);
-    expect(storedRows(hub.dataDir, caseId)).toEqual({ updates: 2000, snapshot: false });
+    expect(await storedRows(hub.dataDir, caseId)).toEqual({ updates: 2000, snapshot: false });
 
     const restarted = await start({ CASEROOM_SNAPSHOT_EVERY: '50' }, hub.dataDir);
     const reader = await openSession(restarted.url, caseId, 'reader');
     expect(contentOf(reader)).toEqual(written);
     // Loading compacted before anyone was served: the log is folded while the room is still open.
-    expect(storedRows(hub.dataDir, caseId)).toEqual({ updates: 0, snapshot: true });
-    expect(contentOf(storedDocument(hub.dataDir, caseId))).toEqual(written);
+    expect(await storedRows(hub.dataDir, caseId)).toEqual({ updates: 0, snapshot: true });
+    expect(contentOf(await storedDocument(hub.dataDir, caseId))).toEqual(written);
     await reader.close();
   });
 });

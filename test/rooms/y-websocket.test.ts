@@ -217,7 +217,7 @@ describe('a malformed frame', () => {
     ann.notes.insert(ann.notes.length, ' After.');
     await ann.flushed();
     expect(ann.notes.toString()).toBe('Before the bad frame. After.');
-    expect(storedDocument(hub.dataDir, caseId).getText('notes').toString()).toBe('Before the bad frame. After.');
+    expect((await storedDocument(hub.dataDir, caseId)).getText('notes').toString()).toBe('Before the bad frame. After.');
 
     const provider = await syncedProvider(hub, caseId);
     expect(provider.doc.getText('notes').toString()).toBe('Before the bad frame. After.');

@@ -20,7 +20,8 @@ import {
 } from '@caseroom/shared';
 import Database from 'better-sqlite3';
 import type { ApprovalQuery, CaseQuery, CaseStore, EventQuery, NewCaseEvent, StoredDocument } from './CaseStore.js';
-import { pageOf, SqlFilter } from './sqlFilter.js';
+import { pageOf } from './cursor.js';
+import { SqlFilter } from './sqlFilter.js';
 import { SqliteWebhookStore } from './SqliteWebhookStore.js';
 import type { WebhookStore } from './WebhookStore.js';
 

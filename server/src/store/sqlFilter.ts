@@ -2,8 +2,7 @@
  * Small helpers for the SQLite listings: a WHERE clause built from optional conditions (an absent
  * value adds nothing), and keyset pagination on (time, id) with opaque cursors.
  */
-import type { Page } from '@caseroom/shared';
-import { decodeCursor, encodeCursor } from './cursor.js';
+import { decodeCursor } from './cursor.js';
 
 type Value = string | number;
 
@@ -38,11 +37,4 @@ export class SqlFilter {
   toString(): string {
     return this.clauses.length > 0 ? `WHERE ${this.clauses.join(' AND ')}` : '';
   }
-}
-
-/** Turns `limit + 1` fetched items into a page whose cursor points after the last one kept. */
-export function pageOf<T>(fetched: T[], limit: number, keyOf: (item: T) => [time: string, id: string]): Page<T> {
-  const items = fetched.slice(0, limit);
-  const last = items.at(-1);
-  return { items, nextCursor: fetched.length > limit && last !== undefined ? encodeCursor(keyOf(last)) : null };
 }
