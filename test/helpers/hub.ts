@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Identity } from '@caseroom/shared';
+import { createClient } from 'redis';
 import { loadConfig, startHub, Tokens, type Hub } from '@caseroom/server';
 
 export const testSecret = 'caseroom-test-secret-0123456789';
@@ -51,6 +52,19 @@ export function redisEnv(dataDir: string): Record<string, string> {
   return { REDIS_URL: testRedisUrl, CASEROOM_REDIS_PREFIX: `test:${basename(dataDir)}:` };
 }
 
+/** Deletes a test hub's Redis keys (under redis), so repeated runs do not pile up in a shared Redis. */
+export async function forgetRedisKeys(dataDir: string): Promise<void> {
+  const prefix = redisEnv(dataDir).CASEROOM_REDIS_PREFIX;
+  if (!prefix) return;
+  const redis = createClient({ url: testRedisUrl });
+  await redis.connect();
+  try {
+    for await (const keys of redis.scanIterator({ MATCH: `${prefix}*`, COUNT: 500 })) if (keys.length > 0) await redis.unlink(keys);
+  } finally {
+    await redis.close();
+  }
+}
+
 /** A hub in this process on 127.0.0.1:0 with its own data directory (and, under redis, key prefix). */
 export async function startTestHub(env: Record<string, string> = {}, dataDir = tempDataDir()): Promise<TestHub> {
   const config = loadConfig({
@@ -71,7 +85,9 @@ export async function startTestHub(env: Record<string, string> = {}, dataDir = t
     createCase: (fields = {}) => createCaseOver(hub.url, fields),
     async stop(options) {
       await hub.close();
-      if (!options?.keepData) rmSync(dataDir, { recursive: true, force: true });
+      if (options?.keepData) return;
+      rmSync(dataDir, { recursive: true, force: true });
+      await forgetRedisKeys(dataDir);
     },
   };
 }
