@@ -3,5 +3,5 @@ export { loadConfig, ConfigError, type HubConfig } from './config.js';
 export { createLogger, type Logger } from './logger.js';
 export type { CaseStore, CaseQuery, StoredDocument } from './store/CaseStore.js';
 export { SqliteStore } from './store/SqliteStore.js';
-export { RedisStore } from './store/redis/RedisStore.js';
+export { RedisStore } from './store/RedisStore.js';
 export { Tokens } from './identity/Tokens.js';

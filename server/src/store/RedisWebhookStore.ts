@@ -1,0 +1,134 @@
+/**
+ * Webhooks in the cluster store, under the RedisStore's prefix (layout in RedisStore.ts). As in
+ * SQLite, creating a webhook reads its starting cursor from the event log in the same atomic step,
+ * and logging a delivered attempt moves the cursor in the same step as the log line.
+ */
+import { CaseroomError, deliveryOutcomes, type Page, type WebhookDelivery } from '@caseroom/shared';
+import { decodeCursor, encodeCursor } from './cursor.js';
+import { guarded, type Redis } from './redis/connection.js';
+import { idOfMember, lexMember } from './redis/lexIndex.js';
+import { LuaScript } from './redis/LuaScript.js';
+import type { RedisKeys } from './redis/RedisKeys.js';
+import type { DeliveryQuery, StoredWebhook, WebhookStore } from './WebhookStore.js';
+
+/** KEYS: webhook, all webhooks, the team's webhooks, events. ARGV: record, secret, team, member. */
+const createScript = new LuaScript(`
+local newest = redis.call('XREVRANGE', KEYS[4], '+', '-', 'COUNT', 1)
+local cursor = '0-0'
+if newest[1] then cursor = newest[1][1] end
+redis.call('HSET', KEYS[1], 'record', ARGV[1], 'secret', ARGV[2], 'team', ARGV[3], 'member', ARGV[4], 'cursor', cursor)
+redis.call('ZADD', KEYS[2], 0, ARGV[4])
+redis.call('ZADD', KEYS[3], 0, ARGV[4])
+return 1`);
+
+/** KEYS: webhook, all webhooks, the team's webhooks, its deliveries, their indexes, failures. */
+const removeScript = new LuaScript(`
+local member = redis.call('HGET', KEYS[1], 'member')
+if not member then return 0 end
+redis.call('ZREM', KEYS[2], member)
+redis.call('ZREM', KEYS[3], member)
+redis.call('UNLINK', unpack(KEYS, 4))
+redis.call('DEL', KEYS[1])
+return 1`);
+
+/**
+ * KEYS: webhook, deliveries, all-deliveries index, this outcome's index, failures.
+ * ARGV: delivery, outcome, event id -> 0 when the webhook is gone. The cursor only moves forward.
+ */
+const recordAttemptScript = new LuaScript(`
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+local seq = redis.call('HINCRBY', KEYS[1], 'attempts', 1)
+redis.call('HSET', KEYS[2], seq, ARGV[1])
+redis.call('ZADD', KEYS[3], seq, seq)
+redis.call('ZADD', KEYS[4], seq, seq)
+if ARGV[2] == 'failed' then
+  redis.call('HINCRBY', KEYS[5], ARGV[3], 1)
+else
+  local function parse(id)
+    local ms, n = string.match(id, '^(%d+)-(%d+)$')
+    return tonumber(ms), tonumber(n)
+  end
+  local ms, n = parse(ARGV[3])
+  local at, an = parse(redis.call('HGET', KEYS[1], 'cursor'))
+  if ms > at or (ms == at and n > an) then redis.call('HSET', KEYS[1], 'cursor', ARGV[3]) end
+end
+return 1`);
+
+export class RedisWebhookStore implements WebhookStore {
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: RedisKeys,
+  ) {}
+
+  async create(webhook: StoredWebhook): Promise<void> {
+    const { secret, ...shown } = webhook;
+    const k = this.keys;
+    const keys = [k.webhook(webhook.id), k.webhooks(), k.webhooks(webhook.team), k.events];
+    const args = [JSON.stringify(shown), secret, webhook.team, lexMember(webhook.createdAt, webhook.id)];
+    await guarded(createScript.run(this.redis, keys, args));
+  }
+
+  async get(id: string): Promise<StoredWebhook | null> {
+    const [record, secret] = await guarded(this.redis.hmGet(this.keys.webhook(id), ['record', 'secret']));
+    return record && typeof secret === 'string' ? { ...(JSON.parse(record) as Omit<StoredWebhook, 'secret'>), secret } : null;
+  }
+
+  /** Oldest first. */
+  async list(team?: string): Promise<StoredWebhook[]> {
+    const members = await guarded(this.redis.zRange(this.keys.webhooks(team), '-', '+', { BY: 'LEX' }));
+    const webhooks = await Promise.all(members.map((member) => this.get(idOfMember(member))));
+    return webhooks.filter((w): w is StoredWebhook => w !== null);
+  }
+
+  async remove(id: string): Promise<boolean> {
+    // The team names one of the indexes; it never changes, so it can be read first.
+    const team = await guarded(this.redis.hGet(this.keys.webhook(id), 'team'));
+    if (typeof team !== 'string') return false;
+    const k = this.keys;
+    const keys = [
+      k.webhook(id),
+      k.webhooks(),
+      k.webhooks(team),
+      k.deliveries(id),
+      k.deliveryIndex(id),
+      ...deliveryOutcomes.map((outcome) => k.deliveryIndex(id, outcome)),
+      k.failures(id),
+    ];
+    return (await guarded(removeScript.run(this.redis, keys, []))) === 1;
+  }
+
+  async cursor(id: string): Promise<string | null> {
+    return (await guarded(this.redis.hGet(this.keys.webhook(id), 'cursor'))) ?? null;
+  }
+
+  async recordAttempt(delivery: WebhookDelivery): Promise<boolean> {
+    const k = this.keys;
+    const id = delivery.webhookId;
+    const keys = [k.webhook(id), k.deliveries(id), k.deliveryIndex(id), k.deliveryIndex(id, delivery.outcome), k.failures(id)];
+    const args = [JSON.stringify(delivery), delivery.outcome, delivery.eventId];
+    return (await guarded(recordAttemptScript.run(this.redis, keys, args))) === 1;
+  }
+
+  async failedAttempts(webhookId: string, eventId: string): Promise<number> {
+    return Number((await guarded(this.redis.hGet(this.keys.failures(webhookId), eventId))) ?? 0);
+  }
+
+  /** Newest first. */
+  async deliveries(query: DeliveryQuery): Promise<Page<WebhookDelivery>> {
+    let before = '+inf';
+    if (query.cursor !== undefined) {
+      const [seq] = decodeCursor(query.cursor, 1) as [string];
+      if (!/^[0-9]{1,16}$/.test(seq)) throw new CaseroomError('invalid_payload', 'The cursor is not valid', { field: 'cursor' });
+      before = `(${seq}`;
+    }
+    const index = this.keys.deliveryIndex(query.webhookId, query.outcome);
+    const limit = { offset: 0, count: query.limit + 1 };
+    const seqs = await guarded(this.redis.zRange(index, before, '-inf', { BY: 'SCORE', REV: true, LIMIT: limit }));
+    const page = seqs.slice(0, query.limit);
+    const records = page.length === 0 ? [] : await guarded(this.redis.hmGet(this.keys.deliveries(query.webhookId), page));
+    return {
+      items: records.filter((r): r is string => typeof r === 'string').map((r) => JSON.parse(r) as WebhookDelivery),
+      nextCursor: seqs.length > query.limit ? encodeCursor([page.at(-1)!]) : null,
+    };
+  }
+}

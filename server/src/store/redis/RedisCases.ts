@@ -1,0 +1,93 @@
+/**
+ * Cases on Redis: one hash per case, and for listing, one lexicographic index per status for all
+ * cases and one per status for each team (a status change moves the case between them in the
+ * same script that stores it).
+ */
+import { CaseroomError, caseStatuses, type CaseRecord, type CaseStatus, type Page } from '@caseroom/shared';
+import type { CaseQuery, NewCaseEvent } from '../CaseStore.js';
+import { decodeCursor, pageOf } from '../cursor.js';
+import type { Redis } from './connection.js';
+import { idOfMember, lexMember, mergedRange } from './lexIndex.js';
+import { LuaScript } from './LuaScript.js';
+import { appendEventsLua, type RedisEventLog } from './RedisEventLog.js';
+import type { RedisKeys } from './RedisKeys.js';
+
+/**
+ * KEYS: case, its team's index of its status, the all-cases index of its status, events…
+ * ARGV: record, status, updatedAt, team, member, events… -> 0 when the id is taken.
+ */
+const createScript = new LuaScript(`${appendEventsLua}
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+redis.call('HSET', KEYS[1], 'record', ARGV[1], 'status', ARGV[2], 'updatedAt', ARGV[3], 'team', ARGV[4], 'member', ARGV[5])
+redis.call('ZADD', KEYS[2], 0, ARGV[5])
+redis.call('ZADD', KEYS[3], 0, ARGV[5])
+append_events(4, 6)
+return 1`);
+
+/**
+ * KEYS: case, then (team index, all-cases index) for each status in `caseStatuses` order, events…
+ * ARGV: status, updatedAt, the status' position (1-based), events… -> the stored record, or nil.
+ */
+const lastIndexKey = 1 + 2 * caseStatuses.length;
+const setStatusScript = new LuaScript(`${appendEventsLua}
+local member = redis.call('HGET', KEYS[1], 'member')
+if not member then return false end
+for i = 2, ${lastIndexKey} do redis.call('ZREM', KEYS[i], member) end
+local p = tonumber(ARGV[3])
+redis.call('ZADD', KEYS[2 * p], 0, member)
+redis.call('ZADD', KEYS[2 * p + 1], 0, member)
+redis.call('HSET', KEYS[1], 'status', ARGV[1], 'updatedAt', ARGV[2])
+append_events(${lastIndexKey + 1}, 4)
+return redis.call('HGET', KEYS[1], 'record')`);
+
+/** The stored record with the fields that change kept beside it. */
+function recordOf(json: string, status: string, updatedAt: string): CaseRecord {
+  return { ...(JSON.parse(json) as CaseRecord), status: status as CaseStatus, updatedAt };
+}
+
+export class RedisCases {
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: RedisKeys,
+    private readonly events: RedisEventLog,
+  ) {}
+
+  async create(record: CaseRecord, events: NewCaseEvent[]): Promise<void> {
+    const k = this.keys;
+    const part = this.events.scriptPart(events);
+    const keys = [k.case(record.id), k.cases(record.status, record.team), k.cases(record.status), ...part.keys];
+    const member = lexMember(record.createdAt, record.id);
+    const args = [JSON.stringify(record), record.status, record.updatedAt, record.team, member, ...part.args];
+    if ((await createScript.run(this.redis, keys, args)) === 0) throw new CaseroomError('case_exists');
+  }
+
+  async get(id: string): Promise<CaseRecord | null> {
+    const [json, status, updatedAt] = await this.redis.hmGet(this.keys.case(id), ['record', 'status', 'updatedAt']);
+    return json && status && updatedAt ? recordOf(json, status, updatedAt) : null;
+  }
+
+  async list(query: CaseQuery): Promise<Page<CaseRecord>> {
+    const statuses = query.status === undefined ? caseStatuses : [query.status];
+    const indexes = statuses.map((status) => this.keys.cases(status, query.team));
+    const after = query.cursor === undefined ? undefined : lexMember(...(decodeCursor(query.cursor, 2) as [string, string]));
+    const members = await mergedRange(this.redis, indexes, { direction: 'desc', after, count: query.limit + 1 });
+    const records = await Promise.all(members.map((member) => this.get(idOfMember(member))));
+    return pageOf(
+      records.filter((r): r is CaseRecord => r !== null),
+      query.limit,
+      (c) => [c.createdAt, c.id],
+    );
+  }
+
+  async setStatus(id: string, status: CaseStatus, at: string, events: NewCaseEvent[]): Promise<CaseRecord | null> {
+    // A case never changes team, so its index keys can be named before the script runs.
+    const team = await this.redis.hGet(this.keys.case(id), 'team');
+    if (team === null || team === undefined) return null;
+    const k = this.keys;
+    const part = this.events.scriptPart(events);
+    const indexes = caseStatuses.flatMap((s) => [k.cases(s, team), k.cases(s)]);
+    const args = [status, at, String(caseStatuses.indexOf(status) + 1), ...part.args];
+    const json = (await setStatusScript.run(this.redis, [k.case(id), ...indexes, ...part.keys], args)) as string | null;
+    return json === null ? null : recordOf(json, status, at);
+  }
+}

@@ -1,0 +1,104 @@
+/**
+ * The name of every key the Redis store writes (the layout is described in RedisStore.ts). Every
+ * variable part (team, ids) is percent-encoded, so ':' only ever separates parts: a team called
+ * `a:open` cannot name the same key as team `a` with status `open`.
+ */
+import type { ApprovalStatus, CaseStatus, DeliveryOutcome } from '@caseroom/shared';
+
+/** Which approvals an index holds besides status and review: one case's, one team's, or all. */
+export type ApprovalScope = { caseId: string } | { team: string } | 'all';
+
+const part = (value: string): string => encodeURIComponent(value);
+
+export class RedisKeys {
+  constructor(private readonly prefix: string) {}
+
+  private key(...parts: string[]): string {
+    return this.prefix + parts.join(':');
+  }
+
+  case(id: string): string {
+    return this.key('case', part(id));
+  }
+
+  /** Cases with `status`, of one team or of all teams. */
+  cases(status: CaseStatus, team?: string): string {
+    return team === undefined ? this.key('cases', 'all', status) : this.key('cases', 'team', part(team), status);
+  }
+
+  ownership(caseId: string): string {
+    return this.key('case', part(caseId), 'ownership');
+  }
+
+  ownershipHistory(caseId: string): string {
+    return this.key('case', part(caseId), 'ownership', 'history');
+  }
+
+  person(userId: string): string {
+    return this.key('person', part(userId));
+  }
+
+  approval(id: string): string {
+    return this.key('approval', part(id));
+  }
+
+  approvals(scope: ApprovalScope, status: ApprovalStatus, reviewed: boolean): string {
+    const facets = [status, reviewed ? 'reviewed' : 'unreviewed'];
+    if (scope === 'all') return this.key('approvals', 'all', ...facets);
+    if ('caseId' in scope) return this.key('approvals', 'case', part(scope.caseId), ...facets);
+    return this.key('approvals', 'team', part(scope.team), ...facets);
+  }
+
+  get approvalExpiries(): string {
+    return this.key('approvals', 'expiries');
+  }
+
+  get events(): string {
+    return this.key('events');
+  }
+
+  teamEvents(team: string): string {
+    return this.key('events', 'team', part(team));
+  }
+
+  caseEvents(caseId: string): string {
+    return this.key('events', 'case', part(caseId));
+  }
+
+  /** seq -> event id for one case */
+  caseEventIds(caseId: string): string {
+    return this.key('events', 'case', part(caseId), 'ids');
+  }
+
+  updates(caseId: string): string {
+    return this.key('doc', part(caseId), 'updates');
+  }
+
+  snapshot(caseId: string): string {
+    return this.key('doc', part(caseId), 'snapshot');
+  }
+
+  webhook(id: string): string {
+    return this.key('webhook', part(id));
+  }
+
+  /** Webhooks of one team, or of all teams. */
+  webhooks(team?: string): string {
+    return team === undefined ? this.key('webhooks', 'all') : this.key('webhooks', 'team', part(team));
+  }
+
+  /** seq -> delivery attempt */
+  deliveries(webhookId: string): string {
+    return this.key('webhook', part(webhookId), 'deliveries');
+  }
+
+  /** seqs of a webhook's delivery attempts, all or of one outcome */
+  deliveryIndex(webhookId: string, outcome?: DeliveryOutcome): string {
+    return this.key('webhook', part(webhookId), 'deliveries', outcome ?? 'all');
+  }
+
+  /** event id -> failed attempts */
+  failures(webhookId: string): string {
+    return this.key('webhook', part(webhookId), 'failures');
+  }
+}
