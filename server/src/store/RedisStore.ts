@@ -24,7 +24,7 @@
 import type { Approval, CaseEvent, CaseRecord, CaseStatus, Identity, Ownership, OwnershipRecord, Page } from '@caseroom/shared';
 import type { Logger } from '../logger.js';
 import type { ApprovalQuery, CaseQuery, CaseStore, EventQuery, NewCaseEvent, StoredDocument } from './CaseStore.js';
-import { connectRedis, guarded, pingTimeoutMs, type Redis } from './redis/connection.js';
+import { closeRedis, connectRedis, guarded, pingDeadlineMs, type Redis } from './redis/connection.js';
 import { RedisApprovals } from './redis/RedisApprovals.js';
 import { RedisCases } from './redis/RedisCases.js';
 import { RedisDocuments } from './redis/RedisDocuments.js';
@@ -167,13 +167,13 @@ export class RedisStore implements CaseStore {
     return guarded(this.documents.compact(caseId, snapshot, throughSeq));
   }
 
-  /** Rejects at once while disconnected, and within `pingTimeoutMs` when Redis does not answer. */
+  /** Rejects at once while disconnected, and after `pingDeadlineMs` when Redis does not answer. */
   async ping(): Promise<void> {
-    await guarded(this.redis.withCommandOptions({ timeout: pingTimeoutMs }).ping());
+    await guarded(this.redis.ping(), pingDeadlineMs);
   }
 
   /** Waits for the replies to every command sent (pending appends included), then disconnects. */
-  async close(): Promise<void> {
-    if (this.redis.isOpen) await this.redis.close();
+  close(): Promise<void> {
+    return closeRedis(this.redis);
   }
 }

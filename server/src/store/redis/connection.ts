@@ -19,10 +19,14 @@ import type { Logger } from '../../logger.js';
 
 export type Redis = ReturnType<typeof createClient>;
 
-/** A command that gets no answer within this fails (the edit stays in the client's document). */
-const commandTimeoutMs = 5_000;
+/**
+ * How long a store operation may wait for Redis before it fails with `store_unavailable`.
+ * node-redis times out only commands not yet written; one written to a Redis that hangs would wait
+ * for as long as the connection stays up, so every operation carries its own deadline.
+ */
+const operationDeadlineMs = 5_000;
 /** Readiness probes of load balancers typically give up after a second; answer before that. */
-export const pingTimeoutMs = 800;
+export const pingDeadlineMs = 800;
 /** XADD with `<ms>-*`, ZRANGE BYLEX REV and XTRIM MINID all need Redis 7. */
 const minimumMajorVersion = 7;
 
@@ -35,7 +39,6 @@ export async function connectRedis(url: string, log: Logger): Promise<Redis> {
   const client: Redis = createClient({
     url,
     disableOfflineQueue: true,
-    commandOptions: { timeout: commandTimeoutMs },
     socket: { connectTimeout: 3_000, reconnectStrategy: (retries: number) => Math.min(100 * 2 ** retries, 2_000) },
   });
   // One warning per outage, not one per reconnection attempt.
@@ -57,6 +60,23 @@ export async function connectRedis(url: string, log: Logger): Promise<Redis> {
   return client;
 }
 
+/**
+ * Disconnects once every command sent has its reply; a Redis that does not answer within the
+ * operation deadline is left behind, so shutdown never hangs on it.
+ */
+export async function closeRedis(client: Redis): Promise<void> {
+  if (!client.isOpen) return;
+  let timer: NodeJS.Timeout | undefined;
+  const abandon = new Promise<void>((resolve) => {
+    timer = setTimeout(() => {
+      client.destroy();
+      resolve();
+    }, operationDeadlineMs);
+  });
+  await Promise.race([client.close(), abandon]);
+  clearTimeout(timer);
+}
+
 /** Replies meaning Redis cannot serve writes right now (starting, a replica, out of memory, busy). */
 const unavailableReply = /^(LOADING|READONLY|MASTERDOWN|BUSY|NOREPLICAS|TRYAGAIN|OOM)\b/;
 
@@ -71,6 +91,10 @@ const connectionErrors = [
   TimeoutError,
 ];
 
+function unavailable(cause: unknown): CaseroomError {
+  return Object.assign(new CaseroomError('store_unavailable'), { cause });
+}
+
 /**
  * Turns a failure to reach Redis into `store_unavailable` (the original kept as `cause` for the
  * logs); anything else, such as a script error, is a bug and passes through unchanged.
@@ -80,14 +104,26 @@ export function storeError(err: unknown): unknown {
     err instanceof ErrorReply
       ? unavailableReply.test(err.message)
       : connectionErrors.some((type) => err instanceof type) || (err instanceof Error && 'syscall' in err);
-  return unreachable ? Object.assign(new CaseroomError('store_unavailable'), { cause: err }) : err;
+  return unreachable ? unavailable(err) : err;
 }
 
-/** Runs a store operation, reporting an unreachable Redis as `store_unavailable`. */
-export async function guarded<T>(operation: Promise<T>): Promise<T> {
-  try {
-    return await operation;
-  } catch (err) {
-    throw storeError(err);
-  }
+/**
+ * Runs a store operation, reporting an unreachable Redis as `store_unavailable`, and Redis not
+ * answering within the deadline too. A write that missed its deadline may still be applied later,
+ * like any write whose reply was lost.
+ */
+export function guarded<T>(operation: Promise<T>, deadlineMs = operationDeadlineMs): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(unavailable(new Error(`Redis did not answer within ${deadlineMs} ms`))), deadlineMs);
+    operation.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (err: unknown) => {
+        clearTimeout(timer);
+        reject(storeError(err));
+      },
+    );
+  });
 }
