@@ -10,9 +10,11 @@ import { defineConfig } from 'vitest/config';
  */
 const ci = process.env.CI === 'true' || process.env.CI === '1';
 
+const redisUrl = new URL(process.env.CASEROOM_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379');
+
 function redisAnswers(): Promise<boolean> {
   return new Promise((resolve) => {
-    const socket = connect(6379, '127.0.0.1');
+    const socket = connect(Number(redisUrl.port || 6379), redisUrl.hostname);
     socket.setTimeout(500);
     socket.once('connect', () => {
       socket.end();
@@ -29,8 +31,11 @@ function redisAnswers(): Promise<boolean> {
 const withRedis = ci || (await redisAnswers());
 const withRedisServer = ci || spawnSync('redis-server', ['--version']).status === 0;
 if (!withRedis)
-  console.warn('\n[caseroom] Redis is not answering on 127.0.0.1:6379: the redis project is skipped (it runs under CI=true).\n');
+  console.warn(`\n[caseroom] Redis is not answering on ${redisUrl.host}: the redis project is skipped (it runs under CI=true).\n`);
 if (!withRedisServer) console.warn('\n[caseroom] redis-server is not installed: the cluster tests are skipped (they run under CI=true).\n');
+
+/** Tests of the Redis store itself, outside any hub: the redis project's alone. */
+const redisOnly = ['test/store/redis-*.test.ts'];
 
 /** Pure logic and multi-process tests need no second run on the other store. */
 const storeIndependent = [
@@ -54,12 +59,28 @@ export default defineConfig({
     maxWorkers: 2,
     reporters: ['default'],
     projects: [
-      { extends: true as const, test: { name: 'sqlite', include: ['test/**/*.test.ts'], exclude: ['test/cluster/**'] } },
+      {
+        extends: true as const,
+        // Set, not inherited: CASEROOM_TEST_STORE=redis in the shell must not turn this project into a second redis run.
+        test: {
+          name: 'sqlite',
+          include: ['test/**/*.test.ts'],
+          exclude: ['test/cluster/**', ...redisOnly],
+          env: { CASEROOM_TEST_STORE: 'sqlite' },
+        },
+      },
       ...(withRedis
         ? [
             {
               extends: true as const,
-              test: { name: 'redis', include: ['test/**/*.test.ts'], exclude: storeIndependent, env: { CASEROOM_TEST_STORE: 'redis' } },
+              test: {
+                name: 'redis',
+                include: ['test/**/*.test.ts'],
+                exclude: storeIndependent,
+                env: { CASEROOM_TEST_STORE: 'redis' },
+                // Under CI the project runs even when Redis did not answer: fail at once, saying why.
+                globalSetup: ['test/helpers/requireRedis.ts'],
+              },
             },
           ]
         : []),

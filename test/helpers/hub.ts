@@ -55,11 +55,16 @@ export function redisEnv(dataDir: string): Record<string, string> {
 /** Deletes a test hub's Redis keys (under redis), so repeated runs do not pile up in a shared Redis. */
 export async function forgetRedisKeys(dataDir: string): Promise<void> {
   const prefix = redisEnv(dataDir).CASEROOM_REDIS_PREFIX;
-  if (!prefix) return;
+  if (prefix) await deleteRedisKeys(prefix);
+}
+
+/** Deletes every key under `prefix` in the test Redis. */
+export async function deleteRedisKeys(prefix: string): Promise<void> {
   const redis = createClient({ url: testRedisUrl });
   await redis.connect();
   try {
-    for await (const keys of redis.scanIterator({ MATCH: `${prefix}*`, COUNT: 500 })) if (keys.length > 0) await redis.unlink(keys);
+    const match = `${prefix.replace(/[*?[\]\\]/g, '\\$&')}*`;
+    for await (const keys of redis.scanIterator({ MATCH: match, COUNT: 500 })) if (keys.length > 0) await redis.unlink(keys);
   } finally {
     await redis.close();
   }

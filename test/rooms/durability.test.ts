@@ -3,7 +3,16 @@ import type { CaseSession } from '@caseroom/client';
 import { afterEach, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { connectClient } from '../helpers/clients.js';
-import { createCaseOver, mintToken, spawnHub, startTestHub, tempDataDir, type HubProcess, type TestHub } from '../helpers/hub.js';
+import {
+  createCaseOver,
+  forgetRedisKeys,
+  mintToken,
+  spawnHub,
+  startTestHub,
+  tempDataDir,
+  type HubProcess,
+  type TestHub,
+} from '../helpers/hub.js';
 import { storedDocument, storedRows } from '../helpers/store.js';
 import { nextEvent } from '../helpers/wait.js';
 
@@ -38,7 +47,10 @@ describe('acknowledged edits survive a crash of the hub process', () => {
   const processes: HubProcess[] = [];
   afterEach(async () => {
     await Promise.all(processes.splice(0).map((hub) => hub.kill('SIGKILL')));
-    for (const dir of dataDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+    for (const dir of dataDirs.splice(0)) {
+      rmSync(dir, { recursive: true, force: true });
+      await forgetRedisKeys(dir);
+    }
   });
 
   async function spawn(dataDir: string, env: Record<string, string> = {}): Promise<HubProcess> {

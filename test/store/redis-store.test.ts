@@ -1,0 +1,281 @@
+/**
+ * What only the Redis store has to prove, against the real Redis of the test run: atomicity and
+ * compare-and-set across separate connections (as between hub nodes), stream ids and sequence
+ * numbers under concurrency, bytes kept exactly, and failing fast when Redis is out of reach. The
+ * integration suite covers the rest on both stores.
+ */
+import { randomBytes } from 'node:crypto';
+import { createServer, connect, type Server, type Socket } from 'node:net';
+import { CaseroomError, type CaseRecord, type Ownership, type Person } from '@caseroom/shared';
+import { createLogger, RedisStore } from '@caseroom/server';
+import { afterEach, describe, expect, it } from 'vitest';
+import { caseEvent } from '../../server/src/events/EventLog.js';
+import { deleteRedisKeys, testRedisUrl } from '../helpers/hub.js';
+
+const log = createLogger('silent');
+const cleanups: Array<() => Promise<unknown>> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+let prefixCounter = 0;
+/** A fresh key prefix for one test, deleted afterwards. */
+function freshPrefix(): string {
+  const prefix = `test:redis-store:${process.pid}:${++prefixCounter}:`;
+  cleanups.push(() => deleteRedisKeys(prefix));
+  return prefix;
+}
+
+async function openStore(prefix: string, url = testRedisUrl): Promise<RedisStore> {
+  const store = await RedisStore.connect({ url, prefix, log });
+  cleanups.push(() => store.close());
+  return store;
+}
+
+function caseRecord(id: string, fields: Partial<CaseRecord> = {}): CaseRecord {
+  const at = '2026-11-23T10:00:00.000Z';
+  return {
+    id,
+    subject: 'Charged twice',
+    team: 'billing',
+    status: 'open',
+    customer: null,
+    createdAt: at,
+    createdBy: 'sue',
+    updatedAt: at,
+    ...fields,
+  };
+}
+
+const agent = (i: number): Person => ({ userId: `agent-${i}`, name: `Agent ${i}`, role: 'agent' });
+
+describe('the Redis store', () => {
+  it('stores exactly one of 50 claims racing with the same expected epoch from two connections', async () => {
+    const prefix = freshPrefix();
+    const [one, two] = await Promise.all([openStore(prefix), openStore(prefix)]);
+    await one.createCase(caseRecord('race'), []);
+    const ref = { id: 'race', team: 'billing' };
+    const results = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => {
+        const claimed: Ownership = { owner: agent(i), epoch: 1, offer: null };
+        const line = {
+          epoch: 1,
+          how: 'claim' as const,
+          from: null,
+          to: agent(i).userId,
+          by: agent(i).userId,
+          at: new Date().toISOString(),
+        };
+        const event = caseEvent(ref, 'owner.claimed', agent(i), { epoch: 1 });
+        return (i % 2 === 0 ? one : two).saveOwnership('race', 0, claimed, line, [event]);
+      }),
+    );
+    expect(results.filter(Boolean)).toHaveLength(1);
+    const winner = agent(results.indexOf(true));
+    expect(await two.getOwnership('race')).toEqual({ owner: winner, epoch: 1, offer: null });
+    expect(await one.ownershipHistory('race')).toEqual([expect.objectContaining({ epoch: 1, to: winner.userId })]);
+    // The losers' events were never stored: the change and its event are one step.
+    const events = await one.caseEvents('race', 0, 100);
+    expect(events.map((e) => [e.type, e.actor?.userId])).toEqual([['owner.claimed', winner.userId]]);
+  });
+
+  it('refuses an existing case id with case_exists, also when two connections create it at once', async () => {
+    const prefix = freshPrefix();
+    const [one, two] = await Promise.all([openStore(prefix), openStore(prefix)]);
+    const created = await Promise.allSettled([one.createCase(caseRecord('twice'), []), two.createCase(caseRecord('twice'), [])]);
+    expect(created.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    const refusal = created.find((r): r is PromiseRejectedResult => r.status === 'rejected')!.reason as CaseroomError;
+    expect(refusal).toBeInstanceOf(CaseroomError);
+    expect(refusal.code).toBe('case_exists');
+    await expect(one.createCase(caseRecord('twice'), [])).rejects.toMatchObject({ code: 'case_exists' });
+  });
+
+  it('gives events strictly increasing ids and each case contiguous seqs under concurrent appends', async () => {
+    const prefix = freshPrefix();
+    const [one, two] = await Promise.all([openStore(prefix), openStore(prefix)]);
+    const cases = ['c1', 'c2', 'c3'].map((id) => ({ id, team: id === 'c3' ? 'shipping' : 'billing' }));
+    expect(await one.lastEventId()).toBe('0-0');
+    const appended = await Promise.all(
+      Array.from({ length: 360 }, (_, i) => {
+        const ref = cases[i % 3]!;
+        const batch = [caseEvent(ref, 'fact.recorded', null, { n: i }), caseEvent(ref, 'step.added', null, { n: i })];
+        return (i % 2 === 0 ? one : two).appendEvents(batch);
+      }),
+    );
+    const last = await Promise.all(cases.map((ref) => one.appendEvents([caseEvent(ref, 'owner.claimed', null, {})])));
+    expect(appended.flat().length + last.flat().length).toBe(723);
+
+    const all = await one.readEvents({ after: '0-0', limit: 1000 });
+    expect(all).toHaveLength(723);
+    for (let i = 1; i < all.length; i++) expect(one.compareEventIds(all[i - 1]!.id, all[i]!.id)).toBe(-1);
+    expect(await two.lastEventId()).toBe(all.at(-1)!.id);
+    for (const { id } of cases) {
+      const ofCase = await two.caseEvents(id, 0, 1000);
+      expect(ofCase.map((e) => e.seq)).toEqual(Array.from({ length: 241 }, (_, i) => i + 1));
+      // A batch is one script: its two events are neighbours in its case.
+      for (let i = 0; i < 240; i += 2) expect(ofCase[i + 1]!.data).toEqual(ofCase[i]!.data);
+    }
+    // What appendEvents answered is what was stored.
+    const byId = new Map(all.map((e) => [e.id, e]));
+    for (const event of [...appended, ...last].flat()) expect(byId.get(event.id)).toEqual(event);
+
+    // Reads by team, by several cases and by type come in the same order, and page after a cursor.
+    const billing = await one.readEvents({ team: 'billing', types: ['step.added'], limit: 1000 });
+    expect(billing).toEqual(all.filter((e) => e.caseId !== 'c3' && e.type === 'step.added'));
+    const twoCases = await one.readEvents({ caseIds: ['c3', 'c1'], after: all[9]!.id, limit: 25 });
+    expect(twoCases).toEqual(
+      all
+        .slice(10)
+        .filter((e) => e.caseId !== 'c2')
+        .slice(0, 25),
+    );
+    // Rare matches deep in streams longer than one read: the merge goes on past the first chunk.
+    const claims = await one.readEvents({ caseIds: ['c1', 'c3'], types: ['owner.claimed'], limit: 5 });
+    expect(claims).toEqual(last.flat().filter((e) => e.caseId !== 'c2'));
+    expect(await one.caseEvents('c2', 238, 10)).toEqual(all.filter((e) => e.caseId === 'c2').slice(238));
+  });
+
+  it('orders and refuses event ids like a cursor should', async () => {
+    const store = await openStore(freshPrefix());
+    expect(store.compareEventIds('1732350000000-0', '1732350000000-1')).toBe(-1);
+    expect(store.compareEventIds('1732350000001-0', '1732350000000-9')).toBe(1);
+    expect(store.compareEventIds('99-2', '99-2')).toBe(0);
+    // Numerically, not as text.
+    expect(store.compareEventIds('9-0', '10-0')).toBe(-1);
+    expect(store.compareEventIds('0', '0-0')).toBe(0);
+    for (const foreign of ['42', 'yesterday', '1-', '-1', '01-0', '1-2-3', '']) expect(store.compareEventIds(foreign, '0-0')).toBeNull();
+    await expect(store.readEvents({ after: 'yesterday', limit: 10 })).rejects.toMatchObject({ code: 'invalid_cursor' });
+  });
+
+  it('keeps document updates byte for byte, numbered in append order per case', async () => {
+    const store = await openStore(freshPrefix());
+    const everyByte = Uint8Array.from({ length: 256 }, (_, i) => i);
+    const large = new Uint8Array(randomBytes(256 * 1024));
+    const view = new Uint8Array(randomBytes(64)).subarray(8, 40); // a view into a larger buffer
+    const seqs = await Promise.all([everyByte, large, view].map((update) => store.appendUpdate('doc', update)));
+    expect(seqs).toEqual([1, 2, 3]);
+    expect(await store.appendUpdate('other-doc', everyByte)).toBe(1);
+    const stored = await store.loadDocument('doc');
+    expect(stored).toEqual({ snapshot: null, updates: [everyByte, large, view], throughSeq: 3 });
+    expect(await store.loadDocument('never-written')).toEqual({ snapshot: null, updates: [], throughSeq: 0 });
+  });
+
+  it('compacts: the snapshot replaces the updates it covers, and an older snapshot never replaces a newer one', async () => {
+    const prefix = freshPrefix();
+    const [one, two] = await Promise.all([openStore(prefix), openStore(prefix)]);
+    const update = (n: number): Uint8Array => Uint8Array.of(n, 0, 255 - n);
+    for (let n = 1; n <= 10; n++) await one.appendUpdate('doc', update(n));
+    const snapshot = new Uint8Array(randomBytes(1000));
+    await one.compact('doc', snapshot, 6);
+    expect(await two.loadDocument('doc')).toEqual({ snapshot, updates: [7, 8, 9, 10].map(update), throughSeq: 10 });
+
+    // Another node finishing an older compaction later changes nothing.
+    await two.compact('doc', Uint8Array.of(1, 2, 3), 4);
+    expect(await one.loadDocument('doc')).toEqual({ snapshot, updates: [7, 8, 9, 10].map(update), throughSeq: 10 });
+
+    await two.compact('doc', Uint8Array.of(9), 10);
+    expect(await one.loadDocument('doc')).toEqual({ snapshot: Uint8Array.of(9), updates: [], throughSeq: 10 });
+    expect(await one.appendUpdate('doc', update(11))).toBe(11);
+    expect(await two.loadDocument('doc')).toEqual({ snapshot: Uint8Array.of(9), updates: [update(11)], throughSeq: 11 });
+  });
+
+  it('finishes the appends under way when it closes', async () => {
+    const prefix = freshPrefix();
+    const closing = await RedisStore.connect({ url: testRedisUrl, prefix, log });
+    const appends = Array.from({ length: 200 }, (_, i) => closing.appendUpdate('doc', Uint8Array.of(i % 256)));
+    await closing.close();
+    expect(await Promise.all(appends)).toEqual(Array.from({ length: 200 }, (_, i) => i + 1));
+    const reader = await openStore(prefix);
+    expect((await reader.loadDocument('doc')).updates).toHaveLength(200);
+  });
+
+  it('keeps teams whose names contain separators apart', async () => {
+    const store = await openStore(freshPrefix());
+    await store.createCase(caseRecord('plain', { team: 'a' }), []);
+    await store.createCase(caseRecord('tricky', { team: 'a:team:a:open' }), []);
+    const ids = async (team: string): Promise<string[]> => (await store.listCases({ team, limit: 10 })).items.map((c) => c.id);
+    expect(await ids('a')).toEqual(['plain']);
+    expect(await ids('a:team:a:open')).toEqual(['tricky']);
+  });
+
+  it('pages cases newest first, ties broken by id, across both statuses', async () => {
+    const store = await openStore(freshPrefix());
+    const at = (minute: number): string => `2026-11-23T10:0${minute}:00.000Z`;
+    const records = [
+      caseRecord('b', { createdAt: at(1) }),
+      caseRecord('a', { createdAt: at(1) }),
+      caseRecord('c', { createdAt: at(2) }),
+      caseRecord('d', { createdAt: at(0) }),
+    ];
+    for (const record of records) await store.createCase(record, []);
+    await store.setCaseStatus('a', 'resolved', at(5), []);
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await store.listCases({ limit: 1, cursor });
+      seen.push(...page.items.map((c) => c.id));
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
+    expect(seen).toEqual(['c', 'b', 'a', 'd']);
+    expect((await store.listCases({ status: 'resolved', limit: 10 })).items).toEqual([
+      { ...records[1], status: 'resolved', updatedAt: at(5) },
+    ]);
+    expect((await store.listCases({ status: 'open', team: 'billing', limit: 10 })).items.map((c) => c.id)).toEqual(['c', 'b', 'd']);
+  });
+});
+
+/**
+ * A TCP hop between the store and Redis that the test can cut: closed, the port refuses like a
+ * Redis that is down; frozen, connections stay up but nothing comes back, like a Redis that hangs.
+ */
+async function startRelay(): Promise<{ url: string; close(): Promise<void>; freeze(): void }> {
+  const sockets = new Set<Socket>();
+  let frozen = false;
+  const server: Server = createServer((client) => {
+    const upstream = connect(Number(new URL(testRedisUrl).port || 6379), new URL(testRedisUrl).hostname);
+    for (const socket of [client, upstream]) {
+      sockets.add(socket);
+      socket.on('close', () => sockets.delete(socket));
+      socket.on('error', () => undefined);
+    }
+    client.on('data', (chunk) => frozen || upstream.write(chunk));
+    upstream.on('data', (chunk) => frozen || client.write(chunk));
+    client.on('close', () => upstream.destroy());
+    upstream.on('close', () => client.destroy());
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  const close = async (): Promise<void> => {
+    for (const socket of sockets) socket.destroy();
+    if (server.listening) await new Promise((resolve) => server.close(resolve));
+  };
+  cleanups.push(close);
+  return { url: `redis://127.0.0.1:${port}`, close, freeze: () => void (frozen = true) };
+}
+
+describe('the Redis store when Redis is out of reach', () => {
+  it('rejects ping and writes at once with store_unavailable when the port refuses', async () => {
+    const relay = await startRelay();
+    const store = await openStore(freshPrefix(), relay.url);
+    await store.ping();
+    await relay.close();
+    const started = Date.now();
+    await expect(store.ping()).rejects.toMatchObject({ code: 'store_unavailable' });
+    await expect(store.appendUpdate('doc', Uint8Array.of(1))).rejects.toMatchObject({ code: 'store_unavailable' });
+    await expect(store.createCase(caseRecord('offline'), [])).rejects.toMatchObject({ code: 'store_unavailable' });
+    expect(Date.now() - started).toBeLessThan(500);
+  });
+
+  it('rejects ping within a second when Redis stops answering', async () => {
+    const relay = await startRelay();
+    const store = await openStore(freshPrefix(), relay.url);
+    await store.ping();
+    relay.freeze();
+    const started = Date.now();
+    await expect(store.ping()).rejects.toMatchObject({ code: 'store_unavailable' });
+    expect(Date.now() - started).toBeLessThan(1_000);
+    // Cut off for good: refused at once from now on (and the store closes without waiting).
+    await relay.close();
+    await expect(store.ping()).rejects.toMatchObject({ code: 'store_unavailable' });
+  });
+});
