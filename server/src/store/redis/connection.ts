@@ -27,7 +27,7 @@ export type Redis = ReturnType<typeof createClient>;
 const operationDeadlineMs = 5_000;
 /** Readiness probes of load balancers typically give up after a second; answer before that. */
 export const pingDeadlineMs = 800;
-/** XADD with `<ms>-*`, ZRANGE BYLEX REV and XTRIM MINID all need Redis 7. */
+/** The update log lets Redis number its entries (XADD `0-*`), which Redis 7 introduced. */
 const minimumMajorVersion = 7;
 
 /**
@@ -99,7 +99,7 @@ function unavailable(cause: unknown): CaseroomError {
  * Turns a failure to reach Redis into `store_unavailable` (the original kept as `cause` for the
  * logs); anything else, such as a script error, is a bug and passes through unchanged.
  */
-export function storeError(err: unknown): unknown {
+function storeError(err: unknown): unknown {
   const unreachable =
     err instanceof ErrorReply
       ? unavailableReply.test(err.message)
