@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import type { CaseSession } from '@caseroom/client';
 import type { Identity } from '@caseroom/shared';
+import { Collector, connectBot } from '../helpers/bots.js';
 import { connectClient, openCaseAs } from '../helpers/clients.js';
 import { pollUntil, startBalancer, startCluster, startRedis } from '../helpers/cluster.js';
 import { createCaseOver, mintToken } from '../helpers/hub.js';
@@ -120,6 +121,22 @@ describe('several hub nodes on one Redis', () => {
     await a.flushed();
     const b = (await openCaseAs(two.url, caseId, sam)).session;
     await waitForDoc(b.doc, 'both edits on the other node', () => b.notes.toString() === 'before the outage. after the outage.');
+  });
+
+  it('wakes a bot on one node for events stored by another', async () => {
+    const redis = await startRedis();
+    const cluster = await startCluster(2, redis.url);
+    const [one, two] = cluster.nodes as [(typeof cluster.nodes)[0], (typeof cluster.nodes)[0]];
+    const bot = await connectBot(two.url);
+    const seen = new Collector(bot, { cases: 'team', types: ['case.created', 'owner.claimed'] });
+    await seen.subscription.ready;
+    const caseId = await createCaseOver(one.url);
+    await (await openCaseAs(one.url, caseId, ann)).session.claim();
+    await seen.until('both events from node one', (events) => events.length === 2);
+    expect(seen.events.map((e) => [e.type, e.caseId, e.seq])).toEqual([
+      ['case.created', caseId, 1],
+      ['owner.claimed', caseId, 3],
+    ]);
   });
 
   it('lets a node join while the others run', async () => {
