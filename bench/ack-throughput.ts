@@ -14,7 +14,9 @@ import { loadConfig, startHub } from '@caseroom/server';
 const edits = Number(process.argv[2] ?? 5000);
 const dataDir = mkdtempSync(join(tmpdir(), 'caseroom-bench-'));
 const secret = 'caseroom-bench-secret-0123456789';
-const hub = await startHub(loadConfig({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'silent', CASEROOM_JWT_SECRET: secret }));
+const hub = await startHub(
+  loadConfig({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'silent', CASEROOM_JWT_SECRET: secret }),
+);
 const token = await hub.tokens.mint({ userId: 'sue', name: 'Sue', role: 'supervisor', team: 'billing' });
 await fetch(`${hub.url}/api/cases`, {
   method: 'POST',
