@@ -1,6 +1,6 @@
 /**
  * Acknowledged edits per second from one SDK client to an in-process hub (embedded SQLite store,
- * group commit): the client types N single characters, each its own update, and waits until the
+ * group commit; or Redis when REDIS_URL is set): the client types N single characters, each its own update, and waits until the
  * hub has stored them all.
  *
  *   node --conditions=caseroom-source --import tsx bench/ack-throughput.ts [edits]
@@ -30,7 +30,7 @@ const started = performance.now();
 for (let i = 0; i < edits; i++) session.notes.insert(session.notes.length, 'x');
 await session.flushed();
 const seconds = (performance.now() - started) / 1000;
-console.log(JSON.stringify({ edits, seconds: Number(seconds.toFixed(3)), ackedEditsPerSecond: Math.round(edits / seconds) }));
+console.log(JSON.stringify({ store: hub.store.kind, edits, seconds: Number(seconds.toFixed(3)), ackedEditsPerSecond: Math.round(edits / seconds) }));
 await client.close();
 await hub.close();
 rmSync(dataDir, { recursive: true, force: true });
