@@ -3,13 +3,8 @@ import { CaseroomError, type Approval, type Identity } from '@caseroom/shared';
 import { describe, expect, it } from 'vitest';
 import { approvalPolicySchema, ruleFor } from '../../server/src/approvals/ApprovalPolicy.js';
 import { decideApproval, openApproval, type ApprovalCommand } from '../../server/src/approvals/approvalMachine.js';
+import { amy, ann, otto, qaBot, sam, sue } from '../helpers/people.js';
 
-const ann: Identity = { userId: 'ann', name: 'Ann', role: 'agent', team: 'billing' };
-const amy: Identity = { userId: 'amy', name: 'Amy', role: 'agent', team: 'billing' };
-const sam: Identity = { userId: 'sam', name: 'Sam', role: 'specialist', team: 'billing' };
-const bot: Identity = { userId: 'qa', name: 'QA bot', role: 'bot', team: 'billing' };
-const sue: Identity = { userId: 'sue', name: 'Sue', role: 'supervisor', team: 'ops' };
-const otto: Identity = { userId: 'otto', name: 'Otto', role: 'agent', team: 'shipping' };
 const opened = new Date('2026-11-23T10:00:00Z');
 const soon = new Date('2026-11-23T10:01:00Z');
 const late = new Date('2026-11-23T10:20:00Z');
@@ -80,7 +75,7 @@ describe('deciding', () => {
 
   it('refuses each improper decider with its own code', () => {
     expect(codeOf(run(pending(), approve, ann))).toBe('self_approval');
-    expect(codeOf(run(pending(), approve, bot))).toBe('bots_cannot_decide');
+    expect(codeOf(run(pending(), approve, qaBot))).toBe('bots_cannot_decide');
     expect(codeOf(run(pending(), approve, otto))).toBe('outside_team');
     const decided = ok(run(pending(2), approve, amy)).approval;
     expect(codeOf(run(decided, approve, amy))).toBe('already_decided');

@@ -5,6 +5,7 @@ import { connectAs, openCaseAs } from '../helpers/clients.js';
 import { mintToken, startTestHub, type TestHub } from '../helpers/hub.js';
 import { refusalOf } from '../helpers/session.js';
 import { nextEvent, waitFor } from '../helpers/wait.js';
+import { amy, ann, otto, qaBot, sam, sue } from '../helpers/people.js';
 
 let hub: TestHub;
 
@@ -14,13 +15,6 @@ beforeAll(async () => {
   });
 });
 afterAll(() => hub.stop());
-
-const ann: Identity = { userId: 'ann', name: 'Ann', role: 'agent', team: 'billing' };
-const amy: Identity = { userId: 'amy', name: 'Amy', role: 'agent', team: 'billing' };
-const sam: Identity = { userId: 'sam', name: 'Sam', role: 'specialist', team: 'billing' };
-const sue: Identity = { userId: 'sue', name: 'Sue', role: 'supervisor', team: 'billing' };
-const bot: Identity = { userId: 'qa', name: 'QA bot', role: 'bot', team: 'billing' };
-const otto: Identity = { userId: 'otto', name: 'Otto', role: 'agent', team: 'shipping' };
 
 const refund = {
   kind: 'refund',
@@ -89,7 +83,7 @@ describe('asking a peer', () => {
     const a = await open(caseId, ann);
     const peer = await connected(amy);
     const outsider = await connected(otto);
-    const botClient = await connected(bot);
+    const botClient = await connected(qaBot);
     const heardByOutsider: Approval[] = [];
     outsider.onApprovalRequested((x) => heardByOutsider.push(x));
     const heardByBot: Approval[] = [];
@@ -176,7 +170,7 @@ describe('refusals change nothing', () => {
   it('refuses each bad request or decision with its own code', async () => {
     const caseId = await hub.createCase();
     const a = await open(caseId, ann);
-    const b = await open(caseId, bot);
+    const b = await open(caseId, qaBot);
     const approval = await a.session.requestApproval(refund);
 
     expect(await refusalOf(a.client.approve(approval.id))).toBe('self_approval');

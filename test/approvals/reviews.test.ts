@@ -3,16 +3,13 @@ import type { Approval, Identity } from '@caseroom/shared';
 import { connectClient } from '../helpers/clients.js';
 import { mintToken, startTestHub, type TestHub } from '../helpers/hub.js';
 import { waitFor } from '../helpers/wait.js';
+import { amy, ann, sue } from '../helpers/people.js';
 
 let hub: TestHub;
 beforeAll(async () => {
   hub = await startTestHub();
 });
 afterAll(() => hub.stop());
-
-const ann: Identity = { userId: 'ann', name: 'Ann', role: 'agent', team: 'billing' };
-const amy: Identity = { userId: 'amy', name: 'Amy', role: 'agent', team: 'billing' };
-const sue: Identity = { userId: 'sue', name: 'Sue', role: 'supervisor', team: 'ops' };
 
 async function http(path: string, who: Identity, init: RequestInit = {}) {
   const res = await fetch(`${hub.url}${path}`, {

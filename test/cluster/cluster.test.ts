@@ -5,16 +5,13 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { CaseSession } from '@caseroom/client';
-import type { Identity } from '@caseroom/shared';
 import { Collector, connectBot } from '../helpers/bots.js';
 import { connectClient, openCaseAs } from '../helpers/clients.js';
 import { pollUntil, startBalancer, startCluster, startRedis } from '../helpers/cluster.js';
 import { createCaseOver, mintToken } from '../helpers/hub.js';
 import { waitForDoc } from '../helpers/wait.js';
 import { waitForSession } from '../helpers/session.js';
-
-const ann: Identity = { userId: 'ann', name: 'Ann', role: 'agent', team: 'billing' };
-const sam: Identity = { userId: 'sam', name: 'Sam', role: 'specialist', team: 'billing' };
+import { ann, sam } from '../helpers/people.js';
 
 describe('several hub nodes on one Redis', () => {
   it('lets clients on different nodes co-edit one case and converge', async () => {

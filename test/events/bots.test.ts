@@ -6,14 +6,13 @@ import { openCaseAs } from '../helpers/clients.js';
 import { mintToken, startTestHub, tempDataDir, type TestHub } from '../helpers/hub.js';
 import { refusalOf } from '../helpers/session.js';
 import { waitFor, waitForDoc } from '../helpers/wait.js';
+import { ann } from '../helpers/people.js';
 
 let hub: TestHub;
 beforeAll(async () => {
   hub = await startTestHub();
 });
 afterAll(() => hub.stop());
-
-const ann: Identity = { userId: 'ann', name: 'Ann', role: 'agent', team: 'billing' };
 
 const agentSession = async (caseId: string, url = hub.url): Promise<CaseSession> => (await openCaseAs(url, caseId, ann)).session;
 

@@ -5,16 +5,13 @@ import { Collector, connectBot } from '../helpers/bots.js';
 import { connectClient, openCaseAs } from '../helpers/clients.js';
 import { mintToken, startTestHub, type TestHub } from '../helpers/hub.js';
 import { waitForDoc } from '../helpers/wait.js';
+import { amy, ann, sue } from '../helpers/people.js';
 
 let hub: TestHub;
 beforeAll(async () => {
   hub = await startTestHub({ CASEROOM_NOTES_DEBOUNCE_MS: '50', CASEROOM_PRESENCE_GRACE_MS: '50' });
 });
 afterAll(() => hub.stop());
-
-const ann: Identity = { userId: 'ann', name: 'Ann', role: 'agent', team: 'billing' };
-const amy: Identity = { userId: 'amy', name: 'Amy', role: 'agent', team: 'billing' };
-const sue: Identity = { userId: 'sue', name: 'Sue', role: 'supervisor', team: 'billing' };
 
 const open = async (caseId: string, who: Identity): Promise<CaseSession> => (await openCaseAs(hub.url, caseId, who)).session;
 

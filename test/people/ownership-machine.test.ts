@@ -2,13 +2,8 @@
 import { CaseroomError, unowned, type Identity, type Ownership } from '@caseroom/shared';
 import { describe, expect, it } from 'vitest';
 import { decideOwnership, type OwnershipCommand } from '../../server/src/people/ownershipMachine.js';
+import { amy, ann, otto, qaBot, sam, sue } from '../helpers/people.js';
 
-const ann: Identity = { userId: 'ann', name: 'Ann', role: 'agent', team: 'billing' };
-const amy: Identity = { userId: 'amy', name: 'Amy', role: 'agent', team: 'billing' };
-const sam: Identity = { userId: 'sam', name: 'Sam', role: 'specialist', team: 'billing' };
-const bot: Identity = { userId: 'intake', name: 'Intake bot', role: 'bot', team: 'billing' };
-const sue: Identity = { userId: 'sue', name: 'Sue', role: 'supervisor', team: 'ops' };
-const otto: Identity = { userId: 'otto', name: 'Otto', role: 'agent', team: 'shipping' };
 const now = new Date('2026-11-23T10:00:00Z');
 
 function decide(state: Ownership, command: OwnershipCommand, actor: Identity, caseStatus: 'open' | 'resolved' = 'open') {
@@ -58,7 +53,7 @@ describe('claim', () => {
 
   it('refuses specialists and bots with cannot_own', () => {
     expect(codeOf(decide(unowned, { type: 'claim' }, sam))).toBe('cannot_own');
-    expect(codeOf(decide(unowned, { type: 'claim' }, bot))).toBe('cannot_own');
+    expect(codeOf(decide(unowned, { type: 'claim' }, qaBot))).toBe('cannot_own');
   });
 });
 

@@ -5,6 +5,7 @@ import { connectClient, openCaseAs } from '../helpers/clients.js';
 import { mintToken, startTestHub, type TestHub } from '../helpers/hub.js';
 import { waitFor } from '../helpers/wait.js';
 import { waitForSession } from '../helpers/session.js';
+import { ann, sam } from '../helpers/people.js';
 
 let hub: TestHub;
 const graceMs = 300;
@@ -13,9 +14,6 @@ beforeAll(async () => {
   hub = await startTestHub({ CASEROOM_PRESENCE_GRACE_MS: String(graceMs) });
 });
 afterAll(() => hub.stop());
-
-const ann: Identity = { userId: 'ann', name: 'Ann', role: 'agent', team: 'billing' };
-const sam: Identity = { userId: 'sam', name: 'Sam', role: 'specialist', team: 'billing' };
 
 const open = async (caseId: string, who: Identity): Promise<CaseSession> => (await openCaseAs(hub.url, caseId, who)).session;
 
