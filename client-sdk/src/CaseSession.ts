@@ -23,12 +23,9 @@ import {
   type PresenceStatus,
   type RosterMember,
   type RosterUpdate,
-  type ClientToServerEvents,
   type FactBook,
-  type ServerToClientEvents,
   type StepList,
 } from '@caseroom/shared';
-import type { Socket } from 'socket.io-client';
 import * as awarenessProtocol from 'y-protocols/awareness';
 import * as Y from 'yjs';
 import { Emitter } from './Emitter.js';

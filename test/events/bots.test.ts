@@ -3,7 +3,7 @@ import { BotClient, type CaseEvent, type CaseSession } from '@caseroom/client';
 import type { Identity } from '@caseroom/shared';
 import { Collector, connectBot, intakeBot } from '../helpers/bots.js';
 import { openCaseAs } from '../helpers/clients.js';
-import { mintToken, startTestHub, tempDataDir, type TestHub } from '../helpers/hub.js';
+import { startTestHub, tempDataDir, type TestHub } from '../helpers/hub.js';
 import { refusalOf } from '../helpers/session.js';
 import { waitFor, waitForDoc } from '../helpers/wait.js';
 import { ann } from '../helpers/people.js';
@@ -15,8 +15,6 @@ beforeAll(async () => {
 afterAll(() => hub.stop());
 
 const agentSession = async (caseId: string, url = hub.url): Promise<CaseSession> => (await openCaseAs(url, caseId, ann)).session;
-
-const factsOf = (events: CaseEvent[], caseId: string) => events.filter((e) => e.caseId === caseId && e.type === 'fact.recorded');
 
 describe('bot subscriptions', () => {
   it('replays exactly what a bot missed after its cursor, then streams live with no duplicate at the seam', async () => {

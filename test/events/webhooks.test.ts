@@ -44,7 +44,6 @@ async function deliveries(hubUrl: string, who: Identity, webhookId: string, quer
 }
 
 const sign = (secret: string, body: string) => `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
-const ofCase = (caseId: string) => (received: ReceivedDelivery[]) => received.filter((d) => d.event.caseId === caseId);
 const receivedWhere = (accept: (event: CaseEvent) => boolean) => (received: ReceivedDelivery[]) => received.find((d) => accept(d.event));
 
 describe('webhooks', () => {

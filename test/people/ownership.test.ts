@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CaseClient, CaseSession } from '@caseroom/client';
 import type { Identity } from '@caseroom/shared';
 import { openCaseAs } from '../helpers/clients.js';
 import { mintToken, startTestHub, type TestHub } from '../helpers/hub.js';

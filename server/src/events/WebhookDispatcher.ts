@@ -3,9 +3,7 @@
  * durable cursor, all woken when new events are stored. One dispatcher runs per hub; it owns the
  * followers' timers and requests and ends them all on `stop`.
  */
-import type { Logger } from '../logger.js';
-import type { StoredWebhook, WebhookStore } from '../store/WebhookStore.js';
-import type { EventLog } from './EventLog.js';
+import type { StoredWebhook } from '../store/WebhookStore.js';
 import { WebhookFollower, type FollowerOptions } from './WebhookFollower.js';
 
 /** A dispatcher needs exactly what each of its followers needs. */
