@@ -1,0 +1,63 @@
+/**
+ * The hub's public HTTP API, as far as the console needs it: the development login, the case
+ * list, and a case's event log. Refusals become `CaseroomError`s with the hub's code and message.
+ */
+import { CaseroomError, type CaseEvent, type CaseRecord, type Ownership } from '@caseroom/client';
+
+export interface Identity {
+  userId: string;
+  name: string;
+  role: string;
+  team: string;
+}
+
+export interface NewCase {
+  id?: string;
+  subject: string;
+  customer?: { name: string; channel: string };
+}
+
+async function call<T>(path: string, init: RequestInit & { token?: string } = {}): Promise<T> {
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (init.body !== undefined) headers['content-type'] = 'application/json';
+  if (init.token) headers.authorization = `Bearer ${init.token}`;
+  let response: Response;
+  try {
+    response = await fetch(path, { ...init, headers });
+  } catch {
+    throw new CaseroomError('not_connected', 'The hub cannot be reached; check your connection');
+  }
+  const body = (await response.json().catch(() => null)) as ({ ok: boolean; error?: { code: string; message: string } } & T) | null;
+  if (!body) throw new CaseroomError('internal_error', `The hub answered ${response.status} without a readable body`);
+  if (!body.ok) throw CaseroomError.fromWire(body.error as Parameters<typeof CaseroomError.fromWire>[0]);
+  return body;
+}
+
+export async function devLogin(who: { name: string; role: string; team: string }): Promise<{ token: string; identity: Identity }> {
+  return call('/api/dev/login', { method: 'POST', body: JSON.stringify(who) });
+}
+
+/** The HTTP API on behalf of one signed-in person. */
+export class HubApi {
+  constructor(private readonly token: string) {}
+
+  async listCases(status: 'open' | 'resolved'): Promise<CaseRecord[]> {
+    const { cases } = await call<{ cases: CaseRecord[] }>(`/api/cases?status=${status}&limit=50`, { token: this.token });
+    return cases;
+  }
+
+  async createCase(input: NewCase): Promise<CaseRecord> {
+    const { case: record } = await call<{ case: CaseRecord }>('/api/cases', { method: 'POST', body: JSON.stringify(input), token: this.token });
+    return record;
+  }
+
+  async ownership(caseId: string): Promise<Ownership> {
+    const { ownership } = await call<{ ownership: Ownership }>(`/api/cases/${encodeURIComponent(caseId)}`, { token: this.token });
+    return ownership;
+  }
+
+  /** Events after `after` (a per-case seq), oldest first; `nextAfter` is null on the last page. */
+  async events(caseId: string, after: number): Promise<{ events: CaseEvent[]; nextAfter: number | null }> {
+    return call(`/api/cases/${encodeURIComponent(caseId)}/events?after=${after}&limit=100`, { token: this.token });
+  }
+}

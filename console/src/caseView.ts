@@ -1,0 +1,81 @@
+/**
+ * One case: the co-edited document (notes, next steps, facts) on the left; people, approvals and
+ * the event feed on the right. The view owns the case session and closes it when left.
+ */
+import type { CaseClient, SessionStatus } from '@caseroom/client';
+import type { HubApi, Identity } from './api.js';
+import { approvalsPanel } from './approvals.js';
+import { h, replace } from './dom.js';
+import { EventFeed } from './eventFeed.js';
+import { factsPanel } from './facts.js';
+import { notesPanel } from './notes.js';
+import { showError } from './notices.js';
+import { rosterPanel } from './roster.js';
+import { stepsPanel } from './steps.js';
+
+const sessionLabels: Record<SessionStatus, string> = {
+  connecting: 'joining…',
+  synced: 'live',
+  offline: 'offline — your edits are kept',
+  closed: 'closed',
+};
+
+export function caseView(client: CaseClient, api: HubApi, me: Identity, caseId: string): { element: HTMLElement; dispose: () => void } {
+  const session = client.openCase(caseId);
+  const title = h('h1', { 'data-testid': 'case-subject' }, caseId);
+  const meta = h('p', { class: 'muted' });
+  const status = h('span', { class: 'pill', 'data-testid': 'case-session-status' });
+  const feed = new EventFeed(api, caseId);
+
+  const renderHeader = (): void => {
+    const record = session.case;
+    title.textContent = record?.subject ?? caseId;
+    replace(
+      meta,
+      `${caseId}`,
+      record?.customer ? ` · ${record.customer.name} (${record.customer.channel})` : '',
+      record ? ` · ${record.team} · ` : '',
+      record ? h('span', { class: `pill ${record.status}`, 'data-testid': 'case-status' }, record.status) : null,
+    );
+    status.textContent = sessionLabels[session.status];
+    status.dataset.status = session.status;
+  };
+
+  const panels = [notesPanel(session), stepsPanel(session), factsPanel(session, me), rosterPanel(session, me), approvalsPanel(client, session, me)];
+  const [notes, steps, facts, roster, approvals] = panels.map((p) => p.element);
+
+  // notes.changed is recorded after the hub's debounce window (2 s by default): look again later.
+  const onDocUpdate = (): void => feed.refreshSoon(2500);
+  session.doc.on('update', onDocUpdate);
+  const offs = [
+    session.on('status', renderHeader),
+    session.on('case', () => {
+      renderHeader();
+      feed.refreshSoon();
+    }),
+    session.on('roster', () => feed.refreshSoon()),
+    session.on('owner', () => feed.refreshSoon()),
+    session.on('approvals', () => feed.refreshSoon()),
+    session.on('error', showError),
+  ];
+  session.synced.then(renderHeader, () => undefined);
+  renderHeader();
+  void feed.load();
+
+  const element = h(
+    'main',
+    { class: 'case-view', 'data-testid': 'case-view', 'data-case-id': caseId },
+    h('div', { class: 'case-head' }, h('a', { href: '#/', class: 'back', 'data-testid': 'back-to-cases' }, '← Cases'), title, status, meta),
+    h('div', { class: 'columns' }, h('div', { class: 'column' }, notes, steps, facts), h('div', { class: 'column' }, roster, approvals, feed.element)),
+  );
+  return {
+    element,
+    dispose: () => {
+      for (const off of offs) off();
+      for (const panel of panels) panel.dispose();
+      session.doc.off('update', onDocUpdate);
+      feed.dispose();
+      void session.close();
+    },
+  };
+}

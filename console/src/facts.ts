@@ -1,0 +1,83 @@
+/**
+ * What the customer already told us — "never ask twice". Typing a question that is already
+ * answered shows the answer, who recorded it and when, before anyone asks the customer again.
+ */
+import type { CaseSession, Fact } from '@caseroom/client';
+import type { Identity } from './api.js';
+import { h, replace, timeElement } from './dom.js';
+import { nameOf } from './people.js';
+
+function findFact(session: CaseSession, question: string): [string, Fact] | undefined {
+  const wanted = question.trim().toLowerCase();
+  if (!wanted) return undefined;
+  return Object.entries(session.facts.toJSON()).find(([q]) => q.toLowerCase() === wanted);
+}
+
+export function factsPanel(session: CaseSession, me: Identity): { element: HTMLElement; dispose: () => void } {
+  const facts = session.facts;
+  const body = h('tbody', {});
+  const render = (): void => {
+    const entries = Object.entries(facts.toJSON()).sort(([, a], [, b]) => b.at.localeCompare(a.at));
+    replace(
+      body,
+      ...entries.map(([question, fact]) =>
+        h(
+          'tr',
+          { 'data-testid': 'fact', 'data-question': question },
+          h('th', { scope: 'row' }, question),
+          h('td', {}, fact.answer),
+          h('td', { class: 'muted small' }, nameOf(session, fact.by), ', ', timeElement(fact.at)),
+        ),
+      ),
+    );
+    if (entries.length === 0) replace(body, h('tr', {}, h('td', { colspan: 3, class: 'muted' }, 'Nothing recorded yet.')));
+    checkQuestion();
+  };
+
+  const hint = h('p', { class: 'hint', 'data-testid': 'fact-hint', hidden: true });
+  const question = h('input', { required: true, placeholder: 'order number', 'aria-label': 'Question', 'data-testid': 'fact-question' });
+  const answer = h('input', { required: true, placeholder: 'A-1001', 'aria-label': 'Answer', 'data-testid': 'fact-answer' });
+  const checkQuestion = (): void => {
+    const known = findFact(session, question.value);
+    hint.hidden = !known;
+    if (known) replace(hint, 'Already asked: ', h('strong', {}, known[1].answer), ` (${nameOf(session, known[1].by)}, `, timeElement(known[1].at), ')');
+  };
+  question.addEventListener('input', checkQuestion);
+
+  const form = h(
+    'form',
+    {
+      class: 'row',
+      'data-testid': 'new-fact-form',
+      onsubmit: (event: SubmitEvent) => {
+        event.preventDefault();
+        const known = findFact(session, question.value);
+        facts.record(known?.[0] ?? question.value.trim(), answer.value.trim(), me.userId);
+        question.value = '';
+        answer.value = '';
+        question.focus();
+      },
+    },
+    question,
+    answer,
+    h('button', { type: 'submit', 'data-testid': 'new-fact-submit' }, 'Record'),
+  );
+
+  facts.map.observe(render);
+  const offRoster = session.on('roster', render);
+  render();
+  return {
+    element: h(
+      'section',
+      { class: 'card' },
+      h('h2', {}, 'Customer facts ', h('span', { class: 'muted small' }, 'never ask twice')),
+      h('table', { class: 'facts', 'data-testid': 'facts' }, body),
+      form,
+      hint,
+    ),
+    dispose: () => {
+      facts.map.unobserve(render);
+      offRoster();
+    },
+  };
+}

@@ -1,0 +1,78 @@
+/**
+ * The console's shell: sign in, then one CaseClient (one socket) for the whole page, a header with
+ * who you are, the connection and the team's approval badge, and a hash route per view:
+ * `#/` the case list, `#/case/<id>` one case.
+ */
+import { CaseClient } from '@caseroom/client';
+import { HubApi } from './api.js';
+import { deliverBinaryAsUint8Array } from './binaryFrames.js';
+import { caseListView } from './caseList.js';
+import { caseView } from './caseView.js';
+import { connectionIndicator } from './connection.js';
+import { h, replace } from './dom.js';
+import { showError } from './notices.js';
+import { loadSignIn, signInView, signOut, type SignedIn } from './signIn.js';
+import { TeamApprovals } from './teamApprovals.js';
+
+const app = document.getElementById('app')!;
+
+function start(): void {
+  const signedIn = loadSignIn();
+  if (signedIn) openConsole(signedIn);
+  else replace(app, signInView(() => start()));
+}
+
+function openConsole({ token, identity }: SignedIn): void {
+  // Connect only once binary payloads are patched (see binaryFrames.ts).
+  const client = new CaseClient({ url: location.origin, token, autoConnect: false });
+  deliverBinaryAsUint8Array(client);
+  client.connect();
+  const api = new HubApi(token);
+  const connection = connectionIndicator(client);
+  const approvals = new TeamApprovals(client, identity);
+  const view = h('div', { class: 'view' });
+  let current: { element: HTMLElement; dispose: () => void } | null = null;
+
+  const leave = (): void => {
+    window.removeEventListener('hashchange', route);
+    current?.dispose();
+    connection.dispose();
+    approvals.dispose();
+    void client.close();
+    signOut();
+    location.hash = '';
+    start();
+  };
+  client.on('error', (err) => {
+    showError(err);
+    if (['invalid_token', 'token_expired', 'unauthenticated'].includes(err.code)) leave();
+  });
+
+  function route(): void {
+    current?.dispose();
+    const match = /^#\/case\/(.+)$/.exec(location.hash);
+    current = match ? caseView(client, api, identity, decodeURIComponent(match[1]!)) : caseListView(api, identity.team);
+    replace(view, current.element);
+    view.querySelector<HTMLElement>('h1')?.setAttribute('tabindex', '-1');
+  }
+
+  replace(
+    app,
+    h(
+      'header',
+      { class: 'top' },
+      h('a', { href: '#/', class: 'brand' }, 'caseroom'),
+      connection.element,
+      h('span', { class: 'grow' }),
+      approvals.badge,
+      h('span', { class: 'who', 'data-testid': 'who' }, `${identity.name} · ${identity.role} · ${identity.team}`),
+      h('button', { class: 'small', 'data-testid': 'sign-out', onclick: leave }, 'Sign out'),
+    ),
+    approvals.element,
+    view,
+  );
+  window.addEventListener('hashchange', route);
+  route();
+}
+
+start();

@@ -1,0 +1,115 @@
+/**
+ * Who is in the case room and who owns the case. The hub decides both; this panel renders what it
+ * announces and offers the ownership actions, showing the hub's answer when one is refused.
+ */
+import type { CaseSession, PresenceStatus, RosterMember } from '@caseroom/client';
+import type { Identity } from './api.js';
+import { h, replace } from './dom.js';
+import { attempt, showInfo } from './notices.js';
+
+export function rosterPanel(session: CaseSession, me: Identity): { element: HTMLElement; dispose: () => void } {
+  const ownerLine = h('p', { class: 'owner-line', 'data-testid': 'owner' });
+  const offerLine = h('p', { class: 'offer', 'data-testid': 'handoff-offer', hidden: true });
+  const list = h('ul', { class: 'plain roster', 'data-testid': 'roster' });
+  const handoffTo = h('select', { 'aria-label': 'Hand off to', 'data-testid': 'handoff-to' });
+  const accept = h('button', { class: 'primary', 'data-testid': 'accept-handoff', onclick: () => attempt(() => session.acceptHandoff()) }, 'Accept');
+  const decline = h('button', { 'data-testid': 'decline-handoff', onclick: () => attempt(() => session.declineHandoff()) }, 'Decline');
+  const resolve = h('button', { 'data-testid': 'resolve-case' });
+  resolve.addEventListener('click', () =>
+    attempt(async () => {
+      if (session.case?.status === 'resolved') await session.reopen();
+      else await session.resolve();
+      render();
+    }),
+  );
+  const myStatus = h(
+    'select',
+    {
+      'aria-label': 'My status',
+      'data-testid': 'my-status',
+      onchange: (event: Event) => attempt(() => session.setStatus((event.target as HTMLSelectElement).value as PresenceStatus)),
+    },
+    ...['active', 'idle', 'away'].map((s) => h('option', { value: s }, s)),
+  );
+
+  const memberItem = (member: RosterMember): HTMLLIElement => {
+    const isOwner = session.owner?.userId === member.userId;
+    const online = member.connections > 0;
+    return h(
+      'li',
+      { class: isOwner ? 'member owner' : 'member', 'data-testid': 'roster-member', 'data-user-id': member.userId },
+      h('span', { class: `dot ${online ? member.status : 'offline'}`, title: online ? member.status : 'offline' }),
+      h('span', { class: 'name' }, member.name, member.userId === me.userId ? ' (you)' : ''),
+      isOwner ? h('span', { class: 'pill owner-badge', 'data-testid': 'owner-badge' }, 'owner') : null,
+      h('span', { class: 'muted small' }, `${member.role} · ${online ? member.status : 'offline'}${member.connections > 1 ? ` · ${member.connections} tabs` : ''}`),
+    );
+  };
+
+  function render(): void {
+    const owner = session.owner;
+    replace(
+      ownerLine,
+      owner
+        ? h('span', {}, 'Owner: ', h('strong', {}, owner.name), owner.userId === me.userId ? ' (you)' : '', owner.online ? '' : ' — offline')
+        : h('span', { class: 'pill unowned' }, 'Unowned — claim it if you are answering the customer'),
+    );
+    const offer = session.ownership.offer;
+    offerLine.hidden = !offer;
+    if (offer) {
+      const toMe = offer.to.userId === me.userId;
+      replace(offerLine, toMe ? 'The case is offered to you. ' : `Handoff offered to ${offer.to.name}. `, toMe ? accept : null, toMe ? decline : null);
+    }
+    const members = [...session.roster].sort((a, b) => Number(b.userId === owner?.userId) - Number(a.userId === owner?.userId));
+    replace(list, ...members.map(memberItem));
+    if (owner && !members.some((m) => m.userId === owner.userId))
+      list.prepend(memberItem({ ...owner, status: 'away', connections: 0, since: '' }));
+    const chosen = handoffTo.value;
+    replace(
+      handoffTo,
+      h('option', { value: '' }, 'choose a person'),
+      ...session.roster.filter((m) => m.userId !== me.userId).map((m) => h('option', { value: m.userId }, `${m.name} (${m.role})`)),
+    );
+    handoffTo.value = chosen;
+    resolve.textContent = session.case?.status === 'resolved' ? 'Reopen' : 'Resolve';
+  }
+
+  const offs = [
+    session.on('roster', render),
+    session.on('owner', (_owner, _ownership, change) => {
+      render();
+      if (change?.kind === 'handoff_offered' && session.ownership.offer?.to.userId === me.userId) showInfo('A case is offered to you');
+    }),
+    session.on('case', render),
+  ];
+  render();
+
+  const element = h(
+    'section',
+    { class: 'card' },
+    h('h2', {}, 'People'),
+    ownerLine,
+    offerLine,
+    list,
+    h(
+      'div',
+      { class: 'row wrap' },
+      h('button', { class: 'primary', 'data-testid': 'claim', onclick: () => attempt(() => session.claim()) }, 'Claim'),
+      h('button', { 'data-testid': 'release', onclick: () => attempt(() => session.release()) }, 'Release'),
+      resolve,
+    ),
+    h(
+      'form',
+      {
+        class: 'row',
+        onsubmit: (event: SubmitEvent) => {
+          event.preventDefault();
+          void attempt(() => session.offerHandoff(handoffTo.value));
+        },
+      },
+      handoffTo,
+      h('button', { type: 'submit', 'data-testid': 'offer-handoff' }, 'Offer handoff'),
+    ),
+    h('label', { class: 'row' }, 'My status ', myStatus),
+  );
+  return { element, dispose: () => offs.forEach((off) => off()) };
+}
