@@ -2,6 +2,9 @@
  * The HTTP side of the hub: health probes, the case API and the development login. Every API
  * route needs a bearer token; every error is a JSON body with a stable code.
  */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { CaseroomError, roles } from '@caseroom/shared';
 import express, { type Express } from 'express';
 import { z } from 'zod';
@@ -135,9 +138,15 @@ export function createHttpApp(options: HttpAppOptions): Express {
 
   app.use('/api', api);
 
-  app.get('/', (_req, res) => {
-    res.type('text/plain').send('caseroom hub is running. See the README for the HTTP API and the SDK.\n');
-  });
+  // The agent console, when it has been built (`npm run build`); the hub never imports its code.
+  const consoleDir = fileURLToPath(new URL('../../../console/dist', import.meta.url));
+  if (existsSync(join(consoleDir, 'index.html'))) {
+    app.use(express.static(consoleDir));
+  } else {
+    app.get('/', (_req, res) => {
+      res.type('text/plain').send('caseroom hub is running. See the README for the HTTP API and the SDK.\n');
+    });
+  }
 
   app.use((_req, _res, next) => next(new CaseroomError('not_found', 'No such route')));
   app.use(errorResponder(log));
