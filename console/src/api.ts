@@ -47,7 +47,11 @@ export class HubApi {
   }
 
   async createCase(input: NewCase): Promise<CaseRecord> {
-    const { case: record } = await call<{ case: CaseRecord }>('/api/cases', { method: 'POST', body: JSON.stringify(input), token: this.token });
+    const { case: record } = await call<{ case: CaseRecord }>('/api/cases', {
+      method: 'POST',
+      body: JSON.stringify(input),
+      token: this.token,
+    });
     return record;
   }
 

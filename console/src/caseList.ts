@@ -25,7 +25,12 @@ function newCaseForm(api: HubApi, onCreated: (record: CaseRecord) => void): HTML
     { name: 'channel', 'data-testid': 'new-case-channel' },
     ...['phone', 'email', 'chat'].map((c) => h('option', { value: c }, c)),
   );
-  const id = h('input', { name: 'id', placeholder: 'generated', pattern: '[A-Za-z0-9][A-Za-z0-9_.\\-]{0,63}', 'data-testid': 'new-case-id' });
+  const id = h('input', {
+    name: 'id',
+    placeholder: 'generated',
+    pattern: '[A-Za-z0-9][A-Za-z0-9_.\\-]{0,63}',
+    'data-testid': 'new-case-id',
+  });
   return h(
     'form',
     {
@@ -87,7 +92,11 @@ export function caseListView(api: HubApi, team: string): { element: HTMLElement;
       h(
         'table',
         { 'data-testid': 'case-list' },
-        h('thead', {}, h('tr', {}, h('th', {}, 'Case'), h('th', {}, 'Customer'), h('th', {}, 'Status'), h('th', {}, 'Owner'), h('th', {}, 'Updated'))),
+        h(
+          'thead',
+          {},
+          h('tr', {}, h('th', {}, 'Case'), h('th', {}, 'Customer'), h('th', {}, 'Status'), h('th', {}, 'Owner'), h('th', {}, 'Updated')),
+        ),
         body,
       ),
     ),

@@ -41,7 +41,13 @@ export function caseView(client: CaseClient, api: HubApi, me: Identity, caseId: 
     status.dataset.status = session.status;
   };
 
-  const panels = [notesPanel(session), stepsPanel(session), factsPanel(session, me), rosterPanel(session, me), approvalsPanel(client, session, me)];
+  const panels = [
+    notesPanel(session, me),
+    stepsPanel(session),
+    factsPanel(session, me),
+    rosterPanel(session, me),
+    approvalsPanel(client, session, me),
+  ];
   const [notes, steps, facts, roster, approvals] = panels.map((p) => p.element);
 
   // notes.changed is recorded after the hub's debounce window (2 s by default): look again later.
@@ -66,7 +72,12 @@ export function caseView(client: CaseClient, api: HubApi, me: Identity, caseId: 
     'main',
     { class: 'case-view', 'data-testid': 'case-view', 'data-case-id': caseId },
     h('div', { class: 'case-head' }, h('a', { href: '#/', class: 'back', 'data-testid': 'back-to-cases' }, '← Cases'), title, status, meta),
-    h('div', { class: 'columns' }, h('div', { class: 'column' }, notes, steps, facts), h('div', { class: 'column' }, roster, approvals, feed.element)),
+    h(
+      'div',
+      { class: 'columns' },
+      h('div', { class: 'column' }, notes, steps, facts),
+      h('div', { class: 'column' }, roster, approvals, feed.element),
+    ),
   );
   return {
     element,

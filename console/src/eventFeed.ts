@@ -19,8 +19,8 @@ const phrases: Record<string, string> = {
   'owner.reassigned': 'reassigned the case',
   'owner.released': 'released the case',
   'approval.requested': 'asked for approval',
-  'approval.approved': 'approval granted',
-  'approval.rejected': 'approval rejected',
+  'approval.approved': 'approved the request',
+  'approval.rejected': 'rejected the request',
   'approval.cancelled': 'cancelled an approval request',
   'approval.expired': 'approval request expired',
   'approval.reviewed': 'reviewed an approval',
@@ -58,7 +58,12 @@ export class EventFeed {
     this.element = h(
       'section',
       { class: 'card' },
-      h('div', { class: 'row spread' }, h('h2', {}, 'Events'), h('button', { class: 'small', 'data-testid': 'events-refresh', onclick: () => void this.load() }, 'Refresh')),
+      h(
+        'div',
+        { class: 'row spread' },
+        h('h2', {}, 'Events'),
+        h('button', { class: 'small', 'data-testid': 'events-refresh', onclick: () => void this.load() }, 'Refresh'),
+      ),
       this.list,
     );
   }

@@ -40,7 +40,15 @@ export function factsPanel(session: CaseSession, me: Identity): { element: HTMLE
   const checkQuestion = (): void => {
     const known = findFact(session, question.value);
     hint.hidden = !known;
-    if (known) replace(hint, 'Already asked: ', h('strong', {}, known[1].answer), ` (${nameOf(session, known[1].by)}, `, timeElement(known[1].at), ')');
+    if (known)
+      replace(
+        hint,
+        'Already asked: ',
+        h('strong', {}, known[1].answer),
+        ` (${nameOf(session, known[1].by)}, `,
+        timeElement(known[1].at),
+        ')',
+      );
   };
   question.addEventListener('input', checkQuestion);
 
@@ -55,6 +63,7 @@ export function factsPanel(session: CaseSession, me: Identity): { element: HTMLE
         facts.record(known?.[0] ?? question.value.trim(), answer.value.trim(), me.userId);
         question.value = '';
         answer.value = '';
+        checkQuestion();
         question.focus();
       },
     },

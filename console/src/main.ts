@@ -19,7 +19,11 @@ const app = document.getElementById('app')!;
 function start(): void {
   const signedIn = loadSignIn();
   if (signedIn) openConsole(signedIn);
-  else replace(app, signInView(() => start()));
+  else
+    replace(
+      app,
+      signInView(() => start()),
+    );
 }
 
 function openConsole({ token, identity }: SignedIn): void {

@@ -6,6 +6,7 @@
  */
 import type { CaseSession } from '@caseroom/client';
 import * as Y from 'yjs';
+import type { Identity } from './api.js';
 import { h, replace } from './dom.js';
 
 /** Marks our own transactions so the observer does not echo them back into the textarea. */
@@ -48,8 +49,10 @@ interface CursorState {
   head: unknown;
 }
 
-export function notesPanel(session: CaseSession): { element: HTMLElement; dispose: () => void } {
+export function notesPanel(session: CaseSession, me: Identity): { element: HTMLElement; dispose: () => void } {
   const text = session.notes;
+  // The hub stamps `user` with the signed-in id and name; announcing it makes us visible to others.
+  session.awareness.setLocalStateField('user', { name: me.name });
   const area = h('textarea', {
     class: 'notes',
     rows: 12,

@@ -12,7 +12,11 @@ export function rosterPanel(session: CaseSession, me: Identity): { element: HTML
   const offerLine = h('p', { class: 'offer', 'data-testid': 'handoff-offer', hidden: true });
   const list = h('ul', { class: 'plain roster', 'data-testid': 'roster' });
   const handoffTo = h('select', { 'aria-label': 'Hand off to', 'data-testid': 'handoff-to' });
-  const accept = h('button', { class: 'primary', 'data-testid': 'accept-handoff', onclick: () => attempt(() => session.acceptHandoff()) }, 'Accept');
+  const accept = h(
+    'button',
+    { class: 'primary', 'data-testid': 'accept-handoff', onclick: () => attempt(() => session.acceptHandoff()) },
+    'Accept',
+  );
   const decline = h('button', { 'data-testid': 'decline-handoff', onclick: () => attempt(() => session.declineHandoff()) }, 'Decline');
   const resolve = h('button', { 'data-testid': 'resolve-case' });
   resolve.addEventListener('click', () =>
@@ -41,7 +45,11 @@ export function rosterPanel(session: CaseSession, me: Identity): { element: HTML
       h('span', { class: `dot ${online ? member.status : 'offline'}`, title: online ? member.status : 'offline' }),
       h('span', { class: 'name' }, member.name, member.userId === me.userId ? ' (you)' : ''),
       isOwner ? h('span', { class: 'pill owner-badge', 'data-testid': 'owner-badge' }, 'owner') : null,
-      h('span', { class: 'muted small' }, `${member.role} · ${online ? member.status : 'offline'}${member.connections > 1 ? ` · ${member.connections} tabs` : ''}`),
+      h(
+        'span',
+        { class: 'muted small' },
+        `${member.role} · ${online ? member.status : 'offline'}${member.connections > 1 ? ` · ${member.connections} tabs` : ''}`,
+      ),
     );
   };
 
@@ -50,14 +58,26 @@ export function rosterPanel(session: CaseSession, me: Identity): { element: HTML
     replace(
       ownerLine,
       owner
-        ? h('span', {}, 'Owner: ', h('strong', {}, owner.name), owner.userId === me.userId ? ' (you)' : '', owner.online ? '' : ' — offline')
+        ? h(
+            'span',
+            {},
+            'Owner: ',
+            h('strong', {}, owner.name),
+            owner.userId === me.userId ? ' (you)' : '',
+            owner.online ? '' : ' — offline',
+          )
         : h('span', { class: 'pill unowned' }, 'Unowned — claim it if you are answering the customer'),
     );
     const offer = session.ownership.offer;
     offerLine.hidden = !offer;
     if (offer) {
       const toMe = offer.to.userId === me.userId;
-      replace(offerLine, toMe ? 'The case is offered to you. ' : `Handoff offered to ${offer.to.name}. `, toMe ? accept : null, toMe ? decline : null);
+      replace(
+        offerLine,
+        toMe ? 'The case is offered to you. ' : `Handoff offered to ${offer.to.name}. `,
+        toMe ? accept : null,
+        toMe ? decline : null,
+      );
     }
     const members = [...session.roster].sort((a, b) => Number(b.userId === owner?.userId) - Number(a.userId === owner?.userId));
     replace(list, ...members.map(memberItem));

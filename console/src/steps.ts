@@ -34,7 +34,11 @@ export function stepsPanel(session: CaseSession): { element: HTMLElement; dispos
       ),
       step.assignee ? h('span', { class: 'muted small' }, nameOf(session, step.assignee)) : null,
       assignee,
-      h('button', { class: 'link', 'aria-label': `Remove ${step.text}`, 'data-testid': 'step-remove', onclick: () => steps.remove(step.id) }, '×'),
+      h(
+        'button',
+        { class: 'link', 'aria-label': `Remove ${step.text}`, 'data-testid': 'step-remove', onclick: () => steps.remove(step.id) },
+        '×',
+      ),
     );
   };
 
@@ -50,8 +54,18 @@ export function stepsPanel(session: CaseSession): { element: HTMLElement; dispos
     replace(people, peopleList(session, 'room-people'));
   };
 
-  const text = h('input', { required: true, placeholder: 'Refund the duplicate charge', 'aria-label': 'New step', 'data-testid': 'new-step-text' });
-  const assignee = h('input', { list: 'room-people', placeholder: 'assignee (user id)', 'aria-label': 'Assignee', 'data-testid': 'new-step-assignee' });
+  const text = h('input', {
+    required: true,
+    placeholder: 'Refund the duplicate charge',
+    'aria-label': 'New step',
+    'data-testid': 'new-step-text',
+  });
+  const assignee = h('input', {
+    list: 'room-people',
+    placeholder: 'assignee (user id)',
+    'aria-label': 'Assignee',
+    'data-testid': 'new-step-assignee',
+  });
   const form = h(
     'form',
     {

@@ -93,7 +93,11 @@ export class TeamApprovals {
 
   private render(): void {
     const waiting = [...this.pending.values()].filter((a) => awaitsMe(a, this.me));
-    replace(this.badge, 'Approvals ', h('span', { class: waiting.length ? 'count alert' : 'count', 'data-testid': 'approvals-count' }, waiting.length));
+    replace(
+      this.badge,
+      'Approvals ',
+      h('span', { class: waiting.length ? 'count alert' : 'count', 'data-testid': 'approvals-count' }, waiting.length),
+    );
     this.badge.title = waiting.length ? `${waiting.length} request(s) wait for your decision` : 'No requests wait for you';
     replace(
       this.panel,
