@@ -28,6 +28,7 @@ import {
 } from '@caseroom/shared';
 import * as awarenessProtocol from 'y-protocols/awareness';
 import * as Y from 'yjs';
+import { asBytes } from './bytes.js';
 import { Emitter } from './Emitter.js';
 import { request, type ClientSocket } from './request.js';
 
@@ -290,7 +291,8 @@ export class CaseSession extends Emitter<CaseSessionEvents> {
   }
 
   /** @internal a `doc:sync` message from the server */
-  receiveSync(message: Uint8Array): void {
+  receiveSync(payload: Uint8Array | ArrayBuffer): void {
+    const message = asBytes(payload);
     if (!this.joined) return;
     try {
       this.applyServerMessage(message);
@@ -326,8 +328,8 @@ export class CaseSession extends Emitter<CaseSessionEvents> {
   }
 
   /** @internal a `doc:awareness` message from the server */
-  receiveAwareness(update: Uint8Array): void {
-    if (this.joined) awarenessProtocol.applyAwarenessUpdate(this.awareness, update, fromServer);
+  receiveAwareness(update: Uint8Array | ArrayBuffer): void {
+    if (this.joined) awarenessProtocol.applyAwarenessUpdate(this.awareness, asBytes(update), fromServer);
   }
 
   /** Keeps the newest version of each request; false when `approval` is not newer than what we have. */

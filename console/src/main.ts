@@ -5,7 +5,6 @@
  */
 import { CaseClient } from '@caseroom/client';
 import { HubApi } from './api.js';
-import { deliverBinaryAsUint8Array } from './binaryFrames.js';
 import { caseListView } from './caseList.js';
 import { caseView } from './caseView.js';
 import { connectionIndicator } from './connection.js';
@@ -27,10 +26,7 @@ function start(): void {
 }
 
 function openConsole({ token, identity }: SignedIn): void {
-  // Connect only once binary payloads are patched (see binaryFrames.ts).
-  const client = new CaseClient({ url: location.origin, token, autoConnect: false });
-  deliverBinaryAsUint8Array(client);
-  client.connect();
+  const client = new CaseClient({ url: location.origin, token });
   const api = new HubApi(token);
   const connection = connectionIndicator(client);
   const approvals = new TeamApprovals(client, identity);
