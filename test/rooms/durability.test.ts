@@ -1,26 +1,14 @@
 import { rmSync } from 'node:fs';
-import type { CaseSession } from '@caseroom/client';
+import type { CaseClient, CaseSession } from '@caseroom/client';
 import { afterEach, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
-import { connectClient } from '../helpers/clients.js';
-import {
-  createCaseOver,
-  forgetRedisKeys,
-  mintToken,
-  spawnHub,
-  startTestHub,
-  tempDataDir,
-  type HubProcess,
-  type TestHub,
-} from '../helpers/hub.js';
+import { connectAs, openCaseAs } from '../helpers/clients.js';
+import { createCaseOver, forgetRedisKeys, spawnHub, startTestHub, tempDataDir, type HubProcess, type TestHub } from '../helpers/hub.js';
 import { storedDocument, storedRows } from '../helpers/store.js';
 import { nextEvent } from '../helpers/wait.js';
 
-async function openSession(url: string, caseId: string, userId = 'ann'): Promise<CaseSession> {
-  const session = connectClient(url, await mintToken({ userId })).openCase(caseId);
-  await session.synced;
-  return session;
-}
+const openSession = async (url: string, caseId: string, userId = 'ann'): Promise<CaseSession> =>
+  (await openCaseAs(url, caseId, { userId })).session;
 
 /** Notes, steps and facts as plain data, facts in a stable order so replicas compare equal. */
 function contentOf(doc: Y.Doc | CaseSession): unknown {
@@ -59,6 +47,15 @@ describe('acknowledged edits survive a crash of the hub process', () => {
     return hub;
   }
 
+  /** A hub process on a data dir of its own, and Ann's client synced on a new case of it. */
+  async function hubWithWriter(): Promise<{ dataDir: string; hub: HubProcess; client: CaseClient; ann: CaseSession }> {
+    const dataDir = tempDataDir();
+    dataDirs.push(dataDir);
+    const hub = await spawn(dataDir);
+    const { client, session: ann } = await openCaseAs(hub.url, await createCaseOver(hub.url), {});
+    return { dataDir, hub, client, ann };
+  }
+
   /** SIGKILLs the hub the moment `writer`'s edits are acknowledged, restarts it, and reads the case back. */
   async function crashAndReadBack(
     dataDir: string,
@@ -77,13 +74,7 @@ describe('acknowledged edits survive a crash of the hub process', () => {
   }
 
   it('serves every acknowledged edit of notes, steps and facts after SIGKILL', async () => {
-    const dataDir = tempDataDir();
-    dataDirs.push(dataDir);
-    const hub = await spawn(dataDir);
-    const caseId = await createCaseOver(hub.url);
-    const client = connectClient(hub.url, await mintToken());
-    const ann = client.openCase(caseId);
-    await ann.synced;
+    const { dataDir, hub, client, ann } = await hubWithWriter();
 
     ann.notes.insert(0, 'Customer was charged twice for order A-1001.');
     const refund = ann.steps.add({ text: 'Refund the duplicate charge', assignee: 'bob', due: '2026-12-01' });
@@ -107,13 +98,7 @@ describe('acknowledged edits survive a crash of the hub process', () => {
   });
 
   it('serves all of a burst of 200 small acknowledged edits after SIGKILL', async () => {
-    const dataDir = tempDataDir();
-    dataDirs.push(dataDir);
-    const hub = await spawn(dataDir);
-    const caseId = await createCaseOver(hub.url);
-    const client = connectClient(hub.url, await mintToken());
-    const ann = client.openCase(caseId);
-    await ann.synced;
+    const { dataDir, hub, client, ann } = await hubWithWriter();
 
     editOneByOne(ann, 200);
     const reader = await crashAndReadBack(dataDir, hub, ann, client);
@@ -126,12 +111,8 @@ describe('acknowledged edits survive a crash of the hub process', () => {
   });
 
   it('receives the edits a client made while the hub was down once it is back on the same address', async () => {
-    const dataDir = tempDataDir();
-    dataDirs.push(dataDir);
-    const hub = await spawn(dataDir);
-    const caseId = await createCaseOver(hub.url);
-    const ann = connectClient(hub.url, await mintToken()).openCase(caseId);
-    await ann.synced;
+    const { dataDir, hub, ann } = await hubWithWriter();
+    const { caseId } = ann;
     ann.notes.insert(0, 'Acknowledged before the crash.');
     await ann.flushed();
 
@@ -273,12 +254,7 @@ describe('unloading idle case rooms', () => {
     rooms.on('loaded', record('loaded'));
     rooms.on('unloaded', record('unloaded'));
     // Connected in advance, so the rejoin is only a join message away.
-    const reloaded = connectClient(hub.url, await mintToken({ userId: 'ann' }));
-    await nextEvent(
-      'the second client to connect',
-      (listener) => reloaded.on('status', listener),
-      (status) => status === 'connected',
-    );
+    const reloaded = await connectAs(hub.url, { userId: 'ann' });
 
     await ann.close();
     const again = reloaded.openCase(caseId);
