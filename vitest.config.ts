@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { connect } from 'node:net';
 import { defineConfig } from 'vitest/config';
 
@@ -33,6 +34,9 @@ const withRedisServer = ci || spawnSync('redis-server', ['--version']).status ==
 if (!withRedis)
   console.warn(`\n[caseroom] Redis is not answering on ${redisUrl.host}: the redis project is skipped (it runs under CI=true).\n`);
 if (!withRedisServer) console.warn('\n[caseroom] redis-server is not installed: the cluster tests are skipped (they run under CI=true).\n');
+const withChromium = ci || existsSync(process.env.CASEROOM_CHROMIUM ?? '/usr/bin/chromium');
+if (!withChromium)
+  console.warn('\n[caseroom] chromium is not installed: the console browser tests are skipped (they run under CI=true).\n');
 
 /** Tests of the Redis store itself, outside any hub: the redis project's alone. */
 const redisOnly = ['test/store/redis-*.test.ts'];
@@ -45,7 +49,11 @@ const storeIndependent = [
   'test/people/ownership-machine.test.ts',
   'test/approvals/approval-machine.test.ts',
   'test/cluster/**',
+  'test/console/**',
 ];
+
+/** The console's tests drive a real Chromium: left out, with a notice, where there is none (never under CI). */
+const browserTests = withChromium ? [] : ['test/console/**'];
 
 export default defineConfig({
   // Tests import the workspaces' TypeScript sources, not their build output.
@@ -65,7 +73,7 @@ export default defineConfig({
         test: {
           name: 'sqlite',
           include: ['test/**/*.test.ts'],
-          exclude: ['test/cluster/**', ...redisOnly],
+          exclude: ['test/cluster/**', ...redisOnly, ...browserTests],
           env: { CASEROOM_TEST_STORE: 'sqlite' },
         },
       },

@@ -1,0 +1,168 @@
+/**
+ * The agent console in a real headless Chromium: two people in two browser contexts work one case
+ * through the page the hub serves at `/`, as an agent and a specialist would.
+ */
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { Browser, Locator, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium, openConsole, signIn, type Person } from '../helpers/browser.js';
+import { startTestHub, type TestHub } from '../helpers/hub.js';
+
+const consoleBuilt = existsSync(resolve(import.meta.dirname, '../../console/dist/index.html'));
+
+/** Waits until the notes textarea of `page` holds `text` (the page's own value, as its person sees it). */
+async function notesContain(page: Page, text: string): Promise<string> {
+  await page.waitForFunction(
+    (expected) => (document.querySelector('[data-testid="notes"]') as HTMLTextAreaElement | null)?.value.includes(expected),
+    text,
+  );
+  return page.getByTestId('notes').inputValue();
+}
+
+/** Types at the end of the notes, key by key, as a person would. */
+async function typeAtEndOfNotes(page: Page, text: string): Promise<void> {
+  const notes = page.getByTestId('notes');
+  await notes.focus();
+  await page.keyboard.press('Control+End');
+  await page.keyboard.type(text);
+}
+
+async function textOf(locator: Locator): Promise<string> {
+  return (await locator.textContent()) ?? '';
+}
+
+describe('agent console', () => {
+  let hub: TestHub;
+  let browser: Browser;
+  const people: Person[] = [];
+
+  beforeAll(async () => {
+    if (!consoleBuilt) throw new Error('console/dist is missing: `npm test` builds it first (npm run build)');
+    hub = await startTestHub({ CASEROOM_DEV_LOGIN: 'true', CASEROOM_NOTES_DEBOUNCE_MS: '200' });
+    browser = await launchChromium();
+  });
+
+  afterAll(async () => {
+    for (const person of people) await person.context.close();
+    await browser?.close();
+    await hub?.stop();
+  });
+
+  it('lets an agent own a case that a specialist co-edits, with a peer approval on the record', async () => {
+    const agent = await openConsole(browser, hub.url);
+    const specialist = await openConsole(browser, hub.url);
+    people.push(agent, specialist);
+
+    // The agent signs in and opens a new case from the case list.
+    await agent.page.getByTestId('login-form').waitFor();
+    await agent.screenshot('1-sign-in');
+    await signIn(agent.page, { name: 'Ann Agent', role: 'agent' });
+    await agent.page.getByTestId('case-list').waitFor();
+    await agent.page.getByTestId('new-case-subject').fill('Charged twice for March');
+    await agent.page.getByTestId('new-case-customer').fill('Kim Customer');
+    await agent.page.getByTestId('new-case-id').fill('console-case-1');
+    await agent.page.getByTestId('new-case-submit').click();
+    await agent.page.locator('[data-testid="case-session-status"][data-status="synced"]').waitFor();
+    expect(await textOf(agent.page.getByTestId('case-subject'))).toBe('Charged twice for March');
+
+    // The first to respond owns it.
+    await agent.page.getByTestId('claim').click();
+    await agent.page.locator('[data-testid="roster-member"][data-user-id] [data-testid="owner-badge"]').waitFor();
+    expect(await textOf(agent.page.getByTestId('owner'))).toContain('Ann Agent (you)');
+
+    // The specialist finds the case in the team's list, owned, and joins it.
+    await signIn(specialist.page, { name: 'Sam Specialist', role: 'specialist' });
+    const row = specialist.page.locator('[data-testid="case-row"][data-case-id="console-case-1"]');
+    await row.waitFor();
+    expect(await textOf(row)).toContain('Ann Agent');
+    await specialist.screenshot('2-case-list');
+    await row.getByTestId('case-link').click();
+    await specialist.page.locator('[data-testid="case-session-status"][data-status="synced"]').waitFor();
+    await agent.page.locator('[data-testid="roster-member"]', { hasText: 'Sam Specialist' }).waitFor();
+
+    // Both type into the notes and each sees the other's words.
+    await typeAtEndOfNotes(agent.page, 'Customer was charged twice on 3 March.');
+    await notesContain(specialist.page, 'charged twice on 3 March.');
+    await typeAtEndOfNotes(specialist.page, ' Bank statement checked: duplicate confirmed.');
+    const agentSees = await notesContain(agent.page, 'duplicate confirmed.');
+    const specialistSees = await notesContain(specialist.page, 'duplicate confirmed.');
+    expect(agentSees).toBe('Customer was charged twice on 3 March. Bank statement checked: duplicate confirmed.');
+    expect(specialistSees).toBe(agentSees);
+    await specialist.page.getByTestId('presence-chip').filter({ hasText: 'Ann Agent' }).waitFor();
+
+    // A specialist cannot take the case: the refusal is shown, and the owner stays visible.
+    await specialist.page.getByTestId('claim').click();
+    const refusal = specialist.page.getByTestId('error-notice');
+    await refusal.waitFor();
+    expect(await refusal.getAttribute('data-code')).toBe('cannot_own');
+    expect(await textOf(refusal)).not.toMatch(/at .*\.(js|ts):\d+/);
+    expect(await textOf(specialist.page.getByTestId('owner'))).toContain('Ann Agent');
+    expect(await specialist.page.getByTestId('owner-badge').count()).toBe(1);
+
+    // The specialist asks a peer; the agent's badge counts the request and the agent approves it.
+    await specialist.page.getByTestId('approval-summary').fill('Refund the duplicate charge');
+    await specialist.page.getByTestId('approval-amount').fill('42.50');
+    await specialist.page.getByTestId('approval-request').click();
+    await specialist.page.locator('[data-testid="approval"][data-status="pending"]').waitFor();
+    await agent.page.locator('[data-testid="approvals-count"]', { hasText: '1' }).waitFor();
+    await agent.screenshot('3-case-view-owner');
+    await agent.page.getByTestId('approvals-badge').click();
+    const request = agent.page.getByTestId('team-approval');
+    await request.waitFor();
+    expect(await textOf(request)).toContain('Refund the duplicate charge');
+    await agent.screenshot('4-team-approvals');
+    await request.getByTestId('approval-comment').fill('Duplicate is on the statement');
+    await request.getByTestId('approval-approve').click();
+
+    // Both see the decision, and the case's event feed records it.
+    await specialist.page.locator('[data-testid="approval"][data-status="approved"]').waitFor();
+    await agent.page.locator('[data-testid="approvals-count"]', { hasText: '0' }).waitFor();
+    const approved = specialist.page.locator('[data-testid="event-feed"] [data-testid="event"][data-type="approval.approved"]');
+    await approved.waitFor();
+    expect(await textOf(approved)).toContain('Ann Agent');
+    for (const type of ['owner.claimed', 'approval.requested', 'member.joined'])
+      expect(await specialist.page.locator(`[data-testid="event"][data-type="${type}"]`).count()).toBeGreaterThan(0);
+    await specialist.screenshot('5-case-view-specialist');
+  });
+
+  it('keeps edits made offline and merges them on reconnect, and warns before a fact is asked twice', async () => {
+    const caseId = await hub.createCase({ subject: 'Parcel never arrived' });
+    const agent = await openConsole(browser, `${hub.url}/#/case/${caseId}`);
+    const specialist = await openConsole(browser, `${hub.url}/#/case/${caseId}`);
+    people.push(agent, specialist);
+    await signIn(agent.page, { name: 'Ada Agent', role: 'agent' });
+    await signIn(specialist.page, { name: 'Sid Specialist', role: 'specialist' });
+    for (const person of [agent, specialist])
+      await person.page.locator('[data-testid="case-session-status"][data-status="synced"]').waitFor();
+
+    // The agent records what the customer said; the specialist sees who recorded it.
+    await agent.page.getByTestId('fact-question').fill('Tracking number');
+    await agent.page.getByTestId('fact-answer').fill('TRK-991');
+    await agent.page.getByTestId('new-fact-submit').click();
+    const fact = specialist.page.getByTestId('fact').filter({ hasText: 'TRK-991' });
+    await fact.waitFor();
+    expect(await textOf(fact)).toContain('Ada Agent');
+
+    // Before asking again, the specialist is told the answer is already known.
+    await specialist.page.getByTestId('fact-question').fill('tracking number');
+    const hint = specialist.page.getByTestId('fact-hint');
+    await hint.waitFor();
+    expect(await textOf(hint)).toContain('TRK-991');
+
+    // The agent goes offline and keeps typing; the specialist adds a next step meanwhile.
+    await agent.page.getByTestId('connection-toggle').click();
+    await agent.page.locator('[data-testid="case-session-status"][data-status="offline"]').waitFor();
+    await typeAtEndOfNotes(agent.page, 'Customer waited two weeks.');
+    await specialist.page.getByTestId('new-step-text').fill('Open a carrier claim');
+    await specialist.page.getByTestId('new-step-submit').click();
+    await specialist.page.getByTestId('step').filter({ hasText: 'Open a carrier claim' }).waitFor();
+    expect(await agent.page.getByTestId('step').count()).toBe(0);
+    await agent.screenshot('6-offline');
+
+    // Back online: each side has the other's work.
+    await agent.page.getByTestId('connection-toggle').click();
+    await agent.page.getByTestId('step').filter({ hasText: 'Open a carrier claim' }).waitFor();
+    expect(await notesContain(specialist.page, 'Customer waited two weeks.')).toBe('Customer waited two weeks.');
+  });
+});

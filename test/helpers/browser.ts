@@ -1,0 +1,66 @@
+/**
+ * A real headless Chromium (Debian's `chromium` package) driven by playwright-core, for the agent
+ * console's tests. Each person gets a browser context of their own, so their sessionStorage, and
+ * with it their sign-in, is separate, as in two people's browsers.
+ */
+import { existsSync, mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+
+export const chromiumPath = process.env.CASEROOM_CHROMIUM ?? '/usr/bin/chromium';
+
+/** Where screenshots of a run go: kept as test artifacts, never committed (see .gitignore). */
+export const screenshotDir = resolve(import.meta.dirname, '../../test-artifacts/console');
+
+export async function launchChromium(): Promise<Browser> {
+  if (!existsSync(chromiumPath))
+    throw new Error(
+      `Chromium is not installed at ${chromiumPath}: install Debian's chromium package (.ci/run does) or set CASEROOM_CHROMIUM`,
+    );
+  return chromium.launch({
+    executablePath: chromiumPath,
+    // This machine has no network beyond loopback: keep Chromium from trying to phone home.
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+}
+
+export interface Person {
+  context: BrowserContext;
+  page: Page;
+  /** Saves a screenshot of the whole page as test-artifacts/console/<name>.png. */
+  screenshot(name: string): Promise<void>;
+}
+
+/** Opens the console at `url` in a fresh context of `browser`, sized like a laptop screen. */
+export async function openConsole(browser: Browser, url: string): Promise<Person> {
+  const context = await browser.newContext({ viewport: { width: 1366, height: 900 } });
+  const page = await context.newPage();
+  // A console error would otherwise pass unnoticed; surface it in the test output.
+  page.on('pageerror', (err) => console.error(`[console page error] ${err.message}`));
+  await page.goto(url);
+  return {
+    context,
+    page,
+    async screenshot(name) {
+      mkdirSync(screenshotDir, { recursive: true });
+      await page.screenshot({ path: join(screenshotDir, `${name}.png`), fullPage: true });
+    },
+  };
+}
+
+/** Signs in through the development login form. */
+export async function signIn(page: Page, who: { name: string; role: 'agent' | 'specialist' | 'supervisor'; team?: string }): Promise<void> {
+  await page.getByTestId('login-name').fill(who.name);
+  await page.getByTestId('login-role').selectOption(who.role);
+  await page.getByTestId('login-team').fill(who.team ?? 'billing');
+  await page.getByTestId('login-submit').click();
+  await page.getByTestId('who').waitFor();
+}
