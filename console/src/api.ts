@@ -1,8 +1,8 @@
 /**
  * The hub's public HTTP API, as far as the console needs it: the development login, the case
- * list, and a case's event log. Refusals become `CaseroomError`s with the hub's code and message.
+ * list, a case's event log and the supervisors' review queue. Refusals become `CaseroomError`s with the hub's code and message.
  */
-import { CaseroomError, type CaseEvent, type CaseRecord, type Ownership } from '@caseroom/client';
+import { CaseroomError, type Approval, type CaseEvent, type CaseRecord, type Ownership } from '@caseroom/client';
 
 export interface Identity {
   userId: string;
@@ -63,5 +63,24 @@ export class HubApi {
   /** Events after `after` (a per-case seq), oldest first; `nextAfter` is null on the last page. */
   async events(caseId: string, after: number): Promise<{ events: CaseEvent[]; nextAfter: number | null }> {
     return call(`/api/cases/${encodeURIComponent(caseId)}/events?after=${after}&limit=100`, { token: this.token });
+  }
+
+  /** Decided requests of the team, oldest first; `reviewed: false` is the review queue. */
+  async reviews(team: string, reviewed: boolean): Promise<Approval[]> {
+    const { reviews } = await call<{ reviews: Approval[] }>(
+      `/api/reviews?team=${encodeURIComponent(team)}&reviewed=${reviewed}&limit=100`,
+      { token: this.token },
+    );
+    return reviews;
+  }
+
+  /** A supervisor's verdict on a decided request: the decision is upheld or corrected, with a note. */
+  async review(id: string, verdict: 'upheld' | 'corrected', note: string): Promise<Approval> {
+    const { approval } = await call<{ approval: Approval }>(`/api/reviews/${encodeURIComponent(id)}`, {
+      method: 'POST',
+      body: JSON.stringify({ verdict, note }),
+      token: this.token,
+    });
+    return approval;
   }
 }

@@ -1,7 +1,7 @@
 /**
  * The console's shell: sign in, then one CaseClient (one socket) for the whole page, a header with
  * who you are, the connection and the team's approval badge, and a hash route per view:
- * `#/` the case list, `#/case/<id>` one case.
+ * `#/` the case list, `#/case/<id>` one case, `#/reviews` the supervisors' review queue.
  */
 import { CaseClient } from '@caseroom/client';
 import { HubApi } from './api.js';
@@ -10,6 +10,7 @@ import { caseView } from './caseView.js';
 import { connectionIndicator } from './connection.js';
 import { h, replace } from './dom.js';
 import { showError } from './notices.js';
+import { reviewsView } from './reviews.js';
 import { loadSignIn, signInView, signOut, type SignedIn } from './signIn.js';
 import { TeamApprovals } from './teamApprovals.js';
 
@@ -51,7 +52,9 @@ function openConsole({ token, identity }: SignedIn): void {
   function route(): void {
     current?.dispose();
     const match = /^#\/case\/(.+)$/.exec(location.hash);
-    current = match ? caseView(client, api, identity, decodeURIComponent(match[1]!)) : caseListView(api, identity.team);
+    if (match) current = caseView(client, api, identity, decodeURIComponent(match[1]!));
+    else if (location.hash === '#/reviews' && identity.role === 'supervisor') current = reviewsView(api, identity.team);
+    else current = caseListView(api, identity.team);
     replace(view, current.element);
     view.querySelector<HTMLElement>('h1')?.setAttribute('tabindex', '-1');
   }
@@ -64,6 +67,7 @@ function openConsole({ token, identity }: SignedIn): void {
       h('a', { href: '#/', class: 'brand' }, 'caseroom'),
       connection.element,
       h('span', { class: 'grow' }),
+      identity.role === 'supervisor' ? h('a', { href: '#/reviews', class: 'nav', 'data-testid': 'nav-reviews' }, 'Reviews') : null,
       approvals.badge,
       h('span', { class: 'who', 'data-testid': 'who' }, `${identity.name} · ${identity.role} · ${identity.team}`),
       h('button', { class: 'small', 'data-testid': 'sign-out', onclick: leave }, 'Sign out'),

@@ -26,6 +26,26 @@ export function rosterPanel(session: CaseSession, me: Identity): { element: HTML
       render();
     }),
   );
+  const claim = h('button', { class: 'primary', 'data-testid': 'claim', onclick: () => attempt(() => session.claim()) }, 'Claim');
+  const release = h('button', { 'data-testid': 'release', onclick: () => attempt(() => session.release()) }, 'Release');
+  const offerButton = h('button', { type: 'submit', 'data-testid': 'offer-handoff' }, 'Offer handoff');
+  const reassign = h('button', { type: 'button', 'data-testid': 'reassign' }, 'Reassign');
+  reassign.addEventListener('click', () => {
+    if (handoffTo.value) void attempt(() => session.reassign(handoffTo.value));
+  });
+  const handoffForm = h(
+    'form',
+    {
+      class: 'row',
+      onsubmit: (event: SubmitEvent) => {
+        event.preventDefault();
+        void attempt(() => session.offerHandoff(handoffTo.value));
+      },
+    },
+    handoffTo,
+    offerButton,
+    reassign,
+  );
   const myStatus = h(
     'select',
     {
@@ -90,7 +110,18 @@ export function rosterPanel(session: CaseSession, me: Identity): { element: HTML
       ...session.roster.filter((m) => m.userId !== me.userId).map((m) => h('option', { value: m.userId }, `${m.name} (${m.role})`)),
     );
     handoffTo.value = chosen;
-    resolve.textContent = session.case?.status === 'resolved' ? 'Reopen' : 'Resolve';
+    // Offer what this person may do: anyone but the owner may try to claim (the hub says why not),
+    // the owner hands off or, once resolved, releases; a supervisor reassigns.
+    const mine = owner?.userId === me.userId;
+    const supervisor = me.role === 'supervisor';
+    const resolved = session.case?.status === 'resolved';
+    claim.hidden = mine;
+    release.hidden = !(mine && resolved);
+    offerButton.hidden = !mine;
+    reassign.hidden = !supervisor;
+    handoffForm.hidden = !mine && !supervisor;
+    resolve.hidden = !mine && !supervisor;
+    resolve.textContent = resolved ? 'Reopen' : 'Resolve';
   }
 
   const offs = [
@@ -110,25 +141,8 @@ export function rosterPanel(session: CaseSession, me: Identity): { element: HTML
     ownerLine,
     offerLine,
     list,
-    h(
-      'div',
-      { class: 'row wrap' },
-      h('button', { class: 'primary', 'data-testid': 'claim', onclick: () => attempt(() => session.claim()) }, 'Claim'),
-      h('button', { 'data-testid': 'release', onclick: () => attempt(() => session.release()) }, 'Release'),
-      resolve,
-    ),
-    h(
-      'form',
-      {
-        class: 'row',
-        onsubmit: (event: SubmitEvent) => {
-          event.preventDefault();
-          void attempt(() => session.offerHandoff(handoffTo.value));
-        },
-      },
-      handoffTo,
-      h('button', { type: 'submit', 'data-testid': 'offer-handoff' }, 'Offer handoff'),
-    ),
+    h('div', { class: 'row wrap' }, claim, release, resolve),
+    handoffForm,
     h('label', { class: 'row' }, 'My status ', myStatus),
   );
   return { element, dispose: () => offs.forEach((off) => off()) };

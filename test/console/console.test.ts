@@ -165,4 +165,50 @@ describe('agent console', () => {
     await agent.page.getByTestId('step').filter({ hasText: 'Open a carrier claim' }).waitFor();
     expect(await notesContain(specialist.page, 'Customer waited two weeks.')).toBe('Customer waited two weeks.');
   });
+
+  it('lets a supervisor reassign a case and review the decision a peer made', async () => {
+    const caseId = await hub.createCase({ subject: 'Fee charged after cancelling' });
+    const [bob, cy, sue] = await Promise.all([0, 1, 2].map(() => openConsole(browser, `${hub.url}/#/case/${caseId}`)));
+    people.push(bob!, cy!, sue!);
+    await signIn(bob!.page, { name: 'Bob Agent', role: 'agent' });
+    await signIn(cy!.page, { name: 'Cy Agent', role: 'agent' });
+    await signIn(sue!.page, { name: 'Sue Supervisor', role: 'supervisor' });
+    for (const person of [bob!, cy!, sue!])
+      await person.page.locator('[data-testid="case-session-status"][data-status="synced"]').waitFor();
+
+    // Bob owns the case; only he is offered the handoff, and only Sue the reassign button.
+    await bob!.page.getByTestId('claim').click();
+    await cy!.page.getByTestId('owner').filter({ hasText: 'Bob Agent' }).waitFor();
+    expect(await bob!.page.getByTestId('claim').isHidden()).toBe(true);
+    expect(await cy!.page.getByTestId('offer-handoff').isHidden()).toBe(true);
+    expect(await bob!.page.getByTestId('reassign').isHidden()).toBe(true);
+
+    // Sue moves the case to Cy; everyone sees the new owner.
+    await sue!.page.locator('[data-testid="handoff-to"] option', { hasText: 'Cy Agent' }).waitFor({ state: 'attached' });
+    await sue!.page.getByTestId('handoff-to').selectOption({ label: 'Cy Agent (agent)' });
+    await sue!.page.getByTestId('reassign').click();
+    await bob!.page.getByTestId('owner').filter({ hasText: 'Cy Agent' }).waitFor();
+    await cy!.page.getByTestId('owner').filter({ hasText: 'Cy Agent (you)' }).waitFor();
+
+    // Cy asks, Bob approves from the case itself.
+    await cy!.page.getByTestId('approval-kind').fill('fee_waiver');
+    await cy!.page.getByTestId('approval-summary').fill('Waive the late-cancellation fee');
+    await cy!.page.getByTestId('approval-request').click();
+    const pending = bob!.page.locator('[data-testid="approval"][data-status="pending"]');
+    await pending.getByTestId('approval-approve').click();
+    await cy!.page.locator('[data-testid="approval"][data-status="approved"]').waitFor();
+
+    // Sue finds the decision in the review queue and upholds it; it moves to the reviewed list.
+    await sue!.page.getByTestId('nav-reviews').click();
+    const queued = sue!.page.locator('[data-testid="review-queue"] [data-testid="review"]', { hasText: 'Waive the late-cancellation fee' });
+    await queued.waitFor();
+    expect(await textOf(queued)).toContain('Bob Agent approved');
+    await sue!.screenshot('7-review-queue');
+    await queued.getByTestId('review-note').fill('Fee was charged after the cancellation window');
+    await queued.getByTestId('review-uphold').click();
+    const reviewed = sue!.page.locator('[data-testid="reviewed"] [data-testid="review"]', { hasText: 'Waive the late-cancellation fee' });
+    await reviewed.getByTestId('review-verdict').waitFor();
+    expect(await textOf(reviewed.getByTestId('review-verdict'))).toContain('Sue Supervisor upheld');
+    expect(await queued.count()).toBe(0);
+  });
 });
