@@ -37,6 +37,12 @@ export async function devLogin(who: { name: string; role: string; team: string }
   return call('/api/dev/login', { method: 'POST', body: JSON.stringify(who) });
 }
 
+/** Who `token` belongs to, as the hub reads it (refused when invalid or expired). */
+export async function whoAmI(token: string): Promise<Identity> {
+  const { identity } = await call<{ identity: Identity }>('/api/me', { token });
+  return identity;
+}
+
 /** The HTTP API on behalf of one signed-in person. */
 export class HubApi {
   constructor(private readonly token: string) {}

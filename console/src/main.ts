@@ -11,7 +11,7 @@ import { connectionIndicator } from './connection.js';
 import { h, replace } from './dom.js';
 import { showError } from './notices.js';
 import { reviewsView } from './reviews.js';
-import { loadSignIn, signInView, signOut, type SignedIn } from './signIn.js';
+import { loadSignIn, signInFromFragment, signInView, signOut, type SignedIn } from './signIn.js';
 import { TeamApprovals } from './teamApprovals.js';
 
 const app = document.getElementById('app')!;
@@ -42,7 +42,13 @@ function openConsole({ token, identity }: SignedIn): void {
     void client.close();
     signOut();
     location.hash = '';
-    start();
+    signInFromFragment().then(
+      (handedOver) => (handedOver ? openConsole(handedOver) : start()),
+      (err: unknown) => {
+        start();
+        showError(err);
+      },
+    );
   };
   client.on('error', (err) => {
     showError(err);
@@ -79,4 +85,10 @@ function openConsole({ token, identity }: SignedIn): void {
   route();
 }
 
-start();
+signInFromFragment().then(
+  (handedOver) => (handedOver ? openConsole(handedOver) : start()),
+  (err: unknown) => {
+    start();
+    showError(err);
+  },
+);

@@ -1,8 +1,10 @@
 /**
- * Signing in with the hub's development login. The token lives in sessionStorage, so each tab
- * can be a different person (handy for trying two agents side by side) and closing it signs out.
+ * Signing in: with the hub's development login, or with a token issued by the host application
+ * (the only way under NODE_ENV=production). A host hands a token over in the URL fragment,
+ * `/#token=<jwt>`, which never reaches a server log; it can also be pasted. The token lives in
+ * sessionStorage, so each tab can be a different person and closing it signs out.
  */
-import { devLogin, type Identity } from './api.js';
+import { devLogin, whoAmI, type Identity } from './api.js';
 import { h } from './dom.js';
 import { attempt } from './notices.js';
 
@@ -20,6 +22,20 @@ export function loadSignIn(): SignedIn | null {
   } catch {
     return null;
   }
+}
+
+function remember(signedIn: SignedIn): SignedIn {
+  sessionStorage.setItem(storageKey, JSON.stringify(signedIn));
+  return signedIn;
+}
+
+/** Signs in with a token handed over as `#token=<jwt>`, and takes it out of the address bar. */
+export async function signInFromFragment(): Promise<SignedIn | null> {
+  const match = /^#token=([^&]+)/.exec(location.hash);
+  if (!match) return null;
+  history.replaceState(null, '', location.pathname + location.search);
+  const token = decodeURIComponent(match[1]!);
+  return remember({ token, identity: await whoAmI(token) });
 }
 
 export function signOut(): void {
@@ -46,9 +62,7 @@ export function signInView(onSignedIn: (signedIn: SignedIn) => void): HTMLElemen
         event.preventDefault();
         submit.disabled = true;
         await attempt(async () => {
-          const signedIn = await devLogin({ name: name.value, role: role.value, team: team.value });
-          sessionStorage.setItem(storageKey, JSON.stringify(signedIn));
-          onSignedIn(signedIn);
+          onSignedIn(remember(await devLogin({ name: name.value, role: role.value, team: team.value })));
         });
         submit.disabled = false;
       },
@@ -60,5 +74,21 @@ export function signInView(onSignedIn: (signedIn: SignedIn) => void): HTMLElemen
     h('label', {}, 'Team', team),
     submit,
   );
-  return h('main', { class: 'centered' }, form);
+  const pasted = h('input', { required: true, 'aria-label': 'Token', placeholder: 'eyJhbGciOi…', 'data-testid': 'login-token' });
+  const tokenForm = h(
+    'form',
+    {
+      class: 'card sign-in',
+      'data-testid': 'token-form',
+      onsubmit: async (event: SubmitEvent) => {
+        event.preventDefault();
+        const token = pasted.value.trim();
+        await attempt(async () => onSignedIn(remember({ token, identity: await whoAmI(token) })));
+      },
+    },
+    h('p', { class: 'muted' }, 'Or sign in with a token from your application:'),
+    pasted,
+    h('button', { type: 'submit', 'data-testid': 'token-submit' }, 'Use token'),
+  );
+  return h('main', { class: 'centered' }, form, tokenForm);
 }

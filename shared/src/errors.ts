@@ -9,6 +9,7 @@ export const errorCatalog = {
   invalid_token: { status: 401, message: 'The token is not valid' },
   token_expired: { status: 401, message: 'The token has expired' },
   forbidden: { status: 403, message: 'You are not allowed to do that' },
+  dev_login_disabled: { status: 404, message: 'The development login is off on this hub; sign in with a token from your application' },
   // input
   invalid_payload: { status: 400, message: 'The request is not well formed' },
   malformed_message: { status: 400, message: 'The binary message could not be decoded' },

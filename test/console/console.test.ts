@@ -7,7 +7,7 @@ import { resolve } from 'node:path';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium, openConsole, signIn, type Person } from '../helpers/browser.js';
-import { startTestHub, type TestHub } from '../helpers/hub.js';
+import { mintToken, startTestHub, type TestHub } from '../helpers/hub.js';
 
 const consoleBuilt = existsSync(resolve(import.meta.dirname, '../../console/dist/index.html'));
 
@@ -210,5 +210,29 @@ describe('agent console', () => {
     await reviewed.getByTestId('review-verdict').waitFor();
     expect(await textOf(reviewed.getByTestId('review-verdict'))).toContain('Sue Supervisor upheld');
     expect(await queued.count()).toBe(0);
+  });
+
+  it('signs in with a token from the host application when the development login is off', async () => {
+    const production = await startTestHub({ CASEROOM_DEV_LOGIN: 'false' });
+    try {
+      const person = await openConsole(browser, production.url);
+      people.push(person);
+      // The development login is refused with the hub's message.
+      await person.page.getByTestId('login-name').fill('Ann Agent');
+      await person.page.getByTestId('login-submit').click();
+      await person.page.getByTestId('error-notice').waitFor();
+      expect(await person.page.getByTestId('error-notice').getAttribute('data-code')).toBe('dev_login_disabled');
+      expect(await person.page.getByTestId('who').count()).toBe(0);
+
+      // A host application hands a token over in the fragment; it does not stay in the address bar.
+      const token = await mintToken({ userId: 'hal', name: 'Hal Host', role: 'agent' });
+      const handedOver = await openConsole(browser, `${production.url}/#token=${encodeURIComponent(token)}`);
+      people.push(handedOver);
+      await handedOver.page.getByTestId('who').filter({ hasText: 'Hal Host' }).waitFor();
+      expect(handedOver.page.url()).not.toContain(token);
+      await handedOver.page.getByTestId('case-list').waitFor();
+    } finally {
+      await production.stop();
+    }
   });
 });

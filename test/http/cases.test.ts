@@ -208,6 +208,12 @@ describe('the rest of the HTTP surface', () => {
     expect((listed.body.cases as CaseRecord[]).map((c) => c.id)).toContain(created.body.case.id);
   });
 
+  it('tells the bearer of a token who they are', async () => {
+    const me = await api(hub.url, '/api/me', { token: agent });
+    expect(me).toMatchObject({ status: 200, body: { ok: true, identity: { userId: 'ann', role: 'agent', team: 'billing' } } });
+    expect((await api(hub.url, '/api/me')).body).toMatchObject({ ok: false, error: { code: 'unauthenticated' } });
+  });
+
   it('refuses a development login with an unknown role', async () => {
     const res = await api(hub.url, '/api/dev/login', { body: { name: 'Eve', role: 'admin', team: 'tech' } });
     expect(res.status).toBe(400);
@@ -217,12 +223,15 @@ describe('the rest of the HTTP surface', () => {
   it('has no development login when CASEROOM_DEV_LOGIN=false', async () => {
     const locked = await startTestHub({ CASEROOM_DEV_LOGIN: 'false' });
     try {
-      const anonymous = await api(locked.url, '/api/dev/login', { body: { name: 'Eve', role: 'supervisor', team: 'tech' } });
-      expect(anonymous.status).toBe(401);
-      expect(anonymous.body.token).toBeUndefined();
-      const withToken = await api(locked.url, '/api/dev/login', { token: agent, body: { name: 'Eve', role: 'supervisor', team: 'tech' } });
-      expect(withToken.status).toBe(404);
-      expect(withToken.body.token).toBeUndefined();
+      for (const token of [undefined, agent]) {
+        const res = await api(locked.url, '/api/dev/login', {
+          ...(token ? { token } : {}),
+          body: { name: 'Eve', role: 'supervisor', team: 'tech' },
+        });
+        expect(res.status).toBe(404);
+        expect(res.body).toMatchObject({ ok: false, error: { code: 'dev_login_disabled' } });
+        expect(res.body.token).toBeUndefined();
+      }
     } finally {
       await locked.stop();
     }

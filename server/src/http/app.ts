@@ -82,10 +82,17 @@ export function createHttpApp(options: HttpAppOptions): Express {
       const token = await tokens.mint({ userId, name: body.name, role: body.role, team: body.team });
       res.json({ ok: true, token, identity: { userId, name: body.name, role: body.role, team: body.team } });
     });
+  } else {
+    app.post('/api/dev/login', (_req, _res, next) => next(new CaseroomError('dev_login_disabled')));
   }
 
   const api = express.Router();
   api.use(authenticate(tokens));
+
+  // Who the bearer token says you are: lets a page that was handed a token show its person.
+  api.get('/me', (req, res) => {
+    res.json({ ok: true, identity: identityOf(req) });
+  });
 
   api.post('/cases', async (req, res) => {
     const record = await cases.create(parse(newCaseSchema, req.body), identityOf(req));
