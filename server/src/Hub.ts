@@ -64,6 +64,7 @@ export async function startHub(config: HubConfig, parts: HubParts = {}): Promise
     log,
     graceMs: config.roomGraceMs,
     snapshotEvery: config.snapshotEvery,
+    maxDocumentBytes: config.limits.maxDocumentBytes,
     filterAwareness: (state, from) => sanitizeAwareness(state, from.identity),
     catchUpAfterLoad: config.redis !== null,
   });
@@ -128,6 +129,8 @@ export async function startHub(config: HubConfig, parts: HubParts = {}): Promise
     ...(cluster.adapter ? { adapter: cluster.adapter } : {}),
   });
   const nsp = io.of(casesNamespace) as CaseNamespace;
+  const { messagesPerSecond, bytesPerSecond, burstSeconds } = config.limits;
+  const rateLimits = { messagesPerSecond, bytesPerSecond, burstSeconds, maxMessageBytes: config.maxMessageBytes };
   nsp.use(socketAuth(tokens));
   caseHub = new CaseHub(nsp, {
     rooms,
@@ -139,11 +142,22 @@ export async function startHub(config: HubConfig, parts: HubParts = {}): Promise
     events,
     log,
     maxMessageBytes: config.maxMessageBytes,
+    rateLimits,
+    maxCasesPerSocket: config.limits.maxCasesPerSocket,
+    maxSendBacklogBytes: config.limits.maxSendBacklogBytes,
     rememberPerson: (who) => store.rememberPerson(who, new Date().toISOString()),
   });
   rooms.addRelay(caseHub);
 
-  const yws = new YWebsocketEndpoint({ rooms, cases, tokens, log, maxMessageBytes: config.maxMessageBytes });
+  const yws = new YWebsocketEndpoint({
+    rooms,
+    cases,
+    tokens,
+    log,
+    maxMessageBytes: config.maxMessageBytes,
+    rateLimits,
+    maxSendBacklogBytes: config.limits.maxSendBacklogBytes,
+  });
   rooms.addRelay(yws);
   httpServer.on('upgrade', (req, socket, head) => {
     if (yws.handleUpgrade(req, socket, head)) return;

@@ -31,6 +31,20 @@ const envSchema = z.object({
   CASEROOM_NOTES_DEBOUNCE_MS: z.coerce.number().int().min(0).default(2_000),
   /** Largest single message (binary or JSON) a client may send. */
   CASEROOM_MAX_MESSAGE_BYTES: positiveInt.default(1024 * 1024),
+  /** Per-connection rate limits (0 turns one off); bursts of CASEROOM_RATE_BURST_S seconds' worth pass. */
+  CASEROOM_RATE_MESSAGES_PER_S: z.coerce.number().int().min(0).default(1_000),
+  CASEROOM_RATE_BYTES_PER_S: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(4 * 1024 * 1024),
+  CASEROOM_RATE_BURST_S: z.coerce.number().positive().default(10),
+  /** Cases one Socket.IO connection may have open at once. */
+  CASEROOM_MAX_CASES_PER_SOCKET: positiveInt.default(100),
+  /** Largest encoded size of one case document; an update that would grow it past this is refused. */
+  CASEROOM_MAX_DOCUMENT_BYTES: positiveInt.default(16 * 1024 * 1024),
+  /** Bytes waiting to be sent to one connection before it counts as a slow consumer and is dropped. */
+  CASEROOM_MAX_SEND_BACKLOG_BYTES: positiveInt.default(8 * 1024 * 1024),
   /** Fold the update log into a snapshot after this many updates. */
   CASEROOM_SNAPSHOT_EVERY: positiveInt.default(500),
   /** Seconds until a pending approval request expires when the requester names no time. */
@@ -105,6 +119,14 @@ export interface HubConfig {
   presenceGraceMs: number;
   notesDebounceMs: number;
   maxMessageBytes: number;
+  limits: {
+    messagesPerSecond: number;
+    bytesPerSecond: number;
+    burstSeconds: number;
+    maxCasesPerSocket: number;
+    maxDocumentBytes: number;
+    maxSendBacklogBytes: number;
+  };
   snapshotEvery: number;
   approvals: { defaultExpiresInS: number; policy: ApprovalPolicy };
   sqliteSync: 'normal' | 'full';
@@ -163,6 +185,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     presenceGraceMs: e.CASEROOM_PRESENCE_GRACE_MS,
     notesDebounceMs: e.CASEROOM_NOTES_DEBOUNCE_MS,
     maxMessageBytes: e.CASEROOM_MAX_MESSAGE_BYTES,
+    limits: {
+      messagesPerSecond: e.CASEROOM_RATE_MESSAGES_PER_S,
+      bytesPerSecond: e.CASEROOM_RATE_BYTES_PER_S,
+      burstSeconds: e.CASEROOM_RATE_BURST_S,
+      maxCasesPerSocket: e.CASEROOM_MAX_CASES_PER_SOCKET,
+      maxDocumentBytes: e.CASEROOM_MAX_DOCUMENT_BYTES,
+      maxSendBacklogBytes: e.CASEROOM_MAX_SEND_BACKLOG_BYTES,
+    },
     snapshotEvery: e.CASEROOM_SNAPSHOT_EVERY,
     approvals: { defaultExpiresInS: e.CASEROOM_APPROVAL_EXPIRES_IN, policy: e.CASEROOM_APPROVAL_POLICY },
     sqliteSync: e.CASEROOM_SQLITE_SYNC,

@@ -129,4 +129,38 @@ describe('loadConfig', () => {
       'CASEROOM_WEBHOOK_RETRY_MAX_MS',
     );
   });
+
+  it('reads the limits, with generous defaults, and 0 turning a rate limit off', () => {
+    expect(loadConfig({}).limits).toEqual({
+      messagesPerSecond: 1000,
+      bytesPerSecond: 4 * 1024 * 1024,
+      burstSeconds: 10,
+      maxCasesPerSocket: 100,
+      maxDocumentBytes: 16 * 1024 * 1024,
+      maxSendBacklogBytes: 8 * 1024 * 1024,
+    });
+    const env = {
+      CASEROOM_RATE_MESSAGES_PER_S: '0',
+      CASEROOM_RATE_BYTES_PER_S: '2048',
+      CASEROOM_RATE_BURST_S: '0.5',
+      CASEROOM_MAX_CASES_PER_SOCKET: '3',
+      CASEROOM_MAX_DOCUMENT_BYTES: '65536',
+      CASEROOM_MAX_SEND_BACKLOG_BYTES: '1024',
+    };
+    expect(loadConfig(env).limits).toEqual({
+      messagesPerSecond: 0,
+      bytesPerSecond: 2048,
+      burstSeconds: 0.5,
+      maxCasesPerSocket: 3,
+      maxDocumentBytes: 65536,
+      maxSendBacklogBytes: 1024,
+    });
+    const problems = refusal({
+      CASEROOM_MAX_CASES_PER_SOCKET: '0',
+      CASEROOM_RATE_BURST_S: '0',
+      CASEROOM_RATE_MESSAGES_PER_S: '-1',
+    }).message;
+    for (const name of ['CASEROOM_MAX_CASES_PER_SOCKET', 'CASEROOM_RATE_BURST_S', 'CASEROOM_RATE_MESSAGES_PER_S'])
+      expect(problems).toContain(name);
+  });
 });

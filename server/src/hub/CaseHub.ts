@@ -20,6 +20,8 @@ import * as Y from 'yjs';
 import type { ApprovalBook } from '../approvals/ApprovalBook.js';
 import type { CaseDirectory } from '../cases/CaseDirectory.js';
 import type { EventLog } from '../events/EventLog.js';
+import { ConnectionLimiter, type RateLimits } from '../limits/ConnectionLimiter.js';
+import { messageSize } from '../limits/messageSize.js';
 import type { Logger } from '../logger.js';
 import type { CaseOwners } from '../people/CaseOwners.js';
 import type { Presence } from '../people/Presence.js';
@@ -33,6 +35,7 @@ import { registerDocumentHandlers } from './documentHandlers.js';
 import { registerEventHandlers } from './eventHandlers.js';
 import { registerPeopleHandlers } from './peopleHandlers.js';
 import { respond } from './respond.js';
+import { SendBacklog } from './SendBacklog.js';
 import type { CaseSocket, SocketContext } from './SocketContext.js';
 
 export type CaseNamespace = Namespace<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
@@ -47,6 +50,10 @@ export interface CaseHubOptions {
   events: EventLog;
   log: Logger;
   maxMessageBytes: number;
+  rateLimits: RateLimits;
+  maxCasesPerSocket: number;
+  /** bytes waiting to reach one socket before it is dropped as a slow consumer */
+  maxSendBacklogBytes: number;
   /** remembers who signed in, so they can be named as handoff targets */
   rememberPerson: (who: SocketData) => Promise<void>;
 }
@@ -75,9 +82,42 @@ function normalizeArguments(packet: unknown[], next: (err?: Error) => void): voi
   next();
 }
 
+/**
+ * Refuses, before any handler runs, a message over the size limit or over the socket's rate
+ * limits: the sender's callback gets the error and the message goes no further.
+ */
+function admitPackets(limiter: ConnectionLimiter, maxMessageBytes: number, log: Logger) {
+  let limited = false;
+  return (packet: unknown[], next: (err?: Error) => void): void => {
+    const ack = packet.at(-1);
+    const refuse = (error: CaseroomError): void => {
+      if (typeof ack === 'function') (ack as (response: unknown) => void)({ ok: false, error: error.toWire() });
+    };
+    const size = messageSize(packet);
+    if (size > maxMessageBytes) return refuse(new CaseroomError('payload_too_large', `Messages are limited to ${maxMessageBytes} bytes`));
+    try {
+      limiter.admit(size);
+      limited = false;
+    } catch (err) {
+      // One line per episode of flooding, not one per refused message.
+      if (!limited) log.warn({ event: packet[0] }, 'rate limit reached; refusing messages');
+      limited = true;
+      return refuse(err as CaseroomError);
+    }
+    next();
+  };
+}
+
+interface LiveSocket {
+  backlog: SendBacklog;
+  log: Logger;
+}
+
 export class CaseHub implements RoomRelay {
   private readonly nsp: CaseNamespace;
   private readonly options: CaseHubOptions;
+  /** socket id -> what the hub watches on it */
+  private readonly live = new Map<string, LiveSocket>();
 
   constructor(nsp: CaseNamespace, options: CaseHubOptions) {
     this.nsp = nsp;
@@ -86,10 +126,12 @@ export class CaseHub implements RoomRelay {
   }
 
   relayUpdate(caseId: string, update: Uint8Array, origin: RoomConnection | null): void {
+    this.dropSlowConsumers(caseId);
     this.localRoom(caseId, origin).emit('doc:sync', caseId, encodeUpdate(update));
   }
 
   relayAwareness(caseId: string, update: Uint8Array, origin: RoomConnection | null): void {
+    this.dropSlowConsumers(caseId);
     this.localRoom(caseId, origin).emit('doc:awareness', caseId, update);
   }
 
@@ -121,8 +163,26 @@ export class CaseHub implements RoomRelay {
     return origin?.transport === 'socket.io' ? local.except(origin.id) : local;
   }
 
+  /**
+   * A socket whose client stopped reading would buffer every relayed update in this process. Past
+   * the backlog limit it is dropped; its client reconnects and resyncs from the document.
+   */
+  private dropSlowConsumers(caseId: string): void {
+    const ids = this.nsp.adapter.rooms.get(socketRoomOf(caseId));
+    if (!ids) return;
+    for (const id of ids) {
+      const live = this.live.get(id);
+      if (!live) continue;
+      const backlog = live.backlog.bytes;
+      if (backlog <= this.options.maxSendBacklogBytes) continue;
+      live.log.warn({ caseId, backlog, limit: this.options.maxSendBacklogBytes }, 'dropping a slow consumer');
+      this.live.delete(id);
+      live.backlog.drop();
+    }
+  }
+
   private accept(socket: CaseSocket): void {
-    const { rooms, cases, roster, owners, approvals } = this.options;
+    const { rooms, cases, roster, owners, approvals, presence } = this.options;
     const who = socket.data;
     const log = this.options.log.child({ socketId: socket.id, userId: who.userId });
     const joined = new Map<string, CaseRoom>();
@@ -140,7 +200,11 @@ export class CaseHub implements RoomRelay {
       },
     };
     const { connection } = context;
+    this.live.set(socket.id, { backlog: new SendBacklog(socket), log });
+    socket.use(admitPackets(new ConnectionLimiter(this.options.rateLimits), this.options.maxMessageBytes, log));
     socket.use(normalizeArguments);
+    /** joins under way, counted against the socket's limit of open cases */
+    const joining = new Set<string>();
     this.options.rememberPerson(who).catch((err: unknown) => log.warn({ err }, 'could not remember person'));
     if (who.role !== 'bot') void socket.join(teamRoomOf(who.team));
     log.debug('socket connected');
@@ -152,29 +216,42 @@ export class CaseHub implements RoomRelay {
         log,
         async () => {
           const { caseId } = parse(caseRequestSchema, request);
-          const record = await cases.open(caseId, who);
-          if (!joined.has(caseId)) {
-            const room = await rooms.join(caseId, connection);
-            if (socket.disconnected) {
-              rooms.leave(room, connection);
-              throw new CaseroomError('not_joined', 'The socket disconnected while joining');
-            }
-            joined.set(caseId, room);
-            await socket.join(socketRoomOf(caseId));
-            log.info({ caseId }, 'case joined');
-            // Our half of the handshake follows the ack: the client answers with what we lack.
-            greet = () => {
-              socket.emit('doc:sync', caseId, encodeSyncStep1(Y.encodeStateVector(room.doc)));
-              const awareness = room.awarenessSnapshot();
-              if (awareness) socket.emit('doc:awareness', caseId, awareness);
-            };
+          const { maxCasesPerSocket } = this.options;
+          if (!joined.has(caseId) && !joining.has(caseId) && joined.size + joining.size >= maxCasesPerSocket) {
+            throw new CaseroomError('too_many_cases', `A connection may have at most ${maxCasesPerSocket} cases open; leave one first`);
           }
-          const [ownership, caseApprovals] = await Promise.all([owners.current(caseId), approvals.forCase(caseId)]);
-          const members = await this.options.presence.members(caseId);
-          return { case: record, roster: members, ownership, approvals: caseApprovals };
+          joining.add(caseId);
+          try {
+            return await join(caseId);
+          } finally {
+            joining.delete(caseId);
+          }
         },
         () => greet?.(),
       );
+
+      async function join(caseId: string) {
+        const record = await cases.open(caseId, who);
+        if (!joined.has(caseId)) {
+          const room = await rooms.join(caseId, connection);
+          if (socket.disconnected) {
+            rooms.leave(room, connection);
+            throw new CaseroomError('not_joined', 'The socket disconnected while joining');
+          }
+          joined.set(caseId, room);
+          await socket.join(socketRoomOf(caseId));
+          log.info({ caseId }, 'case joined');
+          // Our half of the handshake follows the ack: the client answers with what we lack.
+          greet = () => {
+            socket.emit('doc:sync', caseId, encodeSyncStep1(Y.encodeStateVector(room.doc)));
+            const awareness = room.awarenessSnapshot();
+            if (awareness) socket.emit('doc:awareness', caseId, awareness);
+          };
+        }
+        const [ownership, caseApprovals] = await Promise.all([owners.current(caseId), approvals.forCase(caseId)]);
+        const members = await presence.members(caseId);
+        return { case: record, roster: members, ownership, approvals: caseApprovals };
+      }
     });
 
     socket.on('case:leave', (request, ack) =>
@@ -195,6 +272,7 @@ export class CaseHub implements RoomRelay {
     registerPeopleHandlers(context, { roster, owners, cases, announceCase: (caseId, record) => this.announceCase(caseId, record) });
 
     socket.on('disconnect', (reason) => {
+      this.live.delete(socket.id);
       for (const room of joined.values()) rooms.leave(room, connection);
       joined.clear();
       log.debug({ reason }, 'socket disconnected');

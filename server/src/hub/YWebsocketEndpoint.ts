@@ -23,6 +23,7 @@ import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import * as Y from 'yjs';
 import type { CaseDirectory } from '../cases/CaseDirectory.js';
 import type { Tokens } from '../identity/Tokens.js';
+import { ConnectionLimiter, type RateLimits } from '../limits/ConnectionLimiter.js';
 import type { Logger } from '../logger.js';
 import type { CaseRoom } from '../rooms/CaseRoom.js';
 import type { CaseRooms } from '../rooms/CaseRooms.js';
@@ -31,14 +32,24 @@ import { caseIdSchema } from '../validation.js';
 
 export const yWebsocketPrefix = '/yjs/';
 
-/** WebSocket close codes we use: the protocol's "invalid payload" and "internal error". */
+/** WebSocket close codes we use (RFC 6455 and the IANA registry). */
 const closeMalformed = 1007;
+const closePolicy = 1008;
+const closeTooBig = 1009;
 const closeServerError = 1011;
+/** what a connection closed for a refused message is told, by error code */
+const closeCodeOf: Partial<Record<string, number>> = {
+  internal_error: closeServerError,
+  payload_too_large: closeTooBig,
+  document_too_large: closeTooBig,
+  rate_limited: closePolicy,
+};
 const keepAliveMs = 30_000;
 
 interface YConnection extends RoomConnection {
   ws: WebSocket;
   alive: boolean;
+  limiter: ConnectionLimiter;
 }
 
 export interface YWebsocketEndpointOptions {
@@ -47,6 +58,9 @@ export interface YWebsocketEndpointOptions {
   tokens: Tokens;
   log: Logger;
   maxMessageBytes: number;
+  rateLimits: RateLimits;
+  /** bytes waiting to reach one connection before it is dropped as a slow consumer */
+  maxSendBacklogBytes: number;
 }
 
 export class YWebsocketEndpoint implements RoomRelay {
@@ -95,7 +109,17 @@ export class YWebsocketEndpoint implements RoomRelay {
     const connections = this.byCase.get(caseId);
     if (!connections) return;
     for (const conn of connections) {
-      if (conn !== origin && conn.ws.readyState === WebSocket.OPEN) conn.ws.send(frame);
+      if (conn === origin || conn.ws.readyState !== WebSocket.OPEN) continue;
+      // A client that stopped reading would buffer everything here; drop it, and it resyncs on reconnect.
+      if (conn.ws.bufferedAmount > this.options.maxSendBacklogBytes) {
+        this.options.log.warn(
+          { caseId, userId: conn.identity.userId, connectionId: conn.id, backlog: conn.ws.bufferedAmount },
+          'dropping a slow consumer',
+        );
+        conn.ws.terminate();
+        continue;
+      }
+      conn.ws.send(frame);
     }
   }
 
@@ -115,7 +139,14 @@ export class YWebsocketEndpoint implements RoomRelay {
     this.wss.handleUpgrade(req, socket, head, (ws) => {
       // Hold incoming frames until the room is loaded; the client's step 1 arrives immediately.
       ws.pause();
-      const conn: YConnection = { id: randomUUID(), transport: 'y-websocket', identity: who, ws, alive: true };
+      const conn: YConnection = {
+        id: randomUUID(),
+        transport: 'y-websocket',
+        identity: who,
+        ws,
+        alive: true,
+        limiter: new ConnectionLimiter(this.options.rateLimits),
+      };
       this.options.rooms.join(caseId, conn).then(
         (room) => this.attach(caseId, room, conn),
         (err: unknown) => {
@@ -156,6 +187,8 @@ export class YWebsocketEndpoint implements RoomRelay {
 
   private receive(room: CaseRoom, conn: YConnection, bytes: Uint8Array, log: Logger): void {
     try {
+      // Without acknowledgements to refuse with, a flooding client is closed; it resyncs on reconnect.
+      conn.limiter.admit(bytes.byteLength);
       const frame = decodeFrame(bytes);
       switch (frame.kind) {
         case 'sync':
@@ -182,7 +215,7 @@ export class YWebsocketEndpoint implements RoomRelay {
     } catch (err) {
       const wire = toWireError(err);
       log.warn({ code: wire.code }, 'closing y-websocket connection after a bad message');
-      conn.ws.close(wire.code === 'internal_error' ? closeServerError : closeMalformed, `${wire.code}: ${wire.message}`.slice(0, 120));
+      conn.ws.close(closeCodeOf[wire.code] ?? closeMalformed, `${wire.code}: ${wire.message}`.slice(0, 120));
     }
   }
 }

@@ -16,6 +16,8 @@ export interface CaseRoomOptions {
   log: Logger;
   /** fold the update log into a snapshot after this many updates */
   snapshotEvery: number;
+  /** largest encoded size of the document; updates that would grow it past this are refused */
+  maxDocumentBytes?: number;
   /** rewrites each incoming awareness state before others see it (the people plane's policy) */
   filterAwareness?: (state: Record<string, unknown>, from: RoomConnection) => Record<string, unknown>;
 }
@@ -40,6 +42,12 @@ export class CaseRoom {
   private durable: Promise<void> = Promise.resolve();
   private updatesSinceSnapshot: number;
   private compacting = false;
+  /**
+   * An upper estimate of the document's encoded size: the exact size when last measured plus every
+   * update since. Measuring means encoding the whole document, so it happens only when the
+   * estimate passes the limit.
+   */
+  private sizeEstimate: number;
 
   private constructor(caseId: string, stored: StoredDocument, options: CaseRoomOptions) {
     this.caseId = caseId;
@@ -52,9 +60,11 @@ export class CaseRoom {
       for (const update of stored.updates) Y.applyUpdate(this.doc, update);
     }, 'store');
     this.updatesSinceSnapshot = stored.updates.length;
+    this.sizeEstimate = (stored.snapshot?.byteLength ?? 0) + stored.updates.reduce((sum, update) => sum + update.byteLength, 0);
     this.awareness = new awarenessProtocol.Awareness(this.doc);
     this.awareness.setLocalState(null);
     this.doc.on('update', (update: Uint8Array, origin: unknown) => {
+      this.sizeEstimate += update.byteLength;
       // Updates from connections reached the trial replica first; anything else is mirrored.
       if (this.trial && !isConnection(origin)) Y.applyUpdate(this.trial, update);
       this.persistAndRelay(update, origin);
@@ -147,8 +157,28 @@ export class CaseRoom {
       this.trial = replicaOf(this.doc);
       throw new CaseroomError('malformed_message', 'The document update could not be applied');
     }
+    this.checkSize(update);
     Y.applyUpdate(this.doc, update, origin);
     return this.durable;
+  }
+
+  /**
+   * Refuses an update (already applied to the trial replica) that grows the document past its
+   * limit. Deleting content shrinks the encoded document, so a full case can still be tidied up.
+   */
+  private checkSize(update: Uint8Array): void {
+    const limit = this.options.maxDocumentBytes;
+    if (limit === undefined || this.sizeEstimate + update.byteLength <= limit || !this.trial) return;
+    const size = Y.encodeStateAsUpdate(this.trial).byteLength;
+    if (size <= limit) {
+      // The doc's update handler adds this update back on.
+      this.sizeEstimate = size - update.byteLength;
+      return;
+    }
+    this.trial.destroy();
+    this.trial = replicaOf(this.doc);
+    this.log.warn({ size, limit }, 'refused an update that would grow the case document past its limit');
+    throw new CaseroomError('document_too_large', `The case document may not grow past ${limit} bytes (this edit would make it ${size})`);
   }
 
   /**

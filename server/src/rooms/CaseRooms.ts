@@ -14,6 +14,7 @@ export interface CaseRoomsOptions {
   log: Logger;
   graceMs: number;
   snapshotEvery: number;
+  maxDocumentBytes?: number;
   filterAwareness?: CaseRoomOptions['filterAwareness'];
   /** cluster mode: other nodes write to the same documents */
   catchUpAfterLoad?: boolean;
