@@ -5,6 +5,7 @@
  */
 import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { casesNamespace } from '@caseroom/shared';
 import { Server as SocketServer } from 'socket.io';
 import { ApprovalBook } from './approvals/ApprovalBook.js';
@@ -132,7 +133,7 @@ export async function startHub(config: HubConfig, parts: HubParts = {}): Promise
   const { messagesPerSecond, bytesPerSecond, burstSeconds } = config.limits;
   const rateLimits = { messagesPerSecond, bytesPerSecond, burstSeconds, maxMessageBytes: config.maxMessageBytes };
   nsp.use(socketAuth(tokens));
-  caseHub = new CaseHub(nsp, {
+  const hubOfCases = new CaseHub(nsp, {
     rooms,
     cases,
     roster,
@@ -147,7 +148,8 @@ export async function startHub(config: HubConfig, parts: HubParts = {}): Promise
     maxSendBacklogBytes: config.limits.maxSendBacklogBytes,
     rememberPerson: (who) => store.rememberPerson(who, new Date().toISOString()),
   });
-  rooms.addRelay(caseHub);
+  caseHub = hubOfCases;
+  rooms.addRelay(hubOfCases);
 
   const yws = new YWebsocketEndpoint({
     rooms,
@@ -159,7 +161,11 @@ export async function startHub(config: HubConfig, parts: HubParts = {}): Promise
     maxSendBacklogBytes: config.limits.maxSendBacklogBytes,
   });
   rooms.addRelay(yws);
+  // WebSockets leave the HTTP server's bookkeeping once upgraded; shutdown needs them to cut off stragglers.
+  const upgraded = new Set<Duplex>();
   httpServer.on('upgrade', (req, socket, head) => {
+    upgraded.add(socket);
+    socket.once('close', () => upgraded.delete(socket));
     if (yws.handleUpgrade(req, socket, head)) return;
     if (!req.url?.startsWith(socketIoPath)) socket.destroy();
   });
@@ -191,15 +197,25 @@ export async function startHub(config: HubConfig, parts: HubParts = {}): Promise
   const close = (): Promise<void> =>
     (closing ??= (async () => {
       accepting = false;
+      log.info('hub stopping');
       approvals.stop();
       // Aborts attempts under way; their events go out again after a restart (at-least-once).
       clearInterval(webhookSync);
       await cluster.webhookLease.stop();
       await dispatcher.stop();
-      yws.close();
-      // Closes every socket (their rooms are released) and the HTTP server.
-      await new Promise<void>((resolve) => io.close(() => resolve()));
+      // Clients are told, then their connections close; they reconnect (elsewhere, behind a
+      // balancer). A client that does not finish its closing handshake in time is cut off.
+      const graceMs = Math.min(2_000, config.shutdownTimeoutMs / 4);
+      hubOfCases.announceShutdown();
+      const socketsClosed = new Promise<void>((resolve) => io.close(() => resolve()));
+      const cutOff = setTimeout(() => {
+        for (const socket of upgraded) socket.destroy();
+        httpServer.closeAllConnections();
+      }, graceMs);
+      await Promise.all([yws.close(graceMs), socketsClosed]);
+      clearTimeout(cutOff);
       httpServer.closeAllConnections();
+      // Every update applied so far is written before the store closes.
       await rooms.closeAll();
       roster.clear();
       await presence.stop();

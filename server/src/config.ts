@@ -45,6 +45,8 @@ const envSchema = z.object({
   CASEROOM_MAX_DOCUMENT_BYTES: positiveInt.default(16 * 1024 * 1024),
   /** Bytes waiting to be sent to one connection before it counts as a slow consumer and is dropped. */
   CASEROOM_MAX_SEND_BACKLOG_BYTES: positiveInt.default(8 * 1024 * 1024),
+  /** Longest a shutdown (SIGTERM/SIGINT) may take before the process gives up and exits with 1. */
+  CASEROOM_SHUTDOWN_TIMEOUT_MS: positiveInt.default(10_000),
   /** Fold the update log into a snapshot after this many updates. */
   CASEROOM_SNAPSHOT_EVERY: positiveInt.default(500),
   /** Seconds until a pending approval request expires when the requester names no time. */
@@ -128,6 +130,7 @@ export interface HubConfig {
     maxSendBacklogBytes: number;
   };
   snapshotEvery: number;
+  shutdownTimeoutMs: number;
   approvals: { defaultExpiresInS: number; policy: ApprovalPolicy };
   sqliteSync: 'normal' | 'full';
   /** null in embedded mode */
@@ -194,6 +197,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxSendBacklogBytes: e.CASEROOM_MAX_SEND_BACKLOG_BYTES,
     },
     snapshotEvery: e.CASEROOM_SNAPSHOT_EVERY,
+    shutdownTimeoutMs: e.CASEROOM_SHUTDOWN_TIMEOUT_MS,
     approvals: { defaultExpiresInS: e.CASEROOM_APPROVAL_EXPIRES_IN, policy: e.CASEROOM_APPROVAL_POLICY },
     sqliteSync: e.CASEROOM_SQLITE_SYNC,
     redis: e.REDIS_URL ? { url: e.REDIS_URL, prefix: e.CASEROOM_REDIS_PREFIX } : null,

@@ -28,8 +28,10 @@ describe('loadConfig', () => {
       roomGraceMs: 10_000,
       maxMessageBytes: 1024 * 1024,
       snapshotEvery: 500,
+      shutdownTimeoutMs: 10_000,
       sqliteSync: 'normal',
     });
+    expect(loadConfig({ CASEROOM_SHUTDOWN_TIMEOUT_MS: '2500' }).shutdownTimeoutMs).toBe(2500);
   });
 
   it('reads every variable it knows', () => {

@@ -109,8 +109,10 @@ function admitPackets(limiter: ConnectionLimiter, maxMessageBytes: number, log: 
 }
 
 interface LiveSocket {
+  socket: CaseSocket;
   backlog: SendBacklog;
   log: Logger;
+  joined: ReadonlyMap<string, CaseRoom>;
 }
 
 export class CaseHub implements RoomRelay {
@@ -164,6 +166,17 @@ export class CaseHub implements RoomRelay {
   }
 
   /**
+   * Tells every socket that each of its cases is closing because this hub is going away. The
+   * transport closes next, and clients reconnect (to another node, behind a balancer) and rejoin.
+   */
+  announceShutdown(): void {
+    const reason = new CaseroomError('shutting_down', 'The hub is restarting; reconnect to continue').toWire();
+    for (const { socket, joined } of this.live.values()) {
+      for (const caseId of joined.keys()) socket.emit('case:closed', caseId, reason);
+    }
+  }
+
+  /**
    * A socket whose client stopped reading would buffer every relayed update in this process. Past
    * the backlog limit it is dropped; its client reconnects and resyncs from the document.
    */
@@ -200,7 +213,7 @@ export class CaseHub implements RoomRelay {
       },
     };
     const { connection } = context;
-    this.live.set(socket.id, { backlog: new SendBacklog(socket), log });
+    this.live.set(socket.id, { socket, backlog: new SendBacklog(socket), log, joined });
     socket.use(admitPackets(new ConnectionLimiter(this.options.rateLimits), this.options.maxMessageBytes, log));
     socket.use(normalizeArguments);
     /** joins under way, counted against the socket's limit of open cases */

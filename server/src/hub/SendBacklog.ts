@@ -38,10 +38,19 @@ export class SendBacklog {
    * The client sees its transport close and reconnects, resyncing every case it had open.
    */
   drop(): void {
-    this.conn.close(true);
-    const ws = this.conn.transport?.socket as { terminate?: () => void } | undefined;
-    ws?.terminate?.();
+    dropConnection(this.conn);
   }
+}
+
+/**
+ * Closes an engine.io connection now, discarding its queue, and tears down its WebSocket without
+ * waiting for the closing handshake a client that does not read would never answer.
+ */
+export function dropConnection(conn: unknown): void {
+  const engine = conn as EngineConnection;
+  engine.close(true);
+  const ws = engine.transport?.socket as { terminate?: () => void } | undefined;
+  ws?.terminate?.();
 }
 
 function packetBytes(data: unknown): number {

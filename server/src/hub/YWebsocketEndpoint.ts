@@ -37,6 +37,8 @@ const closeMalformed = 1007;
 const closePolicy = 1008;
 const closeTooBig = 1009;
 const closeServerError = 1011;
+/** "Service restart": the client should reconnect, which y-websocket providers do on any close. */
+const closeRestart = 1012;
 /** what a connection closed for a refused message is told, by error code */
 const closeCodeOf: Partial<Record<string, number>> = {
   internal_error: closeServerError,
@@ -67,6 +69,7 @@ export class YWebsocketEndpoint implements RoomRelay {
   private readonly wss: WebSocketServer;
   private readonly byCase = new Map<string, Set<YConnection>>();
   private readonly keepAlive: NodeJS.Timeout;
+  private closing = false;
 
   constructor(private readonly options: YWebsocketEndpointOptions) {
     this.wss = new WebSocketServer({ noServer: true, maxPayload: options.maxMessageBytes });
@@ -99,9 +102,25 @@ export class YWebsocketEndpoint implements RoomRelay {
     this.send(caseId, encodeAwarenessFrame(update), origin);
   }
 
-  close(): void {
+  /**
+   * Closes every connection with 1012 (service restart) so providers reconnect, waiting up to
+   * `graceMs` for the closing handshakes; connections that do not answer are torn down.
+   */
+  async close(graceMs: number): Promise<void> {
+    this.closing = true;
     clearInterval(this.keepAlive);
-    for (const connections of this.byCase.values()) for (const conn of connections) conn.ws.terminate();
+    const open = [...this.byCase.values()].flatMap((connections) => [...connections]);
+    const closed = open.map(
+      ({ ws }) =>
+        new Promise<void>((resolve) => {
+          if (ws.readyState === WebSocket.CLOSED) return resolve();
+          ws.once('close', () => resolve());
+          ws.close(closeRestart, 'shutting_down: the hub is restarting');
+        }),
+    );
+    const deadline = setTimeout(() => open.forEach(({ ws }) => ws.terminate()), graceMs);
+    await Promise.all(closed);
+    clearTimeout(deadline);
     this.wss.close();
   }
 
@@ -132,6 +151,7 @@ export class YWebsocketEndpoint implements RoomRelay {
       caseId = parsed.data;
       who = await this.options.tokens.verify(url.searchParams.get('token') ?? undefined);
       await this.options.cases.open(caseId, who);
+      if (this.closing) throw new CaseroomError('shutting_down');
     } catch (err) {
       refuseUpgrade(socket, err);
       return;
@@ -159,8 +179,9 @@ export class YWebsocketEndpoint implements RoomRelay {
 
   private attach(caseId: string, room: CaseRoom, conn: YConnection): void {
     const { ws } = conn;
-    if (ws.readyState !== WebSocket.OPEN) {
+    if (ws.readyState !== WebSocket.OPEN || this.closing) {
       this.options.rooms.leave(room, conn);
+      if (ws.readyState === WebSocket.OPEN) ws.close(closeRestart, 'shutting_down: the hub is restarting');
       return;
     }
     const log = this.options.log.child({ caseId, userId: conn.identity.userId, connectionId: conn.id, transport: 'y-websocket' });
