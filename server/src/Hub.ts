@@ -23,6 +23,7 @@ import { socketAuth } from './hub/socketAuth.js';
 import { YWebsocketEndpoint } from './hub/YWebsocketEndpoint.js';
 import { Tokens } from './identity/Tokens.js';
 import { createLogger, type Logger } from './logger.js';
+import { HubMetrics } from './metrics/HubMetrics.js';
 import { sanitizeAwareness } from './people/awarenessPolicy.js';
 import { CaseOwners } from './people/CaseOwners.js';
 import { Roster } from './people/Roster.js';
@@ -60,7 +61,15 @@ export async function startHub(config: HubConfig, parts: HubParts = {}): Promise
   const cluster = await connectCluster(config, log);
   const events = new EventLog(store, log, cluster.bus);
   const cases = new CaseDirectory(store, events);
+  // Gauges read their sources at scrape time; the transports they count are created below.
+  let connections = (): { 'socket.io': number; 'y-websocket': number } => ({ 'socket.io': 0, 'y-websocket': 0 });
+  const metrics: HubMetrics = new HubMetrics({
+    connections: () => connections(),
+    openCases: (): number => rooms.size,
+    store: { kind: store.kind, ping: () => store.ping() },
+  });
   const rooms = new CaseRooms({
+    metrics,
     store,
     log,
     graceMs: config.roomGraceMs,
@@ -89,7 +98,15 @@ export async function startHub(config: HubConfig, parts: HubParts = {}): Promise
   });
   rooms.on('entered', (caseId, connection) => roster.enter(caseId, connection.identity, connection.id));
   rooms.on('left', (caseId, connection) => roster.leave(caseId, connection.identity.userId, connection.id));
-  const owners = new CaseOwners({ store, events, log, announce: (caseId, update) => caseHub?.announceOwner(caseId, update) });
+  const owners = new CaseOwners({
+    store,
+    events,
+    log,
+    announce: (caseId, update) => {
+      metrics.ownershipChanged(update.change.kind);
+      caseHub?.announceOwner(caseId, update);
+    },
+  });
   const approvals = new ApprovalBook({ store, events, cases, log, ...config.approvals });
   const watchers = new Map<string, DocumentWatcher>();
   rooms.on('loaded', (caseId) => {
@@ -100,7 +117,10 @@ export async function startHub(config: HubConfig, parts: HubParts = {}): Promise
     watchers.get(room.caseId)?.close();
     watchers.delete(room.caseId);
   });
-  approvals.on('changed', (update) => caseHub?.announceApproval(update));
+  approvals.on('changed', (update) => {
+    metrics.approvalChanged(update.change.kind);
+    caseHub?.announceApproval(update);
+  });
   const dispatcher = new WebhookDispatcher({ store: store.webhooks, events, log, ...config.webhooks });
   const webhooks = new WebhookRegistry(store.webhooks, dispatcher, log);
   let accepting = true;
@@ -116,6 +136,7 @@ export async function startHub(config: HubConfig, parts: HubParts = {}): Promise
     log,
     devLogin: config.devLogin,
     isAccepting: () => accepting,
+    metrics,
   });
   const httpServer: HttpServer = createServer(app);
 
@@ -146,6 +167,7 @@ export async function startHub(config: HubConfig, parts: HubParts = {}): Promise
     rateLimits,
     maxCasesPerSocket: config.limits.maxCasesPerSocket,
     maxSendBacklogBytes: config.limits.maxSendBacklogBytes,
+    metrics,
     rememberPerson: (who) => store.rememberPerson(who, new Date().toISOString()),
   });
   caseHub = hubOfCases;
@@ -159,7 +181,9 @@ export async function startHub(config: HubConfig, parts: HubParts = {}): Promise
     maxMessageBytes: config.maxMessageBytes,
     rateLimits,
     maxSendBacklogBytes: config.limits.maxSendBacklogBytes,
+    metrics,
   });
+  connections = () => ({ 'socket.io': nsp.sockets.size, 'y-websocket': yws.connectionCount });
   rooms.addRelay(yws);
   // WebSockets leave the HTTP server's bookkeeping once upgraded; shutdown needs them to cut off stragglers.
   const upgraded = new Set<Duplex>();

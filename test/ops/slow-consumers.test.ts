@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { WebsocketProvider } from 'y-websocket';
 import { connectClient, openCaseAs } from '../helpers/clients.js';
 import { startTestHub, type TestHub } from '../helpers/hub.js';
+import { scrape, valueOf } from '../helpers/metrics.js';
 import { waitFor, waitForDoc } from '../helpers/wait.js';
 import { connectProvider, providerSynced } from '../helpers/yjs.js';
 
@@ -60,6 +61,7 @@ describe('a Socket.IO client that stops reading', () => {
     net.pause();
     const written = await writeUntilDropped(ann, caseId, 2);
     expect(written).toBeGreaterThan(1);
+    expect(valueOf(await scrape(hub.url), 'caseroom_slow_consumers_dropped_total', { transport: 'socket.io' })).toBe(1);
 
     // Bob kept receiving everything.
     await waitForDoc(bob.doc, 'bob to have every edit', () => bob.notes.toString() === ann.notes.toString());
@@ -93,6 +95,7 @@ describe('a y-websocket client that stops reading', () => {
     const net = netSocketOf(provider.ws);
     net.pause();
     await writeUntilDropped(ann, caseId, 1);
+    expect(valueOf(await scrape(hub.url), 'caseroom_slow_consumers_dropped_total', { transport: 'y-websocket' })).toBe(1);
     net.resume();
     const notes = provider.doc.getText('notes');
     await waitForDoc(provider.doc, 'the provider to resync', () => notes.toString() === ann.notes.toString(), 30_000);

@@ -41,6 +41,8 @@ export interface HttpAppOptions {
   devLogin: boolean;
   /** false while the hub is draining; /readyz then answers 503 */
   isAccepting: () => boolean;
+  /** Prometheus metrics for `/metrics` */
+  metrics?: { contentType: string; scrape(): Promise<string> };
 }
 
 const devLoginSchema = z.strictObject({
@@ -58,6 +60,21 @@ export function createHttpApp(options: HttpAppOptions): Express {
 
   app.get('/healthz', (_req, res) => {
     res.json({ ok: true });
+  });
+
+  // Unauthenticated, like /healthz: keep it off the public side of the balancer.
+  app.get('/metrics', async (_req, res) => {
+    if (!options.metrics) {
+      res.status(404).json({ ok: false, error: new CaseroomError('not_found').toWire() });
+      return;
+    }
+    try {
+      const text = await options.metrics.scrape();
+      res.type(options.metrics.contentType).send(text);
+    } catch (err) {
+      log.error({ err }, 'collecting metrics failed');
+      res.status(500).json({ ok: false, error: new CaseroomError('internal_error').toWire() });
+    }
   });
 
   app.get('/readyz', async (_req, res) => {

@@ -23,6 +23,7 @@ import type { EventLog } from '../events/EventLog.js';
 import { ConnectionLimiter, type RateLimits } from '../limits/ConnectionLimiter.js';
 import { messageSize } from '../limits/messageSize.js';
 import type { Logger } from '../logger.js';
+import type { HubMetrics } from '../metrics/HubMetrics.js';
 import type { CaseOwners } from '../people/CaseOwners.js';
 import type { Presence } from '../people/Presence.js';
 import type { Roster } from '../people/Roster.js';
@@ -54,6 +55,7 @@ export interface CaseHubOptions {
   maxCasesPerSocket: number;
   /** bytes waiting to reach one socket before it is dropped as a slow consumer */
   maxSendBacklogBytes: number;
+  metrics?: HubMetrics;
   /** remembers who signed in, so they can be named as handoff targets */
   rememberPerson: (who: SocketData) => Promise<void>;
 }
@@ -84,14 +86,25 @@ function normalizeArguments(packet: unknown[], next: (err?: Error) => void): voi
 
 /**
  * Refuses, before any handler runs, a message over the size limit or over the socket's rate
- * limits: the sender's callback gets the error and the message goes no further.
+ * limits: the sender's callback gets the error and the message goes no further. Every refusal a
+ * handler answers with later is counted here too, through the callback.
  */
-function admitPackets(limiter: ConnectionLimiter, maxMessageBytes: number, log: Logger) {
+function admitPackets(limiter: ConnectionLimiter, maxMessageBytes: number, log: Logger, metrics: HubMetrics | undefined) {
   let limited = false;
   return (packet: unknown[], next: (err?: Error) => void): void => {
-    const ack = packet.at(-1);
+    const last = packet.at(-1);
+    const ack =
+      typeof last === 'function'
+        ? (response: unknown): void => {
+            const code = (response as { ok?: unknown; error?: { code?: unknown } } | null)?.error?.code;
+            if (typeof code === 'string') metrics?.messageRefused('socket.io', code);
+            (last as (response: unknown) => void)(response);
+          }
+        : undefined;
+    if (ack) packet[packet.length - 1] = ack;
     const refuse = (error: CaseroomError): void => {
-      if (typeof ack === 'function') (ack as (response: unknown) => void)({ ok: false, error: error.toWire() });
+      if (ack) ack({ ok: false, error: error.toWire() });
+      else metrics?.messageRefused('socket.io', error.code);
     };
     const size = messageSize(packet);
     if (size > maxMessageBytes) return refuse(new CaseroomError('payload_too_large', `Messages are limited to ${maxMessageBytes} bytes`));
@@ -190,6 +203,7 @@ export class CaseHub implements RoomRelay {
       if (backlog <= this.options.maxSendBacklogBytes) continue;
       live.log.warn({ caseId, backlog, limit: this.options.maxSendBacklogBytes }, 'dropping a slow consumer');
       this.live.delete(id);
+      this.options.metrics?.slowConsumerDropped('socket.io');
       live.backlog.drop();
     }
   }
@@ -214,7 +228,7 @@ export class CaseHub implements RoomRelay {
     };
     const { connection } = context;
     this.live.set(socket.id, { socket, backlog: new SendBacklog(socket), log, joined });
-    socket.use(admitPackets(new ConnectionLimiter(this.options.rateLimits), this.options.maxMessageBytes, log));
+    socket.use(admitPackets(new ConnectionLimiter(this.options.rateLimits), this.options.maxMessageBytes, log, this.options.metrics));
     socket.use(normalizeArguments);
     /** joins under way, counted against the socket's limit of open cases */
     const joining = new Set<string>();
@@ -281,7 +295,7 @@ export class CaseHub implements RoomRelay {
 
     registerDocumentHandlers(context, this.options.maxMessageBytes);
     registerApprovalHandlers(context, approvals);
-    registerEventHandlers(context, this.options.events, cases);
+    registerEventHandlers(context, this.options.events, cases, this.options.metrics);
     registerPeopleHandlers(context, { roster, owners, cases, announceCase: (caseId, record) => this.announceCase(caseId, record) });
 
     socket.on('disconnect', (reason) => {

@@ -25,6 +25,7 @@ import type { CaseDirectory } from '../cases/CaseDirectory.js';
 import type { Tokens } from '../identity/Tokens.js';
 import { ConnectionLimiter, type RateLimits } from '../limits/ConnectionLimiter.js';
 import type { Logger } from '../logger.js';
+import type { HubMetrics } from '../metrics/HubMetrics.js';
 import type { CaseRoom } from '../rooms/CaseRoom.js';
 import type { CaseRooms } from '../rooms/CaseRooms.js';
 import type { RoomConnection, RoomRelay } from '../rooms/RoomConnection.js';
@@ -63,6 +64,7 @@ export interface YWebsocketEndpointOptions {
   rateLimits: RateLimits;
   /** bytes waiting to reach one connection before it is dropped as a slow consumer */
   maxSendBacklogBytes: number;
+  metrics?: HubMetrics;
 }
 
 export class YWebsocketEndpoint implements RoomRelay {
@@ -102,6 +104,13 @@ export class YWebsocketEndpoint implements RoomRelay {
     this.send(caseId, encodeAwarenessFrame(update), origin);
   }
 
+  /** Open connections on this node. */
+  get connectionCount(): number {
+    let count = 0;
+    for (const connections of this.byCase.values()) count += connections.size;
+    return count;
+  }
+
   /**
    * Closes every connection with 1012 (service restart) so providers reconnect, waiting up to
    * `graceMs` for the closing handshakes; connections that do not answer are torn down.
@@ -135,6 +144,7 @@ export class YWebsocketEndpoint implements RoomRelay {
           { caseId, userId: conn.identity.userId, connectionId: conn.id, backlog: conn.ws.bufferedAmount },
           'dropping a slow consumer',
         );
+        this.options.metrics?.slowConsumerDropped('y-websocket');
         conn.ws.terminate();
         continue;
       }
@@ -235,6 +245,7 @@ export class YWebsocketEndpoint implements RoomRelay {
       }
     } catch (err) {
       const wire = toWireError(err);
+      this.options.metrics?.messageRefused('y-websocket', wire.code);
       log.warn({ code: wire.code }, 'closing y-websocket connection after a bad message');
       conn.ws.close(closeCodeOf[wire.code] ?? closeMalformed, `${wire.code}: ${wire.message}`.slice(0, 120));
     }

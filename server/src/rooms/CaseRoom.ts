@@ -8,7 +8,7 @@ import * as awarenessProtocol from 'y-protocols/awareness';
 import * as Y from 'yjs';
 import type { Logger } from '../logger.js';
 import type { CaseStore, StoredDocument } from '../store/CaseStore.js';
-import type { RoomConnection, RoomRelay } from './RoomConnection.js';
+import type { RoomConnection, RoomMetrics, RoomRelay } from './RoomConnection.js';
 
 export interface CaseRoomOptions {
   store: CaseStore;
@@ -18,6 +18,7 @@ export interface CaseRoomOptions {
   snapshotEvery: number;
   /** largest encoded size of the document; updates that would grow it past this are refused */
   maxDocumentBytes?: number;
+  metrics?: RoomMetrics;
   /** rewrites each incoming awareness state before others see it (the people plane's policy) */
   filterAwareness?: (state: Record<string, unknown>, from: RoomConnection) => Record<string, unknown>;
 }
@@ -146,7 +147,16 @@ export class CaseRoom {
   receiveUpdate(update: Uint8Array, origin: RoomConnection): Promise<void> {
     // An empty update (what a fresh client answers the handshake with) changes nothing.
     if (isEmptyUpdate(update)) return this.durable;
+    const { metrics } = this.options;
+    metrics?.updateReceived(origin.transport);
     assertValidUpdate(update);
+    this.tryOnTrial(update);
+    this.checkSize(update);
+    Y.applyUpdate(this.doc, update, origin);
+    return this.durable;
+  }
+
+  private tryOnTrial(update: Uint8Array): void {
     // Built on the first edit, not on load: a room that is only read never pays for a second copy.
     this.trial ??= replicaOf(this.doc);
     try {
@@ -157,9 +167,6 @@ export class CaseRoom {
       this.trial = replicaOf(this.doc);
       throw new CaseroomError('malformed_message', 'The document update could not be applied');
     }
-    this.checkSize(update);
-    Y.applyUpdate(this.doc, update, origin);
-    return this.durable;
   }
 
   /**
@@ -226,23 +233,30 @@ export class CaseRoom {
 
   private persistAndRelay(update: Uint8Array, origin: unknown): void {
     if (origin === 'store') return;
+    const { metrics } = this.options;
     if (origin === fromPeer) {
       // Stored by whoever made it; only this node's connections still need it.
       for (const relay of this.options.relays) relay.relayUpdate(this.caseId, update, null);
+      metrics?.updateRelayed(null);
       return;
     }
     const from = isConnection(origin) ? origin : null;
-    const write = this.options.store.appendUpdate(this.caseId, update).catch((err: unknown) => {
-      this.log.error({ err }, 'storing a document update failed');
-      throw new CaseroomError(
-        'store_unavailable',
-        'The edit could not be stored; it stays in your document and is sent again on reconnect',
-      );
-    });
+    const applied = performance.now();
+    const write = this.options.store.appendUpdate(this.caseId, update).then(
+      () => metrics?.updateStored((performance.now() - applied) / 1000),
+      (err: unknown) => {
+        this.log.error({ err }, 'storing a document update failed');
+        throw new CaseroomError(
+          'store_unavailable',
+          'The edit could not be stored; it stays in your document and is sent again on reconnect',
+        );
+      },
+    );
     // Chained so that relaying keeps the order in which updates were applied; one failed write
     // fails only the acknowledgements that wait for it, not every later one.
     this.durable = Promise.all([this.durable.catch(() => undefined), write]).then(() => {
       for (const relay of this.options.relays) relay.relayUpdate(this.caseId, update, from);
+      metrics?.updateRelayed((performance.now() - applied) / 1000);
       if (++this.updatesSinceSnapshot >= this.options.snapshotEvery) void this.compact();
     });
     this.durable.catch(() => undefined);

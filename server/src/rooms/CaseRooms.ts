@@ -15,6 +15,7 @@ export interface CaseRoomsOptions {
   graceMs: number;
   snapshotEvery: number;
   maxDocumentBytes?: number;
+  metrics?: CaseRoomOptions['metrics'];
   filterAwareness?: CaseRoomOptions['filterAwareness'];
   /** cluster mode: other nodes write to the same documents */
   catchUpAfterLoad?: boolean;
