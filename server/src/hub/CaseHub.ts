@@ -77,7 +77,8 @@ const payloadArity: Partial<Record<keyof ClientToServerEvents, number>> = { 'doc
 function normalizeArguments(packet: unknown[], next: (err?: Error) => void): void {
   const [event] = packet;
   const ack = typeof packet.at(-1) === 'function' ? packet.pop() : undefined;
-  const want = 1 + (payloadArity[event as keyof ClientToServerEvents] ?? 1);
+  // Own properties only: an event named `constructor` or `__proto__` must not reach Object.prototype.
+  const want = 1 + (Object.hasOwn(payloadArity, event as string) ? payloadArity[event as keyof ClientToServerEvents]! : 1);
   while (packet.length < want) packet.push(undefined);
   packet.length = want;
   if (ack) packet.push(ack);
@@ -230,6 +231,14 @@ export class CaseHub implements RoomRelay {
     this.live.set(socket.id, { socket, backlog: new SendBacklog(socket), log, joined });
     socket.use(admitPackets(new ConnectionLimiter(this.options.rateLimits), this.options.maxMessageBytes, log, this.options.metrics));
     socket.use(normalizeArguments);
+    // Handlers are all registered below by the time any packet arrives.
+    socket.use((packet, next) => {
+      const [event] = packet;
+      if (typeof event === 'string' && socket.listenerCount(event) > 0) return next();
+      const ack = packet.at(-1);
+      const error = new CaseroomError('invalid_payload', `Unknown event ${JSON.stringify(String(event)).slice(0, 80)}`, { field: 'event' });
+      if (typeof ack === 'function') (ack as (response: unknown) => void)({ ok: false, error: error.toWire() });
+    });
     /** joins under way, counted against the socket's limit of open cases */
     const joining = new Set<string>();
     this.options.rememberPerson(who).catch((err: unknown) => log.warn({ err }, 'could not remember person'));
