@@ -153,7 +153,7 @@ export async function startHub(config: HubConfig, parts: HubParts = {}): Promise
   const nsp = io.of(casesNamespace) as CaseNamespace;
   const { messagesPerSecond, bytesPerSecond, burstSeconds } = config.limits;
   const rateLimits = { messagesPerSecond, bytesPerSecond, burstSeconds, maxMessageBytes: config.maxMessageBytes };
-  nsp.use(socketAuth(tokens));
+  nsp.use(socketAuth(tokens, log));
   const hubOfCases = new CaseHub(nsp, {
     rooms,
     cases,

@@ -114,7 +114,7 @@ function admitPackets(limiter: ConnectionLimiter, maxMessageBytes: number, log: 
       limited = false;
     } catch (err) {
       // One line per episode of flooding, not one per refused message.
-      if (!limited) log.warn({ event: packet[0] }, 'rate limit reached; refusing messages');
+      if (!limited) log.warn({ event: String(packet[0]).slice(0, 64) }, 'rate limit reached; refusing messages');
       limited = true;
       return refuse(err as CaseroomError);
     }
@@ -243,7 +243,7 @@ export class CaseHub implements RoomRelay {
     const joining = new Set<string>();
     this.options.rememberPerson(who).catch((err: unknown) => log.warn({ err }, 'could not remember person'));
     if (who.role !== 'bot') void socket.join(teamRoomOf(who.team));
-    log.debug('socket connected');
+    log.info({ role: who.role, team: who.team, address: socket.handshake.address }, 'socket connected');
 
     socket.on('case:join', (request, ack) => {
       let greet: (() => void) | undefined;
@@ -311,7 +311,7 @@ export class CaseHub implements RoomRelay {
       this.live.delete(socket.id);
       for (const room of joined.values()) rooms.leave(room, connection);
       joined.clear();
-      log.debug({ reason }, 'socket disconnected');
+      log.info({ reason }, 'socket disconnected');
     });
   }
 }

@@ -163,6 +163,9 @@ export class YWebsocketEndpoint implements RoomRelay {
       await this.options.cases.open(caseId, who);
       if (this.closing) throw new CaseroomError('shutting_down');
     } catch (err) {
+      const code = err instanceof CaseroomError ? err.code : 'internal_error';
+      if (code === 'internal_error') this.options.log.error({ err }, 'y-websocket upgrade failed');
+      this.options.log.info({ code, path: url.pathname }, 'y-websocket connection refused');
       refuseUpgrade(socket, err);
       return;
     }
@@ -206,7 +209,7 @@ export class YWebsocketEndpoint implements RoomRelay {
       connections.delete(conn);
       if (connections.size === 0) this.byCase.delete(caseId);
       this.options.rooms.leave(room, conn);
-      log.debug('y-websocket connection closed');
+      log.info('y-websocket connection closed');
     });
 
     ws.send(encodeSyncFrame(encodeSyncStep1(Y.encodeStateVector(room.doc))));

@@ -151,7 +151,7 @@ export class CaseRoom {
     metrics?.updateReceived(origin.transport);
     assertValidUpdate(update);
     this.tryOnTrial(update);
-    this.checkSize(update);
+    this.checkSize(update, origin);
     Y.applyUpdate(this.doc, update, origin);
     return this.durable;
   }
@@ -173,7 +173,7 @@ export class CaseRoom {
    * Refuses an update (already applied to the trial replica) that grows the document past its
    * limit. Deleting content shrinks the encoded document, so a full case can still be tidied up.
    */
-  private checkSize(update: Uint8Array): void {
+  private checkSize(update: Uint8Array, origin: RoomConnection): void {
     const limit = this.options.maxDocumentBytes;
     if (limit === undefined || this.sizeEstimate + update.byteLength <= limit || !this.trial) return;
     const size = Y.encodeStateAsUpdate(this.trial).byteLength;
@@ -184,7 +184,10 @@ export class CaseRoom {
     }
     this.trial.destroy();
     this.trial = replicaOf(this.doc);
-    this.log.warn({ size, limit }, 'refused an update that would grow the case document past its limit');
+    this.log.warn(
+      { size, limit, userId: origin.identity.userId, connectionId: origin.id, transport: origin.transport },
+      'refused an update that would grow the case document past its limit',
+    );
     throw new CaseroomError('document_too_large', `The case document may not grow past ${limit} bytes (this edit would make it ${size})`);
   }
 
