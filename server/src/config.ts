@@ -43,8 +43,12 @@ const envSchema = z.object({
   CASEROOM_MAX_CASES_PER_SOCKET: positiveInt.default(100),
   /** Largest encoded size of one case document; an update that would grow it past this is refused. */
   CASEROOM_MAX_DOCUMENT_BYTES: positiveInt.default(16 * 1024 * 1024),
-  /** Bytes waiting to be sent to one connection before it counts as a slow consumer and is dropped. */
-  CASEROOM_MAX_SEND_BACKLOG_BYTES: positiveInt.default(8 * 1024 * 1024),
+  /**
+   * Bytes waiting to be sent to one connection before it counts as a slow consumer and is dropped.
+   * At least one whole document and one message, or a client fetching a full case could never
+   * catch up; unset, twice the document limit (at least 32 MiB).
+   */
+  CASEROOM_MAX_SEND_BACKLOG_BYTES: positiveInt.optional(),
   /** Longest a shutdown (SIGTERM/SIGINT) may take before the process gives up and exits with 1. */
   CASEROOM_SHUTDOWN_TIMEOUT_MS: positiveInt.default(10_000),
   /** Fold the update log into a snapshot after this many updates. */
@@ -168,6 +172,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (production && devLogin) {
     throw new ConfigError(['CASEROOM_DEV_LOGIN: the development login cannot be enabled when NODE_ENV=production']);
   }
+  const maxSendBacklogBytes = e.CASEROOM_MAX_SEND_BACKLOG_BYTES ?? Math.max(32 * 1024 * 1024, 2 * e.CASEROOM_MAX_DOCUMENT_BYTES);
+  if (maxSendBacklogBytes < e.CASEROOM_MAX_DOCUMENT_BYTES + e.CASEROOM_MAX_MESSAGE_BYTES) {
+    throw new ConfigError([
+      'CASEROOM_MAX_SEND_BACKLOG_BYTES: must be at least CASEROOM_MAX_DOCUMENT_BYTES + CASEROOM_MAX_MESSAGE_BYTES (one whole document and one message)',
+    ]);
+  }
   if (e.CASEROOM_WEBHOOK_RETRY_MAX_MS < e.CASEROOM_WEBHOOK_RETRY_BASE_MS) {
     throw new ConfigError(['CASEROOM_WEBHOOK_RETRY_MAX_MS: must not be less than CASEROOM_WEBHOOK_RETRY_BASE_MS']);
   }
@@ -194,7 +204,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       burstSeconds: e.CASEROOM_RATE_BURST_S,
       maxCasesPerSocket: e.CASEROOM_MAX_CASES_PER_SOCKET,
       maxDocumentBytes: e.CASEROOM_MAX_DOCUMENT_BYTES,
-      maxSendBacklogBytes: e.CASEROOM_MAX_SEND_BACKLOG_BYTES,
+      maxSendBacklogBytes,
     },
     snapshotEvery: e.CASEROOM_SNAPSHOT_EVERY,
     shutdownTimeoutMs: e.CASEROOM_SHUTDOWN_TIMEOUT_MS,

@@ -139,15 +139,17 @@ describe('loadConfig', () => {
       burstSeconds: 10,
       maxCasesPerSocket: 100,
       maxDocumentBytes: 16 * 1024 * 1024,
-      maxSendBacklogBytes: 8 * 1024 * 1024,
+      maxSendBacklogBytes: 32 * 1024 * 1024,
     });
+    expect(loadConfig({ CASEROOM_MAX_DOCUMENT_BYTES: String(64 * 1024 * 1024) }).limits.maxSendBacklogBytes).toBe(128 * 1024 * 1024);
     const env = {
       CASEROOM_RATE_MESSAGES_PER_S: '0',
       CASEROOM_RATE_BYTES_PER_S: '2048',
       CASEROOM_RATE_BURST_S: '0.5',
       CASEROOM_MAX_CASES_PER_SOCKET: '3',
       CASEROOM_MAX_DOCUMENT_BYTES: '65536',
-      CASEROOM_MAX_SEND_BACKLOG_BYTES: '1024',
+      CASEROOM_MAX_MESSAGE_BYTES: '4096',
+      CASEROOM_MAX_SEND_BACKLOG_BYTES: '69632',
     };
     expect(loadConfig(env).limits).toEqual({
       messagesPerSecond: 0,
@@ -155,8 +157,12 @@ describe('loadConfig', () => {
       burstSeconds: 0.5,
       maxCasesPerSocket: 3,
       maxDocumentBytes: 65536,
-      maxSendBacklogBytes: 1024,
+      maxSendBacklogBytes: 69632,
     });
+    expect(
+      refusal({ CASEROOM_MAX_DOCUMENT_BYTES: '65536', CASEROOM_MAX_MESSAGE_BYTES: '4096', CASEROOM_MAX_SEND_BACKLOG_BYTES: '69631' })
+        .message,
+    ).toContain('CASEROOM_MAX_SEND_BACKLOG_BYTES');
     const problems = refusal({
       CASEROOM_MAX_CASES_PER_SOCKET: '0',
       CASEROOM_RATE_BURST_S: '0',

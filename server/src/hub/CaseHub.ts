@@ -87,10 +87,17 @@ function normalizeArguments(packet: unknown[], next: (err?: Error) => void): voi
 
 /**
  * Refuses, before any handler runs, a message over the size limit or over the socket's rate
- * limits: the sender's callback gets the error and the message goes no further. Every refusal a
- * handler answers with later is counted here too, through the callback.
+ * limits: the sender's callback gets the error and the message goes no further. Every answer a
+ * handler gives later passes through here too: refusals are counted, and `afterReply` runs (the
+ * slow-consumer check, since an answer can be far larger than the question).
  */
-function admitPackets(limiter: ConnectionLimiter, maxMessageBytes: number, log: Logger, metrics: HubMetrics | undefined) {
+function admitPackets(
+  limiter: ConnectionLimiter,
+  maxMessageBytes: number,
+  log: Logger,
+  metrics: HubMetrics | undefined,
+  afterReply: () => void,
+) {
   let limited = false;
   return (packet: unknown[], next: (err?: Error) => void): void => {
     const last = packet.at(-1);
@@ -100,6 +107,7 @@ function admitPackets(limiter: ConnectionLimiter, maxMessageBytes: number, log: 
             const code = (response as { ok?: unknown; error?: { code?: unknown } } | null)?.error?.code;
             if (typeof code === 'string') metrics?.messageRefused('socket.io', code);
             (last as (response: unknown) => void)(response);
+            afterReply();
           }
         : undefined;
     if (ack) packet[packet.length - 1] = ack;
@@ -197,16 +205,20 @@ export class CaseHub implements RoomRelay {
   private dropSlowConsumers(caseId: string): void {
     const ids = this.nsp.adapter.rooms.get(socketRoomOf(caseId));
     if (!ids) return;
-    for (const id of ids) {
-      const live = this.live.get(id);
-      if (!live) continue;
-      const backlog = live.backlog.bytes;
-      if (backlog <= this.options.maxSendBacklogBytes) continue;
-      live.log.warn({ caseId, backlog, limit: this.options.maxSendBacklogBytes }, 'dropping a slow consumer');
-      this.live.delete(id);
-      this.options.metrics?.slowConsumerDropped('socket.io');
-      live.backlog.drop();
-    }
+    for (const id of ids) this.dropIfSlow(id, caseId);
+  }
+
+  /** Drops the socket if its unsent backlog is over the limit; answers whether it did. */
+  private dropIfSlow(socketId: string, caseId: string | null): boolean {
+    const live = this.live.get(socketId);
+    if (!live) return false;
+    const backlog = live.backlog.bytes;
+    if (backlog <= this.options.maxSendBacklogBytes) return false;
+    live.log.warn({ caseId, backlog, limit: this.options.maxSendBacklogBytes }, 'dropping a slow consumer');
+    this.live.delete(socketId);
+    this.options.metrics?.slowConsumerDropped('socket.io');
+    live.backlog.drop();
+    return true;
   }
 
   private accept(socket: CaseSocket): void {
@@ -229,7 +241,12 @@ export class CaseHub implements RoomRelay {
     };
     const { connection } = context;
     this.live.set(socket.id, { socket, backlog: new SendBacklog(socket), log, joined });
-    socket.use(admitPackets(new ConnectionLimiter(this.options.rateLimits), this.options.maxMessageBytes, log, this.options.metrics));
+    // A client that asks (say, sync step 1 after step 1) but does not read the answers piles them up here.
+    const dropIfSlow = (): boolean => this.dropIfSlow(socket.id, null);
+    socket.use((_packet, next) => (dropIfSlow() ? undefined : next()));
+    socket.use(
+      admitPackets(new ConnectionLimiter(this.options.rateLimits), this.options.maxMessageBytes, log, this.options.metrics, dropIfSlow),
+    );
     socket.use(normalizeArguments);
     // Handlers are all registered below by the time any packet arrives.
     socket.use((packet, next) => {

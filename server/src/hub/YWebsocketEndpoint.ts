@@ -138,17 +138,7 @@ export class YWebsocketEndpoint implements RoomRelay {
     if (!connections) return;
     for (const conn of connections) {
       if (conn === origin || conn.ws.readyState !== WebSocket.OPEN) continue;
-      // A client that stopped reading would buffer everything here; drop it, and it resyncs on reconnect.
-      if (conn.ws.bufferedAmount > this.options.maxSendBacklogBytes) {
-        this.options.log.warn(
-          { caseId, userId: conn.identity.userId, connectionId: conn.id, backlog: conn.ws.bufferedAmount },
-          'dropping a slow consumer',
-        );
-        this.options.metrics?.slowConsumerDropped('y-websocket');
-        conn.ws.terminate();
-        continue;
-      }
-      conn.ws.send(frame);
+      if (!this.dropIfSlow(caseId, conn)) conn.ws.send(frame);
     }
   }
 
@@ -219,7 +209,21 @@ export class YWebsocketEndpoint implements RoomRelay {
     log.info('case joined');
   }
 
+  /**
+   * A client that stopped reading would buffer everything sent to it here (relayed updates, and
+   * the answers to its own requests); past the limit it is dropped, and it resyncs on reconnect.
+   */
+  private dropIfSlow(caseId: string, conn: YConnection): boolean {
+    const backlog = conn.ws.bufferedAmount;
+    if (backlog <= this.options.maxSendBacklogBytes) return false;
+    this.options.log.warn({ caseId, userId: conn.identity.userId, connectionId: conn.id, backlog }, 'dropping a slow consumer');
+    this.options.metrics?.slowConsumerDropped('y-websocket');
+    conn.ws.terminate();
+    return true;
+  }
+
   private receive(room: CaseRoom, conn: YConnection, bytes: Uint8Array, log: Logger): void {
+    if (this.dropIfSlow(room.caseId, conn)) return;
     try {
       // Without acknowledgements to refuse with, a flooding client is closed; it resyncs on reconnect.
       conn.limiter.admit(bytes.byteLength);
