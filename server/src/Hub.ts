@@ -67,6 +67,7 @@ export async function startHub(config: HubConfig, parts: HubParts = {}): Promise
     connections: () => connections(),
     openCases: (): number => rooms.size,
     store: { kind: store.kind, ping: () => store.ping() },
+    clusterBusUp: cluster.bus.connected === null ? undefined : () => cluster.bus.connected === true,
   });
   const rooms = new CaseRooms({
     metrics,

@@ -55,6 +55,8 @@ describe('/metrics', () => {
     expect(moved('caseroom_approval_changes_total', { kind: 'requested' })).toBe(1);
     expect(moved('caseroom_refused_messages_total', { transport: 'socket.io', code: 'malformed_message' })).toBe(1);
     expect(valueOf(after, 'caseroom_store_up', { store: hub.store.kind })).toBe(1);
+    // Only a hub on Redis (cluster mode) has a bus to other nodes.
+    expect(valueOf(after, 'caseroom_cluster_bus_up')).toBe(hub.store.kind === 'redis' ? 1 : undefined);
     // Default process metrics, under the same prefix.
     expect(valueOf(after, 'caseroom_process_cpu_user_seconds_total')).toBeGreaterThan(0);
     expect(valueOf(after, 'caseroom_nodejs_eventloop_lag_seconds')).toBeGreaterThanOrEqual(0);

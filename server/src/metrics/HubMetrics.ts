@@ -15,6 +15,8 @@ export interface MetricSources {
   openCases: () => number;
   /** the store kind (`sqlite`, `redis`) and a ping that rejects when it does not answer */
   store: { kind: string; ping: () => Promise<unknown> };
+  /** cluster mode only: whether the Redis connections between nodes are up */
+  clusterBusUp?: (() => boolean) | undefined;
 }
 
 /** A live bot subscription's delay: seconds since the oldest event it has been handed but not taken. */
@@ -67,6 +69,17 @@ export class HubMetrics implements RoomMetrics {
         this.set({ store: sources.store.kind }, up);
       },
     });
+    const { clusterBusUp } = sources;
+    if (clusterBusUp) {
+      new Gauge({
+        name: 'caseroom_cluster_bus_up',
+        help: 'Cluster mode: whether this node is connected to the Redis bus between nodes',
+        registers,
+        collect() {
+          this.set(clusterBusUp() ? 1 : 0);
+        },
+      });
+    }
     const subscriptions = this.subscriptions;
     new Gauge({
       name: 'caseroom_event_subscription_lag_seconds',
