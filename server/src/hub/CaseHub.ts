@@ -21,7 +21,6 @@ import type { ApprovalBook } from '../approvals/ApprovalBook.js';
 import type { CaseDirectory } from '../cases/CaseDirectory.js';
 import type { EventLog } from '../events/EventLog.js';
 import { ConnectionLimiter, type RateLimits } from '../limits/ConnectionLimiter.js';
-import { messageSize } from '../limits/messageSize.js';
 import type { Logger } from '../logger.js';
 import type { HubMetrics } from '../metrics/HubMetrics.js';
 import type { CaseOwners } from '../people/CaseOwners.js';
@@ -34,6 +33,7 @@ import { caseIdSchema, caseRequestSchema, parse } from '../validation.js';
 import { registerApprovalHandlers } from './approvalHandlers.js';
 import { registerDocumentHandlers } from './documentHandlers.js';
 import { registerEventHandlers } from './eventHandlers.js';
+import { admitPackets, refuseUnknownEvents } from './packetGuards.js';
 import { registerPeopleHandlers } from './peopleHandlers.js';
 import { respond } from './respond.js';
 import { SendBacklog } from './SendBacklog.js';
@@ -83,51 +83,6 @@ function normalizeArguments(packet: unknown[], next: (err?: Error) => void): voi
   packet.length = want;
   if (ack) packet.push(ack);
   next();
-}
-
-/**
- * Refuses, before any handler runs, a message over the size limit or over the socket's rate
- * limits: the sender's callback gets the error and the message goes no further. Every answer a
- * handler gives later passes through here too: refusals are counted, and `afterReply` runs (the
- * slow-consumer check, since an answer can be far larger than the question).
- */
-function admitPackets(
-  limiter: ConnectionLimiter,
-  maxMessageBytes: number,
-  log: Logger,
-  metrics: HubMetrics | undefined,
-  afterReply: () => void,
-) {
-  let limited = false;
-  return (packet: unknown[], next: (err?: Error) => void): void => {
-    const last = packet.at(-1);
-    const ack =
-      typeof last === 'function'
-        ? (response: unknown): void => {
-            const code = (response as { ok?: unknown; error?: { code?: unknown } } | null)?.error?.code;
-            if (typeof code === 'string') metrics?.messageRefused('socket.io', code);
-            (last as (response: unknown) => void)(response);
-            afterReply();
-          }
-        : undefined;
-    if (ack) packet[packet.length - 1] = ack;
-    const refuse = (error: CaseroomError): void => {
-      if (ack) ack({ ok: false, error: error.toWire() });
-      else metrics?.messageRefused('socket.io', error.code);
-    };
-    const size = messageSize(packet);
-    if (size > maxMessageBytes) return refuse(new CaseroomError('payload_too_large', `Messages are limited to ${maxMessageBytes} bytes`));
-    try {
-      limiter.admit(size);
-      limited = false;
-    } catch (err) {
-      // One line per episode of flooding, not one per refused message.
-      if (!limited) log.warn({ event: String(packet[0]).slice(0, 64) }, 'rate limit reached; refusing messages');
-      limited = true;
-      return refuse(err as CaseroomError);
-    }
-    next();
-  };
 }
 
 interface LiveSocket {
@@ -249,13 +204,7 @@ export class CaseHub implements RoomRelay {
     );
     socket.use(normalizeArguments);
     // Handlers are all registered below by the time any packet arrives.
-    socket.use((packet, next) => {
-      const [event] = packet;
-      if (typeof event === 'string' && socket.listenerCount(event) > 0) return next();
-      const ack = packet.at(-1);
-      const error = new CaseroomError('invalid_payload', `Unknown event ${JSON.stringify(String(event)).slice(0, 80)}`, { field: 'event' });
-      if (typeof ack === 'function') (ack as (response: unknown) => void)({ ok: false, error: error.toWire() });
-    });
+    socket.use(refuseUnknownEvents(socket));
     /** joins under way, counted against the socket's limit of open cases */
     const joining = new Set<string>();
     this.options.rememberPerson(who).catch((err: unknown) => log.warn({ err }, 'could not remember person'));
@@ -275,36 +224,32 @@ export class CaseHub implements RoomRelay {
           }
           joining.add(caseId);
           try {
-            return await join(caseId);
+            const record = await cases.open(caseId, who);
+            if (!joined.has(caseId)) {
+              const room = await rooms.join(caseId, connection);
+              if (socket.disconnected) {
+                rooms.leave(room, connection);
+                throw new CaseroomError('not_joined', 'The socket disconnected while joining');
+              }
+              joined.set(caseId, room);
+              await socket.join(socketRoomOf(caseId));
+              log.info({ caseId }, 'case joined');
+              // Our half of the handshake follows the ack: the client answers with what we lack.
+              greet = () => {
+                socket.emit('doc:sync', caseId, encodeSyncStep1(Y.encodeStateVector(room.doc)));
+                const awareness = room.awarenessSnapshot();
+                if (awareness) socket.emit('doc:awareness', caseId, awareness);
+              };
+            }
+            const [ownership, caseApprovals] = await Promise.all([owners.current(caseId), approvals.forCase(caseId)]);
+            const members = await presence.members(caseId);
+            return { case: record, roster: members, ownership, approvals: caseApprovals };
           } finally {
             joining.delete(caseId);
           }
         },
         () => greet?.(),
       );
-
-      async function join(caseId: string) {
-        const record = await cases.open(caseId, who);
-        if (!joined.has(caseId)) {
-          const room = await rooms.join(caseId, connection);
-          if (socket.disconnected) {
-            rooms.leave(room, connection);
-            throw new CaseroomError('not_joined', 'The socket disconnected while joining');
-          }
-          joined.set(caseId, room);
-          await socket.join(socketRoomOf(caseId));
-          log.info({ caseId }, 'case joined');
-          // Our half of the handshake follows the ack: the client answers with what we lack.
-          greet = () => {
-            socket.emit('doc:sync', caseId, encodeSyncStep1(Y.encodeStateVector(room.doc)));
-            const awareness = room.awarenessSnapshot();
-            if (awareness) socket.emit('doc:awareness', caseId, awareness);
-          };
-        }
-        const [ownership, caseApprovals] = await Promise.all([owners.current(caseId), approvals.forCase(caseId)]);
-        const members = await presence.members(caseId);
-        return { case: record, roster: members, ownership, approvals: caseApprovals };
-      }
     });
 
     socket.on('case:leave', (request, ack) =>
