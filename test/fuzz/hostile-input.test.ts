@@ -24,7 +24,7 @@ import * as Y from 'yjs';
 import { openCaseAs } from '../helpers/clients.js';
 import { ackProblem, fuzzRuns, fuzzSeed, fuzzTimeout, mutated } from '../helpers/fuzz.js';
 import { mintToken, startTestHub, type TestHub } from '../helpers/hub.js';
-import { connected, rawSocket } from '../helpers/sockets.js';
+import { connected, connectError, rawSocket, type ConnectError } from '../helpers/sockets.js';
 import { rawSocket as rawWebSocket } from '../helpers/yjs.js';
 
 const socketRuns = fuzzRuns(300);
@@ -328,6 +328,33 @@ describe('tokens, random and mangled', () => {
         { numRuns: tokenRuns, ...fuzzSeed },
       );
       await expectOtherCaseUntouched();
+    },
+    fuzzTimeout(tokenRuns),
+  );
+
+  it(
+    'refuses every one at the Socket.IO handshake with a well-formed error, unless it still verifies as the original person',
+    async () => {
+      const original = await hub.tokens.verify(valid);
+      const runs = Math.ceil(tokenRuns / 4);
+      await fc.assert(
+        fc.asyncProperty(mangled, async (input) => {
+          const token = build(input);
+          const socket = rawSocket(hub.url, token);
+          const outcome = await Promise.race([
+            connected(socket).then(() => 'connected' as const),
+            connectError(socket).then((err) => err),
+          ]).catch((err: ConnectError) => err);
+          socket.disconnect();
+          if (outcome === 'connected') {
+            expect(await hub.tokens.verify(token)).toEqual(original);
+            return;
+          }
+          expect(ackProblem({ ok: false, error: outcome.data })).toBeNull();
+          expect(identityCodes).toContain(outcome.data?.code);
+        }),
+        { numRuns: runs, ...fuzzSeed },
+      );
     },
     fuzzTimeout(tokenRuns),
   );
