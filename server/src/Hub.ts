@@ -137,7 +137,7 @@ export async function startHub(config: HubConfig, parts: HubParts = {}): Promise
     log,
     devLogin: config.devLogin,
     isAccepting: () => accepting,
-    metrics,
+    metrics: { contentType: metrics.contentType, scrape: () => metrics.scrape(), token: config.metricsToken },
   });
   const httpServer: HttpServer = createServer(app);
 

@@ -49,6 +49,8 @@ const envSchema = z.object({
    * catch up; unset, twice the document limit (at least 32 MiB).
    */
   CASEROOM_MAX_SEND_BACKLOG_BYTES: positiveInt.optional(),
+  /** When set, `/metrics` answers only requests carrying `Authorization: Bearer <this>`. */
+  CASEROOM_METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   /** Longest a shutdown (SIGTERM/SIGINT) may take before the process gives up and exits with 1. */
   CASEROOM_SHUTDOWN_TIMEOUT_MS: positiveInt.default(10_000),
   /** Fold the update log into a snapshot after this many updates. */
@@ -135,6 +137,8 @@ export interface HubConfig {
   };
   snapshotEvery: number;
   shutdownTimeoutMs: number;
+  /** null: `/metrics` is open (keep it on the private side of the balancer) */
+  metricsToken: string | null;
   approvals: { defaultExpiresInS: number; policy: ApprovalPolicy };
   sqliteSync: 'normal' | 'full';
   /** null in embedded mode */
@@ -208,6 +212,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     snapshotEvery: e.CASEROOM_SNAPSHOT_EVERY,
     shutdownTimeoutMs: e.CASEROOM_SHUTDOWN_TIMEOUT_MS,
+    metricsToken: e.CASEROOM_METRICS_TOKEN ?? null,
     approvals: { defaultExpiresInS: e.CASEROOM_APPROVAL_EXPIRES_IN, policy: e.CASEROOM_APPROVAL_POLICY },
     sqliteSync: e.CASEROOM_SQLITE_SYNC,
     redis: e.REDIS_URL ? { url: e.REDIS_URL, prefix: e.CASEROOM_REDIS_PREFIX } : null,

@@ -97,4 +97,21 @@ describe('/metrics', () => {
       await other.stop();
     }
   });
+
+  it('answers only a scraper with the right bearer token when CASEROOM_METRICS_TOKEN is set', async () => {
+    const metricsToken = 'metrics-scraper-secret-0123';
+    const guarded = await startTestHub({ CASEROOM_METRICS_TOKEN: metricsToken });
+    try {
+      for (const authorization of [undefined, 'Bearer wrong-token-of-some-size', `Basic ${metricsToken}`, `Bearer ${metricsToken}x`]) {
+        const res = await fetch(`${guarded.url}/metrics`, authorization ? { headers: { authorization } } : {});
+        expect(res.status).toBe(401);
+        expect(await res.json()).toMatchObject({ ok: false, error: { code: 'unauthenticated' } });
+      }
+      const res = await fetch(`${guarded.url}/metrics`, { headers: { authorization: `Bearer ${metricsToken}` } });
+      expect(res.status).toBe(200);
+      expect(await res.text()).toContain('caseroom_connections');
+    } finally {
+      await guarded.stop();
+    }
+  });
 });
