@@ -68,6 +68,22 @@ describe('messages per second', () => {
   });
 });
 
+describe('an SDK session over the rate limit', () => {
+  it('sends the refused edits again once the hub can take them, and flushed() waits for them', async () => {
+    // A burst of 20 messages, then 20 per second: 60 edits at once cannot all pass at first.
+    const hub = await hubWith({ CASEROOM_RATE_MESSAGES_PER_S: '20', CASEROOM_RATE_BURST_S: '1' });
+    const caseId = await hub.createCase();
+    const { session } = await openCaseAs(hub.url, caseId, { userId: 'ann' });
+    const refusals: string[] = [];
+    session.on('error', (err) => refusals.push(err.code));
+    for (let i = 0; i < 60; i++) session.notes.insert(session.notes.length, `[${i}]`);
+    await session.flushed();
+    expect(refusals).toContain('rate_limited');
+    const expected = Array.from({ length: 60 }, (_, i) => `[${i}]`).join('');
+    expect((await storedDocument(hub.dataDir, caseId)).getText('notes').toString()).toBe(expected);
+  });
+});
+
 describe('bytes per second', () => {
   it('refuses messages past the byte budget with rate_limited; a fresh socket of the same person is unaffected', async () => {
     // The byte bucket holds one largest message (4096) and refills at 100 bytes/s.
