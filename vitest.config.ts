@@ -46,6 +46,7 @@ const storeIndependent = [
   'test/shared/**',
   'test/sdk/**',
   'test/server/config.test.ts',
+  'test/ops/token-bucket.test.ts',
   'test/people/ownership-machine.test.ts',
   'test/approvals/approval-machine.test.ts',
   'test/cluster/**',

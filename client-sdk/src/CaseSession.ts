@@ -57,6 +57,8 @@ export interface CaseOwner extends Person {
 
 /** Codes after which retrying cannot help: the session closes. */
 const finalCodes = new Set(['unknown_case', 'forbidden', 'invalid_token', 'token_expired', 'unauthenticated']);
+/** Refusals of an edit that pass (a rate limit, a store hiccup): the edit is sent again later. */
+const resendCodes = new Set(['rate_limited', 'store_unavailable']);
 
 /** Marks changes that came from the server, so they are not sent back. */
 const fromServer = Symbol('caseroom-server');
@@ -86,8 +88,9 @@ export class CaseSession extends Emitter<CaseSessionEvents> {
   private retries = 0;
   /** local edits the server has not acknowledged yet, on this connection */
   private inFlight = 0;
-  /** local edits that happened while not joined; the next handshake sends them */
+  /** local edits that happened while not joined, or that the hub refused for now; the next handshake sends them */
   private unsent = false;
+  private resyncTimer: ReturnType<typeof setTimeout> | null = null;
   private flushWaiters: Array<() => void> = [];
   private resolveSynced!: () => void;
   private rejectSynced!: (err: CaseroomError) => void;
@@ -396,7 +399,11 @@ export class CaseSession extends Emitter<CaseSessionEvents> {
       (response) => {
         if (generation !== this.generation) return;
         this.inFlight--;
-        if (!response.ok) this.emit('error', CaseroomError.fromWire(response.error));
+        if (!response.ok) {
+          const error = CaseroomError.fromWire(response.error);
+          this.emit('error', error);
+          if (resendCodes.has(error.code)) this.resyncLater();
+        }
         this.notifyIfFlushed();
       },
       () => undefined,
@@ -436,7 +443,38 @@ export class CaseSession extends Emitter<CaseSessionEvents> {
     }, delay);
   }
 
+  /**
+   * The hub refused an edit for now. A while later the session leaves and rejoins the case: the
+   * hub's handshake then asks for everything it lacks, which goes in one message. Until that is
+   * stored, `flushed()` waits.
+   */
+  private resyncLater(): void {
+    this.unsent = true;
+    if (this.resyncTimer) return;
+    const generation = this.generation;
+    this.resyncTimer = setTimeout(
+      () => {
+        this.resyncTimer = null;
+        // A reconnect since then runs the handshake anyway.
+        if (generation !== this.generation || !this.joined || !this.socket.connected) return;
+        const leaving = ++this.generation;
+        this.inFlight = 0;
+        this.joined = false;
+        this.socket.emit('case:leave', { caseId: this.caseId }, (ack) => {
+          if (leaving !== this.generation) return;
+          if (ack.ok) return this.connected();
+          // Still in the case on the hub (the leave was refused too): try again later.
+          this.joined = true;
+          this.resyncLater();
+        });
+      },
+      Math.min(500 * 2 ** this.retries++, 10_000),
+    );
+  }
+
   private shutDown(): void {
+    if (this.resyncTimer) clearTimeout(this.resyncTimer);
+    this.resyncTimer = null;
     this.generation++;
     this.joined = false;
     this.setSessionStatus('closed');

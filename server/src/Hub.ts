@@ -5,6 +5,7 @@
  */
 import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { casesNamespace } from '@caseroom/shared';
 import { Server as SocketServer } from 'socket.io';
 import { ApprovalBook } from './approvals/ApprovalBook.js';
@@ -22,6 +23,7 @@ import { socketAuth } from './hub/socketAuth.js';
 import { YWebsocketEndpoint } from './hub/YWebsocketEndpoint.js';
 import { Tokens } from './identity/Tokens.js';
 import { createLogger, type Logger } from './logger.js';
+import { HubMetrics } from './metrics/HubMetrics.js';
 import { sanitizeAwareness } from './people/awarenessPolicy.js';
 import { CaseOwners } from './people/CaseOwners.js';
 import { Roster } from './people/Roster.js';
@@ -59,11 +61,21 @@ export async function startHub(config: HubConfig, parts: HubParts = {}): Promise
   const cluster = await connectCluster(config, log);
   const events = new EventLog(store, log, cluster.bus);
   const cases = new CaseDirectory(store, events);
+  // Gauges read their sources at scrape time; the transports they count are created below.
+  let connections = (): { 'socket.io': number; 'y-websocket': number } => ({ 'socket.io': 0, 'y-websocket': 0 });
+  const metrics: HubMetrics = new HubMetrics({
+    connections: () => connections(),
+    openCases: (): number => rooms.size,
+    store: { kind: store.kind, ping: () => store.ping() },
+    clusterBusUp: cluster.bus.connected === null ? undefined : () => cluster.bus.connected === true,
+  });
   const rooms = new CaseRooms({
+    metrics,
     store,
     log,
     graceMs: config.roomGraceMs,
     snapshotEvery: config.snapshotEvery,
+    maxDocumentBytes: config.limits.maxDocumentBytes,
     filterAwareness: (state, from) => sanitizeAwareness(state, from.identity),
     catchUpAfterLoad: config.redis !== null,
   });
@@ -87,7 +99,15 @@ export async function startHub(config: HubConfig, parts: HubParts = {}): Promise
   });
   rooms.on('entered', (caseId, connection) => roster.enter(caseId, connection.identity, connection.id));
   rooms.on('left', (caseId, connection) => roster.leave(caseId, connection.identity.userId, connection.id));
-  const owners = new CaseOwners({ store, events, log, announce: (caseId, update) => caseHub?.announceOwner(caseId, update) });
+  const owners = new CaseOwners({
+    store,
+    events,
+    log,
+    announce: (caseId, update) => {
+      metrics.ownershipChanged(update.change.kind);
+      caseHub?.announceOwner(caseId, update);
+    },
+  });
   const approvals = new ApprovalBook({ store, events, cases, log, ...config.approvals });
   const watchers = new Map<string, DocumentWatcher>();
   rooms.on('loaded', (caseId) => {
@@ -98,7 +118,10 @@ export async function startHub(config: HubConfig, parts: HubParts = {}): Promise
     watchers.get(room.caseId)?.close();
     watchers.delete(room.caseId);
   });
-  approvals.on('changed', (update) => caseHub?.announceApproval(update));
+  approvals.on('changed', (update) => {
+    metrics.approvalChanged(update.change.kind);
+    caseHub?.announceApproval(update);
+  });
   const dispatcher = new WebhookDispatcher({ store: store.webhooks, events, log, ...config.webhooks });
   const webhooks = new WebhookRegistry(store.webhooks, dispatcher, log);
   let accepting = true;
@@ -114,6 +137,7 @@ export async function startHub(config: HubConfig, parts: HubParts = {}): Promise
     log,
     devLogin: config.devLogin,
     isAccepting: () => accepting,
+    metrics: { contentType: metrics.contentType, scrape: () => metrics.scrape(), token: config.metricsToken },
   });
   const httpServer: HttpServer = createServer(app);
 
@@ -128,8 +152,10 @@ export async function startHub(config: HubConfig, parts: HubParts = {}): Promise
     ...(cluster.adapter ? { adapter: cluster.adapter } : {}),
   });
   const nsp = io.of(casesNamespace) as CaseNamespace;
-  nsp.use(socketAuth(tokens));
-  caseHub = new CaseHub(nsp, {
+  const { messagesPerSecond, bytesPerSecond, burstSeconds } = config.limits;
+  const rateLimits = { messagesPerSecond, bytesPerSecond, burstSeconds, maxMessageBytes: config.maxMessageBytes };
+  nsp.use(socketAuth(tokens, log));
+  const hubOfCases = new CaseHub(nsp, {
     rooms,
     cases,
     roster,
@@ -139,13 +165,32 @@ export async function startHub(config: HubConfig, parts: HubParts = {}): Promise
     events,
     log,
     maxMessageBytes: config.maxMessageBytes,
+    rateLimits,
+    maxCasesPerSocket: config.limits.maxCasesPerSocket,
+    maxSendBacklogBytes: config.limits.maxSendBacklogBytes,
+    metrics,
     rememberPerson: (who) => store.rememberPerson(who, new Date().toISOString()),
   });
-  rooms.addRelay(caseHub);
+  caseHub = hubOfCases;
+  rooms.addRelay(hubOfCases);
 
-  const yws = new YWebsocketEndpoint({ rooms, cases, tokens, log, maxMessageBytes: config.maxMessageBytes });
+  const yws = new YWebsocketEndpoint({
+    rooms,
+    cases,
+    tokens,
+    log,
+    maxMessageBytes: config.maxMessageBytes,
+    rateLimits,
+    maxSendBacklogBytes: config.limits.maxSendBacklogBytes,
+    metrics,
+  });
+  connections = () => ({ 'socket.io': nsp.sockets.size, 'y-websocket': yws.connectionCount });
   rooms.addRelay(yws);
+  // WebSockets leave the HTTP server's bookkeeping once upgraded; shutdown needs them to cut off stragglers.
+  const upgraded = new Set<Duplex>();
   httpServer.on('upgrade', (req, socket, head) => {
+    upgraded.add(socket);
+    socket.once('close', () => upgraded.delete(socket));
     if (yws.handleUpgrade(req, socket, head)) return;
     if (!req.url?.startsWith(socketIoPath)) socket.destroy();
   });
@@ -177,15 +222,25 @@ export async function startHub(config: HubConfig, parts: HubParts = {}): Promise
   const close = (): Promise<void> =>
     (closing ??= (async () => {
       accepting = false;
+      log.info('hub stopping');
       approvals.stop();
       // Aborts attempts under way; their events go out again after a restart (at-least-once).
       clearInterval(webhookSync);
       await cluster.webhookLease.stop();
       await dispatcher.stop();
-      yws.close();
-      // Closes every socket (their rooms are released) and the HTTP server.
-      await new Promise<void>((resolve) => io.close(() => resolve()));
+      // Clients are told, then their connections close; they reconnect (elsewhere, behind a
+      // balancer). A client that does not finish its closing handshake in time is cut off.
+      const graceMs = Math.min(2_000, config.shutdownTimeoutMs / 4);
+      hubOfCases.announceShutdown();
+      const socketsClosed = new Promise<void>((resolve) => io.close(() => resolve()));
+      const cutOff = setTimeout(() => {
+        for (const socket of upgraded) socket.destroy();
+        httpServer.closeAllConnections();
+      }, graceMs);
+      await Promise.all([yws.close(graceMs), socketsClosed]);
+      clearTimeout(cutOff);
       httpServer.closeAllConnections();
+      // Every update applied so far is written before the store closes.
       await rooms.closeAll();
       roster.clear();
       await presence.stop();

@@ -31,6 +31,28 @@ const envSchema = z.object({
   CASEROOM_NOTES_DEBOUNCE_MS: z.coerce.number().int().min(0).default(2_000),
   /** Largest single message (binary or JSON) a client may send. */
   CASEROOM_MAX_MESSAGE_BYTES: positiveInt.default(1024 * 1024),
+  /** Per-connection rate limits (0 turns one off); bursts of CASEROOM_RATE_BURST_S seconds' worth pass. */
+  CASEROOM_RATE_MESSAGES_PER_S: z.coerce.number().int().min(0).default(1_000),
+  CASEROOM_RATE_BYTES_PER_S: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(4 * 1024 * 1024),
+  CASEROOM_RATE_BURST_S: z.coerce.number().positive().default(10),
+  /** Cases one Socket.IO connection may have open at once. */
+  CASEROOM_MAX_CASES_PER_SOCKET: positiveInt.default(100),
+  /** Largest encoded size of one case document; an update that would grow it past this is refused. */
+  CASEROOM_MAX_DOCUMENT_BYTES: positiveInt.default(16 * 1024 * 1024),
+  /**
+   * Bytes waiting to be sent to one connection before it counts as a slow consumer and is dropped.
+   * At least one whole document and one message, or a client fetching a full case could never
+   * catch up; unset, twice the document limit (at least 32 MiB).
+   */
+  CASEROOM_MAX_SEND_BACKLOG_BYTES: positiveInt.optional(),
+  /** When set, `/metrics` answers only requests carrying `Authorization: Bearer <this>`. */
+  CASEROOM_METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  /** Longest a shutdown (SIGTERM/SIGINT) may take before the process gives up and exits with 1. */
+  CASEROOM_SHUTDOWN_TIMEOUT_MS: positiveInt.default(10_000),
   /** Fold the update log into a snapshot after this many updates. */
   CASEROOM_SNAPSHOT_EVERY: positiveInt.default(500),
   /** Seconds until a pending approval request expires when the requester names no time. */
@@ -105,7 +127,18 @@ export interface HubConfig {
   presenceGraceMs: number;
   notesDebounceMs: number;
   maxMessageBytes: number;
+  limits: {
+    messagesPerSecond: number;
+    bytesPerSecond: number;
+    burstSeconds: number;
+    maxCasesPerSocket: number;
+    maxDocumentBytes: number;
+    maxSendBacklogBytes: number;
+  };
   snapshotEvery: number;
+  shutdownTimeoutMs: number;
+  /** null: `/metrics` is open (keep it on the private side of the balancer) */
+  metricsToken: string | null;
   approvals: { defaultExpiresInS: number; policy: ApprovalPolicy };
   sqliteSync: 'normal' | 'full';
   /** null in embedded mode */
@@ -143,6 +176,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (production && devLogin) {
     throw new ConfigError(['CASEROOM_DEV_LOGIN: the development login cannot be enabled when NODE_ENV=production']);
   }
+  const maxSendBacklogBytes = e.CASEROOM_MAX_SEND_BACKLOG_BYTES ?? Math.max(32 * 1024 * 1024, 2 * e.CASEROOM_MAX_DOCUMENT_BYTES);
+  if (maxSendBacklogBytes < e.CASEROOM_MAX_DOCUMENT_BYTES + e.CASEROOM_MAX_MESSAGE_BYTES) {
+    throw new ConfigError([
+      'CASEROOM_MAX_SEND_BACKLOG_BYTES: must be at least CASEROOM_MAX_DOCUMENT_BYTES + CASEROOM_MAX_MESSAGE_BYTES (one whole document and one message)',
+    ]);
+  }
   if (e.CASEROOM_WEBHOOK_RETRY_MAX_MS < e.CASEROOM_WEBHOOK_RETRY_BASE_MS) {
     throw new ConfigError(['CASEROOM_WEBHOOK_RETRY_MAX_MS: must not be less than CASEROOM_WEBHOOK_RETRY_BASE_MS']);
   }
@@ -163,7 +202,17 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     presenceGraceMs: e.CASEROOM_PRESENCE_GRACE_MS,
     notesDebounceMs: e.CASEROOM_NOTES_DEBOUNCE_MS,
     maxMessageBytes: e.CASEROOM_MAX_MESSAGE_BYTES,
+    limits: {
+      messagesPerSecond: e.CASEROOM_RATE_MESSAGES_PER_S,
+      bytesPerSecond: e.CASEROOM_RATE_BYTES_PER_S,
+      burstSeconds: e.CASEROOM_RATE_BURST_S,
+      maxCasesPerSocket: e.CASEROOM_MAX_CASES_PER_SOCKET,
+      maxDocumentBytes: e.CASEROOM_MAX_DOCUMENT_BYTES,
+      maxSendBacklogBytes,
+    },
     snapshotEvery: e.CASEROOM_SNAPSHOT_EVERY,
+    shutdownTimeoutMs: e.CASEROOM_SHUTDOWN_TIMEOUT_MS,
+    metricsToken: e.CASEROOM_METRICS_TOKEN ?? null,
     approvals: { defaultExpiresInS: e.CASEROOM_APPROVAL_EXPIRES_IN, policy: e.CASEROOM_APPROVAL_POLICY },
     sqliteSync: e.CASEROOM_SQLITE_SYNC,
     redis: e.REDIS_URL ? { url: e.REDIS_URL, prefix: e.CASEROOM_REDIS_PREFIX } : null,

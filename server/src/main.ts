@@ -3,8 +3,6 @@ import { ConfigError, loadConfig } from './config.js';
 import { startHub } from './Hub.js';
 import { createLogger } from './logger.js';
 
-const shutdownTimeoutMs = 10_000;
-
 async function main(): Promise<void> {
   let config;
   try {
@@ -33,7 +31,7 @@ async function main(): Promise<void> {
     setTimeout(() => {
       log.error('shutdown took too long; exiting');
       process.exit(1);
-    }, shutdownTimeoutMs).unref();
+    }, config.shutdownTimeoutMs).unref();
     hub.close().then(
       () => process.exit(0),
       (err: unknown) => {

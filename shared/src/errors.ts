@@ -14,10 +14,13 @@ export const errorCatalog = {
   invalid_payload: { status: 400, message: 'The request is not well formed' },
   malformed_message: { status: 400, message: 'The binary message could not be decoded' },
   payload_too_large: { status: 413, message: 'The message is too large' },
+  rate_limited: { status: 429, message: 'Too many messages; slow down' },
   // cases and rooms
   unknown_case: { status: 404, message: 'No such case' },
   case_exists: { status: 409, message: 'A case with that id already exists' },
   not_joined: { status: 409, message: 'Join the case before sending messages for it' },
+  too_many_cases: { status: 429, message: 'This connection has too many cases open' },
+  document_too_large: { status: 413, message: 'The case document has reached its size limit' },
   not_found: { status: 404, message: 'Not found' },
   unknown_user: { status: 404, message: 'No such person is known to caseroom' },
   // ownership

@@ -12,6 +12,7 @@ import { createCaseOver, mintToken } from '../helpers/hub.js';
 import { waitForDoc } from '../helpers/wait.js';
 import { waitForSession } from '../helpers/session.js';
 import { ann, sam } from '../helpers/people.js';
+import { scrape, valueOf } from '../helpers/metrics.js';
 
 describe('several hub nodes on one Redis', () => {
   it('lets clients on different nodes co-edit one case and converge', async () => {
@@ -110,10 +111,17 @@ describe('several hub nodes on one Redis', () => {
     for (const node of [one, two]) {
       await pollUntil('the node to report not ready', async () => (await fetch(`${node.url}/readyz`)).status === 503);
     }
+    // What an operator's dashboard shows meanwhile.
+    await pollUntil('the metrics to show Redis down', async () => {
+      const samples = await scrape(one.url);
+      return valueOf(samples, 'caseroom_store_up', { store: 'redis' }) === 0 && valueOf(samples, 'caseroom_cluster_bus_up') === 0;
+    });
     await redis.start();
     for (const node of [one, two]) {
       await pollUntil('the node to be ready again', async () => (await fetch(`${node.url}/readyz`)).status === 200);
     }
+    await pollUntil('the bus to be back', async () => valueOf(await scrape(one.url), 'caseroom_cluster_bus_up') === 1);
+    expect(valueOf(await scrape(one.url), 'caseroom_store_up', { store: 'redis' })).toBe(1);
     a.notes.insert(a.notes.length, 'after the outage.');
     await a.flushed();
     const b = (await openCaseAs(two.url, caseId, sam)).session;

@@ -28,8 +28,10 @@ describe('loadConfig', () => {
       roomGraceMs: 10_000,
       maxMessageBytes: 1024 * 1024,
       snapshotEvery: 500,
+      shutdownTimeoutMs: 10_000,
       sqliteSync: 'normal',
     });
+    expect(loadConfig({ CASEROOM_SHUTDOWN_TIMEOUT_MS: '2500' }).shutdownTimeoutMs).toBe(2500);
   });
 
   it('reads every variable it knows', () => {
@@ -128,5 +130,45 @@ describe('loadConfig', () => {
     expect(refusal({ CASEROOM_WEBHOOK_RETRY_BASE_MS: '2000', CASEROOM_WEBHOOK_RETRY_MAX_MS: '1000' }).message).toContain(
       'CASEROOM_WEBHOOK_RETRY_MAX_MS',
     );
+  });
+
+  it('reads the limits, with generous defaults, and 0 turning a rate limit off', () => {
+    expect(loadConfig({}).limits).toEqual({
+      messagesPerSecond: 1000,
+      bytesPerSecond: 4 * 1024 * 1024,
+      burstSeconds: 10,
+      maxCasesPerSocket: 100,
+      maxDocumentBytes: 16 * 1024 * 1024,
+      maxSendBacklogBytes: 32 * 1024 * 1024,
+    });
+    expect(loadConfig({ CASEROOM_MAX_DOCUMENT_BYTES: String(64 * 1024 * 1024) }).limits.maxSendBacklogBytes).toBe(128 * 1024 * 1024);
+    const env = {
+      CASEROOM_RATE_MESSAGES_PER_S: '0',
+      CASEROOM_RATE_BYTES_PER_S: '2048',
+      CASEROOM_RATE_BURST_S: '0.5',
+      CASEROOM_MAX_CASES_PER_SOCKET: '3',
+      CASEROOM_MAX_DOCUMENT_BYTES: '65536',
+      CASEROOM_MAX_MESSAGE_BYTES: '4096',
+      CASEROOM_MAX_SEND_BACKLOG_BYTES: '69632',
+    };
+    expect(loadConfig(env).limits).toEqual({
+      messagesPerSecond: 0,
+      bytesPerSecond: 2048,
+      burstSeconds: 0.5,
+      maxCasesPerSocket: 3,
+      maxDocumentBytes: 65536,
+      maxSendBacklogBytes: 69632,
+    });
+    expect(
+      refusal({ CASEROOM_MAX_DOCUMENT_BYTES: '65536', CASEROOM_MAX_MESSAGE_BYTES: '4096', CASEROOM_MAX_SEND_BACKLOG_BYTES: '69631' })
+        .message,
+    ).toContain('CASEROOM_MAX_SEND_BACKLOG_BYTES');
+    const problems = refusal({
+      CASEROOM_MAX_CASES_PER_SOCKET: '0',
+      CASEROOM_RATE_BURST_S: '0',
+      CASEROOM_RATE_MESSAGES_PER_S: '-1',
+    }).message;
+    for (const name of ['CASEROOM_MAX_CASES_PER_SOCKET', 'CASEROOM_RATE_BURST_S', 'CASEROOM_RATE_MESSAGES_PER_S'])
+      expect(problems).toContain(name);
   });
 });

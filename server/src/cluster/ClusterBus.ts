@@ -13,6 +13,8 @@ export interface ClusterBus {
   onMessage(listener: (message: BusMessage) => void): void;
   /** Called after the bus reconnected: messages may have been lost meanwhile. */
   onReconnect(listener: () => void): void;
+  /** null for the single-node bus; otherwise whether its connections are up right now */
+  readonly connected: boolean | null;
   close(): Promise<void>;
 }
 
@@ -25,6 +27,8 @@ export class LocalBus implements ClusterBus {
   onMessage(): void {}
 
   onReconnect(): void {}
+
+  readonly connected = null;
 
   async close(): Promise<void> {}
 }

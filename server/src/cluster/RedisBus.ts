@@ -65,6 +65,10 @@ export class RedisBus implements ClusterBus {
     this.reconnectListeners.push(listener);
   }
 
+  get connected(): boolean {
+    return this.pub.isReady && this.sub.isReady;
+  }
+
   async close(): Promise<void> {
     await Promise.allSettled([this.sub.quit(), this.pub.quit()]);
   }

@@ -21,6 +21,8 @@ export class EventSubscription {
   private running = false;
   private again = false;
   private stopped = false;
+  /** the first event of the batch being handed over, until the subscriber has taken it */
+  private handingOver: CaseEvent | null = null;
   private unsubscribe: () => void = () => undefined;
 
   constructor(
@@ -43,6 +45,11 @@ export class EventSubscription {
   /** The id of the last event handed over (or the starting cursor). */
   get position(): string | null {
     return this.cursor;
+  }
+
+  /** Seconds since the oldest event handed over but not yet taken; 0 when the subscriber keeps up. */
+  lagSeconds(now = Date.now()): number {
+    return this.handingOver ? Math.max(0, (now - Date.parse(this.handingOver.at)) / 1000) : 0;
   }
 
   stop(): void {
@@ -72,7 +79,12 @@ export class EventSubscription {
         this.again = false;
         const events = await this.log.read({ ...this.scope, after: this.cursor ?? undefined, limit: batchSize });
         if (events.length === 0 || this.stopped) return;
-        await this.deliver(events);
+        this.handingOver = events[0]!;
+        try {
+          await this.deliver(events);
+        } finally {
+          this.handingOver = null;
+        }
         if (this.stopped) return;
         this.cursor = events.at(-1)!.id;
       }

@@ -2,6 +2,7 @@
  * The HTTP side of the hub: health probes, the case API and the development login. Every API
  * route needs a bearer token; every error is a JSON body with a stable code.
  */
+import { timingSafeEqual } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -41,6 +42,8 @@ export interface HttpAppOptions {
   devLogin: boolean;
   /** false while the hub is draining; /readyz then answers 503 */
   isAccepting: () => boolean;
+  /** Prometheus metrics for `/metrics`, and the bearer token scrapers must show (null: none needed) */
+  metrics?: { contentType: string; scrape(): Promise<string>; token: string | null };
 }
 
 const devLoginSchema = z.strictObject({
@@ -58,6 +61,25 @@ export function createHttpApp(options: HttpAppOptions): Express {
 
   app.get('/healthz', (_req, res) => {
     res.json({ ok: true });
+  });
+
+  // Open like /healthz unless CASEROOM_METRICS_TOKEN is set; either way keep it off the public side.
+  app.get('/metrics', async (req, res) => {
+    if (!options.metrics) {
+      res.status(404).json({ ok: false, error: new CaseroomError('not_found').toWire() });
+      return;
+    }
+    if (options.metrics.token !== null && !bearerMatches(req.headers.authorization, options.metrics.token)) {
+      res.status(401).json({ ok: false, error: new CaseroomError('unauthenticated', 'Scraping needs the metrics token').toWire() });
+      return;
+    }
+    try {
+      const text = await options.metrics.scrape();
+      res.type(options.metrics.contentType).send(text);
+    } catch (err) {
+      log.error({ err }, 'collecting metrics failed');
+      res.status(500).json({ ok: false, error: new CaseroomError('internal_error').toWire() });
+    }
   });
 
   app.get('/readyz', async (_req, res) => {
@@ -158,4 +180,11 @@ export function createHttpApp(options: HttpAppOptions): Express {
   app.use((_req, _res, next) => next(new CaseroomError('not_found', 'No such route')));
   app.use(errorResponder(log));
   return app;
+}
+
+/** Whether an Authorization header carries exactly `Bearer <expected>` (compared in constant time). */
+function bearerMatches(header: string | undefined, expected: string): boolean {
+  const given = Buffer.from(header ?? '');
+  const wanted = Buffer.from(`Bearer ${expected}`);
+  return given.length === wanted.length && timingSafeEqual(given, wanted);
 }

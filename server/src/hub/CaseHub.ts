@@ -20,7 +20,9 @@ import * as Y from 'yjs';
 import type { ApprovalBook } from '../approvals/ApprovalBook.js';
 import type { CaseDirectory } from '../cases/CaseDirectory.js';
 import type { EventLog } from '../events/EventLog.js';
+import { ConnectionLimiter, type RateLimits } from '../limits/ConnectionLimiter.js';
 import type { Logger } from '../logger.js';
+import type { HubMetrics } from '../metrics/HubMetrics.js';
 import type { CaseOwners } from '../people/CaseOwners.js';
 import type { Presence } from '../people/Presence.js';
 import type { Roster } from '../people/Roster.js';
@@ -31,8 +33,10 @@ import { caseIdSchema, caseRequestSchema, parse } from '../validation.js';
 import { registerApprovalHandlers } from './approvalHandlers.js';
 import { registerDocumentHandlers } from './documentHandlers.js';
 import { registerEventHandlers } from './eventHandlers.js';
+import { admitPackets, refuseUnknownEvents } from './packetGuards.js';
 import { registerPeopleHandlers } from './peopleHandlers.js';
 import { respond } from './respond.js';
+import { SendBacklog } from './SendBacklog.js';
 import type { CaseSocket, SocketContext } from './SocketContext.js';
 
 export type CaseNamespace = Namespace<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
@@ -47,6 +51,11 @@ export interface CaseHubOptions {
   events: EventLog;
   log: Logger;
   maxMessageBytes: number;
+  rateLimits: RateLimits;
+  maxCasesPerSocket: number;
+  /** bytes waiting to reach one socket before it is dropped as a slow consumer */
+  maxSendBacklogBytes: number;
+  metrics?: HubMetrics;
   /** remembers who signed in, so they can be named as handoff targets */
   rememberPerson: (who: SocketData) => Promise<void>;
 }
@@ -68,16 +77,26 @@ const payloadArity: Partial<Record<keyof ClientToServerEvents, number>> = { 'doc
 function normalizeArguments(packet: unknown[], next: (err?: Error) => void): void {
   const [event] = packet;
   const ack = typeof packet.at(-1) === 'function' ? packet.pop() : undefined;
-  const want = 1 + (payloadArity[event as keyof ClientToServerEvents] ?? 1);
+  // Own properties only: an event named `constructor` or `__proto__` must not reach Object.prototype.
+  const want = 1 + (Object.hasOwn(payloadArity, event as string) ? payloadArity[event as keyof ClientToServerEvents]! : 1);
   while (packet.length < want) packet.push(undefined);
   packet.length = want;
   if (ack) packet.push(ack);
   next();
 }
 
+interface LiveSocket {
+  socket: CaseSocket;
+  backlog: SendBacklog;
+  log: Logger;
+  joined: ReadonlyMap<string, CaseRoom>;
+}
+
 export class CaseHub implements RoomRelay {
   private readonly nsp: CaseNamespace;
   private readonly options: CaseHubOptions;
+  /** socket id -> what the hub watches on it */
+  private readonly live = new Map<string, LiveSocket>();
 
   constructor(nsp: CaseNamespace, options: CaseHubOptions) {
     this.nsp = nsp;
@@ -86,10 +105,12 @@ export class CaseHub implements RoomRelay {
   }
 
   relayUpdate(caseId: string, update: Uint8Array, origin: RoomConnection | null): void {
+    this.dropSlowConsumers(caseId);
     this.localRoom(caseId, origin).emit('doc:sync', caseId, encodeUpdate(update));
   }
 
   relayAwareness(caseId: string, update: Uint8Array, origin: RoomConnection | null): void {
+    this.dropSlowConsumers(caseId);
     this.localRoom(caseId, origin).emit('doc:awareness', caseId, update);
   }
 
@@ -121,8 +142,42 @@ export class CaseHub implements RoomRelay {
     return origin?.transport === 'socket.io' ? local.except(origin.id) : local;
   }
 
+  /**
+   * Tells every socket that each of its cases is closing because this hub is going away. The
+   * transport closes next, and clients reconnect (to another node, behind a balancer) and rejoin.
+   */
+  announceShutdown(): void {
+    const reason = new CaseroomError('shutting_down', 'The hub is restarting; reconnect to continue').toWire();
+    for (const { socket, joined } of this.live.values()) {
+      for (const caseId of joined.keys()) socket.emit('case:closed', caseId, reason);
+    }
+  }
+
+  /**
+   * A socket whose client stopped reading would buffer every relayed update in this process. Past
+   * the backlog limit it is dropped; its client reconnects and resyncs from the document.
+   */
+  private dropSlowConsumers(caseId: string): void {
+    const ids = this.nsp.adapter.rooms.get(socketRoomOf(caseId));
+    if (!ids) return;
+    for (const id of ids) this.dropIfSlow(id, caseId);
+  }
+
+  /** Drops the socket if its unsent backlog is over the limit; answers whether it did. */
+  private dropIfSlow(socketId: string, caseId: string | null): boolean {
+    const live = this.live.get(socketId);
+    if (!live) return false;
+    const backlog = live.backlog.bytes;
+    if (backlog <= this.options.maxSendBacklogBytes) return false;
+    live.log.warn({ caseId, backlog, limit: this.options.maxSendBacklogBytes }, 'dropping a slow consumer');
+    this.live.delete(socketId);
+    this.options.metrics?.slowConsumerDropped('socket.io');
+    live.backlog.drop();
+    return true;
+  }
+
   private accept(socket: CaseSocket): void {
-    const { rooms, cases, roster, owners, approvals } = this.options;
+    const { rooms, cases, roster, owners, approvals, presence } = this.options;
     const who = socket.data;
     const log = this.options.log.child({ socketId: socket.id, userId: who.userId });
     const joined = new Map<string, CaseRoom>();
@@ -140,10 +195,21 @@ export class CaseHub implements RoomRelay {
       },
     };
     const { connection } = context;
+    this.live.set(socket.id, { socket, backlog: new SendBacklog(socket), log, joined });
+    // A client that asks (say, sync step 1 after step 1) but does not read the answers piles them up here.
+    const dropIfSlow = (): boolean => this.dropIfSlow(socket.id, null);
+    socket.use((_packet, next) => (dropIfSlow() ? undefined : next()));
+    socket.use(
+      admitPackets(new ConnectionLimiter(this.options.rateLimits), this.options.maxMessageBytes, log, this.options.metrics, dropIfSlow),
+    );
     socket.use(normalizeArguments);
+    // Handlers are all registered below by the time any packet arrives.
+    socket.use(refuseUnknownEvents(socket));
+    /** joins under way, counted against the socket's limit of open cases */
+    const joining = new Set<string>();
     this.options.rememberPerson(who).catch((err: unknown) => log.warn({ err }, 'could not remember person'));
     if (who.role !== 'bot') void socket.join(teamRoomOf(who.team));
-    log.debug('socket connected');
+    log.info({ role: who.role, team: who.team, address: socket.handshake.address }, 'socket connected');
 
     socket.on('case:join', (request, ack) => {
       let greet: (() => void) | undefined;
@@ -152,26 +218,35 @@ export class CaseHub implements RoomRelay {
         log,
         async () => {
           const { caseId } = parse(caseRequestSchema, request);
-          const record = await cases.open(caseId, who);
-          if (!joined.has(caseId)) {
-            const room = await rooms.join(caseId, connection);
-            if (socket.disconnected) {
-              rooms.leave(room, connection);
-              throw new CaseroomError('not_joined', 'The socket disconnected while joining');
-            }
-            joined.set(caseId, room);
-            await socket.join(socketRoomOf(caseId));
-            log.info({ caseId }, 'case joined');
-            // Our half of the handshake follows the ack: the client answers with what we lack.
-            greet = () => {
-              socket.emit('doc:sync', caseId, encodeSyncStep1(Y.encodeStateVector(room.doc)));
-              const awareness = room.awarenessSnapshot();
-              if (awareness) socket.emit('doc:awareness', caseId, awareness);
-            };
+          const { maxCasesPerSocket } = this.options;
+          if (!joined.has(caseId) && !joining.has(caseId) && joined.size + joining.size >= maxCasesPerSocket) {
+            throw new CaseroomError('too_many_cases', `A connection may have at most ${maxCasesPerSocket} cases open; leave one first`);
           }
-          const [ownership, caseApprovals] = await Promise.all([owners.current(caseId), approvals.forCase(caseId)]);
-          const members = await this.options.presence.members(caseId);
-          return { case: record, roster: members, ownership, approvals: caseApprovals };
+          joining.add(caseId);
+          try {
+            const record = await cases.open(caseId, who);
+            if (!joined.has(caseId)) {
+              const room = await rooms.join(caseId, connection);
+              if (socket.disconnected) {
+                rooms.leave(room, connection);
+                throw new CaseroomError('not_joined', 'The socket disconnected while joining');
+              }
+              joined.set(caseId, room);
+              await socket.join(socketRoomOf(caseId));
+              log.info({ caseId }, 'case joined');
+              // Our half of the handshake follows the ack: the client answers with what we lack.
+              greet = () => {
+                socket.emit('doc:sync', caseId, encodeSyncStep1(Y.encodeStateVector(room.doc)));
+                const awareness = room.awarenessSnapshot();
+                if (awareness) socket.emit('doc:awareness', caseId, awareness);
+              };
+            }
+            const [ownership, caseApprovals] = await Promise.all([owners.current(caseId), approvals.forCase(caseId)]);
+            const members = await presence.members(caseId);
+            return { case: record, roster: members, ownership, approvals: caseApprovals };
+          } finally {
+            joining.delete(caseId);
+          }
         },
         () => greet?.(),
       );
@@ -191,13 +266,14 @@ export class CaseHub implements RoomRelay {
 
     registerDocumentHandlers(context, this.options.maxMessageBytes);
     registerApprovalHandlers(context, approvals);
-    registerEventHandlers(context, this.options.events, cases);
+    registerEventHandlers(context, this.options.events, cases, this.options.metrics);
     registerPeopleHandlers(context, { roster, owners, cases, announceCase: (caseId, record) => this.announceCase(caseId, record) });
 
     socket.on('disconnect', (reason) => {
+      this.live.delete(socket.id);
       for (const room of joined.values()) rooms.leave(room, connection);
       joined.clear();
-      log.debug({ reason }, 'socket disconnected');
+      log.info({ reason }, 'socket disconnected');
     });
   }
 }

@@ -23,7 +23,9 @@ import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import * as Y from 'yjs';
 import type { CaseDirectory } from '../cases/CaseDirectory.js';
 import type { Tokens } from '../identity/Tokens.js';
+import { ConnectionLimiter, type RateLimits } from '../limits/ConnectionLimiter.js';
 import type { Logger } from '../logger.js';
+import type { HubMetrics } from '../metrics/HubMetrics.js';
 import type { CaseRoom } from '../rooms/CaseRoom.js';
 import type { CaseRooms } from '../rooms/CaseRooms.js';
 import type { RoomConnection, RoomRelay } from '../rooms/RoomConnection.js';
@@ -31,14 +33,26 @@ import { caseIdSchema } from '../validation.js';
 
 export const yWebsocketPrefix = '/yjs/';
 
-/** WebSocket close codes we use: the protocol's "invalid payload" and "internal error". */
+/** WebSocket close codes we use (RFC 6455 and the IANA registry). */
 const closeMalformed = 1007;
+const closePolicy = 1008;
+const closeTooBig = 1009;
 const closeServerError = 1011;
+/** "Service restart": the client should reconnect, which y-websocket providers do on any close. */
+const closeRestart = 1012;
+/** what a connection closed for a refused message is told, by error code */
+const closeCodeOf: Partial<Record<string, number>> = {
+  internal_error: closeServerError,
+  payload_too_large: closeTooBig,
+  document_too_large: closeTooBig,
+  rate_limited: closePolicy,
+};
 const keepAliveMs = 30_000;
 
 interface YConnection extends RoomConnection {
   ws: WebSocket;
   alive: boolean;
+  limiter: ConnectionLimiter;
 }
 
 export interface YWebsocketEndpointOptions {
@@ -47,12 +61,17 @@ export interface YWebsocketEndpointOptions {
   tokens: Tokens;
   log: Logger;
   maxMessageBytes: number;
+  rateLimits: RateLimits;
+  /** bytes waiting to reach one connection before it is dropped as a slow consumer */
+  maxSendBacklogBytes: number;
+  metrics?: HubMetrics;
 }
 
 export class YWebsocketEndpoint implements RoomRelay {
   private readonly wss: WebSocketServer;
   private readonly byCase = new Map<string, Set<YConnection>>();
   private readonly keepAlive: NodeJS.Timeout;
+  private closing = false;
 
   constructor(private readonly options: YWebsocketEndpointOptions) {
     this.wss = new WebSocketServer({ noServer: true, maxPayload: options.maxMessageBytes });
@@ -85,9 +104,32 @@ export class YWebsocketEndpoint implements RoomRelay {
     this.send(caseId, encodeAwarenessFrame(update), origin);
   }
 
-  close(): void {
+  /** Open connections on this node. */
+  get connectionCount(): number {
+    let count = 0;
+    for (const connections of this.byCase.values()) count += connections.size;
+    return count;
+  }
+
+  /**
+   * Closes every connection with 1012 (service restart) so providers reconnect, waiting up to
+   * `graceMs` for the closing handshakes; connections that do not answer are torn down.
+   */
+  async close(graceMs: number): Promise<void> {
+    this.closing = true;
     clearInterval(this.keepAlive);
-    for (const connections of this.byCase.values()) for (const conn of connections) conn.ws.terminate();
+    const open = [...this.byCase.values()].flatMap((connections) => [...connections]);
+    const closed = open.map(
+      ({ ws }) =>
+        new Promise<void>((resolve) => {
+          if (ws.readyState === WebSocket.CLOSED) return resolve();
+          ws.once('close', () => resolve());
+          ws.close(closeRestart, 'shutting_down: the hub is restarting');
+        }),
+    );
+    const deadline = setTimeout(() => open.forEach(({ ws }) => ws.terminate()), graceMs);
+    await Promise.all(closed);
+    clearTimeout(deadline);
     this.wss.close();
   }
 
@@ -95,7 +137,8 @@ export class YWebsocketEndpoint implements RoomRelay {
     const connections = this.byCase.get(caseId);
     if (!connections) return;
     for (const conn of connections) {
-      if (conn !== origin && conn.ws.readyState === WebSocket.OPEN) conn.ws.send(frame);
+      if (conn === origin || conn.ws.readyState !== WebSocket.OPEN) continue;
+      if (!this.dropIfSlow(caseId, conn)) conn.ws.send(frame);
     }
   }
 
@@ -108,14 +151,25 @@ export class YWebsocketEndpoint implements RoomRelay {
       caseId = parsed.data;
       who = await this.options.tokens.verify(url.searchParams.get('token') ?? undefined);
       await this.options.cases.open(caseId, who);
+      if (this.closing) throw new CaseroomError('shutting_down');
     } catch (err) {
+      const code = err instanceof CaseroomError ? err.code : 'internal_error';
+      if (code === 'internal_error') this.options.log.error({ err }, 'y-websocket upgrade failed');
+      this.options.log.info({ code, path: url.pathname }, 'y-websocket connection refused');
       refuseUpgrade(socket, err);
       return;
     }
     this.wss.handleUpgrade(req, socket, head, (ws) => {
       // Hold incoming frames until the room is loaded; the client's step 1 arrives immediately.
       ws.pause();
-      const conn: YConnection = { id: randomUUID(), transport: 'y-websocket', identity: who, ws, alive: true };
+      const conn: YConnection = {
+        id: randomUUID(),
+        transport: 'y-websocket',
+        identity: who,
+        ws,
+        alive: true,
+        limiter: new ConnectionLimiter(this.options.rateLimits),
+      };
       this.options.rooms.join(caseId, conn).then(
         (room) => this.attach(caseId, room, conn),
         (err: unknown) => {
@@ -128,8 +182,9 @@ export class YWebsocketEndpoint implements RoomRelay {
 
   private attach(caseId: string, room: CaseRoom, conn: YConnection): void {
     const { ws } = conn;
-    if (ws.readyState !== WebSocket.OPEN) {
+    if (ws.readyState !== WebSocket.OPEN || this.closing) {
       this.options.rooms.leave(room, conn);
+      if (ws.readyState === WebSocket.OPEN) ws.close(closeRestart, 'shutting_down: the hub is restarting');
       return;
     }
     const log = this.options.log.child({ caseId, userId: conn.identity.userId, connectionId: conn.id, transport: 'y-websocket' });
@@ -144,7 +199,7 @@ export class YWebsocketEndpoint implements RoomRelay {
       connections.delete(conn);
       if (connections.size === 0) this.byCase.delete(caseId);
       this.options.rooms.leave(room, conn);
-      log.debug('y-websocket connection closed');
+      log.info('y-websocket connection closed');
     });
 
     ws.send(encodeSyncFrame(encodeSyncStep1(Y.encodeStateVector(room.doc))));
@@ -154,8 +209,24 @@ export class YWebsocketEndpoint implements RoomRelay {
     log.info('case joined');
   }
 
+  /**
+   * A client that stopped reading would buffer everything sent to it here (relayed updates, and
+   * the answers to its own requests); past the limit it is dropped, and it resyncs on reconnect.
+   */
+  private dropIfSlow(caseId: string, conn: YConnection): boolean {
+    const backlog = conn.ws.bufferedAmount;
+    if (backlog <= this.options.maxSendBacklogBytes) return false;
+    this.options.log.warn({ caseId, userId: conn.identity.userId, connectionId: conn.id, backlog }, 'dropping a slow consumer');
+    this.options.metrics?.slowConsumerDropped('y-websocket');
+    conn.ws.terminate();
+    return true;
+  }
+
   private receive(room: CaseRoom, conn: YConnection, bytes: Uint8Array, log: Logger): void {
+    if (this.dropIfSlow(room.caseId, conn)) return;
     try {
+      // Without acknowledgements to refuse with, a flooding client is closed; it resyncs on reconnect.
+      conn.limiter.admit(bytes.byteLength);
       const frame = decodeFrame(bytes);
       switch (frame.kind) {
         case 'sync':
@@ -181,8 +252,9 @@ export class YWebsocketEndpoint implements RoomRelay {
       }
     } catch (err) {
       const wire = toWireError(err);
+      this.options.metrics?.messageRefused('y-websocket', wire.code);
       log.warn({ code: wire.code }, 'closing y-websocket connection after a bad message');
-      conn.ws.close(wire.code === 'internal_error' ? closeServerError : closeMalformed, `${wire.code}: ${wire.message}`.slice(0, 120));
+      conn.ws.close(closeCodeOf[wire.code] ?? closeMalformed, `${wire.code}: ${wire.message}`.slice(0, 120));
     }
   }
 }

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import type { CaseDirectory } from '../cases/CaseDirectory.js';
 import type { EventLog } from '../events/EventLog.js';
 import { EventSubscription } from '../events/EventSubscription.js';
+import type { HubMetrics } from '../metrics/HubMetrics.js';
 import { caseIdSchema, parse } from '../validation.js';
 import { respond } from './respond.js';
 import type { SocketContext } from './SocketContext.js';
@@ -17,9 +18,10 @@ const subscribeSchema = z.strictObject({
 
 const unsubscribeSchema = z.strictObject({ subscriptionId: z.string().min(1).max(100) });
 
-export function registerEventHandlers(context: SocketContext, events: EventLog, cases: CaseDirectory): void {
+export function registerEventHandlers(context: SocketContext, events: EventLog, cases: CaseDirectory, metrics?: HubMetrics): void {
   const { socket, who, log } = context;
   const subscriptions = new Map<string, EventSubscription>();
+  const unwatch = new Map<string, () => void>();
 
   socket.on('events:subscribe', (request, ack) => {
     let started: EventSubscription | undefined;
@@ -39,6 +41,12 @@ export function registerEventHandlers(context: SocketContext, events: EventLog, 
         const scope = { team: caseIds ? undefined : who.team, caseIds, types };
         started = new EventSubscription(events, scope, after, deliver, log.child({ subscriptionId }));
         subscriptions.set(subscriptionId, started);
+        const subscription = started;
+        if (metrics)
+          unwatch.set(
+            subscriptionId,
+            metrics.watchSubscription(subscriptionId, who.userId, () => subscription.lagSeconds()),
+          );
         log.info({ subscriptionId, cases: filter.cases === 'team' ? 'team' : filter.cases.length, after }, 'event subscription started');
         return { subscriptionId, cursor: after };
       },
@@ -54,6 +62,8 @@ export function registerEventHandlers(context: SocketContext, events: EventLog, 
       if (!subscription) throw new CaseroomError('unknown_subscription');
       subscription.stop();
       subscriptions.delete(subscriptionId);
+      unwatch.get(subscriptionId)?.();
+      unwatch.delete(subscriptionId);
       return {};
     }),
   );
@@ -61,6 +71,8 @@ export function registerEventHandlers(context: SocketContext, events: EventLog, 
   socket.on('disconnect', () => {
     for (const subscription of subscriptions.values()) subscription.stop();
     subscriptions.clear();
+    for (const stopWatching of unwatch.values()) stopWatching();
+    unwatch.clear();
   });
 }
 

@@ -2,6 +2,7 @@ import type { SocketData } from '@caseroom/shared';
 import { CaseroomError } from '@caseroom/shared';
 import type { Socket } from 'socket.io';
 import type { Tokens } from '../identity/Tokens.js';
+import type { Logger } from '../logger.js';
 
 /** The connect error a refused socket sees: `err.message` and `err.data.code`. */
 class ConnectRefused extends Error {
@@ -13,7 +14,7 @@ class ConnectRefused extends Error {
 }
 
 /** Socket.IO middleware: `io(url + '/cases', { auth: { token } })` must carry a valid JWT. */
-export function socketAuth(tokens: Tokens) {
+export function socketAuth(tokens: Tokens, log: Logger) {
   return async (socket: Socket<never, never, never, SocketData>, next: (err?: Error) => void): Promise<void> => {
     try {
       const auth = socket.handshake.auth as { token?: unknown } | undefined;
@@ -21,7 +22,9 @@ export function socketAuth(tokens: Tokens) {
       socket.data = who;
       next();
     } catch (err) {
-      next(new ConnectRefused(err instanceof CaseroomError ? err : new CaseroomError('invalid_token')));
+      const error = err instanceof CaseroomError ? err : new CaseroomError('invalid_token');
+      log.info({ socketId: socket.id, code: error.code, address: socket.handshake.address }, 'connection refused');
+      next(new ConnectRefused(error));
     }
   };
 }

@@ -8,7 +8,7 @@ import * as awarenessProtocol from 'y-protocols/awareness';
 import * as Y from 'yjs';
 import type { Logger } from '../logger.js';
 import type { CaseStore, StoredDocument } from '../store/CaseStore.js';
-import type { RoomConnection, RoomRelay } from './RoomConnection.js';
+import type { RoomConnection, RoomMetrics, RoomRelay } from './RoomConnection.js';
 
 export interface CaseRoomOptions {
   store: CaseStore;
@@ -16,6 +16,9 @@ export interface CaseRoomOptions {
   log: Logger;
   /** fold the update log into a snapshot after this many updates */
   snapshotEvery: number;
+  /** largest encoded size of the document; updates that would grow it past this are refused */
+  maxDocumentBytes?: number;
+  metrics?: RoomMetrics;
   /** rewrites each incoming awareness state before others see it (the people plane's policy) */
   filterAwareness?: (state: Record<string, unknown>, from: RoomConnection) => Record<string, unknown>;
 }
@@ -40,6 +43,12 @@ export class CaseRoom {
   private durable: Promise<void> = Promise.resolve();
   private updatesSinceSnapshot: number;
   private compacting = false;
+  /**
+   * An upper estimate of the document's encoded size: the exact size when last measured plus every
+   * update since. Measuring means encoding the whole document, so it happens only when the
+   * estimate passes the limit.
+   */
+  private sizeEstimate: number;
 
   private constructor(caseId: string, stored: StoredDocument, options: CaseRoomOptions) {
     this.caseId = caseId;
@@ -52,9 +61,11 @@ export class CaseRoom {
       for (const update of stored.updates) Y.applyUpdate(this.doc, update);
     }, 'store');
     this.updatesSinceSnapshot = stored.updates.length;
+    this.sizeEstimate = (stored.snapshot?.byteLength ?? 0) + stored.updates.reduce((sum, update) => sum + update.byteLength, 0);
     this.awareness = new awarenessProtocol.Awareness(this.doc);
     this.awareness.setLocalState(null);
     this.doc.on('update', (update: Uint8Array, origin: unknown) => {
+      this.sizeEstimate += update.byteLength;
       // Updates from connections reached the trial replica first; anything else is mirrored.
       if (this.trial && !isConnection(origin)) Y.applyUpdate(this.trial, update);
       this.persistAndRelay(update, origin);
@@ -136,7 +147,16 @@ export class CaseRoom {
   receiveUpdate(update: Uint8Array, origin: RoomConnection): Promise<void> {
     // An empty update (what a fresh client answers the handshake with) changes nothing.
     if (isEmptyUpdate(update)) return this.durable;
+    const { metrics } = this.options;
+    metrics?.updateReceived(origin.transport);
     assertValidUpdate(update);
+    this.tryOnTrial(update);
+    this.checkSize(update, origin);
+    Y.applyUpdate(this.doc, update, origin);
+    return this.durable;
+  }
+
+  private tryOnTrial(update: Uint8Array): void {
     // Built on the first edit, not on load: a room that is only read never pays for a second copy.
     this.trial ??= replicaOf(this.doc);
     try {
@@ -147,8 +167,28 @@ export class CaseRoom {
       this.trial = replicaOf(this.doc);
       throw new CaseroomError('malformed_message', 'The document update could not be applied');
     }
-    Y.applyUpdate(this.doc, update, origin);
-    return this.durable;
+  }
+
+  /**
+   * Refuses an update (already applied to the trial replica) that grows the document past its
+   * limit. Deleting content shrinks the encoded document, so a full case can still be tidied up.
+   */
+  private checkSize(update: Uint8Array, origin: RoomConnection): void {
+    const limit = this.options.maxDocumentBytes;
+    if (limit === undefined || this.sizeEstimate + update.byteLength <= limit || !this.trial) return;
+    const size = Y.encodeStateAsUpdate(this.trial).byteLength;
+    if (size <= limit) {
+      // The doc's update handler adds this update back on.
+      this.sizeEstimate = size - update.byteLength;
+      return;
+    }
+    this.trial.destroy();
+    this.trial = replicaOf(this.doc);
+    this.log.warn(
+      { size, limit, userId: origin.identity.userId, connectionId: origin.id, transport: origin.transport },
+      'refused an update that would grow the case document past its limit',
+    );
+    throw new CaseroomError('document_too_large', `The case document may not grow past ${limit} bytes (this edit would make it ${size})`);
   }
 
   /**
@@ -196,23 +236,30 @@ export class CaseRoom {
 
   private persistAndRelay(update: Uint8Array, origin: unknown): void {
     if (origin === 'store') return;
+    const { metrics } = this.options;
     if (origin === fromPeer) {
       // Stored by whoever made it; only this node's connections still need it.
       for (const relay of this.options.relays) relay.relayUpdate(this.caseId, update, null);
+      metrics?.updateRelayed(null);
       return;
     }
     const from = isConnection(origin) ? origin : null;
-    const write = this.options.store.appendUpdate(this.caseId, update).catch((err: unknown) => {
-      this.log.error({ err }, 'storing a document update failed');
-      throw new CaseroomError(
-        'store_unavailable',
-        'The edit could not be stored; it stays in your document and is sent again on reconnect',
-      );
-    });
+    const applied = performance.now();
+    const write = this.options.store.appendUpdate(this.caseId, update).then(
+      () => metrics?.updateStored((performance.now() - applied) / 1000),
+      (err: unknown) => {
+        this.log.error({ err }, 'storing a document update failed');
+        throw new CaseroomError(
+          'store_unavailable',
+          'The edit could not be stored; it stays in your document and is sent again on reconnect',
+        );
+      },
+    );
     // Chained so that relaying keeps the order in which updates were applied; one failed write
     // fails only the acknowledgements that wait for it, not every later one.
     this.durable = Promise.all([this.durable.catch(() => undefined), write]).then(() => {
       for (const relay of this.options.relays) relay.relayUpdate(this.caseId, update, from);
+      metrics?.updateRelayed((performance.now() - applied) / 1000);
       if (++this.updatesSinceSnapshot >= this.options.snapshotEvery) void this.compact();
     });
     this.durable.catch(() => undefined);

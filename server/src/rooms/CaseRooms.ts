@@ -14,6 +14,8 @@ export interface CaseRoomsOptions {
   log: Logger;
   graceMs: number;
   snapshotEvery: number;
+  maxDocumentBytes?: number;
+  metrics?: CaseRoomOptions['metrics'];
   filterAwareness?: CaseRoomOptions['filterAwareness'];
   /** cluster mode: other nodes write to the same documents */
   catchUpAfterLoad?: boolean;

@@ -20,3 +20,13 @@ export interface RoomRelay {
   relayUpdate(caseId: string, update: Uint8Array, origin: RoomConnection | null): void;
   relayAwareness(caseId: string, update: Uint8Array, origin: RoomConnection | null): void;
 }
+
+/** What rooms report for monitoring; the hub's metrics implement it. */
+export interface RoomMetrics {
+  /** a non-empty document update arrived from a connection */
+  updateReceived(transport: RoomConnection['transport']): void;
+  /** one update's store write took `seconds` */
+  updateStored(seconds: number): void;
+  /** an update went out to the relays; `seconds` from applying it to relaying it (null for peer updates) */
+  updateRelayed(seconds: number | null): void;
+}

@@ -1,0 +1,188 @@
+/**
+ * The hub's Prometheus metrics, served at `/metrics`. Each hub has its own registry (several hubs
+ * in one process, as in tests, never collide). Counters and histograms are fed by the rooms and
+ * the transports; gauges are read from their sources when scraped.
+ */
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { RoomConnection, RoomMetrics } from '../rooms/RoomConnection.js';
+
+type Transport = RoomConnection['transport'];
+
+export interface MetricSources {
+  /** open connections per transport on this node */
+  connections: () => Record<Transport, number>;
+  /** case rooms loaded on this node */
+  openCases: () => number;
+  /** the store kind (`sqlite`, `redis`) and a ping that rejects when it does not answer */
+  store: { kind: string; ping: () => Promise<unknown> };
+  /** cluster mode only: whether the Redis connections between nodes are up */
+  clusterBusUp?: (() => boolean) | undefined;
+}
+
+/** A live bot subscription's delay: seconds since the oldest event it has been handed but not taken. */
+export type SubscriptionLag = () => number;
+
+const latencyBuckets = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
+
+export class HubMetrics implements RoomMetrics {
+  readonly registry = new Registry();
+  private readonly updatesReceived: Counter<'transport'>;
+  private readonly updatesRelayed: Counter<'source'>;
+  private readonly refused: Counter<'transport' | 'code'>;
+  private readonly slowConsumers: Counter<'transport'>;
+  private readonly storeWrite: Histogram;
+  private readonly fanOut: Histogram;
+  private readonly ownership: Counter<'kind'>;
+  private readonly approvals: Counter<'kind'>;
+  private readonly subscriptions = new Map<string, { userId: string; lag: SubscriptionLag }>();
+
+  constructor(sources: MetricSources) {
+    const registers = [this.registry];
+    collectDefaultMetrics({ register: this.registry, prefix: 'caseroom_' });
+    new Gauge({
+      name: 'caseroom_connections',
+      help: 'Open client connections on this node, by transport',
+      labelNames: ['transport'],
+      registers,
+      collect() {
+        for (const [transport, count] of Object.entries(sources.connections())) this.set({ transport }, count);
+      },
+    });
+    new Gauge({
+      name: 'caseroom_open_cases',
+      help: 'Case documents loaded in memory on this node',
+      registers,
+      collect() {
+        this.set(sources.openCases());
+      },
+    });
+    new Gauge({
+      name: 'caseroom_store_up',
+      help: 'Whether the store (SQLite, or Redis in cluster mode) answered a ping during this scrape',
+      labelNames: ['store'],
+      registers,
+      async collect() {
+        const up = await sources.store.ping().then(
+          () => 1,
+          () => 0,
+        );
+        this.set({ store: sources.store.kind }, up);
+      },
+    });
+    const { clusterBusUp } = sources;
+    if (clusterBusUp) {
+      new Gauge({
+        name: 'caseroom_cluster_bus_up',
+        help: 'Cluster mode: whether this node is connected to the Redis bus between nodes',
+        registers,
+        collect() {
+          this.set(clusterBusUp() ? 1 : 0);
+        },
+      });
+    }
+    const subscriptions = this.subscriptions;
+    new Gauge({
+      name: 'caseroom_event_subscription_lag_seconds',
+      help: 'Per live bot subscription: age of the oldest event handed over but not yet taken (0 when caught up)',
+      labelNames: ['subscription', 'user'],
+      registers,
+      collect() {
+        this.reset();
+        for (const [subscription, { userId, lag }] of subscriptions) this.set({ subscription, user: userId }, lag());
+      },
+    });
+    this.updatesReceived = new Counter({
+      name: 'caseroom_updates_received_total',
+      help: 'Document updates received from clients, by transport',
+      labelNames: ['transport'],
+      registers,
+    });
+    this.updatesRelayed = new Counter({
+      name: 'caseroom_updates_relayed_total',
+      help: "Document updates relayed to this node's connections, by where they came from (local client, or peer node)",
+      labelNames: ['source'],
+      registers,
+    });
+    this.refused = new Counter({
+      name: 'caseroom_refused_messages_total',
+      help: 'Client messages refused (limits, malformed input, permissions, ...), by transport and error code',
+      labelNames: ['transport', 'code'],
+      registers,
+    });
+    this.slowConsumers = new Counter({
+      name: 'caseroom_slow_consumers_dropped_total',
+      help: 'Connections dropped because their unsent backlog passed CASEROOM_MAX_SEND_BACKLOG_BYTES',
+      labelNames: ['transport'],
+      registers,
+    });
+    this.storeWrite = new Histogram({
+      name: 'caseroom_store_write_seconds',
+      help: 'Time to make one document update durable in the store',
+      buckets: latencyBuckets,
+      registers,
+    });
+    this.fanOut = new Histogram({
+      name: 'caseroom_fanout_seconds',
+      help: 'Time from applying a client update to relaying it to everyone else (includes the store write)',
+      buckets: latencyBuckets,
+      registers,
+    });
+    this.ownership = new Counter({
+      name: 'caseroom_ownership_changes_total',
+      help: 'Ownership changes (claim, offer, accept, decline, reassign, release), by kind',
+      labelNames: ['kind'],
+      registers,
+    });
+    this.approvals = new Counter({
+      name: 'caseroom_approval_changes_total',
+      help: 'Peer-approval changes (requested, approved, rejected, expired, ...), by kind',
+      labelNames: ['kind'],
+      registers,
+    });
+  }
+
+  updateReceived(transport: Transport): void {
+    this.updatesReceived.inc({ transport });
+  }
+
+  /** A client message refused, by its error code (limits, malformed input, permissions). */
+  messageRefused(transport: Transport, code: string): void {
+    this.refused.inc({ transport, code });
+  }
+
+  updateStored(seconds: number): void {
+    this.storeWrite.observe(seconds);
+  }
+
+  updateRelayed(seconds: number | null): void {
+    this.updatesRelayed.inc({ source: seconds === null ? 'peer' : 'local' });
+    if (seconds !== null) this.fanOut.observe(seconds);
+  }
+
+  slowConsumerDropped(transport: Transport): void {
+    this.slowConsumers.inc({ transport });
+  }
+
+  ownershipChanged(kind: string): void {
+    this.ownership.inc({ kind });
+  }
+
+  approvalChanged(kind: string): void {
+    this.approvals.inc({ kind });
+  }
+
+  /** Reports a bot subscription's lag while it lives; call the returned function when it stops. */
+  watchSubscription(subscriptionId: string, userId: string, lag: SubscriptionLag): () => void {
+    this.subscriptions.set(subscriptionId, { userId, lag });
+    return () => this.subscriptions.delete(subscriptionId);
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+
+  /** The exposition text for a scrape. */
+  scrape(): Promise<string> {
+    return this.registry.metrics();
+  }
+}
