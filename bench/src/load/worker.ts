@@ -18,6 +18,9 @@ import type {
   ThroughputStep,
 } from './tasks.js';
 
+// y-websocket's provider adds an exit listener per client; hundreds are expected here.
+process.setMaxListeners(0);
+
 const send = (message: LoadMessage): void => void process.send!(message);
 
 process.once('message', (task: LoadTask) => {
