@@ -24,7 +24,7 @@ export interface BenchReport {
   cores: number;
   node: string;
   sharing: string;
-  options: { full: boolean; runs: number; only: string[] };
+  options: { full: string[]; runs: number; only: string[] };
   workloads: WorkloadResult[];
   targets: Array<{ metric: string; goal: string; met: boolean | null; detail: string }>;
 }
@@ -105,7 +105,7 @@ export function header(report: BenchReport): string[] {
   return [
     `caseroom benchmarks, ${report.date}: ${report.machine}, node ${report.node}`,
     `${report.sharing}.`,
-    `${report.options.full ? 'full' : 'quick'} sizes; each figure is the median of ${report.options.runs} runs; ratio columns: caseroom (socket.io) / peer · caseroom (y-websocket endpoint) / peer.`,
+    `${report.options.full.length === 0 ? 'quick sizes' : `full sizes for ${report.options.full.join(', ')}, quick for the rest`}; each figure is the median of ${report.options.runs} runs; ratio columns: caseroom (socket.io) / peer · caseroom (y-websocket endpoint) / peer.`,
   ];
 }
 
