@@ -47,19 +47,23 @@ export function parseOptions(argv: string[]): BenchOptions {
   };
   // `--full` alone: every workload at full size; `--full fanout,coldjoin`: only those.
   const fullIndex = argv.findIndex((arg) => arg === '--full' || arg.startsWith('--full='));
-  const fullList = fullIndex < 0 ? undefined : argv[fullIndex]!.includes('=') ? argv[fullIndex]!.slice('--full='.length) : argv[fullIndex + 1];
+  const fullList =
+    fullIndex < 0 ? undefined : argv[fullIndex]!.includes('=') ? argv[fullIndex]!.slice('--full='.length) : argv[fullIndex + 1];
   const fullNames = fullIndex < 0 ? [] : fullList && !fullList.startsWith('--') ? fullList.split(',') : [...workloadNames];
   for (const name of fullNames) if (!workloadNames.includes(name as WorkloadName)) throw new Error(`--full: unknown workload ${name}`);
   const runs = Number(value('--runs') ?? 3);
   if (!Number.isInteger(runs) || runs < 1) throw new Error('--runs must be a positive integer');
   const only = (value('--only')?.split(',') ?? [...workloadNames]).map((name) => name.trim());
-  for (const name of only) if (!workloadNames.includes(name as WorkloadName)) throw new Error(`--only: unknown workload ${name} (${workloadNames.join(', ')})`);
+  for (const name of only)
+    if (!workloadNames.includes(name as WorkloadName)) throw new Error(`--only: unknown workload ${name} (${workloadNames.join(', ')})`);
   return {
     full: fullNames as WorkloadName[],
     runs,
     only: only as WorkloadName[],
     targets: value('--targets')?.split(',') ?? null,
     profile: argv.includes('--profile'),
-    sizes: Object.fromEntries(workloadNames.map((name) => [name, structuredClone((fullNames.includes(name) ? full : quick)[name])])) as unknown as Sizes,
+    sizes: Object.fromEntries(
+      workloadNames.map((name) => [name, structuredClone((fullNames.includes(name) ? full : quick)[name])]),
+    ) as unknown as Sizes,
   };
 }

@@ -97,7 +97,8 @@ export function markdownTable(report: BenchReport): string {
 export function textTable(report: BenchReport): string {
   const rows = [columns, ...tableRows(report)];
   const widths = columns.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
-  const line = (cells: string[]): string => cells.map((cell, i) => (i < 2 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ');
+  const line = (cells: string[]): string =>
+    cells.map((cell, i) => (i < 2 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ');
   return [line(rows[0]!), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.slice(1).map(line)].join('\n');
 }
 
@@ -142,19 +143,34 @@ export function checkTargets(workloads: WorkloadResult[]): BenchReport['targets'
   if (p99) {
     const peerBest = Math.min(p99.median.hocuspocus ?? Infinity, p99.median['y-websocket'] ?? Infinity);
     const r = each(p99, (v) => v <= 0.8 * peerBest);
-    checks.push({ metric: 'fanout p99', goal: 'fan-out p99 at least 20% lower than both peers', met: Number.isFinite(peerBest) ? r.met : null, detail: `best peer ${format(peerBest, 'ms')} ms; ${r.detail}` });
+    checks.push({
+      metric: 'fanout p99',
+      goal: 'fan-out p99 at least 20% lower than both peers',
+      met: Number.isFinite(peerBest) ? r.met : null,
+      detail: `best peer ${format(peerBest, 'ms')} ms; ${r.detail}`,
+    });
   }
   const edits = find('throughput', 'edits');
   if (edits) {
     const hp = edits.median.hocuspocus;
     const r = each(edits, (v) => hp !== undefined && v >= 1.5 * hp);
-    checks.push({ metric: 'throughput', goal: "throughput at least 1.5x Hocuspocus's", met: hp === undefined ? null : r.met, detail: `hocuspocus ${format(hp, '/s')}/s; ${r.detail}` });
+    checks.push({
+      metric: 'throughput',
+      goal: "throughput at least 1.5x Hocuspocus's",
+      met: hp === undefined ? null : r.met,
+      detail: `hocuspocus ${format(hp, '/s')}/s; ${r.detail}`,
+    });
   }
   const memory = workloads.find((w) => w.name === 'connections')?.metrics ?? [];
   for (const m of memory) {
     const peerBest = Math.min(m.median.hocuspocus ?? Infinity, m.median['y-websocket'] ?? Infinity);
     const r = each(m, (v) => v <= peerBest);
-    checks.push({ metric: m.key, goal: `${m.label}: at most the best peer's`, met: Number.isFinite(peerBest) ? r.met : null, detail: `best peer ${format(peerBest, 'KiB')} KiB; ${r.detail}` });
+    checks.push({
+      metric: m.key,
+      goal: `${m.label}: at most the best peer's`,
+      met: Number.isFinite(peerBest) ? r.met : null,
+      detail: `best peer ${format(peerBest, 'KiB')} KiB; ${r.detail}`,
+    });
   }
   const cold = find('coldjoin', 'ms');
   if (cold) {

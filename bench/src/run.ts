@@ -8,7 +8,17 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseOptions } from './options.js';
-import { checkTargets, header, machineLine, markdownReport, sharingLine, summarize, textTable, type BenchReport, type WorkloadResult } from './report.js';
+import {
+  checkTargets,
+  header,
+  machineLine,
+  markdownReport,
+  sharingLine,
+  summarize,
+  textTable,
+  type BenchReport,
+  type WorkloadResult,
+} from './report.js';
 import { benchRoot, compilePeers } from './servers.js';
 import { targets, type ClientKind } from './targets.js';
 import { coldjoin } from './workloads/coldjoin.js';
@@ -79,7 +89,9 @@ console.log(textTable(report));
 console.log('');
 for (const t of report.targets) console.log(`${t.met === null ? 'not measured' : t.met ? 'met   ' : 'MISSED'}  ${t.goal} (${t.detail})`);
 
-mkdirSync(resultsDir, { recursive: true });
-writeFileSync(join(resultsDir, 'latest.json'), `${JSON.stringify(report, null, 2)}\n`);
-writeFileSync(join(resultsDir, 'latest.md'), markdownReport(report));
-console.log(`\nwritten: bench/results/latest.json, bench/results/latest.md`);
+// A profiled run is slowed down by the profiler: its figures do not replace the latest results.
+const written = options.profile ? join(resultsDir, 'profiles') : resultsDir;
+mkdirSync(written, { recursive: true });
+writeFileSync(join(written, 'latest.json'), `${JSON.stringify(report, null, 2)}\n`);
+writeFileSync(join(written, 'latest.md'), markdownReport(report));
+console.log(`\nwritten: ${join(written, 'latest.json')}, ${join(written, 'latest.md')}`);

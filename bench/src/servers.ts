@@ -19,7 +19,11 @@ export const benchSecret = 'caseroom-bench-secret-0123456789';
 /** Compiles the peer servers and the preload to plain JavaScript, so no TypeScript loader runs inside a server under test. */
 export async function compilePeers(): Promise<void> {
   await build({
-    entryPoints: [join(benchRoot, 'src/serverPreload.ts'), join(benchRoot, 'src/peers/hocuspocus.ts'), join(benchRoot, 'src/peers/yWebsocket.ts')],
+    entryPoints: [
+      join(benchRoot, 'src/serverPreload.ts'),
+      join(benchRoot, 'src/peers/hocuspocus.ts'),
+      join(benchRoot, 'src/peers/yWebsocket.ts'),
+    ],
     outdir: distDir,
     outbase: join(benchRoot, 'src'),
     outExtension: { '.js': '.mjs' },
@@ -61,7 +65,9 @@ export const caseroomBenchEnv: Record<string, string> = {
 export async function startServer(kind: ServerKind, options: ServerOptions): Promise<ServerProcess> {
   const port = await freePort();
   const script =
-    kind === 'caseroom' ? join(repoRoot, 'server/dist/main.js') : join(distDir, kind === 'hocuspocus' ? 'peers/hocuspocus.mjs' : 'peers/yWebsocket.mjs');
+    kind === 'caseroom'
+      ? join(repoRoot, 'server/dist/main.js')
+      : join(distDir, kind === 'hocuspocus' ? 'peers/hocuspocus.mjs' : 'peers/yWebsocket.mjs');
   const execArgv = ['--expose-gc', '--import', pathToFileURL(join(distDir, 'serverPreload.mjs')).href];
   if (options.profileDir) {
     mkdirSync(options.profileDir, { recursive: true });

@@ -16,7 +16,12 @@ export interface LatencySummary {
 
 export function summarizeLatencies(samples: number[]): LatencySummary {
   const sorted = Float64Array.from(samples).sort();
-  return { samples: sorted.length, p50: quantile(sorted, 0.5), p99: quantile(sorted, 0.99), max: sorted.length ? sorted[sorted.length - 1]! : Number.NaN };
+  return {
+    samples: sorted.length,
+    p50: quantile(sorted, 0.5),
+    p99: quantile(sorted, 0.99),
+    max: sorted.length ? sorted[sorted.length - 1]! : Number.NaN,
+  };
 }
 
 /** Median of the finite values; NaN when there are none. */

@@ -119,4 +119,3 @@ export async function typeAtRate(room: LoadRoom, writers: number[], ratePerWrite
     tick();
   });
 }
-

@@ -4,7 +4,16 @@ import type { Endpoint } from './clients.js';
 import type { LatencySummary } from '../stats.js';
 
 export type LoadTask =
-  | { kind: 'fanout'; target: ClientKind; endpoint: Endpoint; caseId: string; clients: number; writers: number; ratePerWriter: number; seconds: number }
+  | {
+      kind: 'fanout';
+      target: ClientKind;
+      endpoint: Endpoint;
+      caseId: string;
+      clients: number;
+      writers: number;
+      ratePerWriter: number;
+      seconds: number;
+    }
   | {
       kind: 'throughput';
       target: ClientKind;

@@ -207,7 +207,12 @@ async function ownership(task: Extract<LoadTask, { kind: 'ownership' }>): Promis
     agents.map(async (agent, index) => {
       const decider = agents[(index + task.agentsPerNode) % agents.length]!.client;
       for (const session of agent.sessions.slice(0, perAgent)) {
-        const approval = await session.requestApproval({ kind: 'refund', summary: 'Refund the duplicate charge', amount: 12.5, currency: 'EUR' });
+        const approval = await session.requestApproval({
+          kind: 'refund',
+          summary: 'Refund the duplicate charge',
+          amount: 12.5,
+          currency: 'EUR',
+        });
         requests.push({ approvalId: approval.id, decider });
       }
     }),
@@ -217,5 +222,10 @@ async function ownership(task: Extract<LoadTask, { kind: 'ownership' }>): Promis
   const decisionSeconds = (performance.now() - started) / 1000;
   await Promise.all(agents.map((agent) => agent.client.close()));
   const claims = task.caseIds.length;
-  return { claims, claimsPerSecond: claims / claimSeconds, decisions: requests.length, decisionsPerSecond: requests.length / decisionSeconds };
+  return {
+    claims,
+    claimsPerSecond: claims / claimSeconds,
+    decisions: requests.length,
+    decisionsPerSecond: requests.length / decisionSeconds,
+  };
 }

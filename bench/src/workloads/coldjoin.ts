@@ -31,7 +31,9 @@ export const coldjoin: Workload = {
   title: 'Cold join',
   describe: ({ coldjoin: s }) =>
     `a case with ${s.updates.toLocaleString('en')} stored edits, server just restarted; time until a new client's document holds all of it`,
-  metrics: ({ coldjoin: s }) => [{ key: 'ms', label: `cold join, ${s.updates.toLocaleString('en')}-edit case`, unit: 'ms', better: 'lower' }],
+  metrics: ({ coldjoin: s }) => [
+    { key: 'ms', label: `cold join, ${s.updates.toLocaleString('en')}-edit case`, unit: 'ms', better: 'lower' },
+  ],
   targets: [...caseroomIds, ...peerIds],
   async prepare(context) {
     const wanted = new Set(context.options.targets ?? this.targets);
@@ -49,7 +51,9 @@ export const coldjoin: Workload = {
           caseId,
           updates: context.options.sizes.coldjoin.updates,
         });
-        console.log(`    ${kind}: history of ${context.options.sizes.coldjoin.updates} edits typed in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+        console.log(
+          `    ${kind}: history of ${context.options.sizes.coldjoin.updates} edits typed in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+        );
         return result;
       });
       histories.set(kind, { dir, length });
@@ -63,7 +67,13 @@ export const coldjoin: Workload = {
     const server = await startServer(target.server, { dataDir, profileDir: context.profileDir });
     try {
       const result = await stopped(server, () =>
-        runLoad<ColdJoinResult>({ kind: 'coldjoin', target: target.id, endpoint: endpointOf(server), caseId, expectedLength: history.length }),
+        runLoad<ColdJoinResult>({
+          kind: 'coldjoin',
+          target: target.id,
+          endpoint: endpointOf(server),
+          caseId,
+          expectedLength: history.length,
+        }),
       );
       return { ms: result.ms };
     } finally {

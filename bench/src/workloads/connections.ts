@@ -18,7 +18,9 @@ export const connections: Workload = {
   describe: ({ connections: s }) =>
     `${s.counts.join(' and ')} idle clients, each with a case of its own open; server RSS (after a full GC) per client`,
   metrics: ({ connections: s }) =>
-    s.counts.flatMap((count) => [{ key: `perClient${count}`, label: `RSS per idle client at ${count}`, unit: 'KiB', better: 'lower' as const }]),
+    s.counts.flatMap((count) => [
+      { key: `perClient${count}`, label: `RSS per idle client at ${count}`, unit: 'KiB', better: 'lower' as const },
+    ]),
   targets: [...caseroomIds, ...peerIds],
   async measure(target, context) {
     const figures: Record<string, number> = {};

@@ -45,7 +45,9 @@ export function removeDir(dir: string): void {
 }
 
 export function endpointOf(server: ServerProcess): Endpoint {
-  return server.kind === 'caseroom' ? { httpUrl: server.httpUrl, wsUrl: server.wsUrl, secret: benchSecret } : { httpUrl: server.httpUrl, wsUrl: server.wsUrl };
+  return server.kind === 'caseroom'
+    ? { httpUrl: server.httpUrl, wsUrl: server.wsUrl, secret: benchSecret }
+    : { httpUrl: server.httpUrl, wsUrl: server.wsUrl };
 }
 
 /** Starts a server on a fresh data directory, runs `body`, and stops and removes everything afterwards. */
