@@ -1,0 +1,121 @@
+/**
+ * A room of clients on one case, some of them typing. Every edit inserts a few characters into the
+ * notes and, in the same transaction, records its send time under a key of its own in the `bench`
+ * map; every other client, on receiving it, takes now - sent. Writers and receivers live in this
+ * one process, so they share a clock.
+ */
+import type { ClientKind } from '../targets.js';
+import { notesOf, now, openMany, type BenchClient, type Endpoint } from './clients.js';
+
+/** BENCH_TRACE=1: print, per 500 ms of sending, the worst latency, to see when delays happen. */
+const trace = process.env.BENCH_TRACE === '1';
+
+function printTrace(samples: number[], sentTimes: number[]): void {
+  const start = Math.min(...sentTimes);
+  const worst = new Map<number, number>();
+  samples.forEach((latency, i) => {
+    const bucket = Math.floor((sentTimes[i]! - start) / 500);
+    worst.set(bucket, Math.max(worst.get(bucket) ?? 0, latency));
+  });
+  const line = [...worst.entries()].sort((a, b) => a[0] - b[0]).map(([bucket, ms]) => `${(bucket / 2).toFixed(1)}s:${ms.toFixed(0)}`);
+  console.error(`worst latency per 500 ms: ${line.join(' ')}`);
+}
+
+export class LoadRoom {
+  /** latencies (ms) of receipts while recording */
+  private samples: number[] = [];
+  /** send times of the samples, for BENCH_TRACE */
+  private sentTimes: number[] = [];
+  private recording = false;
+  private sequence = 0;
+  /** receipts counted while recording */
+  received = 0;
+
+  private constructor(readonly clients: BenchClient[]) {
+    for (const client of clients) {
+      const marks = client.doc.getMap<number>('bench');
+      marks.observe((event, transaction) => {
+        if (transaction.local || !this.recording) return;
+        const at = now();
+        for (const key of event.keysChanged) {
+          const sentAt = marks.get(key);
+          if (sentAt === undefined) continue;
+          this.samples.push(at - sentAt);
+          if (trace) this.sentTimes.push(sentAt);
+          this.received++;
+        }
+      });
+    }
+  }
+
+  static async open(kind: ClientKind, endpoint: Endpoint, caseId: string, size: number): Promise<LoadRoom> {
+    const clients = await openMany(
+      kind,
+      endpoint,
+      size,
+      () => caseId,
+      (index) => `agent-${index}`,
+      10,
+    );
+    return new LoadRoom(clients);
+  }
+
+  /** One edit by client `writer`: a few characters of notes plus its send time. */
+  type(writer: number): void {
+    const doc = this.clients[writer]!.doc;
+    const seq = ++this.sequence;
+    doc.transact(() => {
+      const notes = notesOf(doc);
+      notes.insert(notes.length, String.fromCharCode(97 + (seq % 26)).repeat(3));
+      doc.getMap<number>('bench').set(`${writer}:${seq}`, now());
+    });
+  }
+
+  startRecording(): void {
+    this.samples = [];
+    this.sentTimes = [];
+    this.received = 0;
+    this.recording = true;
+  }
+
+  stopRecording(): number[] {
+    this.recording = false;
+    if (trace) printTrace(this.samples, this.sentTimes);
+    this.sentTimes = [];
+    return this.samples;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.clients.map((client) => client.close()));
+  }
+}
+
+/**
+ * Has `writers` (client indexes) type at `ratePerWriter` edits per second each for `seconds`,
+ * spread evenly; returns how many edits were sent. Late ticks catch up, so the offered rate holds
+ * even when the event loop is busy.
+ */
+export async function typeAtRate(room: LoadRoom, writers: number[], ratePerWriter: number, seconds: number): Promise<number> {
+  const started = performance.now();
+  const total = Math.round(ratePerWriter * seconds);
+  const sent = writers.map(() => 0);
+  // Each writer starts at its own phase, so the writers do not all type in the same tick.
+  const phase = writers.map((_, i) => (i / writers.length) * (1000 / ratePerWriter));
+  return new Promise((done) => {
+    const tick = (): void => {
+      const elapsed = performance.now() - started;
+      let remaining = 0;
+      writers.forEach((writer, i) => {
+        const due = Math.min(total, Math.floor(((elapsed - phase[i]!) * ratePerWriter) / 1000) + 1);
+        while (sent[i]! < due) {
+          room.type(writer);
+          sent[i]!++;
+        }
+        remaining += total - sent[i]!;
+      });
+      if (remaining === 0) done(sent.reduce((a, b) => a + b, 0));
+      else setTimeout(tick, 1);
+    };
+    tick();
+  });
+}

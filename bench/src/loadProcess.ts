@@ -1,0 +1,48 @@
+/** Starts a load process (`load/worker.ts`) for one task and collects its answer. */
+import { fork, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { benchRoot, repoRoot } from './servers.js';
+import type { LoadMessage, LoadTask } from './load/tasks.js';
+
+export interface LoadProcess<T> {
+  /** resolves when the process says it is ready (tasks that hold clients open) */
+  ready: Promise<void>;
+  result: Promise<T>;
+  /** tells a task that holds clients open to close them */
+  release(): void;
+  child: ChildProcess;
+}
+
+export function startLoad<T>(task: LoadTask): LoadProcess<T> {
+  const child = fork(join(benchRoot, 'src/load/worker.ts'), [], {
+    cwd: repoRoot,
+    execArgv: ['--import', 'tsx', '--max-old-space-size=4096'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  let onReady!: () => void;
+  const ready = new Promise<void>((done) => (onReady = done));
+  const result = new Promise<T>((done, fail) => {
+    let answered = false;
+    child.on('message', (message: LoadMessage) => {
+      if ('ready' in message) onReady();
+      else if ('result' in message) {
+        answered = true;
+        done(message.result as T);
+      } else if ('error' in message) {
+        answered = true;
+        fail(new Error(`load process failed: ${message.error}`));
+      }
+    });
+    child.once('exit', (code) => {
+      if (!answered) fail(new Error(`load process exited with ${code} without an answer`));
+    });
+  });
+  // A failure before `ready` must not leave the harness waiting.
+  result.catch(() => onReady());
+  child.send(task);
+  return { ready, result, release: () => child.connected && child.send('close'), child };
+}
+
+export function runLoad<T>(task: LoadTask): Promise<T> {
+  return startLoad<T>(task).result;
+}

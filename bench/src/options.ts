@@ -1,0 +1,69 @@
+/** Command-line options of `npm run bench` and the sizes of each workload, quick or `--full`. */
+
+export const workloadNames = ['fanout', 'throughput', 'connections', 'coldjoin', 'ownership'] as const;
+export type WorkloadName = (typeof workloadNames)[number];
+
+export interface Sizes {
+  fanout: { clients: number; writers: number; ratePerWriter: number; seconds: number };
+  throughput: { clients: number; startRate: number; factor: number; stepSeconds: number; p99LimitMs: number; maxRate: number };
+  connections: { counts: number[] };
+  coldjoin: { updates: number };
+  ownership: { agentsPerNode: number; claims: number; decisions: number };
+}
+
+export interface BenchOptions {
+  /** workloads at full size */
+  full: WorkloadName[];
+  runs: number;
+  only: WorkloadName[];
+  /** target ids to run (default: all) */
+  targets: string[] | null;
+  /** write CPU profiles of the servers under test to bench/results/profiles */
+  profile: boolean;
+  sizes: Sizes;
+}
+
+const quick: Sizes = {
+  fanout: { clients: 50, writers: 5, ratePerWriter: 20, seconds: 10 },
+  throughput: { clients: 10, startRate: 200, factor: 1.5, stepSeconds: 3, p99LimitMs: 100, maxRate: 20_000 },
+  connections: { counts: [200, 500] },
+  coldjoin: { updates: 20_000 },
+  ownership: { agentsPerNode: 5, claims: 500, decisions: 500 },
+};
+
+const full: Sizes = {
+  fanout: { clients: 50, writers: 5, ratePerWriter: 20, seconds: 30 },
+  throughput: { clients: 10, startRate: 200, factor: 1.25, stepSeconds: 5, p99LimitMs: 100, maxRate: 40_000 },
+  connections: { counts: [1_000, 5_000] },
+  coldjoin: { updates: 100_000 },
+  ownership: { agentsPerNode: 10, claims: 2_000, decisions: 2_000 },
+};
+
+export function parseOptions(argv: string[]): BenchOptions {
+  const value = (name: string): string | undefined => {
+    const index = argv.indexOf(name);
+    if (index >= 0) return argv[index + 1];
+    return argv.find((arg) => arg.startsWith(`${name}=`))?.slice(name.length + 1);
+  };
+  // `--full` alone: every workload at full size; `--full fanout,coldjoin`: only those.
+  const fullIndex = argv.findIndex((arg) => arg === '--full' || arg.startsWith('--full='));
+  const fullList =
+    fullIndex < 0 ? undefined : argv[fullIndex]!.includes('=') ? argv[fullIndex]!.slice('--full='.length) : argv[fullIndex + 1];
+  const fullNames = fullIndex < 0 ? [] : fullList && !fullList.startsWith('--') ? fullList.split(',') : [...workloadNames];
+  for (const name of fullNames) if (!workloadNames.includes(name as WorkloadName)) throw new Error(`--full: unknown workload ${name}`);
+  const runs = Number(value('--runs') ?? 3);
+  if (!Number.isInteger(runs) || runs < 1) throw new Error('--runs must be a positive integer');
+  const only = (value('--only')?.split(',') ?? [...workloadNames]).map((name) => name.trim());
+  for (const name of only)
+    if (!workloadNames.includes(name as WorkloadName)) throw new Error(`--only: unknown workload ${name} (${workloadNames.join(', ')})`);
+  return {
+    full: fullNames as WorkloadName[],
+    runs,
+    only: only as WorkloadName[],
+    targets: value('--targets')?.split(',') ?? null,
+    profile: argv.includes('--profile'),
+    sizes: Object.fromEntries(
+      workloadNames.map((name) => [name, structuredClone((fullNames.includes(name) ? full : quick)[name])]),
+    ) as unknown as Sizes,
+  };
+}

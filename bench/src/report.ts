@@ -1,0 +1,181 @@
+/** The results table: to the terminal, as Markdown, and as JSON. */
+import { cpus, totalmem } from 'node:os';
+import { median } from './stats.js';
+import { targets, type ClientKind } from './targets.js';
+import type { MetricSpec } from './workloads/workload.js';
+
+export interface MetricResult extends MetricSpec {
+  /** per target: the figure of every run, in run order */
+  runs: Partial<Record<ClientKind, number[]>>;
+  /** per target: the median */
+  median: Partial<Record<ClientKind, number>>;
+}
+
+export interface WorkloadResult {
+  name: string;
+  title: string;
+  description: string;
+  metrics: MetricResult[];
+}
+
+export interface BenchReport {
+  date: string;
+  machine: string;
+  cores: number;
+  node: string;
+  sharing: string;
+  options: { full: string[]; runs: number; only: string[] };
+  workloads: WorkloadResult[];
+  targets: Array<{ metric: string; goal: string; met: boolean | null; detail: string }>;
+}
+
+export function machineLine(): { machine: string; cores: number; node: string } {
+  const cpu = cpus();
+  return {
+    machine: `${cpu[0]?.model.trim() ?? 'unknown CPU'}, ${cpu.length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB, ${process.platform} ${process.arch}`,
+    cores: cpu.length,
+    node: process.version,
+  };
+}
+
+export function sharingLine(cores: number): string {
+  return `server under test and load generators share ${cores} cores (no pinning): one server process (two on Redis for ownership), one load process per workload (two for 5,000 connections)`;
+}
+
+export function summarize(metric: MetricSpec, runs: Partial<Record<ClientKind, number[]>>): MetricResult {
+  const medians: Partial<Record<ClientKind, number>> = {};
+  for (const [id, values] of Object.entries(runs) as Array<[ClientKind, number[]]>) medians[id] = median(values);
+  return { ...metric, runs, median: medians };
+}
+
+function format(value: number | undefined, unit: string): string {
+  if (value === undefined) return '–';
+  if (!Number.isFinite(value)) return 'n/a';
+  if (unit === '%') return `${value.toFixed(2)} %`;
+  if (unit === '/s') return Math.round(value).toLocaleString('en');
+  if (Math.abs(value) >= 100) return value.toFixed(0);
+  if (Math.abs(value) >= 10) return value.toFixed(1);
+  return value.toFixed(2);
+}
+
+/** caseroom/peer for both caseroom columns: "socket.io · y-websocket endpoint". */
+function ratio(metric: MetricResult, peer: ClientKind): string {
+  const peerValue = metric.median[peer];
+  if (peerValue === undefined || !Number.isFinite(peerValue) || peerValue === 0) return '–';
+  const parts = (['caseroom-sio', 'caseroom-yws'] as const).map((id) => {
+    const value = metric.median[id];
+    return value === undefined || !Number.isFinite(value) ? '–' : (value / peerValue).toFixed(2);
+  });
+  return parts.join(' · ');
+}
+
+const columns = ['workload', 'metric', ...targets.map((t) => t.label), 'caseroom/hocuspocus', 'caseroom/y-websocket'];
+
+export function tableRows(report: BenchReport): string[][] {
+  const rows: string[][] = [];
+  for (const workload of report.workloads) {
+    for (const metric of workload.metrics) {
+      const unit = metric.unit === '/s' ? '' : ` (${metric.unit})`;
+      rows.push([
+        workload.title,
+        `${metric.label}${unit}`,
+        ...targets.map((t) => format(metric.median[t.id], metric.unit)),
+        ratio(metric, 'hocuspocus'),
+        ratio(metric, 'y-websocket'),
+      ]);
+    }
+  }
+  return rows;
+}
+
+export function markdownTable(report: BenchReport): string {
+  const rows = tableRows(report);
+  const line = (cells: string[]): string => `| ${cells.join(' | ')} |`;
+  return [line(columns), line(columns.map((_, i) => (i < 2 ? '---' : '---:'))), ...rows.map(line)].join('\n');
+}
+
+export function textTable(report: BenchReport): string {
+  const rows = [columns, ...tableRows(report)];
+  const widths = columns.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
+  const line = (cells: string[]): string =>
+    cells.map((cell, i) => (i < 2 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ');
+  return [line(rows[0]!), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.slice(1).map(line)].join('\n');
+}
+
+export function header(report: BenchReport): string[] {
+  return [
+    `caseroom benchmarks, ${report.date}: ${report.machine}, node ${report.node}`,
+    `${report.sharing}.`,
+    `${report.options.full.length === 0 ? 'quick sizes' : `full sizes for ${report.options.full.join(', ')}, quick for the rest`}; each figure is the median of ${report.options.runs} runs; ratio columns: caseroom (socket.io) / peer · caseroom (y-websocket endpoint) / peer.`,
+  ];
+}
+
+export function markdownReport(report: BenchReport): string {
+  const lines = [
+    ...header(report).map((line) => `${line}  `),
+    '',
+    markdownTable(report),
+    '',
+    '**Workloads**',
+    '',
+    ...report.workloads.map((w) => `- ${w.title}: ${w.description}.`),
+    '',
+    '**Targets**',
+    '',
+    ...report.targets.map((t) => `- ${t.met === null ? 'not measured' : t.met ? 'met' : 'missed'}: ${t.goal} (${t.detail})`),
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
+/** The issue's targets, checked against the medians. */
+export function checkTargets(workloads: WorkloadResult[]): BenchReport['targets'] {
+  const find = (workload: string, key: string): MetricResult | undefined =>
+    workloads.find((w) => w.name === workload)?.metrics.find((m) => m.key === key);
+  const checks: BenchReport['targets'] = [];
+  const each = (m: MetricResult, test: (value: number) => boolean): { met: boolean; detail: string } => {
+    const parts = (['caseroom-sio', 'caseroom-yws'] as const)
+      .filter((id) => m.median[id] !== undefined)
+      .map((id) => `${id} ${format(m.median[id], m.unit)}: ${test(m.median[id]!) ? 'met' : 'missed'}`);
+    const met = (['caseroom-sio', 'caseroom-yws'] as const).every((id) => m.median[id] === undefined || test(m.median[id]!));
+    return { met, detail: parts.join('; ') };
+  };
+  const p99 = find('fanout', 'p99');
+  if (p99) {
+    const peerBest = Math.min(p99.median.hocuspocus ?? Infinity, p99.median['y-websocket'] ?? Infinity);
+    const r = each(p99, (v) => v <= 0.8 * peerBest);
+    checks.push({
+      metric: 'fanout p99',
+      goal: 'fan-out p99 at least 20% lower than both peers',
+      met: Number.isFinite(peerBest) ? r.met : null,
+      detail: `best peer ${format(peerBest, 'ms')} ms; ${r.detail}`,
+    });
+  }
+  const edits = find('throughput', 'edits');
+  if (edits) {
+    const hp = edits.median.hocuspocus;
+    const r = each(edits, (v) => hp !== undefined && v >= 1.5 * hp);
+    checks.push({
+      metric: 'throughput',
+      goal: "throughput at least 1.5x Hocuspocus's",
+      met: hp === undefined ? null : r.met,
+      detail: `hocuspocus ${format(hp, '/s')}/s; ${r.detail}`,
+    });
+  }
+  const memory = workloads.find((w) => w.name === 'connections')?.metrics ?? [];
+  for (const m of memory) {
+    const peerBest = Math.min(m.median.hocuspocus ?? Infinity, m.median['y-websocket'] ?? Infinity);
+    const r = each(m, (v) => v <= peerBest);
+    checks.push({
+      metric: m.key,
+      goal: `${m.label}: at most the best peer's`,
+      met: Number.isFinite(peerBest) ? r.met : null,
+      detail: `best peer ${format(peerBest, 'KiB')} KiB; ${r.detail}`,
+    });
+  }
+  const cold = find('coldjoin', 'ms');
+  if (cold) {
+    const r = each(cold, (v) => v < 100);
+    checks.push({ metric: 'cold join', goal: `${cold.label} under 100 ms`, met: r.met, detail: r.detail });
+  }
+  return checks;
+}

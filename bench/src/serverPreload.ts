@@ -1,0 +1,15 @@
+/**
+ * Loaded with `--import` into every server under test (started with --expose-gc): on the
+ * harness's request it runs a full garbage collection, so that RSS read afterwards from
+ * /proc/<pid>/status counts live memory rather than garbage the collector has not reached yet.
+ */
+process.on('message', (message) => {
+  if (message !== 'gc') return;
+  const gc = (globalThis as { gc?: () => void }).gc;
+  gc?.();
+  // A second pass collects what the first one's finalizers released.
+  setImmediate(() => {
+    gc?.();
+    process.send?.({ gcDone: true, collected: gc !== undefined });
+  });
+});
