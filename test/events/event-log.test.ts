@@ -101,6 +101,23 @@ describe('the case event log', () => {
     expect(events.find((e) => e.type === 'fact.recorded')!.data).toMatchObject({ question: 'order number', answer: 'A-1001', by: 'ann' });
   });
 
+  it('counts what a burst of note edits inserted and deleted', async () => {
+    const caseId = await hub.createCase();
+    const a = await open(caseId, ann);
+    const bot = await connectBot(hub.url);
+    const seen = new Collector(bot, { cases: [caseId], after: '0' });
+    a.notes.insert(0, 'abcdef');
+    a.notes.delete(0, 2);
+    a.notes.insert(4, 'XY');
+    a.doc.transact(() => {
+      a.notes.insert(0, 'gone');
+      a.notes.delete(0, 4);
+    });
+    const notes = await seen.first('notes.changed', caseId);
+    expect(notes.data).toMatchObject({ inserted: 8, deleted: 2, excerpt: 'abcdefXY', editors: ['ann'] });
+    await bot.close();
+  });
+
   it('pages through a case’s events with ?after=seq', async () => {
     const caseId = await hub.createCase();
     const a = await open(caseId, ann);

@@ -5,7 +5,7 @@
  * this node's connections count, so in a cluster each edit becomes an event exactly once.
  */
 import { notesKey, stepsKey, factsKey, StepList, type Fact, type Identity } from '@caseroom/shared';
-import type * as Y from 'yjs';
+import * as Y from 'yjs';
 import type { CaseRoom } from '../rooms/CaseRoom.js';
 import type { RoomConnection } from '../rooms/RoomConnection.js';
 import type { EventLog } from './EventLog.js';
@@ -92,13 +92,13 @@ export class DocumentWatcher {
     const editor = editorOf(transaction);
     if (!editor) return;
     const summary = this.notes ?? { inserted: 0, deleted: 0, excerpt: '', editors: new Map(), timer: setTimeout(() => undefined, 0) };
-    for (const op of event.delta) {
-      if (typeof op.insert === 'string') {
-        summary.inserted += op.insert.length;
-        if (summary.excerpt.length < excerptLength) summary.excerpt = (summary.excerpt + op.insert).slice(0, excerptLength);
-      }
-      if (op.delete) summary.deleted += op.delete;
+    // Counted from the transaction's own structs: `event.delta` walks the notes from the start,
+    // which made every keystroke cost more as a case's notes grew.
+    for (const text of insertedText(event.target, transaction)) {
+      summary.inserted += text.length;
+      if (summary.excerpt.length < excerptLength) summary.excerpt = (summary.excerpt + text).slice(0, excerptLength);
     }
+    summary.deleted += deletedLength(event.target, transaction);
     summary.editors.set(editor.userId, editor);
     // Debounce: the event goes out once the notes have been quiet for a moment.
     clearTimeout(summary.timer);
@@ -129,4 +129,31 @@ export class DocumentWatcher {
   ): void {
     this.events.recordQuietly(this.room.caseId, type, editor, data);
   }
+}
+
+/** The strings this transaction inserted into `text` (and did not delete again), in store order. */
+function insertedText(text: Y.Text, transaction: Y.Transaction): string[] {
+  const inserted: string[] = [];
+  for (const [client, after] of transaction.afterState) {
+    const before = transaction.beforeState.get(client) ?? 0;
+    if (after <= before) continue;
+    const structs = transaction.doc.store.clients.get(client);
+    if (!structs) continue;
+    for (let i = Y.findIndexSS(structs, before); i < structs.length; i++) {
+      const struct = structs[i]!;
+      if (struct instanceof Y.Item && struct.parent === text && !struct.deleted && struct.content instanceof Y.ContentString)
+        inserted.push(struct.content.str);
+    }
+  }
+  return inserted;
+}
+
+/** How many characters of `text` that existed before this transaction it deleted. */
+function deletedLength(text: Y.Text, transaction: Y.Transaction): number {
+  let deleted = 0;
+  Y.iterateDeletedStructs(transaction, transaction.deleteSet, (struct) => {
+    if (struct instanceof Y.Item && struct.parent === text && struct.countable && struct.id.clock < (transaction.beforeState.get(struct.id.client) ?? 0))
+      deleted += struct.length;
+  });
+  return deleted;
 }
