@@ -123,7 +123,7 @@ export class HubMetrics implements RoomMetrics {
     });
     this.fanOut = new Histogram({
       name: 'caseroom_fanout_seconds',
-      help: 'Time from applying a client update to relaying it to everyone else (includes the store write)',
+      help: 'Time from applying a client update to handing it to every other connection',
       buckets: latencyBuckets,
       registers,
     });

@@ -1,7 +1,7 @@
 /**
  * A live case document: the Y.Doc, its awareness, and who is connected. An update from a
- * connection is checked, applied, made durable and only then relayed, so nobody sees an edit that
- * a crash could take back; the sender's acknowledgement waits for the same durable write.
+ * connection is checked, applied and relayed at once; the sender's acknowledgement waits until it
+ * is durable, so an acknowledged edit survives a crash and an unacknowledged one is sent again.
  */
 import { assertValidUpdate, CaseroomError, decodeAwarenessUpdate, encodeAwarenessUpdate } from '@caseroom/shared';
 import * as awarenessProtocol from 'y-protocols/awareness';
@@ -245,6 +245,11 @@ export class CaseRoom {
     }
     const from = isConnection(origin) ? origin : null;
     const applied = performance.now();
+    // Relayed at once, in the order applied: the others converge whether or not this node lives to
+    // store it (a crash before the write leaves the edit in their replicas and the sender's, and
+    // the next handshake brings it back). Only the sender's acknowledgement waits for the write.
+    for (const relay of this.options.relays) relay.relayUpdate(this.caseId, update, from);
+    metrics?.updateRelayed((performance.now() - applied) / 1000);
     const write = this.options.store.appendUpdate(this.caseId, update).then(
       () => metrics?.updateStored((performance.now() - applied) / 1000),
       (err: unknown) => {
@@ -255,11 +260,9 @@ export class CaseRoom {
         );
       },
     );
-    // Chained so that relaying keeps the order in which updates were applied; one failed write
-    // fails only the acknowledgements that wait for it, not every later one.
+    // Chained so that acknowledgements resolve in the order updates were applied; one failed
+    // write fails only the acknowledgements that wait for it, not every later one.
     this.durable = Promise.all([this.durable.catch(() => undefined), write]).then(() => {
-      for (const relay of this.options.relays) relay.relayUpdate(this.caseId, update, from);
-      metrics?.updateRelayed((performance.now() - applied) / 1000);
       if (++this.updatesSinceSnapshot >= this.options.snapshotEvery) void this.compact();
     });
     this.durable.catch(() => undefined);
