@@ -60,6 +60,11 @@ export const caseroomBenchEnv: Record<string, string> = {
   CASEROOM_JWT_SECRET: benchSecret,
   CASEROOM_DEV_LOGIN: 'on',
   CASEROOM_MAX_MESSAGE_BYTES: String(64 * 1024 * 1024),
+  // Room for the whole history of the cold-join case in one message; the send backlog must hold
+  // a document and a message. Rate limits are off: typing a long history is a burst on purpose.
+  CASEROOM_MAX_SEND_BACKLOG_BYTES: String(256 * 1024 * 1024),
+  CASEROOM_RATE_MESSAGES_PER_S: '0',
+  CASEROOM_RATE_BYTES_PER_S: '0',
 };
 
 export async function startServer(kind: ServerKind, options: ServerOptions): Promise<ServerProcess> {
