@@ -7,6 +7,7 @@ import { createInterface } from 'node:readline';
 import type { Identity } from '@caseroom/shared';
 import { createClient } from 'redis';
 import { loadConfig, startHub, Tokens, type Hub } from '@caseroom/server';
+import { afterEach } from 'vitest';
 
 export const testSecret = 'caseroom-test-secret-0123456789';
 const repoRoot = resolve(import.meta.dirname, '../..');
@@ -159,4 +160,20 @@ export async function spawnHub(dataDir: string, env: Record<string, string> = {}
       return exited;
     },
   };
+}
+
+/**
+ * Hub processes and data directories a test file starts: after each test the processes are
+ * killed and the directories (and, under redis, their keys) removed.
+ */
+export function killedAfterEach(): { processes: HubProcess[]; dataDirs: string[] } {
+  const owned = { processes: [] as HubProcess[], dataDirs: [] as string[] };
+  afterEach(async () => {
+    await Promise.all(owned.processes.splice(0).map((hub) => hub.kill('SIGKILL')));
+    for (const dir of owned.dataDirs.splice(0)) {
+      rmSync(dir, { recursive: true, force: true });
+      await forgetRedisKeys(dir);
+    }
+  });
+  return owned;
 }

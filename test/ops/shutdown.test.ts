@@ -3,25 +3,16 @@
  * every write under way is flushed, the process exits 0 within CASEROOM_SHUTDOWN_TIMEOUT_MS, and
  * every acknowledged edit is there after a restart on the same data.
  */
-import { rmSync } from 'node:fs';
 import type { Socket as NetSocket } from 'node:net';
 import { encodeUpdate } from '@caseroom/shared';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { openCaseAs } from '../helpers/clients.js';
-import { createCaseOver, forgetRedisKeys, mintToken, spawnHub, tempDataDir, type HubProcess } from '../helpers/hub.js';
+import { createCaseOver, killedAfterEach, mintToken, spawnHub, tempDataDir, type HubProcess } from '../helpers/hub.js';
 import { connected, rawSocket, RawParticipant } from '../helpers/sockets.js';
 import { connectProvider, providerSynced } from '../helpers/yjs.js';
 
-const dataDirs: string[] = [];
-const processes: HubProcess[] = [];
-afterEach(async () => {
-  await Promise.all(processes.splice(0).map((hub) => hub.kill('SIGKILL')));
-  for (const dir of dataDirs.splice(0)) {
-    rmSync(dir, { recursive: true, force: true });
-    await forgetRedisKeys(dir);
-  }
-});
+const { processes, dataDirs } = killedAfterEach();
 
 async function spawn(dataDir: string): Promise<HubProcess> {
   const hub = await spawnHub(dataDir, { CASEROOM_SHUTDOWN_TIMEOUT_MS: '8000' });

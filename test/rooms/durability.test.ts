@@ -1,9 +1,8 @@
-import { rmSync } from 'node:fs';
 import type { CaseClient, CaseSession } from '@caseroom/client';
 import { afterEach, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { connectAs, openCaseAs } from '../helpers/clients.js';
-import { createCaseOver, forgetRedisKeys, spawnHub, startTestHub, tempDataDir, type HubProcess, type TestHub } from '../helpers/hub.js';
+import { createCaseOver, killedAfterEach, spawnHub, startTestHub, tempDataDir, type HubProcess, type TestHub } from '../helpers/hub.js';
 import { storedDocument, storedRows } from '../helpers/store.js';
 import { nextEvent } from '../helpers/wait.js';
 
@@ -31,15 +30,7 @@ function editOneByOne(session: CaseSession, count: number): void {
 }
 
 describe('acknowledged edits survive a crash of the hub process', () => {
-  const dataDirs: string[] = [];
-  const processes: HubProcess[] = [];
-  afterEach(async () => {
-    await Promise.all(processes.splice(0).map((hub) => hub.kill('SIGKILL')));
-    for (const dir of dataDirs.splice(0)) {
-      rmSync(dir, { recursive: true, force: true });
-      await forgetRedisKeys(dir);
-    }
-  });
+  const { processes, dataDirs } = killedAfterEach();
 
   async function spawn(dataDir: string, env: Record<string, string> = {}): Promise<HubProcess> {
     const hub = await spawnHub(dataDir, env);
