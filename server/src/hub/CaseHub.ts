@@ -97,6 +97,9 @@ export class CaseHub implements RoomRelay {
   private readonly options: CaseHubOptions;
   /** socket id -> what the hub watches on it */
   private readonly live = new Map<string, LiveSocket>();
+  /** case id -> document updates applied during this turn of the event loop, relayed together */
+  private readonly pendingRelays = new Map<string, { updates: Uint8Array[]; senders: Set<string | null> }>();
+  private relayScheduled = false;
 
   constructor(nsp: CaseNamespace, options: CaseHubOptions) {
     this.nsp = nsp;
@@ -104,9 +107,31 @@ export class CaseHub implements RoomRelay {
     nsp.on('connection', (socket) => this.accept(socket));
   }
 
+  /**
+   * Updates applied in one turn of the event loop (a busy room gets several per turn) leave as one
+   * merged update per case at the end of the turn: one frame for every recipient instead of one
+   * per edit. With several senders the merge goes to them too; their own part is a no-op for them.
+   */
   relayUpdate(caseId: string, update: Uint8Array, origin: RoomConnection | null): void {
-    this.dropSlowConsumers(caseId);
-    this.localRoom(caseId, origin).emit('doc:sync', caseId, encodeUpdate(update));
+    let pending = this.pendingRelays.get(caseId);
+    if (!pending) this.pendingRelays.set(caseId, (pending = { updates: [], senders: new Set() }));
+    pending.updates.push(update);
+    pending.senders.add(origin?.transport === 'socket.io' ? origin.id : null);
+    if (this.relayScheduled) return;
+    this.relayScheduled = true;
+    setImmediate(() => this.flushRelays());
+  }
+
+  private flushRelays(): void {
+    this.relayScheduled = false;
+    for (const [caseId, { updates, senders }] of this.pendingRelays) {
+      this.dropSlowConsumers(caseId);
+      const merged = updates.length === 1 ? updates[0]! : Y.mergeUpdates(updates);
+      const [sender] = senders;
+      const room = this.nsp.local.to(socketRoomOf(caseId));
+      (senders.size === 1 && sender ? room.except(sender) : room).emit('doc:sync', caseId, encodeUpdate(merged));
+    }
+    this.pendingRelays.clear();
   }
 
   relayAwareness(caseId: string, update: Uint8Array, origin: RoomConnection | null): void {
