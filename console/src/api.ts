@@ -47,9 +47,13 @@ export async function whoAmI(token: string): Promise<Identity> {
 export class HubApi {
   constructor(private readonly token: string) {}
 
-  async listCases(status: 'open' | 'resolved'): Promise<CaseRecord[]> {
-    const { cases } = await call<{ cases: CaseRecord[] }>(`/api/cases?status=${status}&limit=50`, { token: this.token });
-    return cases;
+  /** The team's cases with that status, newest first, each with its current owner (or null). */
+  async listCases(status: 'open' | 'resolved'): Promise<Array<{ record: CaseRecord; owner: Ownership['owner'] }>> {
+    const { cases, owners } = await call<{ cases: CaseRecord[]; owners: Record<string, Ownership['owner']> }>(
+      `/api/cases?status=${status}&limit=50`,
+      { token: this.token },
+    );
+    return cases.map((record) => ({ record, owner: owners[record.id] ?? null }));
   }
 
   async createCase(input: NewCase): Promise<CaseRecord> {
@@ -59,11 +63,6 @@ export class HubApi {
       token: this.token,
     });
     return record;
-  }
-
-  async ownership(caseId: string): Promise<Ownership> {
-    const { ownership } = await call<{ ownership: Ownership }>(`/api/cases/${encodeURIComponent(caseId)}`, { token: this.token });
-    return ownership;
   }
 
   /** Events after `after` (a per-case seq), oldest first; `nextAfter` is null on the last page. */

@@ -9,12 +9,12 @@ import { attempt } from './notices.js';
 
 interface Row {
   record: CaseRecord;
-  ownership: Ownership | null;
+  owner: Ownership['owner'];
 }
 
 function rank(row: Row): number {
   if (row.record.status !== 'open') return 2;
-  return row.ownership?.owner ? 1 : 0;
+  return row.owner ? 1 : 0;
 }
 
 function newCaseForm(api: HubApi, onCreated: (record: CaseRecord) => void): HTMLFormElement {
@@ -62,12 +62,7 @@ export function caseListView(api: HubApi, team: string): { element: HTMLElement;
   const load = async (): Promise<void> => {
     await attempt(async () => {
       const [open, resolved] = await Promise.all([api.listCases('open'), api.listCases('resolved')]);
-      // The list does not carry owners; ask per open case (a team's open cases are few).
-      const owners = await Promise.all(open.map((record) => api.ownership(record.id).catch(() => null)));
-      const rows: Row[] = [
-        ...open.map((record, i) => ({ record, ownership: owners[i] ?? null })),
-        ...resolved.map((record) => ({ record, ownership: null })),
-      ];
+      const rows: Row[] = [...open, ...resolved];
       rows.sort((a, b) => rank(a) - rank(b) || b.record.updatedAt.localeCompare(a.record.updatedAt));
       summary.textContent = `${open.length} open, ${resolved.length} resolved`;
       replace(body, ...rows.map(caseRow));
@@ -107,9 +102,9 @@ export function caseListView(api: HubApi, team: string): { element: HTMLElement;
   return { element, dispose: () => clearInterval(timer) };
 }
 
-function caseRow({ record, ownership }: Row): HTMLTableRowElement {
+function caseRow({ record, owner: current }: Row): HTMLTableRowElement {
   const href = `#/case/${encodeURIComponent(record.id)}`;
-  const owner = record.status === 'open' ? (ownership?.owner?.name ?? null) : null;
+  const owner = record.status === 'open' ? (current?.name ?? null) : null;
   return h(
     'tr',
     { 'data-testid': 'case-row', 'data-case-id': record.id, class: record.status },

@@ -1,6 +1,6 @@
 import { caseIdPattern, type CaseRecord } from '@caseroom/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectClient } from '../helpers/clients.js';
+import { connectClient, openCaseAs } from '../helpers/clients.js';
 import { api } from '../helpers/http.js';
 import { mintToken, startTestHub, testStore, type TestHub } from '../helpers/hub.js';
 
@@ -159,6 +159,20 @@ describe('GET /api/cases', () => {
     expect(new Set(await walk(`team=${team}&status=open&limit=1`, supervisor))).toEqual(new Set(open));
     expect(await walk(`team=${team}&status=resolved`, supervisor)).toEqual([resolvedId]);
     expect(await walk(`team=${team}`, supervisor)).toHaveLength(3);
+  });
+
+  it('names each listed case’s current owner, or null', async () => {
+    const team = uniqueId('owners');
+    const [claimed, waiting] = [await hub.createCase({ id: uniqueId('c'), team }), await hub.createCase({ id: uniqueId('w'), team })];
+    const { client, session } = await openCaseAs(hub.url, claimed, { userId: 'oli', name: 'Oli Owner', team });
+    try {
+      await session.claim();
+      const res = await api(hub.url, `/api/cases?team=${team}`, { token: supervisor });
+      expect(res.status).toBe(200);
+      expect(res.body.owners).toEqual({ [claimed]: expect.objectContaining({ userId: 'oli', name: 'Oli Owner' }), [waiting]: null });
+    } finally {
+      await client.close();
+    }
   });
 
   it('refuses an agent listing another team, and lets a supervisor list it', async () => {

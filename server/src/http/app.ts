@@ -124,7 +124,10 @@ export function createHttpApp(options: HttpAppOptions): Express {
 
   api.get('/cases', async (req, res) => {
     const page = await cases.list(parse(caseListingSchema, req.query), identityOf(req));
-    res.json({ ok: true, cases: page.items, nextCursor: page.nextCursor });
+    // Each case's current owner, so a case list needs no request per case.
+    const ownerships = await Promise.all(page.items.map((record) => owners.current(record.id)));
+    const ownersById = Object.fromEntries(page.items.map((record, i) => [record.id, ownerships[i]!.owner]));
+    res.json({ ok: true, cases: page.items, owners: ownersById, nextCursor: page.nextCursor });
   });
 
   api.get('/cases/:id', async (req, res) => {
