@@ -98,7 +98,7 @@ export class CaseHub implements RoomRelay {
   /** socket id -> what the hub watches on it */
   private readonly live = new Map<string, LiveSocket>();
   /** case id -> document updates applied during this turn of the event loop, relayed together */
-  private readonly pendingRelays = new Map<string, { updates: Uint8Array[]; senders: Set<string | null> }>();
+  private readonly pendingRelays = new Map<string, { updates: Uint8Array[]; appliedAt: number[]; senders: Set<string | null> }>();
   private relayScheduled = false;
 
   constructor(nsp: CaseNamespace, options: CaseHubOptions) {
@@ -114,8 +114,9 @@ export class CaseHub implements RoomRelay {
    */
   relayUpdate(caseId: string, update: Uint8Array, origin: RoomConnection | null): void {
     let pending = this.pendingRelays.get(caseId);
-    if (!pending) this.pendingRelays.set(caseId, (pending = { updates: [], senders: new Set() }));
+    if (!pending) this.pendingRelays.set(caseId, (pending = { updates: [], appliedAt: [], senders: new Set() }));
     pending.updates.push(update);
+    pending.appliedAt.push(performance.now());
     pending.senders.add(origin?.transport === 'socket.io' ? origin.id : null);
     if (this.relayScheduled) return;
     this.relayScheduled = true;
@@ -124,12 +125,15 @@ export class CaseHub implements RoomRelay {
 
   private flushRelays(): void {
     this.relayScheduled = false;
-    for (const [caseId, { updates, senders }] of this.pendingRelays) {
+    const { metrics } = this.options;
+    for (const [caseId, { updates, appliedAt, senders }] of this.pendingRelays) {
       this.dropSlowConsumers(caseId);
       const merged = updates.length === 1 ? updates[0]! : Y.mergeUpdates(updates);
       const [sender] = senders;
       const room = this.nsp.local.to(socketRoomOf(caseId));
       (senders.size === 1 && sender ? room.except(sender) : room).emit('doc:sync', caseId, encodeUpdate(merged));
+      const sent = performance.now();
+      for (const at of appliedAt) metrics?.updateFannedOut((sent - at) / 1000);
     }
     this.pendingRelays.clear();
   }

@@ -123,7 +123,7 @@ export class HubMetrics implements RoomMetrics {
     });
     this.fanOut = new Histogram({
       name: 'caseroom_fanout_seconds',
-      help: 'Time from applying a client update to handing it to every other connection',
+      help: "Time from applying a document update on this node to handing it to the node's Socket.IO connections",
       buckets: latencyBuckets,
       registers,
     });
@@ -154,9 +154,13 @@ export class HubMetrics implements RoomMetrics {
     this.storeWrite.observe(seconds);
   }
 
-  updateRelayed(seconds: number | null): void {
-    this.updatesRelayed.inc({ source: seconds === null ? 'peer' : 'local' });
-    if (seconds !== null) this.fanOut.observe(seconds);
+  updateRelayed(source: 'local' | 'peer'): void {
+    this.updatesRelayed.inc({ source });
+  }
+
+  /** An update reached this node's Socket.IO connections `seconds` after it was applied here. */
+  updateFannedOut(seconds: number): void {
+    this.fanOut.observe(seconds);
   }
 
   slowConsumerDropped(transport: Transport): void {

@@ -240,7 +240,7 @@ export class CaseRoom {
     if (origin === fromPeer) {
       // Stored by whoever made it; only this node's connections still need it.
       for (const relay of this.options.relays) relay.relayUpdate(this.caseId, update, null);
-      metrics?.updateRelayed(null);
+      metrics?.updateRelayed('peer');
       return;
     }
     const from = isConnection(origin) ? origin : null;
@@ -249,7 +249,7 @@ export class CaseRoom {
     // store it (a crash before the write leaves the edit in their replicas and the sender's, and
     // the next handshake brings it back). Only the sender's acknowledgement waits for the write.
     for (const relay of this.options.relays) relay.relayUpdate(this.caseId, update, from);
-    metrics?.updateRelayed((performance.now() - applied) / 1000);
+    metrics?.updateRelayed('local');
     const write = this.options.store.appendUpdate(this.caseId, update).then(
       () => metrics?.updateStored((performance.now() - applied) / 1000),
       (err: unknown) => {

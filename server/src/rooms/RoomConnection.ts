@@ -27,6 +27,6 @@ export interface RoomMetrics {
   updateReceived(transport: RoomConnection['transport']): void;
   /** one update's store write took `seconds` */
   updateStored(seconds: number): void;
-  /** an update went out to the relays; `seconds` from applying it to relaying it (null for peer updates) */
-  updateRelayed(seconds: number | null): void;
+  /** an update made here (`local`) or on another node (`peer`) went out to the relays */
+  updateRelayed(source: 'local' | 'peer'): void;
 }
