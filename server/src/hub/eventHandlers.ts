@@ -20,8 +20,12 @@ const unsubscribeSchema = z.strictObject({ subscriptionId: z.string().min(1).max
 
 export function registerEventHandlers(context: SocketContext, events: EventLog, cases: CaseDirectory, metrics?: HubMetrics): void {
   const { socket, who, log } = context;
-  const subscriptions = new Map<string, EventSubscription>();
-  const unwatch = new Map<string, () => void>();
+  /** each live subscription, and how to stop reporting its lag */
+  const subscriptions = new Map<string, { subscription: EventSubscription; unwatch: () => void }>();
+  const end = ({ subscription, unwatch }: { subscription: EventSubscription; unwatch: () => void }): void => {
+    subscription.stop();
+    unwatch();
+  };
 
   socket.on('events:subscribe', (request, ack) => {
     let started: EventSubscription | undefined;
@@ -39,14 +43,10 @@ export function registerEventHandlers(context: SocketContext, events: EventLog, 
         };
         // A supervisor's 'team' subscription covers their own team; name cases to follow others.
         const scope = { team: caseIds ? undefined : who.team, caseIds, types };
-        started = new EventSubscription(events, scope, after, deliver, log.child({ subscriptionId }));
-        subscriptions.set(subscriptionId, started);
-        const subscription = started;
-        if (metrics)
-          unwatch.set(
-            subscriptionId,
-            metrics.watchSubscription(subscriptionId, who.userId, () => subscription.lagSeconds()),
-          );
+        const subscription = new EventSubscription(events, scope, after, deliver, log.child({ subscriptionId }));
+        started = subscription;
+        const unwatch = metrics?.watchSubscription(subscriptionId, who.userId, () => subscription.lagSeconds()) ?? (() => undefined);
+        subscriptions.set(subscriptionId, { subscription, unwatch });
         log.info({ subscriptionId, cases: filter.cases === 'team' ? 'team' : filter.cases.length, after }, 'event subscription started');
         return { subscriptionId, cursor: after };
       },
@@ -58,21 +58,17 @@ export function registerEventHandlers(context: SocketContext, events: EventLog, 
   socket.on('events:unsubscribe', (request, ack) =>
     respond(ack, log, () => {
       const { subscriptionId } = parse(unsubscribeSchema, request);
-      const subscription = subscriptions.get(subscriptionId);
-      if (!subscription) throw new CaseroomError('unknown_subscription');
-      subscription.stop();
+      const live = subscriptions.get(subscriptionId);
+      if (!live) throw new CaseroomError('unknown_subscription');
+      end(live);
       subscriptions.delete(subscriptionId);
-      unwatch.get(subscriptionId)?.();
-      unwatch.delete(subscriptionId);
       return {};
     }),
   );
 
   socket.on('disconnect', () => {
-    for (const subscription of subscriptions.values()) subscription.stop();
+    for (const live of subscriptions.values()) end(live);
     subscriptions.clear();
-    for (const stopWatching of unwatch.values()) stopWatching();
-    unwatch.clear();
   });
 }
 
