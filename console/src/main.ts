@@ -42,13 +42,7 @@ function openConsole({ token, identity }: SignedIn): void {
     void client.close();
     signOut();
     location.hash = '';
-    signInFromFragment().then(
-      (handedOver) => (handedOver ? openConsole(handedOver) : start()),
-      (err: unknown) => {
-        start();
-        showError(err);
-      },
-    );
+    start();
   };
   client.on('error', (err) => {
     showError(err);

@@ -29,13 +29,17 @@ function remember(signedIn: SignedIn): SignedIn {
   return signedIn;
 }
 
+/** Signs in with a token from the host application, once the hub has said whose it is. */
+async function signInWithToken(token: string): Promise<SignedIn> {
+  return remember({ token, identity: await whoAmI(token) });
+}
+
 /** Signs in with a token handed over as `#token=<jwt>`, and takes it out of the address bar. */
 export async function signInFromFragment(): Promise<SignedIn | null> {
   const match = /^#token=([^&]+)/.exec(location.hash);
   if (!match) return null;
   history.replaceState(null, '', location.pathname + location.search);
-  const token = decodeURIComponent(match[1]!);
-  return remember({ token, identity: await whoAmI(token) });
+  return signInWithToken(decodeURIComponent(match[1]!));
 }
 
 export function signOut(): void {
@@ -82,8 +86,7 @@ export function signInView(onSignedIn: (signedIn: SignedIn) => void): HTMLElemen
       'data-testid': 'token-form',
       onsubmit: async (event: SubmitEvent) => {
         event.preventDefault();
-        const token = pasted.value.trim();
-        await attempt(async () => onSignedIn(remember({ token, identity: await whoAmI(token) })));
+        await attempt(async () => onSignedIn(await signInWithToken(pasted.value.trim())));
       },
     },
     h('p', { class: 'muted' }, 'Or sign in with a token from your application:'),
