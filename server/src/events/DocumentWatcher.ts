@@ -152,7 +152,12 @@ function insertedText(text: Y.Text, transaction: Y.Transaction): string[] {
 function deletedLength(text: Y.Text, transaction: Y.Transaction): number {
   let deleted = 0;
   Y.iterateDeletedStructs(transaction, transaction.deleteSet, (struct) => {
-    if (struct instanceof Y.Item && struct.parent === text && struct.countable && struct.id.clock < (transaction.beforeState.get(struct.id.client) ?? 0))
+    if (
+      struct instanceof Y.Item &&
+      struct.parent === text &&
+      struct.countable &&
+      struct.id.clock < (transaction.beforeState.get(struct.id.client) ?? 0)
+    )
       deleted += struct.length;
   });
   return deleted;
