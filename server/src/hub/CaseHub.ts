@@ -26,18 +26,17 @@ import type { HubMetrics } from '../metrics/HubMetrics.js';
 import type { CaseOwners } from '../people/CaseOwners.js';
 import type { Presence } from '../people/Presence.js';
 import type { Roster } from '../people/Roster.js';
-import type { CaseRoom } from '../rooms/CaseRoom.js';
 import type { CaseRooms } from '../rooms/CaseRooms.js';
 import type { RoomConnection, RoomRelay } from '../rooms/RoomConnection.js';
-import { caseIdSchema, caseRequestSchema, parse } from '../validation.js';
-import { registerApprovalHandlers } from './approvalHandlers.js';
-import { registerDocumentHandlers } from './documentHandlers.js';
-import { registerEventHandlers } from './eventHandlers.js';
-import { admitPackets, refuseUnknownEvents } from './packetGuards.js';
-import { registerPeopleHandlers } from './peopleHandlers.js';
+import { caseRequestSchema, parse } from '../validation.js';
+import { approvalHandlers } from './approvalHandlers.js';
+import { documentHandlers } from './documentHandlers.js';
+import { endSubscriptions, eventHandlers } from './eventHandlers.js';
+import { admitPacket, normalizeArguments, refuseUnknownEvent } from './packetGuards.js';
+import { peopleHandlers } from './peopleHandlers.js';
 import { respond } from './respond.js';
 import { SendBacklog } from './SendBacklog.js';
-import type { CaseSocket, SocketContext } from './SocketContext.js';
+import { SocketContext, type CaseSocket, type SocketHandlers } from './SocketContext.js';
 
 export type CaseNamespace = Namespace<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
 
@@ -65,38 +64,13 @@ export const socketRoomOf = (caseId: string): string => `case:${caseId}`;
 /** The Socket.IO room of a team's associates (everyone but bots): the team-wide approval feed. */
 export const teamRoomOf = (team: string): string => `team:${team}`;
 
-/** Payload arguments each client event takes before its acknowledgement callback (default 1). */
-const payloadArity: Partial<Record<keyof ClientToServerEvents, number>> = { 'doc:sync': 2, 'doc:awareness': 2 };
-
-/**
- * Socket.IO hands the acknowledgement callback over as the last argument, wherever that falls.
- * A client that sends too few or too many arguments would otherwise get its callback treated as a
- * payload and never hear back; this pads or trims the payload so the callback lands in its place
- * and the handler can refuse the request properly.
- */
-function normalizeArguments(packet: unknown[], next: (err?: Error) => void): void {
-  const [event] = packet;
-  const ack = typeof packet.at(-1) === 'function' ? packet.pop() : undefined;
-  // Own properties only: an event named `constructor` or `__proto__` must not reach Object.prototype.
-  const want = 1 + (Object.hasOwn(payloadArity, event as string) ? payloadArity[event as keyof ClientToServerEvents]! : 1);
-  while (packet.length < want) packet.push(undefined);
-  packet.length = want;
-  if (ack) packet.push(ack);
-  next();
-}
-
-interface LiveSocket {
-  socket: CaseSocket;
-  backlog: SendBacklog;
-  log: Logger;
-  joined: ReadonlyMap<string, CaseRoom>;
-}
-
 export class CaseHub implements RoomRelay {
   private readonly nsp: CaseNamespace;
   private readonly options: CaseHubOptions;
-  /** socket id -> what the hub watches on it */
-  private readonly live = new Map<string, LiveSocket>();
+  /** socket id -> what the hub keeps for it */
+  private readonly live = new Map<string, SocketContext>();
+  /** one handler per client event, shared by every socket */
+  private readonly handlers: SocketHandlers;
   /** case id -> document updates applied during this turn of the event loop, relayed together */
   private readonly pendingRelays = new Map<string, { updates: Uint8Array[]; appliedAt: number[]; senders: Set<string | null> }>();
   private relayScheduled = false;
@@ -104,6 +78,14 @@ export class CaseHub implements RoomRelay {
   constructor(nsp: CaseNamespace, options: CaseHubOptions) {
     this.nsp = nsp;
     this.options = options;
+    const { roster, owners, cases, approvals, events, metrics, maxMessageBytes } = options;
+    this.handlers = {
+      ...this.caseHandlers(),
+      ...documentHandlers(maxMessageBytes),
+      ...approvalHandlers(approvals),
+      ...eventHandlers(events, cases, metrics),
+      ...peopleHandlers({ roster, owners, cases, announceCase: (caseId, record) => this.announceCase(caseId, record) }),
+    };
     nsp.on('connection', (socket) => this.accept(socket));
   }
 
@@ -206,103 +188,105 @@ export class CaseHub implements RoomRelay {
   }
 
   private accept(socket: CaseSocket): void {
-    const { rooms, cases, roster, owners, approvals, presence } = this.options;
     const who = socket.data;
     const log = this.options.log.child({ socketId: socket.id, userId: who.userId });
-    const joined = new Map<string, CaseRoom>();
-    const context: SocketContext = {
-      socket,
-      who,
-      log,
-      joined,
-      connection: { id: socket.id, transport: 'socket.io', identity: who },
-      roomOf(caseId) {
-        const id = parse(caseIdSchema, caseId);
-        const room = joined.get(id);
-        if (!room) throw new CaseroomError('not_joined', `Join case ${id} before sending messages for it`);
-        return room;
-      },
-    };
-    const { connection } = context;
-    this.live.set(socket.id, { socket, backlog: new SendBacklog(socket), log, joined });
-    // A client that asks (say, sync step 1 after step 1) but does not read the answers piles them up here.
-    const dropIfSlow = (): boolean => this.dropIfSlow(socket.id, null);
-    socket.use((_packet, next) => (dropIfSlow() ? undefined : next()));
-    socket.use(
-      admitPackets(new ConnectionLimiter(this.options.rateLimits), this.options.maxMessageBytes, log, this.options.metrics, dropIfSlow),
-    );
-    socket.use(normalizeArguments);
-    // Handlers are all registered below by the time any packet arrives.
-    socket.use(refuseUnknownEvents(socket));
-    /** joins under way, counted against the socket's limit of open cases */
-    const joining = new Set<string>();
+    const context = new SocketContext(socket, log, new ConnectionLimiter(this.options.rateLimits), new SendBacklog(socket));
+    this.live.set(socket.id, context);
+    // One middleware takes every packet to its handler: no listener or closure per event and socket.
+    socket.use((packet, _next) => this.receive(context, packet));
+    socket.on('disconnect', (reason) => this.disconnected(context, reason));
     this.options.rememberPerson(who).catch((err: unknown) => log.warn({ err }, 'could not remember person'));
     if (who.role !== 'bot') void socket.join(teamRoomOf(who.team));
     log.info({ role: who.role, team: who.team, address: socket.handshake.address }, 'socket connected');
+  }
 
-    socket.on('case:join', (request, ack) => {
-      let greet: (() => void) | undefined;
-      return respond(
-        ack,
-        log,
-        async () => {
-          const { caseId } = parse(caseRequestSchema, request);
-          const { maxCasesPerSocket } = this.options;
-          if (!joined.has(caseId) && !joining.has(caseId) && joined.size + joining.size >= maxCasesPerSocket) {
-            throw new CaseroomError('too_many_cases', `A connection may have at most ${maxCasesPerSocket} cases open; leave one first`);
-          }
-          joining.add(caseId);
-          try {
-            const record = await cases.open(caseId, who);
-            if (!joined.has(caseId)) {
-              const room = await rooms.join(caseId, connection);
-              if (socket.disconnected) {
-                rooms.leave(room, connection);
-                throw new CaseroomError('not_joined', 'The socket disconnected while joining');
-              }
-              joined.set(caseId, room);
-              await socket.join(socketRoomOf(caseId));
-              log.info({ caseId }, 'case joined');
-              // Our half of the handshake follows the ack: the client answers with what we lack.
-              greet = () => {
-                socket.emit('doc:sync', caseId, encodeSyncStep1(Y.encodeStateVector(room.doc)));
-                const awareness = room.awarenessSnapshot();
-                if (awareness) socket.emit('doc:awareness', caseId, awareness);
-              };
+  /**
+   * A packet from a client, on its way to the event's handler: a slow consumer is dropped first,
+   * then size and rate limits, argument shape and unknown events are answered here. The handler
+   * runs on the next tick, as Socket.IO would run a listener, and not after a disconnect.
+   */
+  private receive(context: SocketContext, packet: unknown[]): void {
+    // A client that asks (say, sync step 1 after step 1) but does not read the answers piles them up here.
+    const dropIfSlow = (): boolean => this.dropIfSlow(context.id, null);
+    if (dropIfSlow()) return;
+    if (!admitPacket(context, packet, this.options.maxMessageBytes, this.options.metrics, dropIfSlow)) return;
+    normalizeArguments(packet);
+    const [event, ...args] = packet;
+    // Own properties only: reserved names (`disconnect`) and Object.prototype's are not events.
+    if (typeof event !== 'string' || !Object.hasOwn(this.handlers, event)) return refuseUnknownEvent(packet);
+    const handler = this.handlers[event as keyof ClientToServerEvents] as (context: SocketContext, ...args: unknown[]) => void;
+    process.nextTick(() => {
+      if (context.socket.connected) handler(context, ...args);
+    });
+  }
+
+  private disconnected(context: SocketContext, reason: string): void {
+    this.live.delete(context.id);
+    for (const room of context.joined.values()) this.options.rooms.leave(room, context);
+    context.joined.clear();
+    endSubscriptions(context);
+    context.log.info({ reason }, 'socket disconnected');
+  }
+
+  /** Joining and leaving cases: the socket's lifecycle in each case room. */
+  private caseHandlers(): SocketHandlers<'case:join' | 'case:leave'> {
+    const { rooms, cases, owners, approvals, presence } = this.options;
+    return {
+      'case:join': (context, request, ack) => {
+        const { socket, who, joined, log } = context;
+        let greet: (() => void) | undefined;
+        return respond(
+          ack,
+          log,
+          async () => {
+            const { caseId } = parse(caseRequestSchema, request);
+            const { maxCasesPerSocket } = this.options;
+            const joining = (context.joining ??= new Set());
+            if (!joined.has(caseId) && !joining.has(caseId) && joined.size + joining.size >= maxCasesPerSocket) {
+              throw new CaseroomError('too_many_cases', `A connection may have at most ${maxCasesPerSocket} cases open; leave one first`);
             }
-            const [ownership, caseApprovals] = await Promise.all([owners.current(caseId), approvals.forCase(caseId)]);
-            const members = await presence.members(caseId);
-            return { case: record, roster: members, ownership, approvals: caseApprovals };
-          } finally {
-            joining.delete(caseId);
-          }
-        },
-        () => greet?.(),
-      );
-    });
+            joining.add(caseId);
+            try {
+              const record = await cases.open(caseId, who);
+              if (!joined.has(caseId)) {
+                const room = await rooms.join(caseId, context);
+                if (socket.disconnected) {
+                  rooms.leave(room, context);
+                  throw new CaseroomError('not_joined', 'The socket disconnected while joining');
+                }
+                joined.set(caseId, room);
+                await socket.join(socketRoomOf(caseId));
+                log.info({ caseId }, 'case joined');
+                // Our half of the handshake follows the ack: the client answers with what we lack.
+                greet = () => {
+                  socket.emit('doc:sync', caseId, encodeSyncStep1(Y.encodeStateVector(room.doc)));
+                  const awareness = room.awarenessSnapshot();
+                  if (awareness) socket.emit('doc:awareness', caseId, awareness);
+                };
+              }
+              const [ownership, caseApprovals] = await Promise.all([owners.current(caseId), approvals.forCase(caseId)]);
+              const members = await presence.members(caseId);
+              return { case: record, roster: members, ownership, approvals: caseApprovals };
+            } finally {
+              joining.delete(caseId);
+              // Every join under way is in the set until it ends: empty, nobody needs it.
+              if (joining.size === 0) context.joining = null;
+            }
+          },
+          () => greet?.(),
+        );
+      },
 
-    socket.on('case:leave', (request, ack) =>
-      respond(ack, log, async () => {
-        const { caseId } = parse(caseRequestSchema, request);
-        const room = context.roomOf(caseId);
-        joined.delete(caseId);
-        await socket.leave(socketRoomOf(caseId));
-        rooms.leave(room, connection);
-        log.info({ caseId }, 'case left');
-        return {};
-      }),
-    );
-
-    registerDocumentHandlers(context, this.options.maxMessageBytes);
-    registerApprovalHandlers(context, approvals);
-    registerEventHandlers(context, this.options.events, cases, this.options.metrics);
-    registerPeopleHandlers(context, { roster, owners, cases, announceCase: (caseId, record) => this.announceCase(caseId, record) });
-
-    socket.on('disconnect', (reason) => {
-      this.live.delete(socket.id);
-      for (const room of joined.values()) rooms.leave(room, connection);
-      joined.clear();
-      log.info({ reason }, 'socket disconnected');
-    });
+      'case:leave': (context, request, ack) =>
+        respond(ack, context.log, async () => {
+          const { caseId } = parse(caseRequestSchema, request);
+          const room = context.roomOf(caseId);
+          context.joined.delete(caseId);
+          await context.socket.leave(socketRoomOf(caseId));
+          rooms.leave(room, context);
+          context.log.info({ caseId }, 'case left');
+          return {};
+        }),
+    };
   }
 }

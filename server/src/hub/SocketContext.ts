@@ -1,19 +1,73 @@
-import type { ClientToServerEvents, Identity, ServerToClientEvents, SocketData } from '@caseroom/shared';
+import { CaseroomError, type ClientToServerEvents, type Identity, type ServerToClientEvents, type SocketData } from '@caseroom/shared';
 import type { Socket } from 'socket.io';
+import type { EventSubscription } from '../events/EventSubscription.js';
+import type { ConnectionLimiter } from '../limits/ConnectionLimiter.js';
 import type { Logger } from '../logger.js';
 import type { CaseRoom } from '../rooms/CaseRoom.js';
 import type { RoomConnection } from '../rooms/RoomConnection.js';
+import { caseIdSchema, parse } from '../validation.js';
+import type { SendBacklog } from './SendBacklog.js';
 
 export type CaseSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
 
-/** What every handler of one socket shares: who it is, and the cases it has joined. */
-export interface SocketContext {
-  socket: CaseSocket;
-  who: Identity;
-  connection: RoomConnection;
-  log: Logger;
-  /** case id -> its live room, for the cases this socket joined */
-  joined: Map<string, CaseRoom>;
-  /** The joined room of a case named in a payload; throws `invalid_payload` or `not_joined`. */
-  roomOf(caseId: unknown): CaseRoom;
+/** A live event subscription of a socket, and how to stop reporting its lag. */
+export interface LiveSubscription {
+  subscription: EventSubscription;
+  unwatch: () => void;
 }
+
+/**
+ * What the hub keeps for one socket, and what every handler gets first: who it is, the cases it
+ * joined, its limits. It is also the socket's link to each case room it joined. One plain object
+ * per socket, with what only some sockets need (joins under way, event subscriptions) made on
+ * first use: an idle connection is most of what a hub holds.
+ */
+export class SocketContext implements RoomConnection {
+  readonly id: string;
+  /** case id -> its live room, for the cases this socket joined */
+  readonly joined = new Map<string, CaseRoom>();
+  /** joins under way, counted against the socket's limit of open cases */
+  joining: Set<string> | null = null;
+  /** subscription id -> the socket's live event subscriptions */
+  subscriptions: Map<string, LiveSubscription> | null = null;
+  /** true while the socket is over its rate limit (one warning per episode) */
+  rateLimited = false;
+
+  constructor(
+    readonly socket: CaseSocket,
+    readonly log: Logger,
+    readonly limiter: ConnectionLimiter,
+    readonly backlog: SendBacklog,
+  ) {
+    this.id = socket.id;
+  }
+
+  get transport(): 'socket.io' {
+    return 'socket.io';
+  }
+
+  get identity(): Identity {
+    return this.socket.data;
+  }
+
+  get who(): SocketData {
+    return this.socket.data;
+  }
+
+  /** The joined room of a case named in a payload; throws `invalid_payload` or `not_joined`. */
+  roomOf(caseId: unknown): CaseRoom {
+    const id = parse(caseIdSchema, caseId);
+    const room = this.joined.get(id);
+    if (!room) throw new CaseroomError('not_joined', `Join case ${id} before sending messages for it`);
+    return room;
+  }
+}
+
+/** A handler of one client event: the socket's context, then the event's arguments. */
+export type SocketHandler<E extends keyof ClientToServerEvents> = (
+  context: SocketContext,
+  ...args: Parameters<ClientToServerEvents[E]>
+) => void;
+
+/** Handlers of some client events; the hub's full set must name every event. */
+export type SocketHandlers<E extends keyof ClientToServerEvents = keyof ClientToServerEvents> = { [K in E]: SocketHandler<K> };

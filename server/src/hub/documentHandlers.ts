@@ -1,11 +1,9 @@
 /** Socket handlers of the document plane: binary sync and awareness for joined cases. */
 import { CaseroomError, decodeSyncMessage, encodeSyncStep2 } from '@caseroom/shared';
 import { respond } from './respond.js';
-import type { SocketContext } from './SocketContext.js';
+import type { SocketHandlers } from './SocketContext.js';
 
-export function registerDocumentHandlers(context: SocketContext, maxMessageBytes: number): void {
-  const { socket, connection, log } = context;
-
+export function documentHandlers(maxMessageBytes: number): SocketHandlers<'doc:sync' | 'doc:awareness'> {
   const checkBinary = (payload: unknown): Uint8Array => {
     if (!(payload instanceof Uint8Array)) throw new CaseroomError('invalid_payload', 'Expected a binary message', { field: 'message' });
     if (payload.byteLength > maxMessageBytes)
@@ -13,21 +11,21 @@ export function registerDocumentHandlers(context: SocketContext, maxMessageBytes
     return payload;
   };
 
-  socket.on('doc:sync', (caseId, message, ack) =>
-    respond(ack, log, async () => {
-      const room = context.roomOf(caseId);
-      const sync = decodeSyncMessage(checkBinary(message));
-      if (sync.type === 'step1') return { reply: encodeSyncStep2(room.diffFrom(sync.stateVector)) };
-      // Nothing may be awaited before receiveUpdate: it applies synchronously, keeping this socket's order.
-      await room.receiveUpdate(sync.update, connection);
-      return {};
-    }),
-  );
+  return {
+    'doc:sync': (context, caseId, message, ack) =>
+      respond(ack, context.log, async () => {
+        const room = context.roomOf(caseId);
+        const sync = decodeSyncMessage(checkBinary(message));
+        if (sync.type === 'step1') return { reply: encodeSyncStep2(room.diffFrom(sync.stateVector)) };
+        // Nothing may be awaited before receiveUpdate: it applies synchronously, keeping this socket's order.
+        await room.receiveUpdate(sync.update, context);
+        return {};
+      }),
 
-  socket.on('doc:awareness', (caseId, update, ack) =>
-    respond(ack, log, () => {
-      context.roomOf(caseId).receiveAwareness(checkBinary(update), connection);
-      return {};
-    }),
-  );
+    'doc:awareness': (context, caseId, update, ack) =>
+      respond(ack, context.log, () => {
+        context.roomOf(caseId).receiveAwareness(checkBinary(update), context);
+        return {};
+      }),
+  };
 }

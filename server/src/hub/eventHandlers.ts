@@ -8,7 +8,7 @@ import { EventSubscription } from '../events/EventSubscription.js';
 import type { HubMetrics } from '../metrics/HubMetrics.js';
 import { caseIdSchema, parse } from '../validation.js';
 import { respond } from './respond.js';
-import type { SocketContext } from './SocketContext.js';
+import type { LiveSubscription, SocketContext, SocketHandlers } from './SocketContext.js';
 
 const subscribeSchema = z.strictObject({
   cases: z.union([z.literal('team'), z.array(caseIdSchema).min(1).max(1000)]).default('team'),
@@ -18,58 +18,63 @@ const subscribeSchema = z.strictObject({
 
 const unsubscribeSchema = z.strictObject({ subscriptionId: z.string().min(1).max(100) });
 
-export function registerEventHandlers(context: SocketContext, events: EventLog, cases: CaseDirectory, metrics?: HubMetrics): void {
-  const { socket, who, log } = context;
-  /** each live subscription, and how to stop reporting its lag */
-  const subscriptions = new Map<string, { subscription: EventSubscription; unwatch: () => void }>();
-  const end = ({ subscription, unwatch }: { subscription: EventSubscription; unwatch: () => void }): void => {
-    subscription.stop();
-    unwatch();
+export function eventHandlers(
+  events: EventLog,
+  cases: CaseDirectory,
+  metrics?: HubMetrics,
+): SocketHandlers<'events:subscribe' | 'events:unsubscribe'> {
+  return {
+    'events:subscribe': (context, request, ack) => {
+      const { socket, who, log } = context;
+      let started: EventSubscription | undefined;
+      return respond(
+        ack,
+        log,
+        async () => {
+          const filter = parse(subscribeSchema, request, { cases: 'invalid_filter', types: 'invalid_filter' });
+          const types = allowedTypes(who, filter.types);
+          const caseIds = filter.cases === 'team' ? undefined : await ownCases(filter.cases, who, cases);
+          const after = await events.startingPoint(filter.after);
+          const subscriptionId = randomUUID();
+          const deliver = async (batch: CaseEvent[]): Promise<void> => {
+            await socket.emitWithAck('events', subscriptionId, batch);
+          };
+          // A supervisor's 'team' subscription covers their own team; name cases to follow others.
+          const scope = { team: caseIds ? undefined : who.team, caseIds, types };
+          const subscription = new EventSubscription(events, scope, after, deliver, log.child({ subscriptionId }));
+          started = subscription;
+          const unwatch = metrics?.watchSubscription(subscriptionId, who.userId, () => subscription.lagSeconds()) ?? (() => undefined);
+          (context.subscriptions ??= new Map()).set(subscriptionId, { subscription, unwatch });
+          log.info({ subscriptionId, cases: filter.cases === 'team' ? 'team' : filter.cases.length, after }, 'event subscription started');
+          return { subscriptionId, cursor: after };
+        },
+        // Delivery begins once the subscriber knows the subscription id its batches carry.
+        () => started?.start(),
+      );
+    },
+
+    'events:unsubscribe': (context, request, ack) =>
+      respond(ack, context.log, () => {
+        const { subscriptionId } = parse(unsubscribeSchema, request);
+        const live = context.subscriptions?.get(subscriptionId);
+        if (!live) throw new CaseroomError('unknown_subscription');
+        end(live);
+        context.subscriptions!.delete(subscriptionId);
+        return {};
+      }),
   };
+}
 
-  socket.on('events:subscribe', (request, ack) => {
-    let started: EventSubscription | undefined;
-    return respond(
-      ack,
-      log,
-      async () => {
-        const filter = parse(subscribeSchema, request, { cases: 'invalid_filter', types: 'invalid_filter' });
-        const types = allowedTypes(who, filter.types);
-        const caseIds = filter.cases === 'team' ? undefined : await ownCases(filter.cases, who, cases);
-        const after = await events.startingPoint(filter.after);
-        const subscriptionId = randomUUID();
-        const deliver = async (batch: CaseEvent[]): Promise<void> => {
-          await socket.emitWithAck('events', subscriptionId, batch);
-        };
-        // A supervisor's 'team' subscription covers their own team; name cases to follow others.
-        const scope = { team: caseIds ? undefined : who.team, caseIds, types };
-        const subscription = new EventSubscription(events, scope, after, deliver, log.child({ subscriptionId }));
-        started = subscription;
-        const unwatch = metrics?.watchSubscription(subscriptionId, who.userId, () => subscription.lagSeconds()) ?? (() => undefined);
-        subscriptions.set(subscriptionId, { subscription, unwatch });
-        log.info({ subscriptionId, cases: filter.cases === 'team' ? 'team' : filter.cases.length, after }, 'event subscription started');
-        return { subscriptionId, cursor: after };
-      },
-      // Delivery begins once the subscriber knows the subscription id its batches carry.
-      () => started?.start(),
-    );
-  });
+/** Stops every subscription of a socket that went away. */
+export function endSubscriptions(context: SocketContext): void {
+  if (!context.subscriptions) return;
+  for (const live of context.subscriptions.values()) end(live);
+  context.subscriptions.clear();
+}
 
-  socket.on('events:unsubscribe', (request, ack) =>
-    respond(ack, log, () => {
-      const { subscriptionId } = parse(unsubscribeSchema, request);
-      const live = subscriptions.get(subscriptionId);
-      if (!live) throw new CaseroomError('unknown_subscription');
-      end(live);
-      subscriptions.delete(subscriptionId);
-      return {};
-    }),
-  );
-
-  socket.on('disconnect', () => {
-    for (const live of subscriptions.values()) end(live);
-    subscriptions.clear();
-  });
+function end({ subscription, unwatch }: LiveSubscription): void {
+  subscription.stop();
+  unwatch();
 }
 
 /** The event types a subscription may see: what it asks for, within what its token allows. */

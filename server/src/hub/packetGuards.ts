@@ -1,69 +1,81 @@
 /**
- * Socket.IO packet middleware that stands between a client and the handlers: size and rate
- * limits, and an answer for events nobody handles. Each refusal goes to the sender's callback.
+ * What stands between a client's packet and its handler: size and rate limits, argument shape,
+ * and an answer for events nobody handles. Each refusal goes to the sender's callback.
  */
-import { CaseroomError } from '@caseroom/shared';
-import type { Socket } from 'socket.io';
-import type { ConnectionLimiter } from '../limits/ConnectionLimiter.js';
+import { CaseroomError, type ClientToServerEvents } from '@caseroom/shared';
 import { messageSize } from '../limits/messageSize.js';
-import type { Logger } from '../logger.js';
 import type { HubMetrics } from '../metrics/HubMetrics.js';
+import type { SocketContext } from './SocketContext.js';
 
 type Packet = unknown[];
-type Next = (err?: Error) => void;
+type Callback = (response: unknown) => void;
 
 /**
  * Refuses, before any handler runs, a message over the size limit or over the socket's rate
- * limits: the sender's callback gets the error and the message goes no further. Every answer a
- * handler gives later passes through here too: refusals are counted, and `afterReply` runs (the
+ * limits: the sender's callback gets the error, and the answer is false. Every answer a handler
+ * gives later passes through here too: refusals are counted, and `afterReply` runs (the
  * slow-consumer check, since an answer can be far larger than the question).
  */
-export function admitPackets(
-  limiter: ConnectionLimiter,
+export function admitPacket(
+  context: SocketContext,
+  packet: Packet,
   maxMessageBytes: number,
-  log: Logger,
   metrics: HubMetrics | undefined,
   afterReply: () => void,
-) {
-  let limited = false;
-  return (packet: Packet, next: Next): void => {
-    const last = packet.at(-1);
-    const ack =
-      typeof last === 'function'
-        ? (response: unknown): void => {
-            const code = (response as { ok?: unknown; error?: { code?: unknown } } | null)?.error?.code;
-            if (typeof code === 'string') metrics?.messageRefused('socket.io', code);
-            (last as (response: unknown) => void)(response);
-            afterReply();
-          }
-        : undefined;
-    if (ack) packet[packet.length - 1] = ack;
-    const refuse = (error: CaseroomError): void => {
-      if (ack) ack({ ok: false, error: error.toWire() });
-      else metrics?.messageRefused('socket.io', error.code);
-    };
-    const size = messageSize(packet);
-    if (size > maxMessageBytes) return refuse(new CaseroomError('payload_too_large', `Messages are limited to ${maxMessageBytes} bytes`));
-    try {
-      limiter.admit(size);
-      limited = false;
-    } catch (err) {
-      // One line per episode of flooding, not one per refused message.
-      if (!limited) log.warn({ event: String(packet[0]).slice(0, 64) }, 'rate limit reached; refusing messages');
-      limited = true;
-      return refuse(err as CaseroomError);
-    }
-    next();
+): boolean {
+  const last = packet.at(-1);
+  const ack =
+    typeof last === 'function'
+      ? (response: unknown): void => {
+          const code = (response as { ok?: unknown; error?: { code?: unknown } } | null)?.error?.code;
+          if (typeof code === 'string') metrics?.messageRefused('socket.io', code);
+          (last as Callback)(response);
+          afterReply();
+        }
+      : undefined;
+  if (ack) packet[packet.length - 1] = ack;
+  const refuse = (error: CaseroomError): false => {
+    if (ack) ack({ ok: false, error: error.toWire() });
+    else metrics?.messageRefused('socket.io', error.code);
+    return false;
   };
+  const size = messageSize(packet);
+  if (size > maxMessageBytes) return refuse(new CaseroomError('payload_too_large', `Messages are limited to ${maxMessageBytes} bytes`));
+  try {
+    context.limiter.admit(size);
+    context.rateLimited = false;
+  } catch (err) {
+    // One line per episode of flooding, not one per refused message.
+    if (!context.rateLimited) context.log.warn({ event: String(packet[0]).slice(0, 64) }, 'rate limit reached; refusing messages');
+    context.rateLimited = true;
+    return refuse(err as CaseroomError);
+  }
+  return true;
 }
 
-/** Answers `invalid_payload` (field `event`) to an event no handler listens to, instead of silence. */
-export function refuseUnknownEvents(socket: Pick<Socket, 'listenerCount'>) {
-  return (packet: Packet, next: Next): void => {
-    const [event] = packet;
-    if (typeof event === 'string' && socket.listenerCount(event) > 0) return next();
-    const ack = packet.at(-1);
-    const error = new CaseroomError('invalid_payload', `Unknown event ${JSON.stringify(String(event)).slice(0, 80)}`, { field: 'event' });
-    if (typeof ack === 'function') (ack as (response: unknown) => void)({ ok: false, error: error.toWire() });
-  };
+/** Payload arguments each client event takes before its acknowledgement callback (default 1). */
+const payloadArity: Partial<Record<keyof ClientToServerEvents, number>> = { 'doc:sync': 2, 'doc:awareness': 2 };
+
+/**
+ * Socket.IO hands the acknowledgement callback over as the last argument, wherever that falls.
+ * A client that sends too few or too many arguments would otherwise get its callback treated as a
+ * payload and never hear back; this pads or trims the payload so the callback lands in its place
+ * and the handler can refuse the request properly.
+ */
+export function normalizeArguments(packet: Packet): void {
+  const [event] = packet;
+  const ack = typeof packet.at(-1) === 'function' ? packet.pop() : undefined;
+  // Own properties only: an event named `constructor` or `__proto__` must not reach Object.prototype.
+  const want = 1 + (Object.hasOwn(payloadArity, event as string) ? payloadArity[event as keyof ClientToServerEvents]! : 1);
+  while (packet.length < want) packet.push(undefined);
+  packet.length = want;
+  if (ack) packet.push(ack);
+}
+
+/** Answers `invalid_payload` (field `event`) to an event no handler takes, instead of silence. */
+export function refuseUnknownEvent(packet: Packet): void {
+  const [event] = packet;
+  const ack = packet.at(-1);
+  const error = new CaseroomError('invalid_payload', `Unknown event ${JSON.stringify(String(event)).slice(0, 80)}`, { field: 'event' });
+  if (typeof ack === 'function') (ack as Callback)({ ok: false, error: error.toWire() });
 }

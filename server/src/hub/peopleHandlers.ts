@@ -5,7 +5,7 @@ import type { CaseOwners } from '../people/CaseOwners.js';
 import type { Roster } from '../people/Roster.js';
 import { caseRequestSchema, parse, personRequestSchema, statusRequestSchema } from '../validation.js';
 import { respond } from './respond.js';
-import type { SocketContext } from './SocketContext.js';
+import type { SocketContext, SocketHandlers } from './SocketContext.js';
 
 export interface PeoplePlane {
   roster: Roster;
@@ -15,64 +15,73 @@ export interface PeoplePlane {
   announceCase: (caseId: string, record: CaseRecord) => void;
 }
 
-export function registerPeopleHandlers(context: SocketContext, people: PeoplePlane): void {
-  const { socket, who, log } = context;
+type PeopleEvents =
+  | 'presence:status'
+  | 'owner:claim'
+  | 'owner:accept'
+  | 'owner:decline'
+  | 'owner:release'
+  | 'owner:offer'
+  | 'owner:reassign'
+  | 'case:resolve'
+  | 'case:reopen';
+
+/** Parses a request and checks the socket joined its case. */
+function joinedCase(context: SocketContext, request: unknown): string {
+  const { caseId } = parse(caseRequestSchema, request);
+  context.roomOf(caseId);
+  return caseId;
+}
+
+function joinedPerson(context: SocketContext, request: unknown): { caseId: string; userId: string } {
+  const parsed = parse(personRequestSchema, request);
+  context.roomOf(parsed.caseId);
+  return parsed;
+}
+
+export function peopleHandlers(people: PeoplePlane): SocketHandlers<PeopleEvents> {
   const { roster, owners, cases } = people;
 
-  /** Parses a request and checks the socket joined its case. */
-  const joinedCase = (request: unknown): string => {
-    const { caseId } = parse(caseRequestSchema, request);
-    context.roomOf(caseId);
-    return caseId;
-  };
-  const joinedPerson = (request: unknown): { caseId: string; userId: string } => {
-    const parsed = parse(personRequestSchema, request);
-    context.roomOf(parsed.caseId);
-    return parsed;
-  };
-
-  socket.on('presence:status', (request, ack) =>
-    respond(ack, log, () => {
-      const { caseId, status } = parse(statusRequestSchema, request);
-      context.roomOf(caseId);
-      roster.setStatus(caseId, who.userId, status);
-      return {};
-    }),
-  );
-
-  socket.on('owner:claim', (request, ack) => respond(ack, log, async () => ({ ownership: await owners.claim(joinedCase(request), who) })));
-  socket.on('owner:accept', (request, ack) =>
-    respond(ack, log, async () => ({ ownership: await owners.acceptHandoff(joinedCase(request), who) })),
-  );
-  socket.on('owner:decline', (request, ack) =>
-    respond(ack, log, async () => ({ ownership: await owners.declineHandoff(joinedCase(request), who) })),
-  );
-  socket.on('owner:release', (request, ack) =>
-    respond(ack, log, async () => ({ ownership: await owners.release(joinedCase(request), who) })),
-  );
-  socket.on('owner:offer', (request, ack) =>
-    respond(ack, log, async () => {
-      const { caseId, userId } = joinedPerson(request);
-      return { ownership: await owners.offerHandoff(caseId, who, userId) };
-    }),
-  );
-  socket.on('owner:reassign', (request, ack) =>
-    respond(ack, log, async () => {
-      const { caseId, userId } = joinedPerson(request);
-      return { ownership: await owners.reassign(caseId, who, userId) };
-    }),
-  );
-
-  const setStatus = (status: 'open' | 'resolved') => async (request: unknown) => {
-    const caseId = joinedCase(request);
+  const setStatus = async (context: SocketContext, request: unknown, status: 'open' | 'resolved') => {
+    const caseId = joinedCase(context, request);
     const { owner } = await owners.current(caseId);
-    const { record, changed } = await cases.setStatus(caseId, status, who, owner?.userId ?? null);
+    const { record, changed } = await cases.setStatus(caseId, status, context.who, owner?.userId ?? null);
     if (changed) {
-      log.info({ caseId, status }, 'case status changed');
+      context.log.info({ caseId, status }, 'case status changed');
       people.announceCase(caseId, record);
     }
     return { case: record };
   };
-  socket.on('case:resolve', (request, ack) => respond(ack, log, () => setStatus('resolved')(request)));
-  socket.on('case:reopen', (request, ack) => respond(ack, log, () => setStatus('open')(request)));
+
+  return {
+    'presence:status': (context, request, ack) =>
+      respond(ack, context.log, () => {
+        const { caseId, status } = parse(statusRequestSchema, request);
+        context.roomOf(caseId);
+        roster.setStatus(caseId, context.who.userId, status);
+        return {};
+      }),
+
+    'owner:claim': (context, request, ack) =>
+      respond(ack, context.log, async () => ({ ownership: await owners.claim(joinedCase(context, request), context.who) })),
+    'owner:accept': (context, request, ack) =>
+      respond(ack, context.log, async () => ({ ownership: await owners.acceptHandoff(joinedCase(context, request), context.who) })),
+    'owner:decline': (context, request, ack) =>
+      respond(ack, context.log, async () => ({ ownership: await owners.declineHandoff(joinedCase(context, request), context.who) })),
+    'owner:release': (context, request, ack) =>
+      respond(ack, context.log, async () => ({ ownership: await owners.release(joinedCase(context, request), context.who) })),
+    'owner:offer': (context, request, ack) =>
+      respond(ack, context.log, async () => {
+        const { caseId, userId } = joinedPerson(context, request);
+        return { ownership: await owners.offerHandoff(caseId, context.who, userId) };
+      }),
+    'owner:reassign': (context, request, ack) =>
+      respond(ack, context.log, async () => {
+        const { caseId, userId } = joinedPerson(context, request);
+        return { ownership: await owners.reassign(caseId, context.who, userId) };
+      }),
+
+    'case:resolve': (context, request, ack) => respond(ack, context.log, () => setStatus(context, request, 'resolved')),
+    'case:reopen': (context, request, ack) => respond(ack, context.log, () => setStatus(context, request, 'open')),
+  };
 }

@@ -17,13 +17,15 @@ export interface RateLimits {
   maxMessageBytes: number;
 }
 
+const monotonicNow = (): number => performance.now();
+
 export class ConnectionLimiter {
   private readonly messages: TokenBucket | null;
   private readonly bytes: TokenBucket | null;
 
   constructor(
     private readonly limits: RateLimits,
-    private readonly clock: () => number = () => performance.now(),
+    private readonly clock: () => number = monotonicNow,
   ) {
     const now = clock();
     const { messagesPerSecond, bytesPerSecond, burstSeconds, maxMessageBytes } = limits;
