@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { casesNamespace } from '@caseroom/shared';
 import { Server as SocketServer } from 'socket.io';
+import { WebSocketServer } from 'ws';
 import { ApprovalBook } from './approvals/ApprovalBook.js';
 import { DocumentWatcher } from './events/DocumentWatcher.js';
 import { EventLog } from './events/EventLog.js';
@@ -149,6 +150,9 @@ export async function startHub(config: HubConfig, parts: HubParts = {}): Promise
     maxHttpBufferSize: config.maxMessageBytes * 2,
     // The y-websocket endpoint shares this server's upgrades; engine.io must leave them alone.
     destroyUpgrade: false,
+    // Our own ws, not the older copy engine.io pins: that one keeps each connection's last received
+    // network chunk alive (the frame's mask is a view into it) for as long as the client stays quiet.
+    wsEngine: WebSocketServer,
     ...(cluster.adapter ? { adapter: cluster.adapter } : {}),
   });
   const nsp = io.of(casesNamespace) as CaseNamespace;

@@ -104,3 +104,23 @@ describe('two agents on one case document', () => {
     expect(watcher.notes.toString()).toBe('only in the second case');
   });
 });
+
+describe('transports', () => {
+  it('serves a client that starts on HTTP long-polling and upgrades to WebSocket, as one that starts on WebSocket', async () => {
+    const caseId = await hub.createCase();
+    const pollingFirst = connectClient(hub.url, await hub.token({ userId: 'ann' }), { transports: ['polling', 'websocket'] });
+    const ann = pollingFirst.openCase(caseId);
+    const bob = connectClient(hub.url, await hub.token({ userId: 'bob', role: 'specialist' })).openCase(caseId);
+    await Promise.all([ann.synced, bob.synced]);
+    ann.notes.insert(0, 'Sent over polling or WebSocket. ');
+    await waitForDoc([bob.doc], 'bob to see ann', () => bob.notes.toString() === 'Sent over polling or WebSocket. ');
+    const engine = pollingFirst.socket.io.engine;
+    if (engine.transport.name !== 'websocket') await new Promise((upgraded) => engine.once('upgrade', upgraded));
+    expect(engine.transport.name).toBe('websocket');
+    bob.notes.insert(0, 'Back. ');
+    await waitForDoc([ann.doc], 'ann to see bob over WebSocket', () => ann.notes.toString().startsWith('Back. '));
+    ann.notes.insert(ann.notes.length, 'Still here.');
+    await ann.flushed();
+    await waitForDoc([bob.doc], 'bob to see the edit sent after the upgrade', () => bob.notes.toString().endsWith('Still here.'));
+  });
+});
