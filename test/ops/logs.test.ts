@@ -75,7 +75,11 @@ describe('logs', () => {
     const joins = all.filter((e) => e.msg === 'case joined');
     expect(joins.filter((e) => e.caseId === caseId && e.userId === 'ann' && typeof e.socketId === 'string')).toHaveLength(2);
     expect(joins.filter((e) => e.caseId === caseId && e.userId === 'yan' && typeof e.connectionId === 'string')).toHaveLength(1);
-    expect(all.some((e) => e.msg === 'socket connected' && e.userId === 'ann' && typeof e.socketId === 'string')).toBe(true);
+    expect(
+      all.some(
+        (e) => e.msg === 'socket connected' && e.userId === 'ann' && typeof e.socketId === 'string' && typeof e.address === 'string',
+      ),
+    ).toBe(true);
     expect(all.some((e) => e.msg === 'connection refused' && e.code === 'token_expired')).toBe(true);
     expect(all.some((e) => e.msg === 'y-websocket connection refused' && e.code === 'token_expired')).toBe(true);
   });

@@ -17,9 +17,11 @@ class ConnectRefused extends Error {
 export function socketAuth(tokens: Tokens, log: Logger) {
   return async (socket: Socket<never, never, never, SocketData>, next: (err?: Error) => void): Promise<void> => {
     try {
-      const auth = socket.handshake.auth as { token?: unknown } | undefined;
-      const who = await tokens.verify(auth?.token);
+      const { token, ...rest } = (socket.handshake.auth ?? {}) as { token?: unknown };
+      const who = await tokens.verify(token);
       socket.data = who;
+      // Nothing reads the token again, and a socket can live for hours: the handshake does not keep it.
+      socket.handshake.auth = rest;
       next();
     } catch (err) {
       const error = err instanceof CaseroomError ? err : new CaseroomError('invalid_token');
