@@ -33,12 +33,13 @@ export class CaseRoom {
    * happen here, never to `doc`, which is persisted and relayed.
    */
   private trial: Y.Doc | null = null;
-  /** connection id -> the awareness client ids that connection announced */
-  private readonly connections = new Map<string, { connection: RoomConnection; clientIds: Set<number> }>();
+  /** connection id -> the awareness client ids that connection announced (null until it announces one) */
+  private readonly connections = new Map<string, { connection: RoomConnection; clientIds: Set<number> | null }>();
   /** awareness client id -> the connection that first announced it; nobody else may speak for it */
   private readonly awarenessOwners = new Map<number, string>();
   private readonly options: CaseRoomOptions;
-  private readonly log: Logger;
+  /** made on first use: most rooms never log anything */
+  private roomLog: Logger | null = null;
   /** resolves when every update applied so far is durable */
   private durable: Promise<void> = Promise.resolve();
   private updatesSinceSnapshot: number;
@@ -53,7 +54,6 @@ export class CaseRoom {
   private constructor(caseId: string, stored: StoredDocument, options: CaseRoomOptions) {
     this.caseId = caseId;
     this.options = options;
-    this.log = options.log.child({ caseId });
     this.doc = new Y.Doc({ gc: true });
     // Loading replays what is already stored: no relaying, no re-persisting.
     this.doc.transact(() => {
@@ -113,12 +113,16 @@ export class CaseRoom {
     return stored.throughSeq;
   }
 
+  private get log(): Logger {
+    return (this.roomLog ??= this.options.log.child({ caseId: this.caseId }));
+  }
+
   get connectionCount(): number {
     return this.connections.size;
   }
 
   addConnection(connection: RoomConnection): void {
-    if (!this.connections.has(connection.id)) this.connections.set(connection.id, { connection, clientIds: new Set() });
+    if (!this.connections.has(connection.id)) this.connections.set(connection.id, { connection, clientIds: null });
   }
 
   /** Forgets a connection and the awareness states it announced (others see its cursor vanish). */
@@ -126,6 +130,7 @@ export class CaseRoom {
     const entry = this.connections.get(connection.id);
     if (!entry) return;
     this.connections.delete(connection.id);
+    if (!entry.clientIds) return;
     for (const clientId of entry.clientIds) this.awarenessOwners.delete(clientId);
     if (entry.clientIds.size > 0) awarenessProtocol.removeAwarenessStates(this.awareness, [...entry.clientIds], null);
   }
@@ -197,8 +202,9 @@ export class CaseRoom {
    * room's awareness filter first.
    */
   receiveAwareness(update: Uint8Array, origin: RoomConnection): void {
-    const owned = this.connections.get(origin.id)?.clientIds;
-    if (!owned) return;
+    const member = this.connections.get(origin.id);
+    if (!member) return;
+    const owned = (member.clientIds ??= new Set());
     const { filterAwareness } = this.options;
     const accepted = decodeAwarenessUpdate(update).filter((entry) => {
       const speaker = this.awarenessOwners.get(entry.clientId);

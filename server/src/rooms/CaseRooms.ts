@@ -39,10 +39,13 @@ export class CaseRooms extends EventEmitter<RoomEvents> {
   private readonly unloadTimers = new Map<string, NodeJS.Timeout>();
   private readonly relays: RoomRelay[] = [];
   private readonly options: CaseRoomsOptions;
+  /** One options object for every room: a copy per room would cost each its own hidden class. */
+  private readonly roomOptions: CaseRoomOptions;
 
   constructor(options: CaseRoomsOptions) {
     super();
     this.options = options;
+    this.roomOptions = { ...options, relays: this.relays };
   }
 
   /** Registers a transport that delivers room output to its own connections. */
@@ -108,7 +111,7 @@ export class CaseRooms extends EventEmitter<RoomEvents> {
   private async load(caseId: string): Promise<CaseRoom> {
     await this.unloading.get(caseId);
     const started = performance.now();
-    const room = await CaseRoom.load(caseId, { ...this.options, relays: this.relays });
+    const room = await CaseRoom.load(caseId, this.roomOptions);
     this.rooms.set(caseId, room);
     // In a cluster, peers' updates stored while we were reading were not relayed to a room that
     // did not exist yet: read once more now that it does.
