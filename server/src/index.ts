@@ -1,6 +1,6 @@
 export { startHub, type Hub, type HubParts } from './Hub.js';
 export { loadConfig, ConfigError, type HubConfig } from './config.js';
-export { createLogger, type Logger } from './logger.js';
+export { bindLog, createLogger, type Log, type Logger } from './logger.js';
 export type { CaseStore, CaseQuery, StoredDocument } from './store/CaseStore.js';
 export { SqliteStore } from './store/SqliteStore.js';
 export { RedisStore } from './store/RedisStore.js';

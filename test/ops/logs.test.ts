@@ -3,7 +3,7 @@
  * never carry a token or what people wrote. The hub here logs everything (trace) into memory.
  */
 import { Writable } from 'node:stream';
-import { createLogger, loadConfig, startHub, type Hub } from '@caseroom/server';
+import { bindLog, createLogger, loadConfig, startHub, type Hub, type Log } from '@caseroom/server';
 import { encodeAwarenessUpdate } from '@caseroom/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openCaseAs } from '../helpers/clients.js';
@@ -106,5 +106,44 @@ describe('logs', () => {
     expect(captured.join('')).not.toContain('abc.def.ghi');
     expect(captured.join('')).not.toContain('sid=zzz');
     expect(captured.join('')).toContain('[redacted]');
+  });
+});
+
+describe('a logger bound to one connection', () => {
+  it('writes the same lines as a pino child with the same bindings, at the same levels', () => {
+    const written = (write: (log: Log) => void, bind: (parent: ReturnType<typeof createLogger>) => Log): Array<Record<string, unknown>> => {
+      const out: string[] = [];
+      const parent = createLogger(
+        'info',
+        new Writable({
+          write(chunk: Buffer, _encoding, done) {
+            out.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+            done();
+          },
+        }),
+      );
+      write(bind(parent));
+      // Everything but the clock and the stack traces (which name the line that logged).
+      return out.map((line) => {
+        const entry = JSON.parse(line) as Record<string, unknown> & { err?: { stack?: string } };
+        delete entry.err?.stack;
+        return { ...entry, time: 0 };
+      });
+    };
+    const bindings = { socketId: 's1', userId: 'ann' };
+    const lines = (log: Log): void => {
+      log.info({ caseId: 'c1' }, 'case joined');
+      log.warn('plain message');
+      log.debug({ hidden: true }, 'below the level');
+      log.error({ err: new Error('boom') }, 'request failed');
+      log.error(new Error('thrown'));
+      log.info({ handshake: { auth: { token: 'abc.def.ghi' } } }, 'redacted');
+      log.child({ subscriptionId: 'sub-1' }).info({ after: null }, 'event subscription started');
+    };
+    const bound = written(lines, (parent) => bindLog(parent, bindings));
+    expect(bound).toEqual(written(lines, (parent) => parent.child(bindings)));
+    expect(bound).toHaveLength(6);
+    expect(bound[0]).toMatchObject({ socketId: 's1', userId: 'ann', caseId: 'c1', msg: 'case joined' });
+    expect(JSON.stringify(bound)).not.toContain('abc.def.ghi');
   });
 });

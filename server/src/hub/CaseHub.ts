@@ -21,7 +21,7 @@ import type { ApprovalBook } from '../approvals/ApprovalBook.js';
 import type { CaseDirectory } from '../cases/CaseDirectory.js';
 import type { EventLog } from '../events/EventLog.js';
 import { ConnectionLimiter, type RateLimits } from '../limits/ConnectionLimiter.js';
-import type { Logger } from '../logger.js';
+import { bindLog, type Logger } from '../logger.js';
 import type { HubMetrics } from '../metrics/HubMetrics.js';
 import type { CaseOwners } from '../people/CaseOwners.js';
 import type { Presence } from '../people/Presence.js';
@@ -189,7 +189,7 @@ export class CaseHub implements RoomRelay {
 
   private accept(socket: CaseSocket): void {
     const who = socket.data;
-    const log = this.options.log.child({ socketId: socket.id, userId: who.userId });
+    const log = bindLog(this.options.log, { socketId: socket.id, userId: who.userId });
     const context = new SocketContext(socket, log, new ConnectionLimiter(this.options.rateLimits), new SendBacklog(socket));
     this.live.set(socket.id, context);
     // One middleware takes every packet to its handler: no listener or closure per event and socket.

@@ -2,7 +2,7 @@ import { CaseroomError, type ClientToServerEvents, type Identity, type ServerToC
 import type { Socket } from 'socket.io';
 import type { EventSubscription } from '../events/EventSubscription.js';
 import type { ConnectionLimiter } from '../limits/ConnectionLimiter.js';
-import type { Logger } from '../logger.js';
+import type { Log } from '../logger.js';
 import type { CaseRoom } from '../rooms/CaseRoom.js';
 import type { RoomConnection } from '../rooms/RoomConnection.js';
 import { caseIdSchema, parse } from '../validation.js';
@@ -35,7 +35,7 @@ export class SocketContext implements RoomConnection {
 
   constructor(
     readonly socket: CaseSocket,
-    readonly log: Logger,
+    readonly log: Log,
     readonly limiter: ConnectionLimiter,
     readonly backlog: SendBacklog,
   ) {

@@ -24,7 +24,7 @@ import * as Y from 'yjs';
 import type { CaseDirectory } from '../cases/CaseDirectory.js';
 import type { Tokens } from '../identity/Tokens.js';
 import { ConnectionLimiter, type RateLimits } from '../limits/ConnectionLimiter.js';
-import type { Logger } from '../logger.js';
+import { bindLog, type Log, type Logger } from '../logger.js';
 import type { HubMetrics } from '../metrics/HubMetrics.js';
 import type { CaseRoom } from '../rooms/CaseRoom.js';
 import type { CaseRooms } from '../rooms/CaseRooms.js';
@@ -187,7 +187,7 @@ export class YWebsocketEndpoint implements RoomRelay {
       if (ws.readyState === WebSocket.OPEN) ws.close(closeRestart, 'shutting_down: the hub is restarting');
       return;
     }
-    const log = this.options.log.child({ caseId, userId: conn.identity.userId, connectionId: conn.id, transport: 'y-websocket' });
+    const log = bindLog(this.options.log, { caseId, userId: conn.identity.userId, connectionId: conn.id, transport: 'y-websocket' });
     let connections = this.byCase.get(caseId);
     if (!connections) this.byCase.set(caseId, (connections = new Set()));
     connections.add(conn);
@@ -222,7 +222,7 @@ export class YWebsocketEndpoint implements RoomRelay {
     return true;
   }
 
-  private receive(room: CaseRoom, conn: YConnection, bytes: Uint8Array, log: Logger): void {
+  private receive(room: CaseRoom, conn: YConnection, bytes: Uint8Array, log: Log): void {
     if (this.dropIfSlow(room.caseId, conn)) return;
     try {
       // Without acknowledgements to refuse with, a flooding client is closed; it resyncs on reconnect.

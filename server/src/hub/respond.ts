@@ -1,5 +1,5 @@
 import { toWireError, type Ack, type CaseroomError } from '@caseroom/shared';
-import type { Logger } from '../logger.js';
+import type { Log } from '../logger.js';
 
 /**
  * Runs a request handler and answers its acknowledgement with `{ ok: true, ...result }` or
@@ -8,7 +8,7 @@ import type { Logger } from '../logger.js';
  */
 export async function respond<T extends object>(
   ack: unknown,
-  log: Logger,
+  log: Log,
   work: () => T | Promise<T>,
   afterReply?: () => void,
 ): Promise<void> {
