@@ -4,12 +4,12 @@ import type { CaseEvent, Identity } from '@caseroom/shared';
 import { Collector, connectBot } from '../helpers/bots.js';
 import { connectClient, openCaseAs } from '../helpers/clients.js';
 import { mintToken, startTestHub, type TestHub } from '../helpers/hub.js';
-import { waitForDoc } from '../helpers/wait.js';
+import { waitFor, waitForDoc } from '../helpers/wait.js';
 import { amy, ann, sue } from '../helpers/people.js';
 
 let hub: TestHub;
 beforeAll(async () => {
-  hub = await startTestHub({ CASEROOM_NOTES_DEBOUNCE_MS: '50', CASEROOM_PRESENCE_GRACE_MS: '50' });
+  hub = await startTestHub({ CASEROOM_NOTES_DEBOUNCE_MS: '50', CASEROOM_PRESENCE_GRACE_MS: '50', CASEROOM_ROOM_GRACE_MS: '50' });
 });
 afterAll(() => hub.stop());
 
@@ -151,5 +151,44 @@ describe('the case event log', () => {
     });
     await a.claim();
     expect((await readOnAnnouncement).map((e) => e.type)).toContain('owner.claimed');
+  });
+
+  it('turns the first edits to a case loaded again from the store into events, and only those edits', async () => {
+    const caseId = await hub.createCase();
+    const a = await open(caseId, ann);
+    const kept = a.steps.add({ text: 'Check the payment log' });
+    a.facts.record('order number', 'A-1001', 'ann');
+    a.notes.insert(0, 'First visit. ');
+    await a.flushed();
+    await a.close();
+    await waitFor(
+      'the room to unload',
+      (check) => {
+        hub.rooms.on('unloaded', check);
+        return () => hub.rooms.off('unloaded', check);
+      },
+      () => hub.rooms.get(caseId) === undefined,
+    );
+    const lastSeq = (await eventsOver(caseId, '?limit=500')).events.at(-1)!.seq;
+
+    const m = await open(caseId, amy);
+    expect(m.steps.get(kept)?.text).toBe('Check the payment log');
+    m.steps.complete(kept);
+    const added = m.steps.add({ text: 'Refund the duplicate' });
+    m.facts.record('email', 'kim@example.com', 'amy');
+    m.notes.insert(m.notes.length, 'Second visit.');
+    await m.flushed();
+    const bot = await connectBot(hub.url);
+    const seen = new Collector(bot, { cases: [caseId], after: '0' });
+    const later = (events: CaseEvent[]): CaseEvent[] => events.filter((e) => e.seq > lastSeq);
+    await seen.until('the second visit’s edits', (events) => later(events).some((e) => e.type === 'notes.changed'));
+    const edits = later(seen.events).filter((e) => e.type !== 'member.joined' && e.type !== 'member.left');
+    expect(edits.map((e) => [e.type, e.data.stepId ?? e.data.question ?? e.data.excerpt])).toEqual([
+      ['step.completed', kept],
+      ['step.added', added],
+      ['fact.recorded', 'email'],
+      ['notes.changed', 'Second visit.'],
+    ]);
+    await bot.close();
   });
 });

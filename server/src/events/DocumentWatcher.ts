@@ -25,11 +25,13 @@ function editorOf(transaction: Y.Transaction): Identity | null {
   return origin && typeof origin === 'object' && 'transport' in origin && origin.identity ? origin.identity : null;
 }
 
+/** The steps known before the watcher's first look at them. */
+const noSteps: ReadonlyMap<string, boolean> = new Map();
+
 export class DocumentWatcher {
-  private readonly steps: StepList;
-  private known: Map<string, boolean>;
+  private known: ReadonlyMap<string, boolean> = noSteps;
   private notes: NotesSummary | null = null;
-  private readonly detach: () => void;
+  private detach: () => void;
 
   constructor(
     private readonly room: CaseRoom,
@@ -37,13 +39,27 @@ export class DocumentWatcher {
     private readonly notesDebounceMs: number,
   ) {
     const doc = room.doc;
-    this.steps = new StepList(doc);
-    this.known = this.stepState();
+    // Observing notes, steps and facts makes all three types exist (about 1.5 KiB a room), and an
+    // idle case's document may have none of them. Only edits made through this node's connections
+    // become events, so watching starts when the first of those begins, before it changes anything.
+    const start = (transaction: Y.Transaction): void => {
+      if (!editorOf(transaction)) return;
+      doc.off('beforeTransaction', start);
+      this.watch(doc);
+    };
+    doc.on('beforeTransaction', start);
+    this.detach = () => doc.off('beforeTransaction', start);
+  }
+
+  private watch(doc: Y.Doc): void {
+    const steps = new StepList(doc);
+    this.known = stepState(steps);
     const text = doc.getText(notesKey);
     const array = doc.getArray(stepsKey);
     const facts = doc.getMap<Fact>(factsKey);
     const onNotes = (event: Y.YTextEvent, transaction: Y.Transaction) => this.notesChanged(event, transaction);
-    const onSteps = (_events: Array<Y.YEvent<Y.AbstractType<unknown>>>, transaction: Y.Transaction) => this.stepsChanged(transaction);
+    const onSteps = (_events: Array<Y.YEvent<Y.AbstractType<unknown>>>, transaction: Y.Transaction) =>
+      this.stepsChanged(steps, transaction);
     const onFacts = (event: Y.YMapEvent<Fact>, transaction: Y.Transaction) => this.factsChanged(event, facts, transaction);
     text.observe(onNotes);
     array.observeDeep(onSteps);
@@ -61,16 +77,12 @@ export class DocumentWatcher {
     this.flushNotes();
   }
 
-  private stepState(): Map<string, boolean> {
-    return new Map(this.steps.list().map((step) => [step.id, step.done]));
-  }
-
-  private stepsChanged(transaction: Y.Transaction): void {
+  private stepsChanged(steps: StepList, transaction: Y.Transaction): void {
     const before = this.known;
-    this.known = this.stepState();
+    this.known = stepState(steps);
     const editor = editorOf(transaction);
     if (!editor) return;
-    for (const step of this.steps.list()) {
+    for (const step of steps.list()) {
       if (!before.has(step.id))
         this.record('step.added', editor, { stepId: step.id, text: step.text, assignee: step.assignee, due: step.due });
       else if (step.done && before.get(step.id) === false) this.record('step.completed', editor, { stepId: step.id, text: step.text });
@@ -129,6 +141,10 @@ export class DocumentWatcher {
   ): void {
     this.events.recordQuietly(this.room.caseId, type, editor, data);
   }
+}
+
+function stepState(steps: StepList): Map<string, boolean> {
+  return new Map(steps.list().map((step) => [step.id, step.done]));
 }
 
 /** The strings this transaction inserted into `text` (and did not delete again), in store order. */
