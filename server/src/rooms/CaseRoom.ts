@@ -56,10 +56,7 @@ export class CaseRoom {
     this.options = options;
     this.doc = new Y.Doc({ gc: true });
     // Loading replays what is already stored: no relaying, no re-persisting.
-    this.doc.transact(() => {
-      if (stored.snapshot) Y.applyUpdate(this.doc, stored.snapshot);
-      for (const update of stored.updates) Y.applyUpdate(this.doc, update);
-    }, 'store');
+    applyStored(this.doc, stored, 'store');
     this.updatesSinceSnapshot = stored.updates.length;
     this.sizeEstimate = (stored.snapshot?.byteLength ?? 0) + stored.updates.reduce((sum, update) => sum + update.byteLength, 0);
     this.awareness = new awarenessProtocol.Awareness(this.doc);
@@ -106,10 +103,7 @@ export class CaseRoom {
    */
   async catchUp(): Promise<number> {
     const stored = await this.options.store.loadDocument(this.caseId);
-    this.doc.transact(() => {
-      if (stored.snapshot) Y.applyUpdate(this.doc, stored.snapshot);
-      for (const update of stored.updates) Y.applyUpdate(this.doc, update);
-    }, fromPeer);
+    applyStored(this.doc, stored, fromPeer);
     return stored.throughSeq;
   }
 
@@ -295,6 +289,17 @@ export class CaseRoom {
       this.compacting = false;
     }
   }
+}
+
+/**
+ * Applies what the store holds for a case, as one transaction. A function of its own so that no
+ * closure of the room's constructor keeps the stored snapshot and log alive as long as the room.
+ */
+function applyStored(doc: Y.Doc, stored: StoredDocument, origin: unknown): void {
+  doc.transact(() => {
+    if (stored.snapshot) Y.applyUpdate(doc, stored.snapshot);
+    for (const update of stored.updates) Y.applyUpdate(doc, update);
+  }, origin);
 }
 
 /** No structs and no deletions: the two zero counts of an update with nothing in it. */
