@@ -192,9 +192,13 @@ export async function startHub(config: HubConfig, parts: HubParts = {}): Promise
   rooms.addRelay(yws);
   // WebSockets leave the HTTP server's bookkeeping once upgraded; shutdown needs them to cut off stragglers.
   const upgraded = new Set<Duplex>();
+  // One listener shared by every socket, not a closure (and a `once` wrapper) per connection.
+  function forgetUpgraded(this: Duplex): void {
+    upgraded.delete(this);
+  }
   httpServer.on('upgrade', (req, socket, head) => {
     upgraded.add(socket);
-    socket.once('close', () => upgraded.delete(socket));
+    socket.on('close', forgetUpgraded);
     if (yws.handleUpgrade(req, socket, head)) return;
     if (!req.url?.startsWith(socketIoPath)) socket.destroy();
   });
