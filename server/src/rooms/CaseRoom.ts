@@ -33,9 +33,9 @@ export class CaseRoom {
    * happen here, never to `doc`, which is persisted and relayed.
    */
   private trial: Y.Doc | null = null;
-  /** connection id -> the awareness client ids that connection announced (null until it announces one) */
-  private readonly connections = new Map<string, { connection: RoomConnection; clientIds: Set<number> | null }>();
-  /** awareness client id -> the connection that first announced it; nobody else may speak for it */
+  /** ids of the connections in the room */
+  private readonly connections = new Set<string>();
+  /** awareness client id -> the connection that announced it; nobody else may speak for it */
   private readonly awarenessOwners = new Map<number, string>();
   private readonly options: CaseRoomOptions;
   /** made on first use: most rooms never log anything */
@@ -116,17 +116,17 @@ export class CaseRoom {
   }
 
   addConnection(connection: RoomConnection): void {
-    if (!this.connections.has(connection.id)) this.connections.set(connection.id, { connection, clientIds: null });
+    this.connections.add(connection.id);
   }
 
   /** Forgets a connection and the awareness states it announced (others see its cursor vanish). */
   removeConnection(connection: RoomConnection): void {
-    const entry = this.connections.get(connection.id);
-    if (!entry) return;
-    this.connections.delete(connection.id);
-    if (!entry.clientIds) return;
-    for (const clientId of entry.clientIds) this.awarenessOwners.delete(clientId);
-    if (entry.clientIds.size > 0) awarenessProtocol.removeAwarenessStates(this.awareness, [...entry.clientIds], null);
+    if (!this.connections.delete(connection.id)) return;
+    const announced: number[] = [];
+    for (const [clientId, owner] of this.awarenessOwners) if (owner === connection.id) announced.push(clientId);
+    if (announced.length === 0) return;
+    for (const clientId of announced) this.awarenessOwners.delete(clientId);
+    awarenessProtocol.removeAwarenessStates(this.awareness, announced, null);
   }
 
   hasConnection(connection: RoomConnection): boolean {
@@ -196,9 +196,7 @@ export class CaseRoom {
    * room's awareness filter first.
    */
   receiveAwareness(update: Uint8Array, origin: RoomConnection): void {
-    const member = this.connections.get(origin.id);
-    if (!member) return;
-    const owned = (member.clientIds ??= new Set());
+    if (!this.connections.has(origin.id)) return;
     const { filterAwareness } = this.options;
     const accepted = decodeAwarenessUpdate(update).filter((entry) => {
       const speaker = this.awarenessOwners.get(entry.clientId);
@@ -206,10 +204,8 @@ export class CaseRoom {
     });
     for (const entry of accepted) {
       if (entry.state === null) {
-        owned.delete(entry.clientId);
         this.awarenessOwners.delete(entry.clientId);
       } else {
-        owned.add(entry.clientId);
         this.awarenessOwners.set(entry.clientId, origin.id);
         if (filterAwareness) entry.state = filterAwareness(entry.state, origin);
       }
