@@ -8,7 +8,8 @@ import { CaseroomError } from '@caseroom/shared';
 
 interface Entry {
   member: Omit<RosterMember, 'connections'>;
-  connections: Set<string>;
+  /** ids of the person's connections to the room: an array, since one or two tabs is the rule */
+  connections: string[];
   removal: NodeJS.Timeout | null;
 }
 
@@ -38,13 +39,13 @@ export class Roster {
     if (entry) {
       if (entry.removal) clearTimeout(entry.removal);
       entry.removal = null;
-      entry.connections.add(connectionId);
+      if (!entry.connections.includes(connectionId)) entry.connections.push(connectionId);
       this.announce(caseId, 'updated', who.userId);
       return;
     }
     room.set(who.userId, {
       member: { userId: who.userId, name: who.name, role: who.role, status: 'active', since: now.toISOString() },
-      connections: new Set([connectionId]),
+      connections: [connectionId],
       removal: null,
     });
     this.announce(caseId, 'joined', who.userId);
@@ -52,8 +53,10 @@ export class Roster {
 
   leave(caseId: string, userId: string, connectionId: string): void {
     const entry = this.cases.get(caseId)?.get(userId);
-    if (!entry?.connections.delete(connectionId)) return;
-    if (entry.connections.size === 0) {
+    const index = entry?.connections.indexOf(connectionId) ?? -1;
+    if (!entry || index < 0) return;
+    entry.connections.splice(index, 1);
+    if (entry.connections.length === 0) {
       // Listed with zero connections until the grace period ends: a reload comes back in time.
       entry.removal = setTimeout(() => this.remove(caseId, userId), this.options.graceMs);
       entry.removal.unref();
@@ -78,7 +81,7 @@ export class Roster {
   private remove(caseId: string, userId: string): void {
     const room = this.cases.get(caseId);
     const entry = room?.get(userId);
-    if (!room || !entry || entry.connections.size > 0) return;
+    if (!room || !entry || entry.connections.length > 0) return;
     room.delete(userId);
     if (room.size === 0) this.cases.delete(caseId);
     this.announce(caseId, 'left', userId);
@@ -90,5 +93,5 @@ export class Roster {
 }
 
 function toMember(entry: Entry): RosterMember {
-  return { ...entry.member, connections: entry.connections.size };
+  return { ...entry.member, connections: entry.connections.length };
 }
