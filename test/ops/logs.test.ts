@@ -3,7 +3,7 @@
  * never carry a token or what people wrote. The hub here logs everything (trace) into memory.
  */
 import { Writable } from 'node:stream';
-import { bindLog, createLogger, loadConfig, startHub, type Hub, type Log } from '@caseroom/server';
+import { bindLog, createLogger, loadConfig, startHub, type Hub, type Log, type Logger } from '@caseroom/server';
 import { encodeAwarenessUpdate } from '@caseroom/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openCaseAs } from '../helpers/clients.js';
@@ -141,7 +141,8 @@ describe('a logger bound to one connection', () => {
       log.child({ subscriptionId: 'sub-1' }).info({ after: null }, 'event subscription started');
     };
     const bound = written(lines, (parent) => bindLog(parent, bindings));
-    expect(bound).toEqual(written(lines, (parent) => parent.child(bindings)));
+    const child = (parent: Logger): Logger => parent.child(bindings);
+    expect(bound).toEqual(written(lines, child));
     expect(bound).toHaveLength(6);
     expect(bound[0]).toMatchObject({ socketId: 's1', userId: 'ann', caseId: 'c1', msg: 'case joined' });
     expect(JSON.stringify(bound)).not.toContain('abc.def.ghi');
