@@ -47,6 +47,7 @@ const storeIndependent = [
   'test/sdk/**',
   'test/server/config.test.ts',
   'test/ops/token-bucket.test.ts',
+  'test/rooms/awareness-states.test.ts',
   'test/people/ownership-machine.test.ts',
   'test/approvals/approval-machine.test.ts',
   'test/cluster/**',

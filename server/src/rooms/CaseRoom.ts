@@ -3,11 +3,11 @@
  * connection is checked, applied and relayed at once; the sender's acknowledgement waits until it
  * is durable, so an acknowledged edit survives a crash and an unacknowledged one is sent again.
  */
-import { assertValidUpdate, CaseroomError, decodeAwarenessUpdate, encodeAwarenessUpdate } from '@caseroom/shared';
-import * as awarenessProtocol from 'y-protocols/awareness';
+import { assertValidUpdate, CaseroomError, decodeAwarenessUpdate } from '@caseroom/shared';
 import * as Y from 'yjs';
 import type { Logger } from '../logger.js';
 import type { CaseStore, StoredDocument } from '../store/CaseStore.js';
+import { AwarenessStates } from './AwarenessStates.js';
 import type { RoomConnection, RoomMetrics, RoomRelay } from './RoomConnection.js';
 
 export interface CaseRoomOptions {
@@ -26,7 +26,8 @@ export interface CaseRoomOptions {
 export class CaseRoom {
   readonly caseId: string;
   readonly doc: Y.Doc;
-  readonly awareness: awarenessProtocol.Awareness;
+  /** cursors, selections, typing of the people in the room */
+  private readonly awareness = new AwarenessStates();
   /**
    * A replica every incoming update is tried on before `doc`. Yjs can throw halfway through
    * integrating an update that decodes cleanly, leaving a document partly changed; that must
@@ -59,19 +60,11 @@ export class CaseRoom {
     applyStored(this.doc, stored, 'store');
     this.updatesSinceSnapshot = stored.updates.length;
     this.sizeEstimate = (stored.snapshot?.byteLength ?? 0) + stored.updates.reduce((sum, update) => sum + update.byteLength, 0);
-    this.awareness = new awarenessProtocol.Awareness(this.doc);
-    this.awareness.setLocalState(null);
     this.doc.on('update', (update: Uint8Array, origin: unknown) => {
       this.sizeEstimate += update.byteLength;
       // Updates from connections reached the trial replica first; anything else is mirrored.
       if (this.trial && !isConnection(origin)) Y.applyUpdate(this.trial, update);
       this.persistAndRelay(update, origin);
-    });
-    this.awareness.on('update', (change: { added: number[]; updated: number[]; removed: number[] }, origin: unknown) => {
-      const changed = [...change.added, ...change.updated, ...change.removed];
-      const update = awarenessProtocol.encodeAwarenessUpdate(this.awareness, changed);
-      const from = isConnection(origin) ? origin : null;
-      for (const relay of this.options.relays) relay.relayAwareness(this.caseId, update, from);
     });
   }
 
@@ -93,7 +86,7 @@ export class CaseRoom {
 
   /** An awareness update relayed by another hub node. */
   receiveAwarenessFromPeer(update: Uint8Array): void {
-    awarenessProtocol.applyAwarenessUpdate(this.awareness, update, fromPeer);
+    this.relayAwareness(this.awareness.apply(decodeAwarenessUpdate(update), Date.now()), null);
   }
 
   /**
@@ -126,7 +119,7 @@ export class CaseRoom {
     for (const [clientId, owner] of this.awarenessOwners) if (owner === connection.id) announced.push(clientId);
     if (announced.length === 0) return;
     for (const clientId of announced) this.awarenessOwners.delete(clientId);
-    awarenessProtocol.removeAwarenessStates(this.awareness, announced, null);
+    this.relayAwareness(this.awareness.remove(announced), null);
   }
 
   hasConnection(connection: RoomConnection): boolean {
@@ -210,13 +203,24 @@ export class CaseRoom {
         if (filterAwareness) entry.state = filterAwareness(entry.state, origin);
       }
     }
-    if (accepted.length > 0) awarenessProtocol.applyAwarenessUpdate(this.awareness, encodeAwarenessUpdate(accepted), origin);
+    if (accepted.length > 0) this.relayAwareness(this.awareness.apply(accepted, Date.now()), origin);
+  }
+
+  /** Drops the awareness states their clients stopped renewing; the rooms registry calls it for every room. */
+  expireAwareness(now: number): void {
+    this.relayAwareness(this.awareness.expire(now), null);
   }
 
   /** Every awareness state currently known, encoded for a newcomer. */
   awarenessSnapshot(): Uint8Array | null {
-    const clients = [...this.awareness.getStates().keys()];
-    return clients.length > 0 ? awarenessProtocol.encodeAwarenessUpdate(this.awareness, clients) : null;
+    return this.awareness.snapshot();
+  }
+
+  /** Tells every relay the current awareness entries of these clients. */
+  private relayAwareness(clientIds: number[], from: RoomConnection | null): void {
+    if (clientIds.length === 0) return;
+    const update = this.awareness.encode(clientIds);
+    for (const relay of this.options.relays) relay.relayAwareness(this.caseId, update, from);
   }
 
   /** Resolves when every update applied so far is durable. */
@@ -225,7 +229,6 @@ export class CaseRoom {
   }
 
   destroy(): void {
-    this.awareness.destroy();
     this.doc.destroy();
     this.trial?.destroy();
   }

@@ -6,6 +6,7 @@
 import { EventEmitter } from 'node:events';
 import type { Logger } from '../logger.js';
 import type { CaseStore } from '../store/CaseStore.js';
+import { awarenessTimeoutMs } from './AwarenessStates.js';
 import { CaseRoom, type CaseRoomOptions } from './CaseRoom.js';
 import type { RoomConnection, RoomRelay } from './RoomConnection.js';
 
@@ -41,11 +42,18 @@ export class CaseRooms extends EventEmitter<RoomEvents> {
   private readonly options: CaseRoomsOptions;
   /** One options object for every room: a copy per room would cost each its own hidden class. */
   private readonly roomOptions: CaseRoomOptions;
+  /** One timer for every room's awareness, not one per room: drops states nobody renews. */
+  private readonly awarenessSweep: NodeJS.Timeout;
 
   constructor(options: CaseRoomsOptions) {
     super();
     this.options = options;
     this.roomOptions = { ...options, relays: this.relays };
+    this.awarenessSweep = setInterval(() => {
+      const now = Date.now();
+      for (const room of this.rooms.values()) room.expireAwareness(now);
+    }, awarenessTimeoutMs / 10);
+    this.awarenessSweep.unref();
   }
 
   /** Registers a transport that delivers room output to its own connections. */
@@ -90,6 +98,7 @@ export class CaseRooms extends EventEmitter<RoomEvents> {
 
   /** Waits for every pending write and unloads every room (used on shutdown). */
   async closeAll(): Promise<void> {
+    clearInterval(this.awarenessSweep);
     for (const timer of this.unloadTimers.values()) clearTimeout(timer);
     this.unloadTimers.clear();
     await Promise.allSettled([...this.loading.values()]);
