@@ -79,6 +79,21 @@ export function assertValidUpdate(update: Uint8Array): void {
   }
 }
 
+/** Throws unless `stateVector` is a complete Yjs state vector (y-protocols sync step 1 content). */
+export function assertValidStateVector(stateVector: Uint8Array): void {
+  try {
+    const decoder = decoding.createDecoder(stateVector);
+    const clients = decoding.readVarUint(decoder);
+    for (let i = 0; i < clients; i++) {
+      decoding.readVarUint(decoder);
+      decoding.readVarUint(decoder);
+    }
+    if (decoding.hasContent(decoder)) throw new Error('trailing bytes');
+  } catch {
+    throw malformed('state vector');
+  }
+}
+
 function encodeSync(type: number, body: Uint8Array): Uint8Array {
   const encoder = encoding.createEncoder();
   encoding.writeVarUint(encoder, type);
