@@ -364,7 +364,8 @@ export class CaseSession extends Emitter<CaseSessionEvents> {
   }
 
   private applyServerMessage(bytes: Uint8Array): void {
-    const message = decodeSyncMessage(bytes);
+    // The hub checked every update before relaying it; applying it is the one decode it needs.
+    const message = decodeSyncMessage(bytes, { checkBody: false });
     if (message.type === 'step1') {
       // The server's half of the handshake: send it everything it lacks, including offline edits.
       // With nothing unsent it lacks nothing of ours, and the answer (which always carries every
