@@ -7,7 +7,6 @@ import {
   CaseDocument,
   CaseroomError,
   decodeSyncMessage,
-  encodeSyncStep1,
   encodeSyncStep2,
   encodeUpdate,
   unowned,
@@ -110,9 +109,7 @@ export class CaseSession extends Emitter<CaseSessionEvents> {
     });
     // Nobody has to await `synced`; a refusal is also reported through `error`.
     this.synced.catch(() => undefined);
-    this.doc.on('update', (update: Uint8Array, origin: unknown) => {
-      if (origin !== fromServer) this.sendUpdate(update);
-    });
+    this.doc.on('update', this.onLocalUpdate);
     this.awareness.on('update', (change: { added: number[]; updated: number[]; removed: number[] }, origin: unknown) => {
       if (origin === fromServer || !this.joined) return;
       const changed = [...change.added, ...change.updated, ...change.removed];
@@ -242,7 +239,8 @@ export class CaseSession extends Emitter<CaseSessionEvents> {
     this.setSessionStatus('connecting');
     // A callback, not a promise: `joined` must be set before the server's step 1, which can be
     // decoded in the same turn as this acknowledgement, is handled.
-    this.socket.emit('case:join', { caseId: this.caseId }, (joinAck) => {
+    // Our state vector rides along: the acknowledgement brings what we lack, with no second round trip.
+    this.socket.emit('case:join', { caseId: this.caseId, stateVector: Y.encodeStateVector(this.doc) }, (joinAck) => {
       if (generation !== this.generation) return;
       if (!joinAck.ok) {
         this.fail(CaseroomError.fromWire(joinAck.error));
@@ -263,16 +261,10 @@ export class CaseSession extends Emitter<CaseSessionEvents> {
       if (this.awareness.getLocalState() !== null) {
         this.send('doc:awareness', awarenessProtocol.encodeAwarenessUpdate(this.awareness, [this.doc.clientID]));
       }
-      this.socket.emit('doc:sync', this.caseId, encodeSyncStep1(Y.encodeStateVector(this.doc)), (syncAck) => {
-        if (generation !== this.generation) return;
-        if (!syncAck.ok) {
-          this.fail(CaseroomError.fromWire(syncAck.error));
-          return;
-        }
-        if (syncAck.reply) this.receiveSync(syncAck.reply);
-        this.setSessionStatus('synced');
-        this.resolveSynced();
-      });
+      if (joinAck.update) this.applyServerUpdate(asBytes(joinAck.update));
+      this.setSessionStatus('synced');
+      this.resolveSynced();
+      this.notifyIfFlushed();
     });
   }
 
@@ -372,14 +364,46 @@ export class CaseSession extends Emitter<CaseSessionEvents> {
   }
 
   private applyServerMessage(bytes: Uint8Array): void {
-    const message = decodeSyncMessage(bytes);
+    // The hub checked every update before relaying it; applying it is the one decode it needs.
+    const message = decodeSyncMessage(bytes, { checkBody: false });
     if (message.type === 'step1') {
       // The server's half of the handshake: send it everything it lacks, including offline edits.
+      // With nothing unsent it lacks nothing of ours, and the answer (which always carries every
+      // deletion we know of) would only make it read its whole document.
+      if (!this.unsent) return;
       const missing = Y.encodeStateAsUpdate(this.doc, message.stateVector);
       this.unsent = false;
       this.track(this.socket.emitWithAck('doc:sync', this.caseId, encodeSyncStep2(missing)));
     } else {
-      Y.applyUpdate(this.doc, message.update, fromServer);
+      this.applyFromServer(message.update);
+    }
+  }
+
+  /** The document the join acknowledgement brought; a broken one is reported, not thrown. */
+  private applyServerUpdate(update: Uint8Array): void {
+    try {
+      this.applyFromServer(update);
+    } catch {
+      this.emit('error', new CaseroomError('malformed_message', 'The case document from the server could not be applied'));
+    }
+  }
+
+  /** Sends every change made here; what the server sent is applied with it detached (see applyFromServer). */
+  private readonly onLocalUpdate = (update: Uint8Array, origin: unknown): void => {
+    if (origin !== fromServer) this.sendUpdate(update);
+  };
+
+  /**
+   * Applies what the server sent. Our update listener is detached meanwhile: it would ignore the
+   * result, and while anyone listens Yjs encodes every applied change once more to tell them,
+   * which for a newcomer's first sync is the whole document.
+   */
+  private applyFromServer(update: Uint8Array): void {
+    this.doc.off('update', this.onLocalUpdate);
+    try {
+      Y.applyUpdate(this.doc, update, fromServer);
+    } finally {
+      this.doc.on('update', this.onLocalUpdate);
     }
   }
 

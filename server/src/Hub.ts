@@ -113,7 +113,10 @@ export async function startHub(config: HubConfig, parts: HubParts = {}): Promise
   const watchers = new Map<string, DocumentWatcher>();
   rooms.on('loaded', (caseId) => {
     const room = rooms.get(caseId);
-    if (room) watchers.set(caseId, new DocumentWatcher(room, events, config.notesDebounceMs));
+    // Watching needs the built document; a room that is only read never builds it.
+    room?.whenBuilt(() => {
+      if (rooms.get(caseId) === room) watchers.set(caseId, new DocumentWatcher(room, events, config.notesDebounceMs));
+    });
   });
   rooms.on('unloading', (room) => {
     watchers.get(room.caseId)?.close();
@@ -172,6 +175,7 @@ export async function startHub(config: HubConfig, parts: HubParts = {}): Promise
     rateLimits,
     maxCasesPerSocket: config.limits.maxCasesPerSocket,
     maxSendBacklogBytes: config.limits.maxSendBacklogBytes,
+    relayIntervalMs: config.relayIntervalMs,
     metrics,
     rememberPerson: (who) => store.rememberPerson(who, new Date().toISOString()),
   });

@@ -55,6 +55,11 @@ const envSchema = z.object({
   CASEROOM_SHUTDOWN_TIMEOUT_MS: positiveInt.default(10_000),
   /** Fold the update log into a snapshot after this many updates. */
   CASEROOM_SNAPSHOT_EVERY: positiveInt.default(500),
+  /**
+   * A busy case's document updates are relayed at most once per this many milliseconds, merged
+   * (0: once per turn of the event loop). An edit after a quiet spell is never held back.
+   */
+  CASEROOM_RELAY_INTERVAL_MS: z.coerce.number().int().min(0).max(1000).default(5),
   /** Seconds until a pending approval request expires when the requester names no time. */
   CASEROOM_APPROVAL_EXPIRES_IN: z.coerce
     .number()
@@ -136,6 +141,7 @@ export interface HubConfig {
     maxSendBacklogBytes: number;
   };
   snapshotEvery: number;
+  relayIntervalMs: number;
   shutdownTimeoutMs: number;
   /** null: `/metrics` is open (keep it on the private side of the balancer) */
   metricsToken: string | null;
@@ -211,6 +217,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxSendBacklogBytes,
     },
     snapshotEvery: e.CASEROOM_SNAPSHOT_EVERY,
+    relayIntervalMs: e.CASEROOM_RELAY_INTERVAL_MS,
     shutdownTimeoutMs: e.CASEROOM_SHUTDOWN_TIMEOUT_MS,
     metricsToken: e.CASEROOM_METRICS_TOKEN ?? null,
     approvals: { defaultExpiresInS: e.CASEROOM_APPROVAL_EXPIRES_IN, policy: e.CASEROOM_APPROVAL_POLICY },

@@ -7,6 +7,7 @@ export const caseIdSchema = z
   .regex(caseIdPattern, 'must be 1-64 letters, digits, ".", "_" or "-", starting with a letter or digit');
 
 export const caseRequestSchema = z.strictObject({ caseId: caseIdSchema });
+export const joinRequestSchema = z.strictObject({ caseId: caseIdSchema, stateVector: z.instanceof(Uint8Array).optional() });
 export const personRequestSchema = z.strictObject({ caseId: caseIdSchema, userId: z.string().min(1).max(200) });
 export const statusRequestSchema = z.strictObject({ caseId: caseIdSchema, status: z.enum(presenceStatuses) });
 

@@ -14,6 +14,11 @@ export const casesNamespace = '/cases';
 
 export interface JoinRequest {
   caseId: string;
+  /**
+   * The client's state vector (y-protocols sync step 1). When given, the acknowledgement carries
+   * the server's answer as `update`, saving the `doc:sync` round trip before the first render.
+   */
+  stateVector?: Uint8Array;
 }
 
 export interface CaseRequest {
@@ -40,7 +45,14 @@ export interface DecisionRequest {
 }
 
 /** What a client learns when it joins: the case, who is in the room, who owns it, its approval requests. */
-export type JoinAck = Ack<{ case: CaseRecord; roster: RosterMember[]; ownership: Ownership; approvals: Approval[] }>;
+export type JoinAck = Ack<{
+  case: CaseRecord;
+  roster: RosterMember[];
+  ownership: Ownership;
+  approvals: Approval[];
+  /** what the client lacks of the document (sync step 2 content), when the request gave its `stateVector` */
+  update?: Uint8Array;
+}>;
 export type ApprovalAck = Ack<{ approval: Approval }>;
 export type OwnershipAck = Ack<{ ownership: Ownership }>;
 export type CaseAck = Ack<{ case: CaseRecord }>;
@@ -48,7 +60,10 @@ export type SyncAck = Ack<{ reply?: Uint8Array }>;
 export type PlainAck = Ack;
 
 export interface ClientToServerEvents {
-  /** Opens a case on this socket. The server then sends its sync step 1 as `doc:sync`. */
+  /**
+   * Opens a case on this socket. With `stateVector`, the ack carries what the client lacks; the
+   * server then sends its own sync step 1 as `doc:sync` (the client answers with what it lacks).
+   */
   'case:join': (request: JoinRequest, ack: (response: JoinAck) => void) => void;
   /** Closes a case on this socket. */
   'case:leave': (request: JoinRequest, ack: (response: PlainAck) => void) => void;

@@ -37,29 +37,33 @@ function malformed(what: string): CaseroomError {
   return new CaseroomError('malformed_message', `The ${what} could not be decoded`);
 }
 
-function readSyncBody(decoder: decoding.Decoder): SyncMessage {
+function readSyncBody(decoder: decoding.Decoder, checkBody: boolean): SyncMessage {
   const type = decoding.readVarUint(decoder);
   const body = decoding.readVarUint8Array(decoder);
   switch (type) {
     case syncStep1:
-      Y.decodeStateVector(body);
+      if (checkBody) Y.decodeStateVector(body);
       return { type: 'step1', stateVector: body };
     case syncStep2:
-      assertValidUpdate(body);
+      if (checkBody) assertValidUpdate(body);
       return { type: 'step2', update: body };
     case syncUpdate:
-      assertValidUpdate(body);
+      if (checkBody) assertValidUpdate(body);
       return { type: 'update', update: body };
     default:
       throw malformed('sync message type');
   }
 }
 
-/** Decodes one y-protocols sync message, checking that an update inside it parses completely. */
-export function decodeSyncMessage(bytes: Uint8Array): SyncMessage {
+/**
+ * Decodes one y-protocols sync message, checking that an update inside it parses completely.
+ * `checkBody: false` reads only the envelope, for a sender that checked the update already (a
+ * client reading its hub): the update is then decoded once, when it is applied.
+ */
+export function decodeSyncMessage(bytes: Uint8Array, { checkBody = true }: { checkBody?: boolean } = {}): SyncMessage {
   try {
     const decoder = decoding.createDecoder(bytes);
-    const message = readSyncBody(decoder);
+    const message = readSyncBody(decoder, checkBody);
     if (decoding.hasContent(decoder)) throw malformed('sync message (trailing bytes)');
     return message;
   } catch (err) {
@@ -76,6 +80,21 @@ export function assertValidUpdate(update: Uint8Array): void {
     Y.decodeUpdate(update);
   } catch {
     throw malformed('document update');
+  }
+}
+
+/** Throws unless `stateVector` is a complete Yjs state vector (y-protocols sync step 1 content). */
+export function assertValidStateVector(stateVector: Uint8Array): void {
+  try {
+    const decoder = decoding.createDecoder(stateVector);
+    const clients = decoding.readVarUint(decoder);
+    for (let i = 0; i < clients; i++) {
+      decoding.readVarUint(decoder);
+      decoding.readVarUint(decoder);
+    }
+    if (decoding.hasContent(decoder)) throw new Error('trailing bytes');
+  } catch {
+    throw malformed('state vector');
   }
 }
 
@@ -134,7 +153,7 @@ export function decodeFrame(bytes: Uint8Array): Frame {
     const kind = decoding.readVarUint(decoder);
     switch (kind) {
       case frameSync: {
-        const message = readSyncBody(decoder);
+        const message = readSyncBody(decoder, true);
         if (decoding.hasContent(decoder)) throw malformed('sync frame (trailing bytes)');
         return { kind: 'sync', message };
       }

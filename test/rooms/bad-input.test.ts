@@ -200,6 +200,33 @@ describe('bad document messages on a joined case', () => {
   });
 });
 
+describe('a join that carries a bad state vector', () => {
+  it.each([
+    ['that does not decode', new Uint8Array([3, 1])],
+    ['with trailing bytes', new Uint8Array([0, 7])],
+  ])('answers malformed_message to a state vector %s, and the socket stays out of the case', async (_what, stateVector) => {
+    const s = await scene();
+    expect(await send(s.mallory.socket, 'case:join', { caseId: s.caseId, stateVector })).toMatchObject({
+      ok: false,
+      error: { code: 'malformed_message' },
+    });
+    expect(await send(s.mallory.socket, 'doc:sync', s.caseId, encodeUpdate(insertUpdate('INJECTED ')))).toMatchObject({
+      ok: false,
+      error: { code: 'not_joined' },
+    });
+    await expectOnlyTheMarkerChanged(s);
+  });
+
+  it('answers invalid_payload to a state vector that is not binary', async () => {
+    const s = await scene();
+    expect(await send(s.mallory.socket, 'case:join', { caseId: s.caseId, stateVector: 'AAA=' })).toMatchObject({
+      ok: false,
+      error: { code: 'invalid_payload' },
+    });
+    await expectOnlyTheMarkerChanged(s);
+  });
+});
+
 describe('messages for cases the socket may not or did not join', () => {
   it('answers not_joined to sync and awareness for a case the socket has not joined', async () => {
     const s = await scene();

@@ -1,8 +1,11 @@
 import type { CaseSession } from '@caseroom/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as Y from 'yjs';
+import { decodeSyncMessage } from '@caseroom/shared';
 import { connectClient } from '../helpers/clients.js';
 import { startTestHub, type TestHub } from '../helpers/hub.js';
-import { waitForDoc } from '../helpers/wait.js';
+import { connected, rawSocket } from '../helpers/sockets.js';
+import { waitFor, waitForDoc } from '../helpers/wait.js';
 
 let hub: TestHub;
 
@@ -64,6 +67,30 @@ describe('two agents on one case document', () => {
     expect(carl.facts.get('order number')?.answer).toBe('A-2002');
   });
 
+  it('answers a join that carries a state vector with exactly what that replica lacks', async () => {
+    const caseId = await hub.createCase();
+    const ann = connectClient(hub.url, await hub.token()).openCase(caseId);
+    await ann.synced;
+    ann.notes.insert(0, 'First line. ');
+    await ann.flushed();
+    const partial = new Y.Doc();
+    Y.applyUpdate(partial, Y.encodeStateAsUpdate(ann.doc));
+    ann.notes.insert(ann.notes.length, 'Second line.');
+    await ann.flushed();
+
+    const socket = await connected(rawSocket(hub.url, await hub.token({ userId: 'carl', role: 'specialist' })));
+    const ack = await socket.emitWithAck('case:join', { caseId, stateVector: Y.encodeStateVector(partial) });
+    expect(ack.ok).toBe(true);
+    const update = new Uint8Array(ack.update);
+    expect(update.byteLength).toBeLessThan(Y.encodeStateAsUpdate(ann.doc).byteLength);
+    Y.applyUpdate(partial, update);
+    expect(partial.getText('notes').toString()).toBe('First line. Second line.');
+    // Without a state vector the join answers as before, and the document comes by doc:sync.
+    const plain = await socket.emitWithAck('case:join', { caseId });
+    expect(plain.ok).toBe(true);
+    expect(plain.update).toBeUndefined();
+  });
+
   it('merges edits both sides made while one of them was offline', async () => {
     const caseId = await hub.createCase();
     const annClient = connectClient(hub.url, await hub.token({ userId: 'ann' }));
@@ -122,5 +149,46 @@ describe('transports', () => {
     ann.notes.insert(ann.notes.length, 'Still here.');
     await ann.flushed();
     await waitForDoc([bob.doc], 'bob to see the edit sent after the upgrade', () => bob.notes.toString().endsWith('Still here.'));
+  });
+});
+
+describe('relaying a busy case', () => {
+  it('sends an edit after a quiet spell at once, and merges the edits that follow within CASEROOM_RELAY_INTERVAL_MS into one relay', async () => {
+    const busy = await startTestHub({ CASEROOM_RELAY_INTERVAL_MS: '1000' });
+    try {
+      const caseId = await busy.createCase();
+      const ann = connectClient(busy.url, await busy.token()).openCase(caseId);
+      await ann.synced;
+      const watcher = await connected(rawSocket(busy.url, await busy.token({ userId: 'bob', role: 'specialist' })));
+      /** the document updates relayed to the watcher (the hub's own sync step 1 left out) */
+      const relays: Uint8Array[] = [];
+      watcher.on('doc:sync', (_caseId: string, message: ArrayBuffer) => {
+        const decoded = decodeSyncMessage(new Uint8Array(message));
+        if (decoded.type !== 'step1') relays.push(decoded.update);
+      });
+      const relayed = (count: number) =>
+        waitFor(
+          `${count} relays`,
+          (check) => (watcher.on('doc:sync', check), () => watcher.off('doc:sync', check)),
+          () => relays.length >= count,
+        );
+      const joined = await watcher.emitWithAck('case:join', { caseId, stateVector: Y.encodeStateVector(new Y.Doc()) });
+      expect(joined.ok).toBe(true);
+
+      ann.notes.insert(0, 'One. ');
+      await relayed(1);
+      ann.notes.insert(ann.notes.length, 'Two. ');
+      ann.notes.insert(ann.notes.length, 'Three.');
+      await relayed(2);
+      expect(relays).toHaveLength(2);
+      const replica = new Y.Doc();
+      Y.applyUpdate(replica, new Uint8Array(joined.update));
+      Y.applyUpdate(replica, relays[0]!);
+      expect(replica.getText('notes').toString()).toBe('One. ');
+      Y.applyUpdate(replica, relays[1]!);
+      expect(replica.getText('notes').toString()).toBe('One. Two. Three.');
+    } finally {
+      await busy.stop();
+    }
   });
 });

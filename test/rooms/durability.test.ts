@@ -167,23 +167,65 @@ describe('compaction of the update log', () => {
     await reader.close();
   });
 
-  it('compacts a long log that has no snapshot when the case is loaded, losing nothing', async () => {
+  it('folds the log into a snapshot when the room unloads; a newcomer is then answered from it without building the document', async () => {
     const hub = await start({ CASEROOM_SNAPSHOT_EVERY: '100000' });
     const caseId = await hub.createCase();
     const ann = await openSession(hub.url, caseId);
-    editOneByOne(ann, 2000);
+    editOneByOne(ann, 300);
     await ann.flushed();
     const written = contentOf(ann);
     await ann.close();
     await stopKeepingData(hub);
-    expect(await storedRows(hub.dataDir, caseId)).toEqual({ updates: 2000, snapshot: false });
+    expect(await storedRows(hub.dataDir, caseId)).toEqual({ updates: 0, snapshot: true });
 
-    const restarted = await start({ CASEROOM_SNAPSHOT_EVERY: '50' }, hub.dataDir);
+    const restarted = await start({}, hub.dataDir);
     const reader = await openSession(restarted.url, caseId, 'reader');
     expect(contentOf(reader)).toEqual(written);
-    // Loading compacted before anyone was served: the log is folded while the room is still open.
-    expect(await storedRows(hub.dataDir, caseId)).toEqual({ updates: 0, snapshot: true });
-    expect(contentOf(await storedDocument(hub.dataDir, caseId))).toEqual(written);
+    const room = restarted.rooms.get(caseId)!;
+    expect(room.built).toBe(false);
+
+    // The first edit builds the document, and what happens to it is still recorded as events.
+    reader.steps.add({ text: 'Call the customer back' });
+    await reader.flushed();
+    expect(room.built).toBe(true);
+    await restarted.events.drain();
+    const types = (await restarted.events.forCase(caseId, 0, 1000)).map((event) => event.type);
+    expect(types).toContain('step.added');
+    const again = await openSession(restarted.url, caseId, 'second reader');
+    expect(again.steps.list().map((step) => step.text)).toContain('Call the customer back');
+    await Promise.all([reader.close(), again.close()]);
+  });
+});
+
+describe('a long update log left by a crash', () => {
+  const { processes, dataDirs } = killedAfterEach();
+  const hubs: TestHub[] = [];
+  afterEach(async () => {
+    await Promise.all(hubs.splice(0).map((hub) => hub.stop({ keepData: true })));
+  });
+
+  it('is compacted when the document is first built, losing nothing', async () => {
+    const dataDir = tempDataDir();
+    dataDirs.push(dataDir);
+    const crashed = await spawnHub(dataDir, { CASEROOM_SNAPSHOT_EVERY: '100000' });
+    processes.push(crashed);
+    const caseId = await createCaseOver(crashed.url);
+    const { client, session: ann } = await openCaseAs(crashed.url, caseId, {});
+    editOneByOne(ann, 2000);
+    await ann.flushed();
+    const written = contentOf(ann);
+    client.disconnect();
+    await crashed.kill('SIGKILL');
+    expect(await storedRows(dataDir, caseId)).toEqual({ updates: 2000, snapshot: false });
+
+    const restarted = await startTestHub({ CASEROOM_SNAPSHOT_EVERY: '50' }, dataDir);
+    hubs.push(restarted);
+    const reader = await openSession(restarted.url, caseId, 'reader');
+    expect(contentOf(reader)).toEqual(written);
+    // A log is no snapshot to answer from: serving the reader built the document, which folded the log.
+    await restarted.rooms.get(caseId)!.flushed();
+    expect(await storedRows(dataDir, caseId)).toEqual({ updates: 0, snapshot: true });
+    expect(contentOf(await storedDocument(dataDir, caseId))).toEqual(written);
     await reader.close();
   });
 });

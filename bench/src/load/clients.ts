@@ -31,18 +31,31 @@ export interface BenchClient {
 /** The text every workload types into: caseroom's case notes. */
 export const notesOf = (doc: Y.Doc): Y.Text => doc.getText('notes');
 
-export async function openClient(kind: ClientKind, endpoint: Endpoint, caseId: string, userId: string): Promise<BenchClient> {
+/**
+ * Opens a client on `caseId`. A caseroom client signs in with `token` when given (minted ahead, as
+ * the host application would have handed it over), otherwise with one minted now.
+ */
+export async function openClient(
+  kind: ClientKind,
+  endpoint: Endpoint,
+  caseId: string,
+  userId: string,
+  token?: string,
+): Promise<BenchClient> {
   switch (kind) {
     case 'caseroom-sio': {
-      const client = new CaseClient({ url: endpoint.httpUrl, token: await caseroomToken(endpoint, userId), transports: ['websocket'] });
+      const client = new CaseClient({
+        url: endpoint.httpUrl,
+        token: token ?? (await caseroomToken(endpoint, userId)),
+        transports: ['websocket'],
+      });
       const session = client.openCase(caseId);
       return { doc: session.doc, synced: session.synced, flushed: () => session.flushed(), close: () => client.close() };
     }
     case 'caseroom-yws': {
       const doc = new Y.Doc();
-      const token = await caseroomToken(endpoint, userId);
       const provider = new WebsocketProvider(`${endpoint.wsUrl}/yjs`, caseId, doc, {
-        params: { token },
+        params: { token: token ?? (await caseroomToken(endpoint, userId)) },
         WebSocketPolyfill: WebSocket as unknown as typeof globalThis.WebSocket,
         disableBc: true,
       });
@@ -74,6 +87,11 @@ export async function openClient(kind: ClientKind, endpoint: Endpoint, caseId: s
       };
     }
   }
+}
+
+/** A caseroom token for `userId`, or undefined for a peer that has no sign-in. */
+export function tokenFor(kind: ClientKind, endpoint: Endpoint, userId: string): Promise<string | undefined> {
+  return kind.startsWith('caseroom') ? caseroomToken(endpoint, userId) : Promise.resolve(undefined);
 }
 
 function caseroomToken(endpoint: Endpoint, userId: string): Promise<string> {

@@ -3,9 +3,10 @@
  * test, and answers with its result. It never runs in the server's process.
  */
 import { CaseClient, type CaseSession } from '@caseroom/client';
+import * as Y from 'yjs';
 import { summarizeLatencies } from '../stats.js';
 import { mintToken } from '../tokens.js';
-import { notesOf, now, openClient, openMany, sleep, withTimeout, type BenchClient } from './clients.js';
+import { notesOf, now, openClient, openMany, sleep, tokenFor, withTimeout, type BenchClient } from './clients.js';
 import { LoadRoom, typeAtRate } from './room.js';
 import type {
   ColdJoinResult,
@@ -155,9 +156,28 @@ async function history(task: Extract<LoadTask, { kind: 'history' }>): Promise<Hi
   return { length };
 }
 
+/**
+ * Runs Yjs's decoding and integration a few times on a document made here, with no server
+ * involved: the newcomer is a fresh client in an app that has already run (as an agent's console
+ * has), not the first code a process ever runs. The server under test stays cold.
+ */
+function warmUpYjs(): void {
+  const source = new Y.Doc();
+  const text = notesOf(source);
+  for (let i = 0; i < 20_000; i++) {
+    if (i % 10 === 9) text.delete(text.length - 1, 1);
+    else text.insert(text.length, String.fromCharCode(97 + (i % 26)));
+  }
+  const state = Y.encodeStateAsUpdate(source);
+  for (let round = 0; round < 5; round++) Y.applyUpdate(new Y.Doc(), state);
+}
+
 async function coldJoin(task: Extract<LoadTask, { kind: 'coldjoin' }>): Promise<ColdJoinResult> {
+  warmUpYjs();
+  // The newcomer has its token before it opens the case, as an agent app has from its sign-in.
+  const token = await tokenFor(task.target, task.endpoint, 'newcomer');
   const started = now();
-  const client: BenchClient = await openClient(task.target, task.endpoint, task.caseId, 'newcomer');
+  const client: BenchClient = await openClient(task.target, task.endpoint, task.caseId, 'newcomer', token);
   const notes = notesOf(client.doc);
   // Fully synced: synced, and the whole history is in the document (a server may send it after its first answer).
   await withTimeout(

@@ -4,6 +4,7 @@
  * (join, leave, disconnect) and delivery to the room; the planes' handlers live beside it.
  */
 import {
+  assertValidStateVector,
   CaseroomError,
   encodeSyncStep1,
   encodeUpdate,
@@ -28,7 +29,7 @@ import type { Presence } from '../people/Presence.js';
 import type { Roster } from '../people/Roster.js';
 import type { CaseRooms } from '../rooms/CaseRooms.js';
 import type { RoomConnection, RoomRelay } from '../rooms/RoomConnection.js';
-import { caseRequestSchema, parse } from '../validation.js';
+import { caseRequestSchema, joinRequestSchema, parse } from '../validation.js';
 import { approvalHandlers } from './approvalHandlers.js';
 import { documentHandlers } from './documentHandlers.js';
 import { endSubscriptions, eventHandlers } from './eventHandlers.js';
@@ -54,6 +55,8 @@ export interface CaseHubOptions {
   maxCasesPerSocket: number;
   /** bytes waiting to reach one socket before it is dropped as a slow consumer */
   maxSendBacklogBytes: number;
+  /** at most one relay of a case's document updates per this many milliseconds (0: one per turn) */
+  relayIntervalMs: number;
   metrics?: HubMetrics;
   /** remembers who signed in, so they can be named as handoff targets */
   rememberPerson: (who: SocketData) => Promise<void>;
@@ -74,6 +77,8 @@ export class CaseHub implements RoomRelay {
   /** case id -> document updates applied during this turn of the event loop, relayed together */
   private readonly pendingRelays = new Map<string, { updates: Uint8Array[]; appliedAt: number[]; senders: Set<string | null> }>();
   private relayScheduled = false;
+  /** when the last relay went out (performance.now()) */
+  private lastRelayAt = -Infinity;
 
   constructor(nsp: CaseNamespace, options: CaseHubOptions) {
     this.nsp = nsp;
@@ -90,9 +95,11 @@ export class CaseHub implements RoomRelay {
   }
 
   /**
-   * Updates applied in one turn of the event loop (a busy room gets several per turn) leave as one
-   * merged update per case at the end of the turn: one frame for every recipient instead of one
-   * per edit. With several senders the merge goes to them too; their own part is a no-op for them.
+   * Updates applied in one turn of the event loop leave as one merged update per case at the end
+   * of the turn: one frame for every recipient instead of one per edit. Under load, relays go out
+   * at most every `relayIntervalMs`, so a busy room's edits merge into fewer, larger frames; an
+   * edit that follows a quiet spell still goes out at the end of its own turn. With several
+   * senders the merge goes to them too; their own part is a no-op for them.
    */
   relayUpdate(caseId: string, update: Uint8Array, origin: RoomConnection | null): void {
     let pending = this.pendingRelays.get(caseId);
@@ -102,11 +109,14 @@ export class CaseHub implements RoomRelay {
     pending.senders.add(origin?.transport === 'socket.io' ? origin.id : null);
     if (this.relayScheduled) return;
     this.relayScheduled = true;
-    setImmediate(() => this.flushRelays());
+    const wait = this.lastRelayAt + this.options.relayIntervalMs - performance.now();
+    if (wait <= 0) setImmediate(() => this.flushRelays());
+    else setTimeout(() => this.flushRelays(), wait).unref();
   }
 
   private flushRelays(): void {
     this.relayScheduled = false;
+    this.lastRelayAt = performance.now();
     const { metrics } = this.options;
     for (const [caseId, { updates, appliedAt, senders }] of this.pendingRelays) {
       this.dropSlowConsumers(caseId);
@@ -239,7 +249,8 @@ export class CaseHub implements RoomRelay {
           ack,
           log,
           async () => {
-            const { caseId } = parse(caseRequestSchema, request);
+            const { caseId, stateVector } = parse(joinRequestSchema, request);
+            if (stateVector) assertValidStateVector(stateVector);
             const { maxCasesPerSocket } = this.options;
             const joining = (context.joining ??= new Set());
             if (!joined.has(caseId) && !joining.has(caseId) && joined.size + joining.size >= maxCasesPerSocket) {
@@ -248,25 +259,29 @@ export class CaseHub implements RoomRelay {
             joining.add(caseId);
             try {
               const record = await cases.open(caseId, who);
-              if (!joined.has(caseId)) {
-                const room = await rooms.join(caseId, context);
+              let room = joined.get(caseId);
+              if (!room) {
+                const live = await rooms.join(caseId, context);
                 if (socket.disconnected) {
-                  rooms.leave(room, context);
+                  rooms.leave(live, context);
                   throw new CaseroomError('not_joined', 'The socket disconnected while joining');
                 }
-                joined.set(caseId, room);
+                room = live;
+                joined.set(caseId, live);
                 await socket.join(socketRoomOf(caseId));
                 log.info({ caseId }, 'case joined');
                 // Our half of the handshake follows the ack: the client answers with what we lack.
                 greet = () => {
-                  socket.emit('doc:sync', caseId, encodeSyncStep1(Y.encodeStateVector(room.doc)));
-                  const awareness = room.awarenessSnapshot();
+                  socket.emit('doc:sync', caseId, encodeSyncStep1(live.stateVector()));
+                  const awareness = live.awarenessSnapshot();
                   if (awareness) socket.emit('doc:awareness', caseId, awareness);
                 };
               }
               const [ownership, caseApprovals] = await Promise.all([owners.current(caseId), approvals.forCase(caseId)]);
               const members = await presence.members(caseId);
-              return { case: record, roster: members, ownership, approvals: caseApprovals };
+              // Computed last: anything applied while the rest was read is included.
+              const update = stateVector ? room.diffFrom(stateVector) : undefined;
+              return { case: record, roster: members, ownership, approvals: caseApprovals, ...(update ? { update } : {}) };
             } finally {
               joining.delete(caseId);
               // Every join under way is in the set until it ends: empty, nobody needs it.

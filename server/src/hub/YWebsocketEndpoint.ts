@@ -20,7 +20,6 @@ import {
   type Identity,
 } from '@caseroom/shared';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
-import * as Y from 'yjs';
 import type { CaseDirectory } from '../cases/CaseDirectory.js';
 import type { Tokens } from '../identity/Tokens.js';
 import { ConnectionLimiter, type RateLimits } from '../limits/ConnectionLimiter.js';
@@ -53,6 +52,8 @@ interface YConnection extends RoomConnection {
   ws: WebSocket;
   alive: boolean;
   limiter: ConnectionLimiter;
+  /** whether our sync step 1 and the room's awareness went out */
+  greeted: boolean;
 }
 
 export interface YWebsocketEndpointOptions {
@@ -169,6 +170,7 @@ export class YWebsocketEndpoint implements RoomRelay {
         ws,
         alive: true,
         limiter: new ConnectionLimiter(this.options.rateLimits),
+        greeted: false,
       };
       this.options.rooms.join(caseId, conn).then(
         (room) => this.attach(caseId, room, conn),
@@ -202,11 +204,15 @@ export class YWebsocketEndpoint implements RoomRelay {
       log.info('y-websocket connection closed');
     });
 
-    ws.send(encodeSyncFrame(encodeSyncStep1(Y.encodeStateVector(room.doc))));
-    const awareness = room.awarenessSnapshot();
-    if (awareness) ws.send(encodeAwarenessFrame(awareness));
     ws.resume();
     log.info('case joined');
+  }
+
+  private greet(room: CaseRoom, conn: YConnection): void {
+    conn.greeted = true;
+    conn.ws.send(encodeSyncFrame(encodeSyncStep1(room.stateVector())));
+    const awareness = room.awarenessSnapshot();
+    if (awareness) conn.ws.send(encodeAwarenessFrame(awareness));
   }
 
   /**
@@ -250,6 +256,10 @@ export class YWebsocketEndpoint implements RoomRelay {
         case 'auth':
           break;
       }
+      // Our half of the handshake follows the answer to the client's first message (its step 1,
+      // sent as it opened): the newcomer's document fills first, and what we hold of a document
+      // not built yet takes a read of the stored snapshot to work out.
+      if (!conn.greeted) this.greet(room, conn);
     } catch (err) {
       const wire = toWireError(err);
       this.options.metrics?.messageRefused('y-websocket', wire.code);

@@ -2,6 +2,10 @@
  * A live case document: the Y.Doc, its awareness, and who is connected. An update from a
  * connection is checked, applied and relayed at once; the sender's acknowledgement waits until it
  * is durable, so an acknowledged edit survives a crash and an unacknowledged one is sent again.
+ *
+ * The Y.Doc is built from the stored bytes only when something needs it (the first edit, a peer's
+ * update, a watcher): until then a joiner is answered from the stored snapshot itself, so opening
+ * a long case costs a read, not a rebuild of its whole history.
  */
 import { assertValidUpdate, CaseroomError, decodeAwarenessUpdate } from '@caseroom/shared';
 import * as Y from 'yjs';
@@ -25,9 +29,15 @@ export interface CaseRoomOptions {
 
 export class CaseRoom {
   readonly caseId: string;
-  readonly doc: Y.Doc;
   /** cursors, selections, typing of the people in the room */
   private readonly awareness = new AwarenessStates();
+  /** empty until built: see `doc` */
+  private readonly ydoc: Y.Doc;
+  /** what the store held at load, not yet applied to `ydoc` (null once built) */
+  private stored: StoredDocument | null;
+  /** the stored snapshot, while it is still exactly this document (a compact answer for newcomers) */
+  private pristineSnapshot: Uint8Array | null;
+  private readonly onBuilt: Array<() => void> = [];
   /**
    * A replica every incoming update is tried on before `doc`. Yjs can throw halfway through
    * integrating an update that decodes cleanly, leaving a document partly changed; that must
@@ -55,12 +65,13 @@ export class CaseRoom {
   private constructor(caseId: string, stored: StoredDocument, options: CaseRoomOptions) {
     this.caseId = caseId;
     this.options = options;
-    this.doc = new Y.Doc({ gc: true });
-    // Loading replays what is already stored: no relaying, no re-persisting.
-    applyStored(this.doc, stored, 'store');
+    this.ydoc = new Y.Doc({ gc: true });
+    this.stored = stored;
+    this.pristineSnapshot = stored.updates.length === 0 ? stored.snapshot : null;
     this.updatesSinceSnapshot = stored.updates.length;
     this.sizeEstimate = (stored.snapshot?.byteLength ?? 0) + stored.updates.reduce((sum, update) => sum + update.byteLength, 0);
-    this.doc.on('update', (update: Uint8Array, origin: unknown) => {
+    this.ydoc.on('update', (update: Uint8Array, origin: unknown) => {
+      if (origin !== 'store') this.pristineSnapshot = null;
       this.sizeEstimate += update.byteLength;
       // Updates from connections reached the trial replica first; anything else is mirrored.
       if (this.trial && !isConnection(origin)) Y.applyUpdate(this.trial, update);
@@ -68,12 +79,36 @@ export class CaseRoom {
     });
   }
 
-  /** Loads a case's document from the store; compacts at once if the log has grown long. */
+  /** Loads a case's document from the store (without building it: see `doc`). */
   static async load(caseId: string, options: CaseRoomOptions): Promise<CaseRoom> {
-    const stored = await options.store.loadDocument(caseId);
-    const room = new CaseRoom(caseId, stored, options);
-    if (room.updatesSinceSnapshot >= options.snapshotEvery) await room.compact(stored.throughSeq);
-    return room;
+    return new CaseRoom(caseId, await options.store.loadDocument(caseId), options);
+  }
+
+  /** The case's Y.Doc, built from the stored bytes on first use. */
+  get doc(): Y.Doc {
+    this.build();
+    return this.ydoc;
+  }
+
+  get built(): boolean {
+    return this.stored === null;
+  }
+
+  /** Runs `callback` once the document is built (at once if it is). */
+  whenBuilt(callback: () => void): void {
+    if (this.built) callback();
+    else this.onBuilt.push(callback);
+  }
+
+  private build(): void {
+    const stored = this.stored;
+    if (!stored) return;
+    this.stored = null;
+    // Loading replays what is already stored: no relaying, no re-persisting.
+    applyStored(this.ydoc, stored, 'store');
+    for (const callback of this.onBuilt.splice(0)) callback();
+    // A long log is folded now rather than read again by every later load.
+    if (this.updatesSinceSnapshot >= this.options.snapshotEvery) void this.compact(stored.throughSeq);
   }
 
   /**
@@ -96,6 +131,13 @@ export class CaseRoom {
    */
   async catchUp(): Promise<number> {
     const stored = await this.options.store.loadDocument(this.caseId);
+    if (this.stored) {
+      // Not built yet: the newer read replaces the old one (the store only ever grows).
+      this.stored = stored;
+      this.pristineSnapshot = stored.updates.length === 0 ? stored.snapshot : null;
+      this.updatesSinceSnapshot = stored.updates.length;
+      return stored.throughSeq;
+    }
     applyStored(this.doc, stored, fromPeer);
     return stored.throughSeq;
   }
@@ -128,7 +170,20 @@ export class CaseRoom {
 
   /** The update that brings a peer with `stateVector` up to date (sync step 2). */
   diffFrom(stateVector?: Uint8Array): Uint8Array {
+    // A newcomer to an unchanged document gets the stored snapshot as it is: nothing to encode.
+    if (this.pristineSnapshot && (!stateVector || isEmptyStateVector(stateVector))) return this.pristineSnapshot;
     return Y.encodeStateAsUpdate(this.doc, stateVector);
+  }
+
+  /** This document's state vector (sync step 1), read from the stored snapshot while unbuilt. */
+  stateVector(): Uint8Array {
+    if (!this.built && this.pristineSnapshot) return Y.encodeStateVectorFromUpdate(this.pristineSnapshot);
+    return Y.encodeStateVector(this.doc);
+  }
+
+  /** Folds the update log into a snapshot if anything was logged since the last one (the room is unloading). */
+  async compactIfLogged(): Promise<void> {
+    if (this.built && this.updatesSinceSnapshot > 0) await this.compact();
   }
 
   /**
@@ -229,7 +284,8 @@ export class CaseRoom {
   }
 
   destroy(): void {
-    this.doc.destroy();
+    this.onBuilt.length = 0;
+    this.ydoc.destroy();
     this.trial?.destroy();
   }
 
@@ -292,13 +348,18 @@ export class CaseRoom {
 
 /**
  * Applies what the store holds for a case, as one transaction. A function of its own so that no
- * closure of the room's constructor keeps the stored snapshot and log alive as long as the room.
+ * closure of the room keeps a stored snapshot and log alive once they are applied.
  */
 function applyStored(doc: Y.Doc, stored: StoredDocument, origin: unknown): void {
   doc.transact(() => {
     if (stored.snapshot) Y.applyUpdate(doc, stored.snapshot);
     for (const update of stored.updates) Y.applyUpdate(doc, update);
   }, origin);
+}
+
+/** A state vector that knows no client: the count 0. */
+function isEmptyStateVector(stateVector: Uint8Array): boolean {
+  return stateVector.length === 1 && stateVector[0] === 0;
 }
 
 /** No structs and no deletions: the two zero counts of an update with nothing in it. */

@@ -148,8 +148,10 @@ export class CaseRooms extends EventEmitter<RoomEvents> {
 
   private unload(room: CaseRoom): Promise<void> {
     this.rooms.delete(room.caseId);
+    // Folding the log on the way out makes the next load a single read, answerable as it is.
     const done = room
       .flushed()
+      .then(() => room.compactIfLogged())
       .catch(() => undefined)
       .then(() => {
         this.emit('unloading', room);
