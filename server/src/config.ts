@@ -56,10 +56,10 @@ const envSchema = z.object({
   /** Fold the update log into a snapshot after this many updates. */
   CASEROOM_SNAPSHOT_EVERY: positiveInt.default(500),
   /**
-   * A busy case's document updates are relayed at most once per this many milliseconds, merged
-   * (0: once per turn of the event loop). An edit after a quiet spell is never held back.
+   * A case's document updates are relayed at most once per this many milliseconds, merged (0: once
+   * per turn of the event loop). An edit after a quiet spell is never held back.
    */
-  CASEROOM_RELAY_INTERVAL_MS: z.coerce.number().int().min(0).max(1000).default(5),
+  CASEROOM_RELAY_INTERVAL_MS: z.coerce.number().int().min(0).max(1000).default(0),
   /** Seconds until a pending approval request expires when the requester names no time. */
   CASEROOM_APPROVAL_EXPIRES_IN: z.coerce
     .number()
