@@ -167,6 +167,25 @@ describe('compaction of the update log', () => {
     await reader.close();
   });
 
+  it('waits, in a large document, until the logged updates add up to half the snapshot before folding again', async () => {
+    const hub = await start({ CASEROOM_SNAPSHOT_EVERY: '10' });
+    const caseId = await hub.createCase();
+    const ann = await openSession(hub.url, caseId);
+    ann.notes.insert(0, 'x'.repeat(40_000));
+    await ann.flushed();
+    await ann.close();
+    await stopKeepingData(hub);
+    expect(await storedRows(hub.dataDir, caseId)).toEqual({ updates: 0, snapshot: true });
+
+    // 30 small edits log far less than half of a 40 kB snapshot: no second encoding of the whole document yet.
+    const restarted = await start({ CASEROOM_SNAPSHOT_EVERY: '10' }, hub.dataDir);
+    const bea = await openSession(restarted.url, caseId, 'bea');
+    editOneByOne(bea, 30);
+    await bea.flushed();
+    expect(await storedRows(hub.dataDir, caseId)).toEqual({ updates: 30, snapshot: true });
+    await bea.close();
+  });
+
   it('folds the log into a snapshot when the room unloads; a newcomer is then answered from it without building the document', async () => {
     const hub = await start({ CASEROOM_SNAPSHOT_EVERY: '100000' });
     const caseId = await hub.createCase();

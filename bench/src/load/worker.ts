@@ -26,16 +26,20 @@ const send = (message: LoadMessage): void => void process.send!(message);
 
 process.once('message', (task: LoadTask) => {
   run(task).then(
-    (result) => {
-      send({ result });
-      process.disconnect();
-    },
-    (err: unknown) => {
-      send({ error: err instanceof Error ? (err.stack ?? err.message) : String(err) });
-      process.disconnect();
-    },
+    (result) => finish({ result }),
+    (err: unknown) => finish({ error: err instanceof Error ? (err.stack ?? err.message) : String(err) }),
   );
 });
+
+/**
+ * Answers and leaves. Closed clients can still hold a handle for a while (a provider's reconnect
+ * timer, a socket being torn down), and the harness exits only once its load processes have.
+ */
+function finish(message: LoadMessage): void {
+  send(message);
+  process.disconnect();
+  setTimeout(() => process.exit(0), 1000).unref();
+}
 
 async function run(task: LoadTask): Promise<unknown> {
   switch (task.kind) {

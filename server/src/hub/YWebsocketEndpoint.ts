@@ -20,6 +20,7 @@ import {
   type Identity,
 } from '@caseroom/shared';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
+import * as Y from 'yjs';
 import type { CaseDirectory } from '../cases/CaseDirectory.js';
 import type { Tokens } from '../identity/Tokens.js';
 import { ConnectionLimiter, type RateLimits } from '../limits/ConnectionLimiter.js';
@@ -71,6 +72,9 @@ export interface YWebsocketEndpointOptions {
 export class YWebsocketEndpoint implements RoomRelay {
   private readonly wss: WebSocketServer;
   private readonly byCase = new Map<string, Set<YConnection>>();
+  /** case id -> document updates applied during this turn of the event loop, relayed together */
+  private readonly pendingRelays = new Map<string, { updates: Uint8Array[]; senders: Set<RoomConnection | null> }>();
+  private relayScheduled = false;
   private readonly keepAlive: NodeJS.Timeout;
   private closing = false;
 
@@ -97,8 +101,29 @@ export class YWebsocketEndpoint implements RoomRelay {
     return true;
   }
 
+  /**
+   * The updates a case gets in one turn of the event loop go out as one merged update at its end:
+   * one frame per connection instead of one per edit (as on the Socket.IO side). With several
+   * senders the merge goes to them too; their own part is a no-op for them.
+   */
   relayUpdate(caseId: string, update: Uint8Array, origin: RoomConnection | null): void {
-    this.send(caseId, encodeSyncFrame(encodeUpdate(update)), origin);
+    let pending = this.pendingRelays.get(caseId);
+    if (!pending) this.pendingRelays.set(caseId, (pending = { updates: [], senders: new Set() }));
+    pending.updates.push(update);
+    pending.senders.add(origin);
+    if (this.relayScheduled) return;
+    this.relayScheduled = true;
+    setImmediate(() => this.flushRelays());
+  }
+
+  private flushRelays(): void {
+    this.relayScheduled = false;
+    for (const [caseId, { updates, senders }] of this.pendingRelays) {
+      const merged = updates.length === 1 ? updates[0]! : Y.mergeUpdates(updates);
+      const [sender] = senders;
+      this.send(caseId, encodeSyncFrame(encodeUpdate(merged)), senders.size === 1 ? (sender ?? null) : null);
+    }
+    this.pendingRelays.clear();
   }
 
   relayAwareness(caseId: string, update: Uint8Array, origin: RoomConnection | null): void {

@@ -17,6 +17,8 @@ import type { RoomConnection, RoomMetrics, RoomRelay } from './RoomConnection.js
 export interface CaseRoomOptions {
   store: CaseStore;
   relays: readonly RoomRelay[];
+  /** cluster mode: other nodes write to the same documents */
+  catchUpAfterLoad?: boolean;
   log: Logger;
   /** fold the update log into a snapshot after this many updates */
   snapshotEvery: number;
@@ -54,6 +56,11 @@ export class CaseRoom {
   /** resolves when every update applied so far is durable */
   private durable: Promise<void> = Promise.resolve();
   private updatesSinceSnapshot: number;
+  /** bytes of those updates, and of the snapshot they follow: see `logIsLong` */
+  private bytesSinceSnapshot: number;
+  private snapshotBytes: number;
+  /** the sequence number of the newest update this room has stored (or loaded) */
+  private storedThrough: number;
   private compacting = false;
   /**
    * An upper estimate of the document's encoded size: the exact size when last measured plus every
@@ -69,6 +76,9 @@ export class CaseRoom {
     this.stored = stored;
     this.pristineSnapshot = stored.updates.length === 0 ? stored.snapshot : null;
     this.updatesSinceSnapshot = stored.updates.length;
+    this.bytesSinceSnapshot = stored.updates.reduce((sum, update) => sum + update.byteLength, 0);
+    this.snapshotBytes = stored.snapshot?.byteLength ?? 0;
+    this.storedThrough = stored.throughSeq;
     this.sizeEstimate = (stored.snapshot?.byteLength ?? 0) + stored.updates.reduce((sum, update) => sum + update.byteLength, 0);
     this.ydoc.on('update', (update: Uint8Array, origin: unknown) => {
       if (origin !== 'store') this.pristineSnapshot = null;
@@ -108,7 +118,7 @@ export class CaseRoom {
     applyStored(this.ydoc, stored, 'store');
     for (const callback of this.onBuilt.splice(0)) callback();
     // A long log is folded now rather than read again by every later load.
-    if (this.updatesSinceSnapshot >= this.options.snapshotEvery) void this.compact(stored.throughSeq);
+    if (this.logIsLong()) void this.compact(stored.throughSeq);
   }
 
   /**
@@ -131,11 +141,14 @@ export class CaseRoom {
    */
   async catchUp(): Promise<number> {
     const stored = await this.options.store.loadDocument(this.caseId);
+    this.storedThrough = Math.max(this.storedThrough, stored.throughSeq);
     if (this.stored) {
       // Not built yet: the newer read replaces the old one (the store only ever grows).
       this.stored = stored;
       this.pristineSnapshot = stored.updates.length === 0 ? stored.snapshot : null;
       this.updatesSinceSnapshot = stored.updates.length;
+      this.bytesSinceSnapshot = stored.updates.reduce((sum, update) => sum + update.byteLength, 0);
+      this.snapshotBytes = stored.snapshot?.byteLength ?? 0;
       return stored.throughSeq;
     }
     applyStored(this.doc, stored, fromPeer);
@@ -306,7 +319,10 @@ export class CaseRoom {
     for (const relay of this.options.relays) relay.relayUpdate(this.caseId, update, from);
     metrics?.updateRelayed('local');
     const write = this.options.store.appendUpdate(this.caseId, update).then(
-      () => metrics?.updateStored((performance.now() - applied) / 1000),
+      (seq) => {
+        this.storedThrough = Math.max(this.storedThrough, seq);
+        metrics?.updateStored((performance.now() - applied) / 1000);
+      },
       (err: unknown) => {
         this.log.error({ err }, 'storing a document update failed');
         throw new CaseroomError(
@@ -318,9 +334,20 @@ export class CaseRoom {
     // Chained so that acknowledgements resolve in the order updates were applied; one failed
     // write fails only the acknowledgements that wait for it, not every later one.
     this.durable = Promise.all([this.durable.catch(() => undefined), write]).then(() => {
-      if (++this.updatesSinceSnapshot >= this.options.snapshotEvery) void this.compact();
+      this.updatesSinceSnapshot++;
+      this.bytesSinceSnapshot += update.byteLength;
+      if (this.logIsLong()) void this.compact();
     });
     this.durable.catch(() => undefined);
+  }
+
+  /**
+   * Whether the log is worth folding: `snapshotEvery` updates at least and, for a large document,
+   * at least half its snapshot's size in bytes. Folding encodes and writes the whole document, so
+   * its cost stays in proportion to what was logged however large a long-lived case grows.
+   */
+  private logIsLong(): boolean {
+    return this.updatesSinceSnapshot >= this.options.snapshotEvery && this.bytesSinceSnapshot * 2 >= this.snapshotBytes;
   }
 
   /**
@@ -334,9 +361,15 @@ export class CaseRoom {
     this.compacting = true;
     try {
       const counted = this.updatesSinceSnapshot;
-      const throughSeq = appliedThrough ?? (await this.catchUp());
-      await this.options.store.compact(this.caseId, Y.encodeStateAsUpdate(this.doc), throughSeq);
+      const countedBytes = this.bytesSinceSnapshot;
+      // Alone on the store, this document holds every update stored so far; in a cluster, other
+      // nodes' updates may still be on their way here, so the store is read first.
+      const throughSeq = appliedThrough ?? (this.options.catchUpAfterLoad ? await this.catchUp() : this.storedThrough);
+      const snapshot = Y.encodeStateAsUpdate(this.doc);
+      await this.options.store.compact(this.caseId, snapshot, throughSeq);
       this.updatesSinceSnapshot -= counted;
+      this.bytesSinceSnapshot -= countedBytes;
+      this.snapshotBytes = snapshot.byteLength;
       this.log.debug({ throughSeq }, 'document compacted');
     } catch (err) {
       this.log.error({ err }, 'compacting the document failed');
