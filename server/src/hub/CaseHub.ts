@@ -67,6 +67,20 @@ export const socketRoomOf = (caseId: string): string => `case:${caseId}`;
 /** The Socket.IO room of a team's associates (everyone but bots): the team-wide approval feed. */
 export const teamRoomOf = (team: string): string => `team:${team}`;
 
+/**
+ * Runs `then` once what is queued for the socket now has been handed to the network. engine.io's
+ * transport says `drain` when a batch is written; a Socket.IO message with binary parts spans
+ * several packets, the first of which may be in flight while the rest wait for the next batch,
+ * so at most two batches go out before `then` runs, however busy the socket is.
+ */
+function afterWritten(socket: CaseSocket, then: () => void, batches = 2): void {
+  const conn = socket.conn as unknown as { writeBuffer: unknown[]; transport: { once(event: 'drain', listener: () => void): void } };
+  if (conn.writeBuffer.length === 0 || batches === 0) return then();
+  conn.transport.once('drain', () => {
+    if (socket.connected) afterWritten(socket, then, batches - 1);
+  });
+}
+
 export class CaseHub implements RoomRelay {
   private readonly nsp: CaseNamespace;
   private readonly options: CaseHubOptions;
@@ -288,7 +302,9 @@ export class CaseHub implements RoomRelay {
               if (joining.size === 0) context.joining = null;
             }
           },
-          () => greet?.(),
+          // Once the acknowledgement is written: working out our state vector from a stored
+          // snapshot takes a while on a large case, and must not hold up the rest of a large reply.
+          () => greet && afterWritten(socket, greet),
         );
       },
 
