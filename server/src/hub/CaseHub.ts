@@ -17,7 +17,6 @@ import {
   type SocketData,
 } from '@caseroom/shared';
 import type { Namespace } from 'socket.io';
-import * as Y from 'yjs';
 import type { ApprovalBook } from '../approvals/ApprovalBook.js';
 import type { CaseDirectory } from '../cases/CaseDirectory.js';
 import type { EventLog } from '../events/EventLog.js';
@@ -28,6 +27,7 @@ import type { CaseOwners } from '../people/CaseOwners.js';
 import type { Presence } from '../people/Presence.js';
 import type { Roster } from '../people/Roster.js';
 import type { CaseRooms } from '../rooms/CaseRooms.js';
+import { RelayBatches, type RelayBatch } from '../rooms/RelayBatches.js';
 import type { RoomConnection, RoomRelay } from '../rooms/RoomConnection.js';
 import { caseRequestSchema, joinRequestSchema, parse } from '../validation.js';
 import { approvalHandlers } from './approvalHandlers.js';
@@ -88,15 +88,13 @@ export class CaseHub implements RoomRelay {
   private readonly live = new Map<string, SocketContext>();
   /** one handler per client event, shared by every socket */
   private readonly handlers: SocketHandlers;
-  /** case id -> document updates applied during this turn of the event loop, relayed together */
-  private readonly pendingRelays = new Map<string, { updates: Uint8Array[]; appliedAt: number[]; senders: Set<string | null> }>();
-  private relayScheduled = false;
-  /** when the last relay went out (performance.now()) */
-  private lastRelayAt = -Infinity;
+  /** document updates waiting to go out, merged per case */
+  private readonly relayBatches: RelayBatches;
 
   constructor(nsp: CaseNamespace, options: CaseHubOptions) {
     this.nsp = nsp;
     this.options = options;
+    this.relayBatches = new RelayBatches((batch) => this.fanOut(batch), options.relayIntervalMs);
     const { roster, owners, cases, approvals, events, metrics, maxMessageBytes } = options;
     this.handlers = {
       ...this.caseHandlers(),
@@ -108,40 +106,17 @@ export class CaseHub implements RoomRelay {
     nsp.on('connection', (socket) => this.accept(socket));
   }
 
-  /**
-   * Updates applied in one turn of the event loop leave as one merged update per case at the end
-   * of the turn: one frame for every recipient instead of one per edit. Under load, relays go out
-   * at most every `relayIntervalMs`, so a busy room's edits merge into fewer, larger frames; an
-   * edit that follows a quiet spell still goes out at the end of its own turn. With several
-   * senders the merge goes to them too; their own part is a no-op for them.
-   */
+  /** Relayed merged with the case's other updates of this turn (see RelayBatches). */
   relayUpdate(caseId: string, update: Uint8Array, origin: RoomConnection | null): void {
-    let pending = this.pendingRelays.get(caseId);
-    if (!pending) this.pendingRelays.set(caseId, (pending = { updates: [], appliedAt: [], senders: new Set() }));
-    pending.updates.push(update);
-    pending.appliedAt.push(performance.now());
-    pending.senders.add(origin?.transport === 'socket.io' ? origin.id : null);
-    if (this.relayScheduled) return;
-    this.relayScheduled = true;
-    const wait = this.lastRelayAt + this.options.relayIntervalMs - performance.now();
-    if (wait <= 0) setImmediate(() => this.flushRelays());
-    else setTimeout(() => this.flushRelays(), wait).unref();
+    this.relayBatches.add(caseId, update, origin);
   }
 
-  private flushRelays(): void {
-    this.relayScheduled = false;
-    this.lastRelayAt = performance.now();
-    const { metrics } = this.options;
-    for (const [caseId, { updates, appliedAt, senders }] of this.pendingRelays) {
-      this.dropSlowConsumers(caseId);
-      const merged = updates.length === 1 ? updates[0]! : Y.mergeUpdates(updates);
-      const [sender] = senders;
-      const room = this.nsp.local.to(socketRoomOf(caseId));
-      (senders.size === 1 && sender ? room.except(sender) : room).emit('doc:sync', caseId, encodeUpdate(merged));
-      const sent = performance.now();
-      for (const at of appliedAt) metrics?.updateFannedOut((sent - at) / 1000);
-    }
-    this.pendingRelays.clear();
+  private fanOut({ caseId, update, sender, appliedAt }: RelayBatch): void {
+    this.dropSlowConsumers(caseId);
+    const room = this.nsp.local.to(socketRoomOf(caseId));
+    (sender?.transport === 'socket.io' ? room.except(sender.id) : room).emit('doc:sync', caseId, encodeUpdate(update));
+    const sent = performance.now();
+    for (const at of appliedAt) this.options.metrics?.updateFannedOut((sent - at) / 1000);
   }
 
   relayAwareness(caseId: string, update: Uint8Array, origin: RoomConnection | null): void {

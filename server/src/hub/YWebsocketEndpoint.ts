@@ -20,7 +20,6 @@ import {
   type Identity,
 } from '@caseroom/shared';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
-import * as Y from 'yjs';
 import type { CaseDirectory } from '../cases/CaseDirectory.js';
 import type { Tokens } from '../identity/Tokens.js';
 import { ConnectionLimiter, type RateLimits } from '../limits/ConnectionLimiter.js';
@@ -28,6 +27,7 @@ import { bindLog, type Log, type Logger } from '../logger.js';
 import type { HubMetrics } from '../metrics/HubMetrics.js';
 import type { CaseRoom } from '../rooms/CaseRoom.js';
 import type { CaseRooms } from '../rooms/CaseRooms.js';
+import { RelayBatches } from '../rooms/RelayBatches.js';
 import type { RoomConnection, RoomRelay } from '../rooms/RoomConnection.js';
 import { caseIdSchema } from '../validation.js';
 
@@ -72,9 +72,10 @@ export interface YWebsocketEndpointOptions {
 export class YWebsocketEndpoint implements RoomRelay {
   private readonly wss: WebSocketServer;
   private readonly byCase = new Map<string, Set<YConnection>>();
-  /** case id -> document updates applied during this turn of the event loop, relayed together */
-  private readonly pendingRelays = new Map<string, { updates: Uint8Array[]; senders: Set<RoomConnection | null> }>();
-  private relayScheduled = false;
+  /** document updates waiting to go out, merged per case (as on the Socket.IO side) */
+  private readonly relayBatches = new RelayBatches(({ caseId, update, sender }) =>
+    this.send(caseId, encodeSyncFrame(encodeUpdate(update)), sender),
+  );
   private readonly keepAlive: NodeJS.Timeout;
   private closing = false;
 
@@ -101,29 +102,8 @@ export class YWebsocketEndpoint implements RoomRelay {
     return true;
   }
 
-  /**
-   * The updates a case gets in one turn of the event loop go out as one merged update at its end:
-   * one frame per connection instead of one per edit (as on the Socket.IO side). With several
-   * senders the merge goes to them too; their own part is a no-op for them.
-   */
   relayUpdate(caseId: string, update: Uint8Array, origin: RoomConnection | null): void {
-    let pending = this.pendingRelays.get(caseId);
-    if (!pending) this.pendingRelays.set(caseId, (pending = { updates: [], senders: new Set() }));
-    pending.updates.push(update);
-    pending.senders.add(origin);
-    if (this.relayScheduled) return;
-    this.relayScheduled = true;
-    setImmediate(() => this.flushRelays());
-  }
-
-  private flushRelays(): void {
-    this.relayScheduled = false;
-    for (const [caseId, { updates, senders }] of this.pendingRelays) {
-      const merged = updates.length === 1 ? updates[0]! : Y.mergeUpdates(updates);
-      const [sender] = senders;
-      this.send(caseId, encodeSyncFrame(encodeUpdate(merged)), senders.size === 1 ? (sender ?? null) : null);
-    }
-    this.pendingRelays.clear();
+    this.relayBatches.add(caseId, update, origin);
   }
 
   relayAwareness(caseId: string, update: Uint8Array, origin: RoomConnection | null): void {
