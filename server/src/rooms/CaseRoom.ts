@@ -36,9 +36,9 @@ export class CaseRoom {
   /** empty until built: see `doc` */
   private readonly ydoc: Y.Doc;
   /** what the store held at load, not yet applied to `ydoc` (null once built) */
-  private stored: StoredDocument | null;
+  private stored: StoredDocument | null = null;
   /** the stored snapshot, while it is still exactly this document (a compact answer for newcomers) */
-  private pristineSnapshot: Uint8Array | null;
+  private pristineSnapshot: Uint8Array | null = null;
   private readonly onBuilt: Array<() => void> = [];
   /**
    * A replica every incoming update is tried on before `doc`. Yjs can throw halfway through
@@ -55,10 +55,10 @@ export class CaseRoom {
   private roomLog: Logger | null = null;
   /** resolves when every update applied so far is durable */
   private durable: Promise<void> = Promise.resolve();
-  private updatesSinceSnapshot: number;
+  private updatesSinceSnapshot = 0;
   /** bytes of those updates, and of the snapshot they follow: see `logIsLong` */
-  private bytesSinceSnapshot: number;
-  private snapshotBytes: number;
+  private bytesSinceSnapshot = 0;
+  private snapshotBytes = 0;
   /** the sequence number of the newest update this room has stored (or loaded) */
   private storedThrough: number;
   private compacting = false;
@@ -73,13 +73,9 @@ export class CaseRoom {
     this.caseId = caseId;
     this.options = options;
     this.ydoc = new Y.Doc({ gc: true });
-    this.stored = stored;
-    this.pristineSnapshot = stored.updates.length === 0 ? stored.snapshot : null;
-    this.updatesSinceSnapshot = stored.updates.length;
-    this.bytesSinceSnapshot = stored.updates.reduce((sum, update) => sum + update.byteLength, 0);
-    this.snapshotBytes = stored.snapshot?.byteLength ?? 0;
+    this.adoptStored(stored);
     this.storedThrough = stored.throughSeq;
-    this.sizeEstimate = (stored.snapshot?.byteLength ?? 0) + stored.updates.reduce((sum, update) => sum + update.byteLength, 0);
+    this.sizeEstimate = this.snapshotBytes + this.bytesSinceSnapshot;
     this.ydoc.on('update', (update: Uint8Array, origin: unknown) => {
       if (origin !== 'store') this.pristineSnapshot = null;
       this.sizeEstimate += update.byteLength;
@@ -108,6 +104,15 @@ export class CaseRoom {
   whenBuilt(callback: () => void): void {
     if (this.built) callback();
     else this.onBuilt.push(callback);
+  }
+
+  /** Takes `stored` as what the document will be built from, and counts its log for `logIsLong`. */
+  private adoptStored(stored: StoredDocument): void {
+    this.stored = stored;
+    this.pristineSnapshot = stored.updates.length === 0 ? stored.snapshot : null;
+    this.updatesSinceSnapshot = stored.updates.length;
+    this.bytesSinceSnapshot = stored.updates.reduce((sum, update) => sum + update.byteLength, 0);
+    this.snapshotBytes = stored.snapshot?.byteLength ?? 0;
   }
 
   private build(): void {
@@ -144,11 +149,7 @@ export class CaseRoom {
     this.storedThrough = Math.max(this.storedThrough, stored.throughSeq);
     if (this.stored) {
       // Not built yet: the newer read replaces the old one (the store only ever grows).
-      this.stored = stored;
-      this.pristineSnapshot = stored.updates.length === 0 ? stored.snapshot : null;
-      this.updatesSinceSnapshot = stored.updates.length;
-      this.bytesSinceSnapshot = stored.updates.reduce((sum, update) => sum + update.byteLength, 0);
-      this.snapshotBytes = stored.snapshot?.byteLength ?? 0;
+      this.adoptStored(stored);
       return stored.throughSeq;
     }
     applyStored(this.doc, stored, fromPeer);
