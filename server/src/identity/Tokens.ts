@@ -4,7 +4,10 @@
  */
 import { caseEventTypes, CaseroomError, roles, type Identity } from '@caseroom/shared';
 import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
+import { webcrypto } from 'node:crypto';
 import { z } from 'zod';
+
+type CryptoKey = webcrypto.CryptoKey;
 
 const claimsSchema = z.object({
   sub: z.string().min(1).max(200),
@@ -20,13 +23,21 @@ export interface TokenOptions {
   audience?: string | undefined;
 }
 
+/** The secret as an HMAC key; jose would otherwise import the raw bytes again on every call. */
+function hmacKey(secret: string, usage: 'sign' | 'verify'): Promise<CryptoKey> {
+  return webcrypto.subtle.importKey('raw', new TextEncoder().encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, [usage]);
+}
+
 export class Tokens {
-  private readonly key: Uint8Array;
+  private readonly verifyKey: Promise<CryptoKey>;
+  private readonly signKey: Promise<CryptoKey>;
   private readonly issuer: string | undefined;
   private readonly audience: string | undefined;
 
   constructor(options: TokenOptions) {
-    this.key = new TextEncoder().encode(options.secret);
+    // Imported once, when the hub starts, so the first connection after a restart does not wait for it.
+    this.verifyKey = hmacKey(options.secret, 'verify');
+    this.signKey = hmacKey(options.secret, 'sign');
     this.issuer = options.issuer;
     this.audience = options.audience;
   }
@@ -36,7 +47,7 @@ export class Tokens {
     if (typeof token !== 'string' || token.length === 0) throw new CaseroomError('unauthenticated');
     let payload: unknown;
     try {
-      ({ payload } = await jwtVerify(token, this.key, {
+      ({ payload } = await jwtVerify(token, await this.verifyKey, {
         algorithms: ['HS256'],
         ...(this.issuer ? { issuer: this.issuer } : {}),
         ...(this.audience ? { audience: this.audience } : {}),
@@ -63,6 +74,6 @@ export class Tokens {
       .setExpirationTime(expiresIn);
     if (this.issuer) jwt = jwt.setIssuer(this.issuer);
     if (this.audience) jwt = jwt.setAudience(this.audience);
-    return jwt.sign(this.key);
+    return jwt.sign(await this.signKey);
   }
 }
