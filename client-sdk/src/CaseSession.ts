@@ -87,6 +87,8 @@ export class CaseSession extends Emitter<CaseSessionEvents> {
   private retries = 0;
   /** local edits the server has not acknowledged yet, on this connection */
   private inFlight = 0;
+  /** local edits made while another was in flight; they go out as one update when it is acknowledged */
+  private held: Uint8Array[] = [];
   /** local edits that happened while not joined, or that the hub refused for now; the next handshake sends them */
   private unsent = false;
   private resyncTimer: ReturnType<typeof setTimeout> | null = null;
@@ -274,6 +276,7 @@ export class CaseSession extends Emitter<CaseSessionEvents> {
     this.generation++;
     if (this.inFlight > 0) this.unsent = true;
     this.inFlight = 0;
+    this.held = [];
     this.joined = false;
     const others = [...this.awareness.getStates().keys()].filter((id) => id !== this.doc.clientID);
     awarenessProtocol.removeAwarenessStates(this.awareness, others, fromServer);
@@ -407,15 +410,25 @@ export class CaseSession extends Emitter<CaseSessionEvents> {
     }
   }
 
+  /**
+   * Sends a local edit. One message is in flight at a time: edits made before its acknowledgement
+   * are held and then sent merged. An edit waits at most one round trip, and a burst of them (fast
+   * typing, a paste, a script) costs the hub and everyone in the room one message per round trip
+   * instead of one per keystroke.
+   */
   private sendUpdate(update: Uint8Array): void {
     if (!this.joined || !this.socket.connected) {
       this.unsent = true;
       return;
     }
+    if (this.inFlight > 0) {
+      this.held.push(update);
+      return;
+    }
     this.track(this.socket.emitWithAck('doc:sync', this.caseId, encodeUpdate(update)));
   }
 
-  /** Counts an edit in flight until the server acknowledges it as stored. */
+  /** Counts an edit in flight until the server acknowledges it as stored, then sends what was held. */
   private track(ack: Promise<Ack<object>>): void {
     const generation = this.generation;
     this.inFlight++;
@@ -428,10 +441,20 @@ export class CaseSession extends Emitter<CaseSessionEvents> {
           this.emit('error', error);
           if (resendCodes.has(error.code)) this.resyncLater();
         }
+        this.sendHeld();
         this.notifyIfFlushed();
       },
       () => undefined,
     );
+  }
+
+  private sendHeld(): void {
+    if (this.inFlight > 0 || this.held.length === 0) return;
+    const held = this.held;
+    this.held = [];
+    // A resync is coming: its handshake sends these along with everything else the hub lacks.
+    if (this.unsent) return;
+    this.sendUpdate(held.length === 1 ? held[0]! : Y.mergeUpdates(held));
   }
 
   private send(event: 'doc:awareness', payload: Uint8Array): void {
@@ -483,6 +506,7 @@ export class CaseSession extends Emitter<CaseSessionEvents> {
         if (generation !== this.generation || !this.joined || !this.socket.connected) return;
         const leaving = ++this.generation;
         this.inFlight = 0;
+        this.held = [];
         this.joined = false;
         this.socket.emit('case:leave', { caseId: this.caseId }, (ack) => {
           if (leaving !== this.generation) return;
@@ -500,6 +524,7 @@ export class CaseSession extends Emitter<CaseSessionEvents> {
     if (this.resyncTimer) clearTimeout(this.resyncTimer);
     this.resyncTimer = null;
     this.generation++;
+    this.held = [];
     this.joined = false;
     this.setSessionStatus('closed');
     this.awareness.destroy();

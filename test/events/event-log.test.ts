@@ -183,12 +183,17 @@ describe('the case event log', () => {
     const later = (events: CaseEvent[]): CaseEvent[] => events.filter((e) => e.seq > lastSeq);
     await seen.until('the second visit’s edits', (events) => later(events).some((e) => e.type === 'notes.changed'));
     const edits = later(seen.events).filter((e) => e.type !== 'member.joined' && e.type !== 'member.left');
-    expect(edits.map((e) => [e.type, e.data.stepId ?? e.data.question ?? e.data.excerpt])).toEqual([
-      ['step.completed', kept],
-      ['step.added', added],
-      ['fact.recorded', 'email'],
-      ['notes.changed', 'Second visit.'],
-    ]);
+    // Edits made in one go reach the hub merged, as one change: their events come in the watcher's order.
+    const described = edits.map((e) => [e.type, e.data.stepId ?? e.data.question ?? e.data.excerpt]);
+    expect(described).toHaveLength(4);
+    expect(described).toEqual(
+      expect.arrayContaining([
+        ['step.completed', kept],
+        ['step.added', added],
+        ['fact.recorded', 'email'],
+        ['notes.changed', 'Second visit.'],
+      ]),
+    );
     await bot.close();
   });
 });

@@ -70,13 +70,26 @@ describe('messages per second', () => {
 
 describe('an SDK session over the rate limit', () => {
   it('sends the refused edits again once the hub can take them, and flushed() waits for them', async () => {
-    // A burst of 20 messages, then 20 per second: 60 edits at once cannot all pass at first.
+    // A burst of 20 messages, then 20 per second: 60 edits, each made as soon as the hub answered
+    // the one before (edits made together would travel as one message), cannot all pass at first.
     const hub = await hubWith({ CASEROOM_RATE_MESSAGES_PER_S: '20', CASEROOM_RATE_BURST_S: '1' });
     const caseId = await hub.createCase();
     const { session } = await openCaseAs(hub.url, caseId, { userId: 'ann' });
     const refusals: string[] = [];
     session.on('error', (err) => refusals.push(err.code));
-    for (let i = 0; i < 60; i++) session.notes.insert(session.notes.length, `[${i}]`);
+    const answered = (): Promise<void> =>
+      new Promise((done) => {
+        const refused = (): void => {
+          session.off('error', refused);
+          done();
+        };
+        session.on('error', refused);
+        void session.flushed().then(refused);
+      });
+    for (let i = 0; i < 60; i++) {
+      session.notes.insert(session.notes.length, `[${i}]`);
+      await answered();
+    }
     await session.flushed();
     expect(refusals).toContain('rate_limited');
     const expected = Array.from({ length: 60 }, (_, i) => `[${i}]`).join('');

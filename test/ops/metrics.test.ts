@@ -32,8 +32,11 @@ describe('/metrics', () => {
     const { session: bob } = await openCaseAs(hub.url, caseId, { userId: 'bob' });
     const provider = connectProvider(hub.url, caseId, await hub.token({ userId: 'yan' }));
     await providerSynced(provider);
-    for (let i = 0; i < 5; i++) ann.notes.insert(ann.notes.length, `edit ${i}. `);
-    await ann.flushed();
+    // One at a time: edits made together would reach the hub as one merged update.
+    for (let i = 0; i < 5; i++) {
+      ann.notes.insert(ann.notes.length, `edit ${i}. `);
+      await ann.flushed();
+    }
     await waitForDoc(bob.doc, 'bob to see the edits', () => bob.notes.toString() === ann.notes.toString());
     await ann.claim();
     await bob.requestApproval({ kind: 'refund', summary: 'Refund the duplicate charge', amount: 20, currency: 'EUR' });

@@ -4,6 +4,7 @@ import * as Y from 'yjs';
 import { decodeSyncMessage } from '@caseroom/shared';
 import { connectClient } from '../helpers/clients.js';
 import { startTestHub, type TestHub } from '../helpers/hub.js';
+import { storedRows } from '../helpers/store.js';
 import { connected, rawSocket } from '../helpers/sockets.js';
 import { waitFor, waitForDoc } from '../helpers/wait.js';
 
@@ -114,6 +115,21 @@ describe('two agents on one case document', () => {
     await waitForDoc([ann.doc, bob.doc], 'both to merge', () => merged() && sameDocument(ann, bob));
     expect(ann.notes.toString()).toContain('ann offline.');
     expect(ann.notes.toString()).toContain('bob online.');
+  });
+
+  it('sends a burst of edits as one message in flight and one merged behind it, and everyone gets all of it', async () => {
+    const caseId = await hub.createCase();
+    const ann = connectClient(hub.url, await hub.token()).openCase(caseId);
+    const bob = connectClient(hub.url, await hub.token({ userId: 'bob', role: 'specialist' })).openCase(caseId);
+    await Promise.all([ann.synced, bob.synced]);
+
+    // Made in one go, as a paste or a script would: the first edit goes out, the other 99 wait for its acknowledgement.
+    for (let i = 0; i < 100; i++) ann.notes.insert(ann.notes.length, `${i} `);
+    await ann.flushed();
+    expect(await storedRows(hub.dataDir, caseId)).toMatchObject({ updates: 2 });
+    const written = ann.notes.toString();
+    expect(written.split(' ')).toHaveLength(101);
+    await waitForDoc(bob.doc, 'bob to get the whole burst', () => bob.notes.toString() === written);
   });
 
   it('carries several cases over one socket without mixing them', async () => {

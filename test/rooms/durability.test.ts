@@ -21,11 +21,13 @@ function contentOf(doc: Y.Doc | CaseSession): unknown {
 }
 
 /** Makes `count` edits, each its own update (its own message, its own row in the log). */
-function editOneByOne(session: CaseSession, count: number): void {
+/** `count` edits, each stored before the next is made (edits made together would travel merged). */
+async function editOneByOne(session: CaseSession, count: number): Promise<void> {
   for (let i = 0; i < count; i++) {
     if (i % 10 === 3) session.steps.add({ text: `step ${i}` });
     else if (i % 10 === 7) session.facts.record(`question ${i}`, `answer ${i}`, 'ann');
     else session.notes.insert(session.notes.length, `[${i}]`);
+    await session.flushed();
   }
 }
 
@@ -91,7 +93,7 @@ describe('acknowledged edits survive a crash of the hub process', () => {
   it('serves all of a burst of 200 small acknowledged edits after SIGKILL', async () => {
     const { dataDir, hub, client, ann } = await hubWithWriter();
 
-    editOneByOne(ann, 200);
+    await editOneByOne(ann, 200);
     const reader = await crashAndReadBack(dataDir, hub, ann, client);
     expect(reader.steps.list()).toHaveLength(20);
     expect(Object.keys(reader.facts.toJSON())).toHaveLength(20);
@@ -149,7 +151,7 @@ describe('compaction of the update log', () => {
     const hub = await start(env);
     const caseId = await hub.createCase();
     const ann = await openSession(hub.url, caseId);
-    editOneByOne(ann, 320);
+    await editOneByOne(ann, 320);
     await ann.flushed();
     const written = contentOf(ann);
     await ann.close();
@@ -180,7 +182,7 @@ describe('compaction of the update log', () => {
     // 30 small edits log far less than half of a 40 kB snapshot: no second encoding of the whole document yet.
     const restarted = await start({ CASEROOM_SNAPSHOT_EVERY: '10' }, hub.dataDir);
     const bea = await openSession(restarted.url, caseId, 'bea');
-    editOneByOne(bea, 30);
+    await editOneByOne(bea, 30);
     await bea.flushed();
     expect(await storedRows(hub.dataDir, caseId)).toEqual({ updates: 30, snapshot: true });
     await bea.close();
@@ -190,7 +192,7 @@ describe('compaction of the update log', () => {
     const hub = await start({ CASEROOM_SNAPSHOT_EVERY: '100000' });
     const caseId = await hub.createCase();
     const ann = await openSession(hub.url, caseId);
-    editOneByOne(ann, 300);
+    await editOneByOne(ann, 300);
     await ann.flushed();
     const written = contentOf(ann);
     await ann.close();
@@ -230,7 +232,7 @@ describe('a long update log left by a crash', () => {
     processes.push(crashed);
     const caseId = await createCaseOver(crashed.url);
     const { client, session: ann } = await openCaseAs(crashed.url, caseId, {});
-    editOneByOne(ann, 2000);
+    await editOneByOne(ann, 2000);
     await ann.flushed();
     const written = contentOf(ann);
     client.disconnect();
