@@ -13,10 +13,16 @@ export interface LoadProcess<T> {
   child: ChildProcess;
 }
 
+/** BENCH_LOAD_PROFILE=<dir>: CPU profiles of the load processes, to see where the load spends its time. */
+function loadProfileArgs(): string[] {
+  const dir = process.env.BENCH_LOAD_PROFILE;
+  return dir ? ['--cpu-prof', '--cpu-prof-dir', dir] : [];
+}
+
 export function startLoad<T>(task: LoadTask): LoadProcess<T> {
   const child = fork(join(benchRoot, 'src/load/worker.ts'), [], {
     cwd: repoRoot,
-    execArgv: ['--import', 'tsx', '--max-old-space-size=4096'],
+    execArgv: ['--import', 'tsx', '--max-old-space-size=4096', ...loadProfileArgs()],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   let onReady!: () => void;

@@ -67,6 +67,10 @@ export const caseroomBenchEnv: Record<string, string> = {
   CASEROOM_RATE_BYTES_PER_S: '0',
 };
 
+function caseroomSettingsFromEnv(): Record<string, string> {
+  return Object.fromEntries(Object.entries(process.env).filter((entry): entry is [string, string] => entry[0].startsWith('CASEROOM_')));
+}
+
 export async function startServer(kind: ServerKind, options: ServerOptions): Promise<ServerProcess> {
   const port = await freePort();
   const script =
@@ -84,7 +88,8 @@ export async function startServer(kind: ServerKind, options: ServerOptions): Pro
     PORT: String(port),
     HOST: '127.0.0.1',
     DATA_DIR: options.dataDir,
-    ...(kind === 'caseroom' ? caseroomBenchEnv : {}),
+    // CASEROOM_* settings of the bench's own environment (to try one out), under the bench's own.
+    ...(kind === 'caseroom' ? { ...caseroomSettingsFromEnv(), ...caseroomBenchEnv } : {}),
     ...(kind === 'y-websocket' ? { YPERSISTENCE: join(options.dataDir, 'leveldb') } : {}),
     ...options.env,
   };
