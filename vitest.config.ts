@@ -40,6 +40,7 @@ if (!withChromium)
 
 /** Tests of the Redis store itself, outside any hub: the redis project's alone. */
 const redisOnly = ['test/store/redis-*.test.ts'];
+const sqliteOnly = ['test/store/sqlite-*.test.ts'];
 
 /** Pure logic and multi-process tests need no second run on the other store. */
 const storeIndependent = [
@@ -86,7 +87,7 @@ export default defineConfig({
               test: {
                 name: 'redis',
                 include: ['test/**/*.test.ts'],
-                exclude: storeIndependent,
+                exclude: [...storeIndependent, ...sqliteOnly],
                 env: { CASEROOM_TEST_STORE: 'redis' },
                 // Under CI the project runs even when Redis did not answer: fail at once, saying why.
                 globalSetup: ['test/helpers/requireRedis.ts'],

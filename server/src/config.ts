@@ -106,6 +106,7 @@ const envSchema = z.object({
     .optional(),
   /** SQLite durability: `normal` survives a process crash, `full` also an OS crash or power loss. */
   CASEROOM_SQLITE_SYNC: z.enum(['normal', 'full']).default('normal'),
+  CASEROOM_SQLITE_CHECKPOINT_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
   /** Wait before retrying a failed webhook delivery; doubles with every failure of the same event. */
   CASEROOM_WEBHOOK_RETRY_BASE_MS: positiveInt.default(1_000),
   /** The longest wait between retries of a webhook delivery. */
@@ -147,6 +148,8 @@ export interface HubConfig {
   metricsToken: string | null;
   approvals: { defaultExpiresInS: number; policy: ApprovalPolicy };
   sqliteSync: 'normal' | 'full';
+  /** checkpoint SQLite's log from a worker thread this often (0: SQLite's automatic checkpoints) */
+  sqliteCheckpointMs: number;
   /** null in embedded mode */
   redis: { url: string; prefix: string } | null;
   nodeId: string;
@@ -222,6 +225,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     metricsToken: e.CASEROOM_METRICS_TOKEN ?? null,
     approvals: { defaultExpiresInS: e.CASEROOM_APPROVAL_EXPIRES_IN, policy: e.CASEROOM_APPROVAL_POLICY },
     sqliteSync: e.CASEROOM_SQLITE_SYNC,
+    sqliteCheckpointMs: e.CASEROOM_SQLITE_CHECKPOINT_MS,
     redis: e.REDIS_URL ? { url: e.REDIS_URL, prefix: e.CASEROOM_REDIS_PREFIX } : null,
     presenceHeartbeatMs: e.CASEROOM_PRESENCE_HEARTBEAT_MS,
     nodeId: e.CASEROOM_NODE_ID ?? `node-${randomBytes(4).toString('hex')}`,

@@ -30,6 +30,7 @@ describe('loadConfig', () => {
       snapshotEvery: 500,
       shutdownTimeoutMs: 10_000,
       sqliteSync: 'normal',
+      sqliteCheckpointMs: 1000,
     });
     expect(loadConfig({ CASEROOM_SHUTDOWN_TIMEOUT_MS: '2500' }).shutdownTimeoutMs).toBe(2500);
   });
@@ -49,6 +50,7 @@ describe('loadConfig', () => {
       CASEROOM_MAX_MESSAGE_BYTES: '4096',
       CASEROOM_SNAPSHOT_EVERY: '10',
       CASEROOM_SQLITE_SYNC: 'full',
+      CASEROOM_SQLITE_CHECKPOINT_MS: '0',
     });
     expect(config).toMatchObject({
       production: true,
@@ -62,6 +64,7 @@ describe('loadConfig', () => {
       maxMessageBytes: 4096,
       snapshotEvery: 10,
       sqliteSync: 'full',
+      sqliteCheckpointMs: 0,
     });
   });
 

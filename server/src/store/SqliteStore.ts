@@ -24,6 +24,8 @@ import { pageOf } from './cursor.js';
 import { SqlFilter } from './sqlFilter.js';
 import { SqliteWebhookStore } from './SqliteWebhookStore.js';
 import type { WebhookStore } from './WebhookStore.js';
+import { WalCheckpointer } from './WalCheckpointer.js';
+import type { Logger } from '../logger.js';
 
 const schema = `
 CREATE TABLE IF NOT EXISTS cases (
@@ -122,6 +124,13 @@ interface PendingAppend {
 export interface SqliteStoreOptions {
   dataDir: string;
   synchronous: 'normal' | 'full';
+  /**
+   * Checkpoint the write-ahead log from a worker thread this often (see WalCheckpointer); absent
+   * or 0: SQLite's automatic checkpoints, inside the commits on the event loop.
+   */
+  checkpointIntervalMs?: number;
+  /** hears when the checkpoint worker fails (the store then falls back to automatic checkpoints) */
+  log?: Logger;
 }
 
 export class SqliteStore implements CaseStore {
@@ -131,14 +140,25 @@ export class SqliteStore implements CaseStore {
   private pending: PendingAppend[] = [];
   private flushScheduled: NodeJS.Immediate | null = null;
   private readonly statements;
+  private readonly checkpointer: WalCheckpointer | null = null;
 
   constructor(options: SqliteStoreOptions) {
     mkdirSync(options.dataDir, { recursive: true });
-    this.db = new Database(join(options.dataDir, 'caseroom.sqlite'));
+    const file = join(options.dataDir, 'caseroom.sqlite');
+    this.db = new Database(file);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma(`synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
     this.db.pragma('busy_timeout = 5000');
+    // A log that grew during a burst is cut back when it starts over, instead of staying that size.
+    this.db.pragma(`journal_size_limit = ${64 * 1024 * 1024}`);
     this.db.exec(schema);
+    if (options.checkpointIntervalMs) {
+      this.db.pragma('wal_autocheckpoint = 0');
+      this.checkpointer = new WalCheckpointer(file, options.checkpointIntervalMs, (err) => {
+        options.log?.error({ err }, 'the SQLite checkpoint worker failed; checkpointing on the event loop again');
+        if (this.db.open) this.db.pragma('wal_autocheckpoint = 1000');
+      });
+    }
     this.webhooks = new SqliteWebhookStore(this.db);
     this.statements = {
       insertCase: this.db.prepare('INSERT INTO cases (id, team, status, created_at, record) VALUES (?, ?, ?, ?, ?)'),
@@ -411,6 +431,8 @@ export class SqliteStore implements CaseStore {
       clearImmediate(this.flushScheduled);
       this.flush();
     }
+    // The worker's connection closes first, so closing ours (the last) folds the log into the file.
+    await this.checkpointer?.stop();
     this.db.close();
   }
 }

@@ -7,5 +7,10 @@ import { SqliteStore } from './SqliteStore.js';
 /** The store for the configured deployment mode: Redis when REDIS_URL is set, else SQLite in DATA_DIR. */
 export async function createStore(config: HubConfig, log: Logger): Promise<CaseStore> {
   if (config.redis) return RedisStore.connect({ ...config.redis, log });
-  return new SqliteStore({ dataDir: config.dataDir, synchronous: config.sqliteSync });
+  return new SqliteStore({
+    dataDir: config.dataDir,
+    synchronous: config.sqliteSync,
+    checkpointIntervalMs: config.sqliteCheckpointMs,
+    log,
+  });
 }
