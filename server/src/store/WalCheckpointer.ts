@@ -50,6 +50,8 @@ export class WalCheckpointer {
   /** Closes the worker's connection and ends the thread. */
   async stop(): Promise<void> {
     this.stopping = true;
+    // Held while it closes: nothing else may be keeping the process alive by then.
+    this.worker.ref();
     this.worker.postMessage('stop');
     await this.exited;
   }
