@@ -2,11 +2,13 @@
  * The embedded store checkpoints SQLite's write-ahead log from a worker thread, not inside commits
  * on the event loop (see server/src/store/WalCheckpointer.ts).
  */
+import { execFile } from 'node:child_process';
 import { statSync, watch } from 'node:fs';
+import { promisify } from 'node:util';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openCaseAs } from '../helpers/clients.js';
-import { startTestHub, type TestHub } from '../helpers/hub.js';
+import { startTestHub, tempDataDir, type TestHub } from '../helpers/hub.js';
 import { storedDocument } from '../helpers/store.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -42,5 +44,19 @@ describe('the SQLite write-ahead log', () => {
     const dataDir = hub.dataDir;
     hub = undefined;
     expect((await storedDocument(dataDir, caseId)).getText('notes').toString()).toBe(session.notes.toString());
+  });
+
+  it('lets a process with nothing else to do close the store and exit', async () => {
+    // The worker thread does not keep a process alive, but closing the store must wait for it.
+    const script = `
+      import { SqliteStore } from '@caseroom/server';
+      const store = new SqliteStore({ dataDir: process.argv[1], synchronous: 'normal', checkpointIntervalMs: 10 });
+      await store.appendUpdate('case-1', new Uint8Array([0, 0]));
+      await store.close();
+      console.log('closed');
+    `;
+    const args = ['--conditions=caseroom-source', '--import', 'tsx', '--input-type=module', '-e', script, tempDataDir()];
+    const { stdout } = await promisify(execFile)(process.execPath, args, { cwd: process.cwd() });
+    expect(stdout.trim()).toBe('closed');
   });
 });
