@@ -24,20 +24,18 @@ export interface TokenOptions {
 }
 
 /** The secret as an HMAC key; jose would otherwise import the raw bytes again on every call. */
-function hmacKey(secret: string, usage: 'sign' | 'verify'): Promise<CryptoKey> {
-  return webcrypto.subtle.importKey('raw', new TextEncoder().encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, [usage]);
+function hmacKey(secret: string): Promise<CryptoKey> {
+  return webcrypto.subtle.importKey('raw', new TextEncoder().encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify']);
 }
 
 export class Tokens {
-  private readonly verifyKey: Promise<CryptoKey>;
-  private readonly signKey: Promise<CryptoKey>;
+  private readonly key: Promise<CryptoKey>;
   private readonly issuer: string | undefined;
   private readonly audience: string | undefined;
 
   constructor(options: TokenOptions) {
     // Imported once, when the hub starts, so the first connection after a restart does not wait for it.
-    this.verifyKey = hmacKey(options.secret, 'verify');
-    this.signKey = hmacKey(options.secret, 'sign');
+    this.key = hmacKey(options.secret);
     this.issuer = options.issuer;
     this.audience = options.audience;
   }
@@ -47,7 +45,7 @@ export class Tokens {
     if (typeof token !== 'string' || token.length === 0) throw new CaseroomError('unauthenticated');
     let payload: unknown;
     try {
-      ({ payload } = await jwtVerify(token, await this.verifyKey, {
+      ({ payload } = await jwtVerify(token, await this.key, {
         algorithms: ['HS256'],
         ...(this.issuer ? { issuer: this.issuer } : {}),
         ...(this.audience ? { audience: this.audience } : {}),
@@ -74,6 +72,6 @@ export class Tokens {
       .setExpirationTime(expiresIn);
     if (this.issuer) jwt = jwt.setIssuer(this.issuer);
     if (this.audience) jwt = jwt.setAudience(this.audience);
-    return jwt.sign(await this.signKey);
+    return jwt.sign(await this.key);
   }
 }
