@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SqliteStore } from '@caseroom/server';
+import { summarizeLatencies } from './stats.js';
 
 const commits = Number(process.argv[2] ?? 5_000);
 const update = new Uint8Array(60).fill(7);
@@ -26,10 +27,9 @@ async function measure(checkpointIntervalMs: number): Promise<string> {
     await store.close();
     rmSync(dataDir, { recursive: true, force: true });
   }
-  times.sort((a, b) => a - b);
-  const at = (q: number): string => times[Math.min(times.length - 1, Math.floor(q * times.length))]!.toFixed(3);
+  const { p50, p99, max } = summarizeLatencies(times);
   const slow = times.filter((ms) => ms > 2).length;
-  return `p50 ${at(0.5)} ms, p99 ${at(0.99)} ms, max ${times.at(-1)!.toFixed(1)} ms, ${slow} of ${commits} over 2 ms`;
+  return `p50 ${p50.toFixed(3)} ms, p99 ${p99.toFixed(3)} ms, max ${max.toFixed(1)} ms, ${slow} of ${commits} over 2 ms`;
 }
 
 console.log(`${commits} commits of one update each`);
