@@ -20,8 +20,7 @@ function contentOf(doc: Y.Doc | CaseSession): unknown {
   };
 }
 
-/** Makes `count` edits, each its own update (its own message, its own row in the log). */
-/** `count` edits, each stored before the next is made (edits made together would travel merged). */
+/** Makes `count` edits, each its own update (its own message, its own row in the log): each is stored before the next is made, since edits made together travel merged. */
 async function editOneByOne(session: CaseSession, count: number): Promise<void> {
   for (let i = 0; i < count; i++) {
     if (i % 10 === 3) session.steps.add({ text: `step ${i}` });
