@@ -20,6 +20,7 @@ import { connectCluster, connectPresence } from './cluster/connectCluster.js';
 import type { HubConfig } from './config.js';
 import { createHttpApp } from './http/app.js';
 import { CaseHub, type CaseNamespace } from './hub/CaseHub.js';
+import { coalesceWrites } from './hub/CoalescedWrites.js';
 import { socketAuth } from './hub/socketAuth.js';
 import { YWebsocketEndpoint } from './hub/YWebsocketEndpoint.js';
 import { Tokens } from './identity/Tokens.js';
@@ -46,6 +47,8 @@ export interface Hub {
   readonly events: EventLog;
   readonly webhooks: WebhookRegistry;
   readonly tokens: Tokens;
+  /** the Socket.IO server (its `/cases` namespace is the hub's; an embedding app may add its own) */
+  readonly io: SocketServer;
   /** Stops accepting, disconnects everyone, flushes pending writes, closes the store. */
   close(): Promise<void>;
 }
@@ -158,6 +161,8 @@ export async function startHub(config: HubConfig, parts: HubParts = {}): Promise
     wsEngine: WebSocketServer,
     ...(cluster.adapter ? { adapter: cluster.adapter } : {}),
   });
+  // Each Socket.IO message leaves in one write, not one per packet (see hub/CoalescedWrites.ts).
+  io.engine.on('connection', coalesceWrites);
   const nsp = io.of(casesNamespace) as CaseNamespace;
   const { messagesPerSecond, bytesPerSecond, burstSeconds } = config.limits;
   const rateLimits = { messagesPerSecond, bytesPerSecond, burstSeconds, maxMessageBytes: config.maxMessageBytes };
@@ -262,5 +267,5 @@ export async function startHub(config: HubConfig, parts: HubParts = {}): Promise
       log.info('hub stopped');
     })());
 
-  return { url, port, log, store, rooms, roster, approvals, events, webhooks, tokens, close };
+  return { url, port, log, store, rooms, roster, approvals, events, webhooks, tokens, io, close };
 }

@@ -69,9 +69,9 @@ export const teamRoomOf = (team: string): string => `team:${team}`;
 
 /**
  * Runs `then` once what is queued for the socket now has been handed to the network. engine.io's
- * transport says `drain` when a batch is written; a Socket.IO message with binary parts spans
- * several packets, the first of which may be in flight while the rest wait for the next batch,
- * so at most two batches go out before `then` runs, however busy the socket is.
+ * transport says `drain` when a batch is written. What is queued now leaves in one batch (see
+ * CoalescedWrites), which may have to wait for a batch already in flight; so at most two batches
+ * go out before `then` runs, however busy the socket is.
  */
 function afterWritten(socket: CaseSocket, then: () => void, batches = 2): void {
   const conn = socket.conn as unknown as { writeBuffer: unknown[]; transport: { once(event: 'drain', listener: () => void): void } };

@@ -1,0 +1,80 @@
+/**
+ * How relayed document updates leave the hub over Socket.IO: a message with a binary part is two
+ * engine.io packets (header, attachment), and both must go to the network in one flush, which the
+ * hub makes one write (see server/src/hub/CoalescedWrites.ts).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as Y from 'yjs';
+import { decodeSyncMessage } from '@caseroom/shared';
+import { startTestHub, type TestHub } from '../helpers/hub.js';
+import { connected, rawSocket, RawParticipant } from '../helpers/sockets.js';
+import { waitForDoc } from '../helpers/wait.js';
+
+interface EnginePacket {
+  type: string;
+  data?: unknown;
+}
+interface EngineConnection {
+  id: string;
+  on(event: 'flush', listener: (buffer: EnginePacket[]) => void): void;
+}
+
+let hub: TestHub;
+/** every flush the hub's engine.io connections made: which connection, and the packets in it */
+const flushes: Array<{ conn: string; packets: EnginePacket[] }> = [];
+
+beforeAll(async () => {
+  hub = await startTestHub();
+  hub.io.engine.on('connection', (conn: EngineConnection) => {
+    conn.on('flush', (buffer) => flushes.push({ conn: conn.id, packets: [...buffer] }));
+  });
+});
+afterAll(() => hub.stop());
+
+const isBinaryEventHeader = (packet: EnginePacket): boolean =>
+  packet.type === 'message' && typeof packet.data === 'string' && packet.data.startsWith('51-/cases,["doc:sync"');
+
+describe('relayed updates on the wire', () => {
+  it('sends each update to each recipient as header and attachment in one flush', async () => {
+    const caseId = await hub.createCase();
+    const writer = new RawParticipant(await connected(rawSocket(hub.url, await hub.token({ userId: 'ann' }))), caseId);
+    const readers = await Promise.all(
+      ['bob', 'cy'].map(async (userId) => new RawParticipant(await connected(rawSocket(hub.url, await hub.token({ userId }))), caseId)),
+    );
+    await writer.join();
+    for (const reader of readers) await reader.join();
+    const readerIds = new Set(readers.map((reader) => reader.socket.io.engine.id));
+
+    const received = readers.map(() => 0);
+    readers.forEach((reader, i) =>
+      reader.socket.on('doc:sync', (_caseId: string, message: ArrayBuffer) => {
+        received[i]!++;
+        const sync = decodeSyncMessage(new Uint8Array(message));
+        if (sync.type !== 'step1') Y.applyUpdate(reader.doc, sync.update);
+      }),
+    );
+    const edits = 10;
+    flushes.length = 0;
+    for (let i = 0; i < edits; i++) {
+      const ack = await writer.edit((doc) => doc.getText('notes').insert(0, `${i}`));
+      expect(ack.ok).toBe(true);
+    }
+    await waitForDoc(
+      readers.map((reader) => reader.doc),
+      'both readers to receive every edit',
+      () => received.every((count) => count === edits),
+    );
+
+    const toReaders = flushes.filter((flush) => readerIds.has(flush.conn));
+    const headers = toReaders.flatMap((flush) => flush.packets.filter(isBinaryEventHeader));
+    expect(headers).toHaveLength(edits * readers.length);
+    for (const { packets } of toReaders) {
+      packets.forEach((packet, i) => {
+        if (!isBinaryEventHeader(packet)) return;
+        // The attachment follows its header in the same flush.
+        expect(packets[i + 1]?.data).toBeInstanceOf(Uint8Array);
+      });
+    }
+    for (const reader of readers) expect(reader.doc.getText('notes').toString()).toBe(writer.doc.getText('notes').toString());
+  });
+});
