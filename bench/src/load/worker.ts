@@ -183,6 +183,13 @@ async function coldJoin(task: Extract<LoadTask, { kind: 'coldjoin' }>): Promise<
   const started = now();
   const client: BenchClient = await openClient(task.target, task.endpoint, task.caseId, 'newcomer', token);
   const notes = notesOf(client.doc);
+  const marks: string[] = [];
+  if (process.env.BENCH_TRACE === '1') {
+    const mark = (name: string) => () => marks.push(`${name} ${(now() - started).toFixed(1)}`);
+    client.doc.on('beforeTransaction', mark('apply-start'));
+    client.doc.on('afterTransaction', mark('apply-end'));
+    client.doc.on('afterTransactionCleanup', mark('cleanup-end'));
+  }
   // Fully synced: synced, and the whole history is in the document (a server may send it after its first answer).
   await withTimeout(
     client.synced.then(
@@ -201,6 +208,7 @@ async function coldJoin(task: Extract<LoadTask, { kind: 'coldjoin' }>): Promise<
     'the newcomer was not fully synced within 120 s',
   );
   const ms = now() - started;
+  if (marks.length > 0) console.error(`cold join: ${marks.join(', ')}, done ${ms.toFixed(1)}`);
   await client.close();
   return { ms, length: notes.length };
 }
