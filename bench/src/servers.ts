@@ -50,6 +50,8 @@ export interface ServerProcess {
   wsUrl: string;
   /** RSS from /proc/<pid>/status after a full GC inside the server, in bytes. */
   rssAfterGc(): Promise<number>;
+  /** CPU time (user + system) the server process has used so far, in seconds. */
+  cpuSeconds(): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -110,6 +112,7 @@ export async function startServer(kind: ServerKind, options: ServerOptions): Pro
     httpUrl: `http://127.0.0.1:${port}`,
     wsUrl: `ws://127.0.0.1:${port}`,
     rssAfterGc: () => rssAfterGc(child),
+    cpuSeconds: async () => (await ask<{ cpuMicros: number }>(child, 'cpu', 'cpuMicros')).cpuMicros / 1e6,
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill('SIGTERM');
@@ -121,19 +124,23 @@ export async function startServer(kind: ServerKind, options: ServerOptions): Pro
 }
 
 async function rssAfterGc(child: ChildProcess): Promise<number> {
-  await new Promise<void>((done, fail) => {
-    const timer = setTimeout(() => fail(new Error('the server did not answer the GC request')), 30_000);
+  await ask(child, 'gc', 'gcDone');
+  return readRss(child.pid!);
+}
+
+/** Sends `request` to the server's preload and resolves with its answer, the message that has `key`. */
+function ask<T>(child: ChildProcess, request: string, key: string): Promise<T> {
+  return new Promise<T>((done, fail) => {
+    const timer = setTimeout(() => fail(new Error(`the server did not answer the ${request} request`)), 30_000);
     const onMessage = (message: unknown): void => {
-      if ((message as { gcDone?: boolean }).gcDone) {
-        clearTimeout(timer);
-        child.off('message', onMessage);
-        done();
-      }
+      if (typeof message !== 'object' || message === null || !(key in message)) return;
+      clearTimeout(timer);
+      child.off('message', onMessage);
+      done(message as T);
     };
     child.on('message', onMessage);
-    child.send('gc');
+    child.send(request);
   });
-  return readRss(child.pid!);
 }
 
 /** VmRSS of a process, in bytes. */

@@ -8,12 +8,13 @@ export const fanout: Workload = {
   name: 'fanout',
   title: 'Fan-out latency',
   describe: ({ fanout: s }) =>
-    `${s.clients} clients in one case, ${s.writers} typing ${s.ratePerWriter} edits/s each (3 characters per edit) for ${s.seconds} s; latency from the writer's edit to each other client's receipt`,
+    `${s.clients} clients in one case, ${s.writers} typing ${s.ratePerWriter} edits/s each (3 characters per edit) for ${s.seconds} s; latency from the writer's edit to each other client's receipt; the server's CPU time from the clients' arrival to their departure`,
   metrics: () => [
     { key: 'p50', label: 'p50', unit: 'ms', better: 'lower' },
     { key: 'p99', label: 'p99', unit: 'ms', better: 'lower' },
     { key: 'max', label: 'max', unit: 'ms', better: 'lower' },
     { key: 'delivered', label: 'delivered', unit: '%', better: 'higher' },
+    { key: 'cpu', label: 'server CPU time for the run', unit: 's', better: 'lower' },
   ],
   targets: [...caseroomIds, ...peerIds],
   measure: (target, context) =>
@@ -21,7 +22,9 @@ export const fanout: Workload = {
       const caseId = 'fanout-case';
       await ensureCases(server, [caseId]);
       const s = context.options.sizes.fanout;
+      const cpuBefore = await server.cpuSeconds();
       const result = await runLoad<FanoutResult>({ kind: 'fanout', target: target.id, endpoint: endpointOf(server), caseId, ...s });
-      return { p50: result.p50, p99: result.p99, max: result.max, delivered: (100 * result.received) / result.expected };
+      const cpu = (await server.cpuSeconds()) - cpuBefore;
+      return { p50: result.p50, p99: result.p99, max: result.max, delivered: (100 * result.received) / result.expected, cpu };
     }),
 };
