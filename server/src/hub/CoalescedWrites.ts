@@ -12,7 +12,8 @@
  * that tick share one callback), then runs with the TCP socket corked, so whatever the tick queued
  * leaves in one write. The frames on the wire are unchanged: stock Socket.IO clients read them as
  * before. engine.io has no setting for this; the shape of what is reached into is pinned by the
- * types below and checked by test/rooms/wire-writes.test.ts.
+ * types below and checked by test/rooms/wire-writes.test.ts (and, for closing, by
+ * test/ops/shutdown.test.ts).
  */
 
 /** The parts of an engine.io server connection this reaches. */
