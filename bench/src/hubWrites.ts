@@ -6,9 +6,8 @@
  * after the edits (Linux only).
  */
 import { readFileSync } from 'node:fs';
-import { CaseClient, type CaseSession } from '@caseroom/client';
+import { notesOf, openMany, type BenchClient } from './load/clients.js';
 import { startServer } from './servers.js';
-import { mintToken } from './tokens.js';
 import { endpointOf, ensureCases, removeDir, tempDir } from './workloads/workload.js';
 
 const edits = Number(process.argv[2] ?? 200);
@@ -22,35 +21,34 @@ function writeCalls(pid: number): number {
 
 const dataDir = tempDir('hub-writes');
 const server = await startServer('caseroom', { dataDir, profileDir: null });
-const clients: CaseClient[] = [];
+let clients: BenchClient[] = [];
 try {
   const caseId = 'writes-case';
   await ensureCases(server, [caseId]);
-  const { httpUrl, secret } = endpointOf(server);
-  const sessions: CaseSession[] = [];
-  for (let i = 0; i <= readers; i++) {
-    const client = new CaseClient({ url: httpUrl, token: await mintToken(secret!, `agent-${i}`), transports: ['websocket'] });
-    clients.push(client);
-    const session = client.openCase(caseId);
-    await session.synced;
-    sessions.push(session);
-  }
-  const [writer, ...others] = sessions as [CaseSession, ...CaseSession[]];
+  clients = await openMany(
+    'caseroom-sio',
+    endpointOf(server),
+    1 + readers,
+    () => caseId,
+    (i) => `agent-${i}`,
+    10,
+  );
+  const [writer, ...others] = clients as [BenchClient, ...BenchClient[]];
   const arrived = Promise.all(
     others.map(
-      (session) =>
+      (client) =>
         new Promise<void>((done) => {
           const check = (): void => {
-            if (session.notes.length === edits) done();
+            if (notesOf(client.doc).length === edits) done();
           };
-          session.doc.on('update', check);
+          client.doc.on('update', check);
         }),
     ),
   );
   const before = writeCalls(server.pid);
   for (let i = 0; i < edits; i++) {
-    writer.notes.insert(0, 'x');
-    await writer.flushed();
+    notesOf(writer.doc).insert(0, 'x');
+    await writer.flushed!();
   }
   await arrived;
   const calls = writeCalls(server.pid) - before;
