@@ -32,6 +32,7 @@ import type { RoomConnection, RoomRelay } from '../rooms/RoomConnection.js';
 import { caseRequestSchema, joinRequestSchema, parse } from '../validation.js';
 import { approvalHandlers } from './approvalHandlers.js';
 import { documentHandlers } from './documentHandlers.js';
+import { engineConnectionOf } from './engineConnection.js';
 import { endSubscriptions, eventHandlers } from './eventHandlers.js';
 import { admitPacket, normalizeArguments, refuseUnknownEvent } from './packetGuards.js';
 import { peopleHandlers } from './peopleHandlers.js';
@@ -74,8 +75,8 @@ export const teamRoomOf = (team: string): string => `team:${team}`;
  * go out before `then` runs, however busy the socket is.
  */
 function afterWritten(socket: CaseSocket, then: () => void, batches = 2): void {
-  const conn = socket.conn as unknown as { writeBuffer: unknown[]; transport: { once(event: 'drain', listener: () => void): void } };
-  if (conn.writeBuffer.length === 0 || batches === 0) return then();
+  const conn = engineConnectionOf(socket.conn);
+  if (conn.writeBuffer.length === 0 || batches === 0 || !conn.transport) return then();
   conn.transport.once('drain', () => {
     if (socket.connected) afterWritten(socket, then, batches - 1);
   });

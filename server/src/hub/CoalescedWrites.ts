@@ -11,22 +11,11 @@
  * Here a connection's flush waits until the end of the current tick (all connections written to in
  * that tick share one callback), then runs with the TCP socket corked, so whatever the tick queued
  * leaves in one write. The frames on the wire are unchanged: stock Socket.IO clients read them as
- * before. engine.io has no setting for this; the shape of what is reached into is pinned by the
- * types below and checked by test/rooms/wire-writes.test.ts (and, for closing, by
- * test/ops/shutdown.test.ts).
+ * before. engine.io has no setting for this; what is reached into is listed in engineConnection.ts
+ * and checked by test/rooms/wire-writes.test.ts (and, for closing, by test/ops/shutdown.test.ts).
  */
 
-/** The parts of an engine.io server connection this reaches. */
-interface EngineConnection {
-  flush(): void;
-  close(discard?: boolean): unknown;
-  transport?: { name?: string; socket?: { _socket?: Corkable } };
-}
-
-interface Corkable {
-  cork(): void;
-  uncork(): void;
-}
+import { engineConnectionOf, type EngineConnection } from './engineConnection.js';
 
 /** Connections with a flush due at the end of this tick, and their own flush. */
 const due = new Map<EngineConnection, () => void>();
@@ -51,7 +40,7 @@ function flushIfDue(conn: EngineConnection): void {
 
 /** Makes `conn` (an engine.io server socket) flush once per tick, in one write. */
 export function coalesceWrites(conn: unknown): void {
-  const engine = conn as EngineConnection;
+  const engine = engineConnectionOf(conn);
   const flushNow = engine.flush.bind(engine);
   const closeNow = engine.close.bind(engine);
   engine.flush = () => {

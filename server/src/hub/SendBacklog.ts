@@ -4,17 +4,7 @@
  * that stops reading makes this grow; the hub drops it before its backlog eats the server's memory.
  */
 import type { Socket } from 'socket.io';
-
-interface EnginePacket {
-  data?: unknown;
-}
-
-interface EngineConnection {
-  on(event: 'packetCreate', listener: (packet: EnginePacket) => void): void;
-  on(event: 'flush', listener: () => void): void;
-  transport?: { name?: string; socket?: { bufferedAmount?: number } };
-  close(discard?: boolean): void;
-}
+import { engineConnectionOf, type EngineConnection } from './engineConnection.js';
 
 export class SendBacklog {
   /** bytes in engine.io's write buffer since it last flushed to the transport */
@@ -22,7 +12,7 @@ export class SendBacklog {
   private readonly conn: EngineConnection;
 
   constructor(socket: Socket) {
-    this.conn = socket.conn as unknown as EngineConnection;
+    this.conn = engineConnectionOf(socket.conn);
     this.conn.on('packetCreate', (packet) => (this.queued += packetBytes(packet.data)));
     this.conn.on('flush', () => (this.queued = 0));
   }
@@ -47,10 +37,9 @@ export class SendBacklog {
  * waiting for the closing handshake a client that does not read would never answer.
  */
 export function dropConnection(conn: unknown): void {
-  const engine = conn as EngineConnection;
+  const engine = engineConnectionOf(conn);
   engine.close(true);
-  const ws = engine.transport?.socket as { terminate?: () => void } | undefined;
-  ws?.terminate?.();
+  engine.transport?.socket?.terminate?.();
 }
 
 function packetBytes(data: unknown): number {
