@@ -77,6 +77,7 @@ export class CaseSession extends Emitter<CaseSessionEvents> {
   private readonly onClosed: (session: CaseSession) => void;
   private currentStatus: SessionStatus = 'offline';
   private record: CaseRecord | null = null;
+  private me: Person | null = null;
   private members: RosterMember[] = [];
   private currentOwnership: Ownership = unowned;
   private wantedStatus: PresenceStatus = 'active';
@@ -103,7 +104,8 @@ export class CaseSession extends Emitter<CaseSessionEvents> {
     this.socket = socket;
     this.onClosed = onClosed;
     this.doc = new Y.Doc();
-    this.document = new CaseDocument(this.doc);
+    // Facts are recorded in your name, which the hub tells on join.
+    this.document = new CaseDocument(this.doc, { author: () => this.me?.userId ?? null });
     this.awareness = new awarenessProtocol.Awareness(this.doc);
     this.synced = new Promise<void>((resolve, reject) => {
       this.resolveSynced = resolve;
@@ -133,6 +135,11 @@ export class CaseSession extends Emitter<CaseSessionEvents> {
 
   get status(): SessionStatus {
     return this.currentStatus;
+  }
+
+  /** Who the hub knows you as (null before the first join). */
+  get you(): Person | null {
+    return this.me;
   }
 
   /** The case record as the server returned it on the last join (null before the first). */
@@ -249,6 +256,7 @@ export class CaseSession extends Emitter<CaseSessionEvents> {
         return;
       }
       this.record = joinAck.case;
+      this.me = joinAck.you;
       this.joined = true;
       this.retries = 0;
       this.members = joinAck.roster;

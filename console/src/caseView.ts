@@ -44,7 +44,7 @@ export function caseView(client: CaseClient, api: HubApi, me: Identity, caseId: 
   const panels = [
     notesPanel(session, me),
     stepsPanel(session),
-    factsPanel(session, me),
+    factsPanel(session),
     rosterPanel(session, me),
     approvalsPanel(client, session, me),
   ];

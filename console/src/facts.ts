@@ -3,7 +3,6 @@
  * answered shows the answer, who recorded it and when, before anyone asks the customer again.
  */
 import type { CaseSession, Fact } from '@caseroom/client';
-import type { Identity } from './api.js';
 import { h, replace, timeElement } from './dom.js';
 import { nameOf } from './people.js';
 
@@ -13,7 +12,7 @@ function findFact(session: CaseSession, question: string): [string, Fact] | unde
   return Object.entries(session.facts.toJSON()).find(([q]) => q.toLowerCase() === wanted);
 }
 
-export function factsPanel(session: CaseSession, me: Identity): { element: HTMLElement; dispose: () => void } {
+export function factsPanel(session: CaseSession): { element: HTMLElement; dispose: () => void } {
   const facts = session.facts;
   const body = h('tbody', {});
   const render = (): void => {
@@ -60,7 +59,7 @@ export function factsPanel(session: CaseSession, me: Identity): { element: HTMLE
       onsubmit: (event: SubmitEvent) => {
         event.preventDefault();
         const known = findFact(session, question.value);
-        facts.record(known?.[0] ?? question.value.trim(), answer.value.trim(), me.userId);
+        facts.record(known?.[0] ?? question.value.trim(), answer.value.trim());
         question.value = '';
         answer.value = '';
         checkQuestion();

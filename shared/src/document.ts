@@ -6,21 +6,15 @@
  *   facts  Y.Map<question, {answer, by, at}>    what the customer already told us
  *
  * Apps use `CaseDocument` and never touch the raw layout, so the layout can evolve in one place.
+ * Its helpers check what they write against the schema (documentSchema.ts) and throw
+ * `invalid_payload` instead of producing an edit the hub would refuse.
  */
 import * as Y from 'yjs';
+import type { z } from 'zod';
+import { CaseroomError } from './errors.js';
+import { factSchema, factsKey, notesKey, questionSchema, stepFields, stepsKey, type Fact, type Step } from './documentSchema.js';
 
-export const notesKey = 'notes';
-export const stepsKey = 'steps';
-export const factsKey = 'facts';
-
-export interface Step {
-  id: string;
-  text: string;
-  assignee: string | null;
-  /** ISO date or date-time, or null. */
-  due: string | null;
-  done: boolean;
-}
+export { factsKey, notesKey, stepsKey, type Fact, type Step } from './documentSchema.js';
 
 export interface NewStep {
   text: string;
@@ -28,15 +22,14 @@ export interface NewStep {
   due?: string | null;
 }
 
-export interface Fact {
-  answer: string;
-  /** user id of whoever recorded it */
-  by: string;
-  /** ISO date-time */
-  at: string;
-}
-
 type StepField = Step[keyof Step];
+
+/** Throws `invalid_payload` naming `field` when `value` does not fit `schema`. */
+function checked<T>(schema: z.ZodType<T>, value: unknown, field: string): T {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  throw new CaseroomError('invalid_payload', `${field}: ${result.error.issues[0]?.message ?? 'not valid'}`, { field });
+}
 
 function newId(): string {
   return globalThis.crypto.randomUUID();
@@ -60,8 +53,9 @@ export class StepList {
     this.array = doc.getArray<Y.Map<StepField>>(stepsKey);
   }
 
+  /** The steps, in order; an entry that is not a step (a document stored before the schema) is left out. */
   list(): Step[] {
-    return this.array.toArray().map(readStep);
+    return this.array.toArray().filter((entry) => entry instanceof Y.Map).map(readStep);
   }
 
   get(id: string): Step | undefined {
@@ -74,9 +68,9 @@ export class StepList {
     const id = newId();
     const map = new Y.Map<StepField>();
     map.set('id', id);
-    map.set('text', step.text);
-    map.set('assignee', step.assignee ?? null);
-    map.set('due', step.due ?? null);
+    map.set('text', checked(stepFields.text, step.text, 'text'));
+    map.set('assignee', checked(stepFields.assignee, step.assignee ?? null, 'assignee'));
+    map.set('due', checked(stepFields.due, step.due ?? null, 'due'));
     map.set('done', false);
     this.array.push([map]);
     return id;
@@ -91,6 +85,10 @@ export class StepList {
   change(id: string, fields: Partial<Omit<Step, 'id'>>): boolean {
     const map = this.find(id);
     if (!map) return false;
+    for (const [key, value] of Object.entries(fields)) {
+      if (!(key in stepFields) || key === 'id') throw new CaseroomError('invalid_payload', `A step has no field ${key} to change`, { field: key });
+      checked(stepFields[key as keyof typeof stepFields] as z.ZodType<unknown>, value, key);
+    }
     const apply = (): void => {
       for (const [key, value] of Object.entries(fields)) map.set(key, value as StepField);
     };
@@ -101,29 +99,37 @@ export class StepList {
 
   /** Removes a step. Returns false when no step has that id. */
   remove(id: string): boolean {
-    const index = this.array.toArray().findIndex((map) => map.get('id') === id);
+    const index = this.array.toArray().findIndex((map) => map instanceof Y.Map && map.get('id') === id);
     if (index < 0) return false;
     this.array.delete(index, 1);
     return true;
   }
 
   private find(id: string): Y.Map<StepField> | undefined {
-    return this.array.toArray().find((map) => map.get('id') === id);
+    return this.array.toArray().find((map) => map instanceof Y.Map && map.get('id') === id);
   }
 }
 
 /** What the customer already told us, keyed by question, so nobody asks twice. */
 export class FactBook {
   readonly map: Y.Map<Fact>;
+  private readonly author: (() => string | null) | undefined;
 
-  constructor(doc: Y.Doc) {
+  /** `author` names who records facts through this book (the hub refuses facts in anyone else's name). */
+  constructor(doc: Y.Doc, author?: () => string | null) {
     this.map = doc.getMap<Fact>(factsKey);
+    this.author = author;
   }
 
-  /** Records (or corrects) the answer to a question. */
-  record(question: string, answer: string, by: string, at: Date = new Date()): Fact {
-    const fact: Fact = { answer, by, at: at.toISOString() };
-    this.map.set(question, fact);
+  /**
+   * Records (or corrects) the answer to a question, in the author's name. Throws `invalid_payload`
+   * for a question or answer the schema refuses, and when the book has no author yet.
+   */
+  record(question: string, answer: string, at: Date = new Date()): Fact {
+    const by = this.author?.() ?? null;
+    if (by === null) throw new CaseroomError('invalid_payload', 'Facts are recorded in your name, which is known once the case is open', { field: 'by' });
+    const fact = checked(factSchema, { answer, by, at: at.toISOString() }, 'answer');
+    this.map.set(checked(questionSchema, question, 'question'), fact);
     return fact;
   }
 
@@ -152,11 +158,13 @@ export class CaseDocument {
   readonly steps: StepList;
   readonly facts: FactBook;
 
-  constructor(doc: Y.Doc) {
+  /** `author` (a user id, or a function that gives it once known) is who records facts. */
+  constructor(doc: Y.Doc, options: { author?: string | (() => string | null) } = {}) {
+    const { author } = options;
     this.doc = doc;
     this.notes = doc.getText(notesKey);
     this.steps = new StepList(doc);
-    this.facts = new FactBook(doc);
+    this.facts = new FactBook(doc, typeof author === 'string' ? () => author : author);
   }
 
   /** Runs several changes as one update (one message on the wire, one entry in the log). */

@@ -21,6 +21,8 @@ export const errorCatalog = {
   not_joined: { status: 409, message: 'Join the case before sending messages for it' },
   too_many_cases: { status: 429, message: 'This connection has too many cases open' },
   document_too_large: { status: 413, message: 'The case document has reached its size limit' },
+  invalid_document: { status: 422, message: 'The edit would break the case document (see details.path)' },
+  forged_author: { status: 403, message: 'A fact can only be recorded in your own name' },
   not_found: { status: 404, message: 'Not found' },
   unknown_user: { status: 404, message: 'No such person is known to caseroom' },
   // ownership
@@ -66,6 +68,8 @@ export interface WireError {
   message: string;
   /** For `invalid_payload`: the path of the first field that is wrong, e.g. `customer.name`. */
   field?: string;
+  /** Code-specific facts safe to show (e.g. `owner` on `already_owned`, `path` on `invalid_document`). */
+  details?: Record<string, unknown>;
 }
 
 /** The acknowledgement every client request receives. */
@@ -100,12 +104,12 @@ export class CaseroomError extends Error {
   toWire(): WireError {
     const wire: WireError = { code: this.code, message: this.message };
     if (this.field !== undefined) wire.field = this.field;
-    if (this.details !== undefined) Object.assign(wire, { details: this.details });
+    if (this.details !== undefined) wire.details = this.details;
     return wire;
   }
 
   static fromWire(error: WireError): CaseroomError {
-    const details = (error as { details?: Record<string, unknown> }).details;
+    const { details } = error;
     const options: { field?: string; details?: Record<string, unknown> } = {};
     if (error.field !== undefined) options.field = error.field;
     if (details !== undefined) options.details = details;

@@ -6,7 +6,7 @@
 import type { Approval, ApprovalInput, ApprovalUpdate, Verdict } from './approvals.js';
 import type { CaseEvent, EventFilter } from './caseEvents.js';
 import type { CaseRecord } from './cases.js';
-import type { Ownership, OwnerUpdate, PresenceStatus, RosterMember, RosterUpdate } from './people.js';
+import type { Ownership, OwnerUpdate, Person, PresenceStatus, RosterMember, RosterUpdate } from './people.js';
 import type { Ack } from './errors.js';
 import type { Identity } from './identity.js';
 
@@ -47,6 +47,8 @@ export interface DecisionRequest {
 /** What a client learns when it joins: the case, who is in the room, who owns it, its approval requests. */
 export type JoinAck = Ack<{
   case: CaseRecord;
+  /** who the hub knows you as in this case (facts you record are in this name) */
+  you: Person;
   roster: RosterMember[];
   ownership: Ownership;
   approvals: Approval[];

@@ -6,5 +6,6 @@ export * from './approvals.js';
 export * from './caseEvents.js';
 export * from './protocol.js';
 export * from './document.js';
+export * from './documentSchema.js';
 export * from './events.js';
 export * from './webhooks.js';

@@ -22,16 +22,16 @@ describe('bot subscriptions', () => {
     const session = await agentSession(caseId);
     const first = await connectBot(hub.url);
     const early = new Collector(first, { cases: [caseId], types: ['fact.recorded'], after: '0' });
-    for (let i = 0; i < 5; i++) session.facts.record(`q${i}`, `a${i}`, 'ann');
+    for (let i = 0; i < 5; i++) session.facts.record(`q${i}`, `a${i}`);
     await early.until('five facts', (events) => events.length === 5);
     const cursor = early.events[2]!.id; // the bot stored its cursor after the third fact
     await first.close();
 
-    for (let i = 5; i < 8; i++) session.facts.record(`q${i}`, `a${i}`, 'ann');
+    for (let i = 5; i < 8; i++) session.facts.record(`q${i}`, `a${i}`);
     const second = await connectBot(hub.url);
     const resumed = new Collector(second, { cases: [caseId], types: ['fact.recorded'], after: cursor });
     await resumed.subscription.ready;
-    for (let i = 8; i < 10; i++) session.facts.record(`q${i}`, `a${i}`, 'ann');
+    for (let i = 8; i < 10; i++) session.facts.record(`q${i}`, `a${i}`);
     await resumed.until('facts 3 to 9', (events) => events.length >= 7);
     expect(resumed.events.map((e) => e.data.question)).toEqual(['q3', 'q4', 'q5', 'q6', 'q7', 'q8', 'q9']);
     expect(new Set(resumed.events.map((e) => e.id)).size).toBe(7);
@@ -62,7 +62,7 @@ describe('bot subscriptions', () => {
       });
     };
     await startBot();
-    for (let i = 0; i < 1000; i++) session.facts.record(`question ${i}`, `answer ${i}`, 'ann');
+    for (let i = 0; i < 1000; i++) session.facts.record(`question ${i}`, `answer ${i}`);
     await finished;
     await session.flushed();
     expect(restarts).toBe(3);
@@ -77,11 +77,11 @@ describe('bot subscriptions', () => {
     let session = await agentSession(caseId, server.url);
     let bot = await connectBot(server.url);
     const before = new Collector(bot, { cases: [caseId], types: ['fact.recorded'], after: '0' });
-    session.facts.record('before', 'restart', 'ann');
+    session.facts.record('before', 'restart');
     await before.until('the first fact', (events) => events.length === 1);
     const cursor = before.events[0]!.id; // the cursor the handler was given
     await bot.close();
-    session.facts.record('while the bot', 'was down', 'ann');
+    session.facts.record('while the bot', 'was down');
     await session.flushed();
     await server.stop({ keepData: true });
 
@@ -91,7 +91,7 @@ describe('bot subscriptions', () => {
       bot = await connectBot(server.url);
       const after = new Collector(bot, { cases: [caseId], types: ['fact.recorded'], after: cursor });
       await after.subscription.ready;
-      session.facts.record('after', 'restart', 'ann');
+      session.facts.record('after', 'restart');
       await after.until('two facts', (events) => events.length === 2);
       expect(after.events.map((e) => e.data.question)).toEqual(['while the bot', 'after']);
     } finally {
@@ -122,7 +122,7 @@ describe('bots in the case', () => {
     const inCase = bot.openCase(caseId);
     await inCase.synced;
     inCase.steps.add({ text: 'Send the refund confirmation e-mail' });
-    inCase.facts.record('preferred channel', 'e-mail', 'intake-bot');
+    inCase.facts.record('preferred channel', 'e-mail');
     await waitForDoc(agent.doc, 'the bot’s step and fact', () => agent.steps.list().length === 1 && agent.facts.has('preferred channel'));
     await watch.until('both events', (events) => events.length === 2);
     expect(watch.events.map((e) => [e.type, e.actor?.userId, e.actor?.role])).toEqual([

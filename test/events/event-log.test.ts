@@ -42,7 +42,7 @@ describe('the case event log', () => {
     a.notes.insert(0, 'Customer was charged twice for order A-1001.');
     await seen.first('notes.changed', caseId);
     const stepId = a.steps.add({ text: 'Refund the duplicate', assignee: 'amy' });
-    a.facts.record('order number', 'A-1001', 'ann');
+    a.facts.record('order number', 'A-1001');
     await waitForDoc(m.doc, 'amy to see the step', () => m.steps.get(stepId) !== undefined);
     m.steps.complete(stepId);
     await seen.first('step.completed', caseId);
@@ -121,7 +121,7 @@ describe('the case event log', () => {
   it('pages through a case’s events with ?after=seq', async () => {
     const caseId = await hub.createCase();
     const a = await open(caseId, ann);
-    for (let i = 0; i < 7; i++) a.facts.record(`question ${i}`, `answer ${i}`, 'ann');
+    for (let i = 0; i < 7; i++) a.facts.record(`question ${i}`, `answer ${i}`);
     const bot = await connectBot(hub.url);
     const seen = new Collector(bot, { cases: [caseId], after: '0' });
     await seen.until('7 facts', (events) => events.filter((e) => e.type === 'fact.recorded').length === 7);
@@ -157,7 +157,7 @@ describe('the case event log', () => {
     const caseId = await hub.createCase();
     const a = await open(caseId, ann);
     const kept = a.steps.add({ text: 'Check the payment log' });
-    a.facts.record('order number', 'A-1001', 'ann');
+    a.facts.record('order number', 'A-1001');
     a.notes.insert(0, 'First visit. ');
     await a.flushed();
     await a.close();
@@ -175,7 +175,7 @@ describe('the case event log', () => {
     expect(m.steps.get(kept)?.text).toBe('Check the payment log');
     m.steps.complete(kept);
     const added = m.steps.add({ text: 'Refund the duplicate' });
-    m.facts.record('email', 'kim@example.com', 'amy');
+    m.facts.record('email', 'kim@example.com');
     m.notes.insert(m.notes.length, 'Second visit.');
     await m.flushed();
     const bot = await connectBot(hub.url);

@@ -60,7 +60,7 @@ describe('webhooks', () => {
     const session = connectClient(hub.url, await mintToken(agentOf(team))).openCase(caseId);
     await session.synced;
     await session.claim();
-    session.facts.record('order number', 'A-1001', 'ann');
+    session.facts.record('order number', 'A-1001');
 
     const factAt = await receiver.until(
       'the fact to be delivered',
@@ -174,7 +174,7 @@ describe('webhooks', () => {
     const session = connectClient(hub.url, await mintToken(agentOf(team))).openCase(caseId);
     await session.synced;
     await session.claim();
-    session.facts.record('order number', 'A-1002', 'ann');
+    session.facts.record('order number', 'A-1002');
     await session.resolve();
 
     // Delivery follows the log's order, so once the last event is in, every earlier one was weighed.

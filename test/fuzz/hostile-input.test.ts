@@ -53,7 +53,7 @@ beforeAll(async () => {
   otherCase = await hub.createCase({ team: 'shipping' });
   ({ session: watcher } = await openCaseAs(hub.url, otherCase, { userId: 'sid', team: 'shipping' }));
   watcher.notes.insert(0, 'Parcel lost in transit. ');
-  watcher.facts.record('tracking number', 'TR-1', 'sid');
+  watcher.facts.record('tracking number', 'TR-1');
   watcher.steps.add({ text: 'Open a claim with the carrier' });
   await watcher.flushed();
   otherBefore = documentOf(watcher.doc);

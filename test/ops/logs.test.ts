@@ -47,7 +47,7 @@ describe('logs', () => {
     // Normal work over the SDK, raw Socket.IO, y-websocket and HTTP.
     const { session } = await openCaseAs(hub.url, caseId, { userId: 'ann' });
     session.notes.insert(0, notesBody);
-    session.facts.record('card', notesBody, 'ann');
+    session.facts.record('card', notesBody);
     await session.flushed();
     const raw = new RawParticipant(await connected(rawSocket(hub.url, annToken)), caseId);
     await raw.join();

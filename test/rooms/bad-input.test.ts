@@ -39,7 +39,7 @@ async function scene(malloryTeam = 'billing'): Promise<Scene> {
   const ann = connectClient(hub.url, await hub.token({ userId: 'ann' })).openCase(caseId);
   await ann.synced;
   ann.notes.insert(0, earlierNotes);
-  ann.facts.record('order number', 'A-1001', 'ann');
+  ann.facts.record('order number', 'A-1001');
   await ann.flushed();
   const bob = connectClient(hub.url, await hub.token({ userId: 'bob', role: 'specialist' })).openCase(caseId);
   await bob.synced;

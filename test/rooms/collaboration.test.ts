@@ -35,8 +35,8 @@ describe('two agents on one case document', () => {
     bob.notes.insert(0, 'Card ends 4242. ');
     const stepId = ann.steps.add({ text: 'Refund the duplicate charge', assignee: 'bob' });
     bob.steps.add({ text: 'Check the payment provider log' });
-    ann.facts.record('order number', 'A-1001', 'ann');
-    bob.facts.record('email', 'kim@example.com', 'bob');
+    ann.facts.record('order number', 'A-1001');
+    bob.facts.record('email', 'kim@example.com');
 
     const converged = (): boolean =>
       sameDocument(ann, bob) && ann.steps.list().length === 2 && Object.keys(ann.facts.toJSON()).length === 2;
@@ -59,7 +59,7 @@ describe('two agents on one case document', () => {
     const ann = connectClient(hub.url, await hub.token()).openCase(caseId);
     await ann.synced;
     ann.notes.insert(0, 'Already asked for the order number.');
-    ann.facts.record('order number', 'A-2002', 'ann');
+    ann.facts.record('order number', 'A-2002');
     await ann.flushed();
 
     const carl = connectClient(hub.url, await hub.token({ userId: 'carl', role: 'specialist' })).openCase(caseId);
@@ -105,7 +105,7 @@ describe('two agents on one case document', () => {
     ann.notes.insert(ann.notes.length, ' ann offline.');
     ann.steps.add({ text: 'offline step by ann' });
     bob.notes.insert(0, 'bob online. ');
-    bob.facts.record('phone', '+1 555 0100', 'bob');
+    bob.facts.record('phone', '+1 555 0100');
     await bob.flushed();
     expect(ann.notes.toString()).not.toContain('bob online.');
 

@@ -24,7 +24,7 @@ function contentOf(doc: Y.Doc | CaseSession): unknown {
 async function editOneByOne(session: CaseSession, count: number): Promise<void> {
   for (let i = 0; i < count; i++) {
     if (i % 10 === 3) session.steps.add({ text: `step ${i}` });
-    else if (i % 10 === 7) session.facts.record(`question ${i}`, `answer ${i}`, 'ann');
+    else if (i % 10 === 7) session.facts.record(`question ${i}`, `answer ${i}`);
     else session.notes.insert(session.notes.length, `[${i}]`);
     await session.flushed();
   }
@@ -72,8 +72,8 @@ describe('acknowledged edits survive a crash of the hub process', () => {
     const refund = ann.steps.add({ text: 'Refund the duplicate charge', assignee: 'bob', due: '2026-12-01' });
     ann.steps.add({ text: 'Email the customer' });
     ann.steps.complete(refund);
-    ann.facts.record('order number', 'A-1001', 'ann');
-    ann.facts.record('card', 'ends 4242', 'ann');
+    ann.facts.record('order number', 'A-1001');
+    ann.facts.record('card', 'ends 4242');
     ann.notes.delete(0, 'Customer '.length);
 
     const reader = await crashAndReadBack(dataDir, hub, ann, client);
@@ -116,7 +116,7 @@ describe('acknowledged edits survive a crash of the hub process', () => {
     await hub.kill('SIGKILL');
     await offline;
     ann.notes.insert(ann.notes.length, ' Typed while the hub was down.');
-    ann.facts.record('callback', 'tomorrow 9am', 'ann');
+    ann.facts.record('callback', 'tomorrow 9am');
 
     await spawn(dataDir, { PORT: String(hub.port) });
     // Resolves once ann has rejoined by herself and the restarted hub has stored what it lacked.
@@ -272,7 +272,7 @@ describe('unloading idle case rooms', () => {
     const caseId = await hub.createCase();
     const ann = await openSession(hub.url, caseId);
     ann.notes.insert(0, 'Kept across an unload.');
-    ann.facts.record('order number', 'A-1001', 'ann');
+    ann.facts.record('order number', 'A-1001');
     await ann.flushed();
     const room = hub.rooms.get(caseId);
     expect(room).toBeDefined();

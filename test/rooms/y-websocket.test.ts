@@ -52,11 +52,11 @@ describe('an unmodified y-websocket provider', () => {
     const caseId = await hub.createCase();
     const provider = await syncedProvider(hub, caseId);
     const ann = await openSession(hub, caseId);
-    const editor = new CaseDocument(provider.doc);
+    const editor = new CaseDocument(provider.doc, { author: 'yan' });
 
     editor.notes.insert(0, 'Typed in a TipTap editor.');
     const stepId = editor.steps.add({ text: 'Call the carrier', assignee: 'ann' });
-    editor.facts.record('tracking number', '1Z999', 'yan');
+    editor.facts.record('tracking number', '1Z999');
     await waitForDoc(ann.doc, 'ann to see the provider edits', () => ann.facts.has('tracking number') && ann.steps.list().length === 1);
     expect(ann.notes.toString()).toBe('Typed in a TipTap editor.');
     expect(ann.steps.get(stepId)).toMatchObject({ text: 'Call the carrier', assignee: 'ann', done: false });
@@ -65,7 +65,7 @@ describe('an unmodified y-websocket provider', () => {
     ann.notes.insert(ann.notes.length, ' Customer prefers email.');
     ann.steps.complete(stepId);
     ann.steps.add({ text: 'Email the customer' });
-    ann.facts.record('email', 'kim@example.com', 'ann');
+    ann.facts.record('email', 'kim@example.com');
     await waitForDoc(provider.doc, 'the provider to see ann edits', () => editor.facts.has('email') && editor.steps.list().length === 2);
     expect(editor.notes.toString()).toBe('Typed in a TipTap editor. Customer prefers email.');
     expect(editor.steps.list().map((s) => [s.text, s.done])).toEqual([
@@ -80,11 +80,11 @@ describe('an unmodified y-websocket provider', () => {
     const caseId = await hub.createCase();
     const ann = await openSession(hub, caseId);
     ann.notes.insert(0, 'Written before the provider came.');
-    ann.facts.record('order number', 'A-1001', 'ann');
+    ann.facts.record('order number', 'A-1001');
     await ann.flushed();
 
     const provider = await syncedProvider(hub, caseId);
-    const editor = new CaseDocument(provider.doc);
+    const editor = new CaseDocument(provider.doc, { author: 'yan' });
     expect(editor.notes.toString()).toBe('Written before the provider came.');
     expect(editor.facts.get('order number')?.answer).toBe('A-1001');
   });
@@ -94,10 +94,10 @@ describe('an unmodified y-websocket provider', () => {
     const caseId = await own.createCase();
     const provider = await syncedProvider(own, caseId);
     const watcher = await openSession(own, caseId, 'watcher');
-    const editor = new CaseDocument(provider.doc);
+    const editor = new CaseDocument(provider.doc, { author: 'yan' });
     editor.notes.insert(0, 'Only the provider wrote this.');
     editor.steps.add({ text: 'Provider step' });
-    editor.facts.record('plan', 'premium', 'yan');
+    editor.facts.record('plan', 'premium');
     // The hub relays an update only once it is stored, so seeing it means it is durable.
     await waitForDoc(watcher.doc, 'the watcher to see the edits', () => watcher.facts.has('plan') && watcher.steps.list().length === 1);
     // Nothing may resend the edits to the restarted hub: only the store can bring them back.

@@ -2,7 +2,7 @@ import { CaseDocument, factsKey, notesKey, stepsKey } from '@caseroom/shared';
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 
-const newCase = (): CaseDocument => new CaseDocument(new Y.Doc());
+const newCase = (author = 'ann'): CaseDocument => new CaseDocument(new Y.Doc(), { author });
 
 /** Two replicas that forward every update to each other, as the hub would. */
 function connectedPair(): [CaseDocument, CaseDocument] {
@@ -28,7 +28,7 @@ describe('the case document layout', () => {
     const kase = newCase();
     kase.notes.insert(0, 'hello');
     kase.steps.add({ text: 'call back' });
-    kase.facts.record('email', 'kim@example.com', 'ann');
+    kase.facts.record('email', 'kim@example.com');
     expect(kase.doc.getText(notesKey).toString()).toBe('hello');
     expect(kase.doc.getArray(stepsKey).length).toBe(1);
     expect(kase.doc.getMap(factsKey).has('email')).toBe(true);
@@ -91,11 +91,11 @@ describe('StepList', () => {
 
 describe('FactBook', () => {
   it('records a fact with who and when, and corrects it', () => {
-    const { facts } = newCase();
+    const { doc, facts } = newCase();
     const at = new Date('2026-03-04T05:06:07.000Z');
-    expect(facts.record('order number', 'A-1001', 'ann', at)).toEqual({ answer: 'A-1001', by: 'ann', at: '2026-03-04T05:06:07.000Z' });
+    expect(facts.record('order number', 'A-1001', at)).toEqual({ answer: 'A-1001', by: 'ann', at: '2026-03-04T05:06:07.000Z' });
     expect(facts.has('order number')).toBe(true);
-    facts.record('order number', 'A-1002', 'bob', at);
+    new CaseDocument(doc, { author: 'bob' }).facts.record('order number', 'A-1002', at);
     expect(facts.get('order number')).toEqual({ answer: 'A-1002', by: 'bob', at: '2026-03-04T05:06:07.000Z' });
     expect(Object.keys(facts.toJSON())).toEqual(['order number']);
   });
@@ -103,14 +103,14 @@ describe('FactBook', () => {
   it('stamps a fact with the current time when none is given', () => {
     const { facts } = newCase();
     const before = Date.now();
-    const fact = facts.record('email', 'kim@example.com', 'ann');
+    const fact = facts.record('email', 'kim@example.com');
     expect(Date.parse(fact.at)).toBeGreaterThanOrEqual(before);
   });
 
   it('forgets a fact', () => {
     const { facts } = newCase();
-    facts.record('email', 'kim@example.com', 'ann');
-    facts.record('phone', '+1 555 0100', 'ann');
+    facts.record('email', 'kim@example.com');
+    facts.record('phone', '+1 555 0100');
     facts.forget('email');
     expect(facts.has('email')).toBe(false);
     expect(facts.get('email')).toBeUndefined();
@@ -126,7 +126,7 @@ describe('CaseDocument', () => {
     kase.transact(() => {
       kase.notes.insert(0, 'Charged twice.');
       kase.steps.add({ text: 'Refund' });
-      kase.facts.record('email', 'kim@example.com', 'ann');
+      kase.facts.record('email', 'kim@example.com');
     });
     expect(updates).toBe(1);
     expect(kase.toJSON()).toMatchObject({
@@ -137,8 +137,8 @@ describe('CaseDocument', () => {
   });
 
   it('converges when two replicas edit the same case concurrently and then exchange updates', () => {
-    const ann = newCase();
-    const bob = newCase();
+    const ann = newCase('ann');
+    const bob = newCase('bob');
     ann.notes.insert(0, 'Customer charged twice. ');
     const shared = ann.steps.add({ text: 'Refund the duplicate charge' });
     exchange(ann, bob);
@@ -149,9 +149,9 @@ describe('CaseDocument', () => {
     ann.steps.complete(shared);
     bob.steps.change(shared, { assignee: 'bob' });
     bob.steps.add({ text: 'Check the provider log' });
-    ann.facts.record('email', 'kim@example.com', 'ann');
-    bob.facts.record('email', 'kim@work.example.com', 'bob');
-    bob.facts.record('phone', '+1 555 0100', 'bob');
+    ann.facts.record('email', 'kim@example.com');
+    bob.facts.record('email', 'kim@work.example.com');
+    bob.facts.record('phone', '+1 555 0100');
     exchange(ann, bob);
 
     expect(ann.notes.toString()).toBe(bob.notes.toString());

@@ -42,11 +42,11 @@ export class DocumentWatcher {
     // Observing notes, steps and facts makes all three types exist (about 1.5 KiB a room), and an
     // idle case's document may have none of them. Only edits made through this node's connections
     // become events, so watching starts when the first of those begins, before it changes anything.
-    const start = (transaction: Y.Transaction): void => {
+    const start = room.guard('events', (transaction: Y.Transaction): void => {
       if (!editorOf(transaction)) return;
       doc.off('beforeTransaction', start);
       this.watch(doc);
-    };
+    });
     doc.on('beforeTransaction', start);
     this.detach = () => doc.off('beforeTransaction', start);
   }
@@ -57,10 +57,15 @@ export class DocumentWatcher {
     const text = doc.getText(notesKey);
     const array = doc.getArray(stepsKey);
     const facts = doc.getMap<Fact>(factsKey);
-    const onNotes = (event: Y.YTextEvent, transaction: Y.Transaction) => this.notesChanged(event, transaction);
-    const onSteps = (_events: Array<Y.YEvent<Y.AbstractType<unknown>>>, transaction: Y.Transaction) =>
-      this.stepsChanged(steps, transaction);
-    const onFacts = (event: Y.YMapEvent<Fact>, transaction: Y.Transaction) => this.factsChanged(event, facts, transaction);
+    // Observers run inside Yjs's transaction cleanup: one that throws must not reach Yjs.
+    const { room } = this;
+    const onNotes = room.guard('events', (event: Y.YTextEvent, transaction: Y.Transaction) => this.notesChanged(event, transaction));
+    const onSteps = room.guard('events', (_events: Array<Y.YEvent<Y.AbstractType<unknown>>>, transaction: Y.Transaction) =>
+      this.stepsChanged(steps, transaction),
+    );
+    const onFacts = room.guard('events', (event: Y.YMapEvent<Fact>, transaction: Y.Transaction) =>
+      this.factsChanged(event, facts, transaction),
+    );
     text.observe(onNotes);
     array.observeDeep(onSteps);
     facts.observe(onFacts);

@@ -271,7 +271,8 @@ export class CaseHub implements RoomRelay {
               const members = await presence.members(caseId);
               // Computed last: anything applied while the rest was read is included.
               const update = stateVector ? room.diffFrom(stateVector) : undefined;
-              return { case: record, roster: members, ownership, approvals: caseApprovals, ...(update ? { update } : {}) };
+              const you = { userId: who.userId, name: who.name, role: who.role };
+              return { case: record, you, roster: members, ownership, approvals: caseApprovals, ...(update ? { update } : {}) };
             } finally {
               joining.delete(caseId);
               // Every join under way is in the set until it ends: empty, nobody needs it.

@@ -30,6 +30,7 @@ export class HubMetrics implements RoomMetrics {
   private readonly updatesRelayed: Counter<'source'>;
   private readonly refused: Counter<'transport' | 'code'>;
   private readonly slowConsumers: Counter<'transport'>;
+  private readonly readerFailures: Counter<'reader'>;
   private readonly storeWrite: Histogram;
   private readonly fanOut: Histogram;
   private readonly ownership: Counter<'kind'>;
@@ -115,6 +116,12 @@ export class HubMetrics implements RoomMetrics {
       labelNames: ['transport'],
       registers,
     });
+    this.readerFailures = new Counter({
+      name: 'caseroom_document_reader_failures_total',
+      help: 'Listeners on a case document (event watchers, relays) that threw; the room went on storing and relaying',
+      labelNames: ['reader'],
+      registers,
+    });
     this.storeWrite = new Histogram({
       name: 'caseroom_store_write_seconds',
       help: 'Time to make one document update durable in the store',
@@ -161,6 +168,10 @@ export class HubMetrics implements RoomMetrics {
   /** An update reached this node's Socket.IO connections `seconds` after it was applied here. */
   updateFannedOut(seconds: number): void {
     this.fanOut.observe(seconds);
+  }
+
+  readerFailed(reader: string): void {
+    this.readerFailures.inc({ reader });
   }
 
   slowConsumerDropped(transport: Transport): void {

@@ -7,7 +7,7 @@
  * update, a watcher): until then a joiner is answered from the stored snapshot itself, so opening
  * a long case costs a read, not a rebuild of its whole history.
  */
-import { assertValidUpdate, CaseroomError, decodeAwarenessUpdate } from '@caseroom/shared';
+import { assertValidUpdate, CaseroomError, decodeAwarenessUpdate, transactionProblems, type DocumentProblem } from '@caseroom/shared';
 import * as Y from 'yjs';
 import type { Logger } from '../logger.js';
 import type { CaseStore, StoredDocument } from '../store/CaseStore.js';
@@ -42,8 +42,9 @@ export class CaseRoom {
   private readonly onBuilt: Array<() => void> = [];
   /**
    * A replica every incoming update is tried on before `doc`. Yjs can throw halfway through
-   * integrating an update that decodes cleanly, leaving a document partly changed; that must
-   * happen here, never to `doc`, which is persisted and relayed.
+   * integrating an update that decodes cleanly, leaving a document partly changed, and an update
+   * can break the case document's schema; both must be found here, never in `doc`, which is
+   * persisted and relayed.
    */
   private trial: Y.Doc | null = null;
   /** ids of the connections in the room */
@@ -83,6 +84,21 @@ export class CaseRoom {
       if (this.trial && !isConnection(origin)) Y.applyUpdate(this.trial, update);
       this.persistAndRelay(update, origin);
     });
+  }
+
+  /**
+   * Wraps a listener the hub attaches to this room's document (event watchers, relays): whatever
+   * it throws is logged and counted, never thrown into Yjs, so the room keeps storing and relaying.
+   */
+  guard<A extends unknown[]>(reader: string, listener: (...args: A) => void): (...args: A) => void {
+    return (...args: A) => {
+      try {
+        listener(...args);
+      } catch (err) {
+        this.log.error({ err, reader }, 'a reader of the case document failed; the room goes on');
+        this.options.metrics?.readerFailed(reader);
+      }
+    };
   }
 
   /** Loads a case's document from the store (without building it: see `doc`). */
@@ -211,23 +227,57 @@ export class CaseRoom {
     const { metrics } = this.options;
     metrics?.updateReceived(origin.transport);
     assertValidUpdate(update);
-    this.tryOnTrial(update);
+    this.tryOnTrial(update, origin);
     this.checkSize(update, origin);
     Y.applyUpdate(this.doc, update, origin);
     return this.durable;
   }
 
-  private tryOnTrial(update: Uint8Array): void {
+  /**
+   * Applies an update to the trial replica and checks what it touched against the case document's
+   * schema. A refused update leaves the trial replica rebuilt from the untouched document.
+   */
+  private tryOnTrial(update: Uint8Array, origin: RoomConnection): void {
     // Built on the first edit, not on load: a room that is only read never pays for a second copy.
-    this.trial ??= replicaOf(this.doc);
+    const trial = (this.trial ??= replicaOf(this.doc));
+    let applied: Y.Transaction | null = null;
+    const capture = (transaction: Y.Transaction): void => {
+      applied = transaction;
+    };
+    trial.on('afterTransaction', capture);
     try {
-      Y.applyUpdate(this.trial, update);
+      Y.applyUpdate(trial, update);
     } catch {
-      // The trial replica may be partly changed now; rebuild it from the untouched document.
-      this.trial.destroy();
-      this.trial = replicaOf(this.doc);
+      this.resetTrial();
       throw new CaseroomError('malformed_message', 'The document update could not be applied');
+    } finally {
+      trial.off('afterTransaction', capture);
     }
+    const problems = applied ? transactionProblems(applied, origin.identity.userId) : [];
+    // Structs that wait for others the hub never accepted (an earlier refused change of the same
+    // client) would be acknowledged and never applied: refused like a broken schema.
+    if (trial.store.pendingStructs !== null || trial.store.pendingDs !== null)
+      problems.push({ path: '', message: 'The edit builds on a change the hub does not have (an earlier edit was refused?)' });
+    if (problems.length > 0) this.refuse(problems, origin);
+  }
+
+  private refuse(problems: DocumentProblem[], origin: RoomConnection): never {
+    this.resetTrial();
+    const forged = problems.some((problem) => problem.forged);
+    const paths = problems.map((problem) => problem.path);
+    this.log.info(
+      { userId: origin.identity.userId, connectionId: origin.id, transport: origin.transport, paths },
+      forged ? 'refused a fact recorded in someone else\'s name' : 'refused an edit that breaks the case document',
+    );
+    const first = problems[0]!;
+    throw new CaseroomError(forged ? 'forged_author' : 'invalid_document', `${first.path || 'document'}: ${first.message}`, {
+      details: { path: first.path, problems: problems.map(({ path, message }) => ({ path, message })) },
+    });
+  }
+
+  private resetTrial(): void {
+    this.trial?.destroy();
+    this.trial = replicaOf(this.doc);
   }
 
   /**
@@ -243,8 +293,7 @@ export class CaseRoom {
       this.sizeEstimate = size - update.byteLength;
       return;
     }
-    this.trial.destroy();
-    this.trial = replicaOf(this.doc);
+    this.resetTrial();
     this.log.warn(
       { size, limit, userId: origin.identity.userId, connectionId: origin.id, transport: origin.transport },
       'refused an update that would grow the case document past its limit',
@@ -308,7 +357,7 @@ export class CaseRoom {
     const { metrics } = this.options;
     if (origin === fromPeer) {
       // Stored by whoever made it; only this node's connections still need it.
-      for (const relay of this.options.relays) relay.relayUpdate(this.caseId, update, null);
+      this.relay(update, null);
       metrics?.updateRelayed('peer');
       return;
     }
@@ -317,7 +366,7 @@ export class CaseRoom {
     // Relayed at once, in the order applied: the others converge whether or not this node lives to
     // store it (a crash before the write leaves the edit in their replicas and the sender's, and
     // the next handshake brings it back). Only the sender's acknowledgement waits for the write.
-    for (const relay of this.options.relays) relay.relayUpdate(this.caseId, update, from);
+    this.relay(update, from);
     metrics?.updateRelayed('local');
     const write = this.options.store.appendUpdate(this.caseId, update).then(
       (seq) => {
@@ -340,6 +389,18 @@ export class CaseRoom {
       if (this.logIsLong()) void this.compact();
     });
     this.durable.catch(() => undefined);
+  }
+
+  /** Hands an update to every relay; one relay failing neither stops the others nor the write. */
+  private relay(update: Uint8Array, from: RoomConnection | null): void {
+    for (const relay of this.options.relays) {
+      try {
+        relay.relayUpdate(this.caseId, update, from);
+      } catch (err) {
+        this.log.error({ err, relay: relay.constructor.name }, 'relaying a document update failed');
+        this.options.metrics?.readerFailed('relay');
+      }
+    }
   }
 
   /**

@@ -29,4 +29,6 @@ export interface RoomMetrics {
   updateStored(seconds: number): void;
   /** an update made here (`local`) or on another node (`peer`) went out to the relays */
   updateRelayed(source: 'local' | 'peer'): void;
+  /** a listener on a case document (`reader`: what it was for) threw; the room went on */
+  readerFailed(reader: string): void;
 }

@@ -1,0 +1,234 @@
+/**
+ * What a case document may hold. A CRDT merges any well-formed update, so the hub is the only place
+ * that can say what a *case* is: it applies each incoming update to a trial replica and checks what
+ * the update touched against this schema (`transactionProblems`) before anyone else sees it.
+ * `documentProblems` checks a whole document (stored before the schema existed, or for a report).
+ *
+ *   notes  Y.Text: text and formatting marks (no embedded values, no attributes)
+ *   steps  Y.Array of Y.Map {id, text, assignee, due, done}, ids unique in the case
+ *   facts  Y.Map question -> {answer, by, at}, `by` being whoever recorded it
+ *
+ * No other top-level type may hold anything. Pure: runs in the hub, the SDK and the browser.
+ */
+import * as Y from 'yjs';
+import { z } from 'zod';
+
+export const notesKey = 'notes';
+export const stepsKey = 'steps';
+export const factsKey = 'facts';
+export const documentKeys: readonly string[] = [notesKey, stepsKey, factsKey];
+
+const isoDateTime = z.iso.datetime({ offset: true });
+const personId = z.string().min(1).max(200);
+
+/** Each field of a step, checked on its own so that a refusal can name the field. */
+export const stepFields = {
+  id: z.string().min(1).max(64),
+  text: z.string().max(2_000),
+  assignee: personId.nullable(),
+  /** ISO date or date-time */
+  due: z.union([z.iso.date(), isoDateTime]).nullable(),
+  done: z.boolean(),
+};
+export const stepSchema = z.strictObject(stepFields);
+export type Step = z.infer<typeof stepSchema>;
+type StepField = keyof typeof stepFields;
+const stepFieldNames = Object.keys(stepFields) as StepField[];
+
+export const questionSchema = z.string().min(1).max(200);
+export const factSchema = z.strictObject({
+  answer: z.string().max(2_000),
+  /** user id of whoever recorded it: the hub refuses a fact recorded in someone else's name */
+  by: personId,
+  at: isoDateTime,
+});
+export type Fact = z.infer<typeof factSchema>;
+
+// Any Yjs type: `AbstractType<unknown>` does not accept the concrete types (their event handlers differ).
+type AnyType = Y.AbstractType<any>;
+
+/** One way a document breaks the schema: where (`steps[3].done`) and what is wrong. */
+export interface DocumentProblem {
+  path: string;
+  message: string;
+  /** set when the problem is a fact recorded in someone else's name */
+  forged?: true;
+}
+
+/** Every problem of a whole document. */
+export function documentProblems(doc: Y.Doc): DocumentProblem[] {
+  const problems: DocumentProblem[] = [];
+  for (const [key, type] of doc.share) if (!documentKeys.includes(key) && holdsAnything(type)) problems.push(foreignRoot(key));
+  const { notes, steps, facts } = typesOf(doc);
+  for (let item = notes._start; item; item = item.right) if (!item.deleted) checkNotesItem(item, problems);
+  for (const [key, item] of notes._map) if (!item.deleted) problems.push(notesAttribute(key));
+  for (const [key, item] of steps._map) if (!item.deleted) problems.push(listEntryKey(stepsKey, key));
+  steps.toArray().forEach((entry, index) => checkStep(entry, index, steps, problems));
+  for (let item = facts._start; item; item = item.right) if (!item.deleted) problems.push(factsListEntry());
+  for (const [question, value] of facts.entries()) checkFact(question, value, problems);
+  return problems;
+}
+
+/**
+ * The problems that one applied transaction brought in, looking only at what it touched (typing
+ * in the notes costs a look at the new characters, not at the document). `author` is the sender:
+ * a fact it adds must be recorded in its own name.
+ */
+export function transactionProblems(transaction: Y.Transaction, author: string): DocumentProblem[] {
+  const doc = transaction.doc;
+  const { notes, steps, facts } = typesOf(doc);
+  const problems: DocumentProblem[] = [];
+  const touchedSteps = new Set<Y.Map<unknown>>();
+  const touchedRoots = new Set<string>();
+  const stepOf = (type: AnyType): Y.Map<unknown> | null =>
+    type instanceof Y.Map && type._item?.parent === steps ? type : null;
+
+  for (const item of newItems(transaction)) {
+    if (item.deleted) continue;
+    const parent = item.parent as AnyType;
+    if (parent === notes) {
+      if (item.parentSub !== null) problems.push(notesAttribute(item.parentSub));
+      else checkNotesItem(item, problems);
+    } else if (parent === steps) {
+      if (item.parentSub !== null) problems.push(listEntryKey(stepsKey, item.parentSub));
+      else if (item.content instanceof Y.ContentType && item.content.type instanceof Y.Map) touchedSteps.add(item.content.type);
+      else problems.push({ path: `steps[${indexOf(steps, item)}]`, message: 'A step must be a map of id, text, assignee, due and done' });
+    } else if (parent === facts) {
+      if (item.parentSub === null) problems.push(factsListEntry());
+      else checkNewFact(item.parentSub, lastValue(item), author, problems);
+    } else if (stepOf(parent)) {
+      touchedSteps.add(parent as Y.Map<unknown>);
+    } else {
+      // Inside a root that is not ours, or inside a value nested where the schema has none.
+      touchedRoots.add(rootKeyOf(parent));
+    }
+  }
+  // Removing a field can leave a step incomplete.
+  Y.iterateDeletedStructs(transaction, transaction.deleteSet, (struct) => {
+    if (struct instanceof Y.Item && struct.parentSub !== null) {
+      const step = stepOf(struct.parent as AnyType);
+      if (step && !step._item?.deleted) touchedSteps.add(step);
+    }
+  });
+  for (const step of touchedSteps) {
+    if (step._item?.deleted) continue;
+    checkStep(step, indexOf(steps, step._item!), steps, problems);
+  }
+  for (const key of touchedRoots) {
+    if (!documentKeys.includes(key)) problems.push(foreignRoot(key));
+    else problems.push({ path: key, message: `Only plain values may be stored inside ${key}` });
+  }
+  return problems;
+}
+
+/** The three types of a case document, created where absent. */
+function typesOf(doc: Y.Doc): { notes: Y.Text; steps: Y.Array<unknown>; facts: Y.Map<unknown> } {
+  return { notes: doc.getText(notesKey), steps: doc.getArray(stepsKey), facts: doc.getMap(factsKey) };
+}
+
+/** Every item this transaction added, in the order of the store. */
+function* newItems(transaction: Y.Transaction): Generator<Y.Item> {
+  for (const [client, after] of transaction.afterState) {
+    const before = transaction.beforeState.get(client) ?? 0;
+    if (after <= before) continue;
+    const structs = transaction.doc.store.clients.get(client);
+    if (!structs) continue;
+    for (let i = Y.findIndexSS(structs, before); i < structs.length; i++) {
+      const struct = structs[i]!;
+      if (struct instanceof Y.Item) yield struct;
+    }
+  }
+}
+
+function checkNotesItem(item: Y.Item, problems: DocumentProblem[]): void {
+  if (!(item.content instanceof Y.ContentString) && !(item.content instanceof Y.ContentFormat))
+    problems.push({ path: notesKey, message: 'The notes are plain text: embedded values are not allowed' });
+}
+
+function checkStep(entry: unknown, index: number, steps: Y.Array<unknown>, problems: DocumentProblem[]): void {
+  const path = `steps[${index}]`;
+  if (!(entry instanceof Y.Map)) {
+    problems.push({ path, message: 'A step must be a map of id, text, assignee, due and done' });
+    return;
+  }
+  for (const key of entry.keys())
+    if (!(stepFieldNames as string[]).includes(key)) problems.push({ path: `${path}.${key}`, message: 'A step has no such field' });
+  for (const field of stepFieldNames) {
+    if (!entry.has(field)) {
+      problems.push({ path: `${path}.${field}`, message: 'This field of the step is missing' });
+      continue;
+    }
+    const result = stepFields[field].safeParse(entry.get(field));
+    if (!result.success) problems.push({ path: `${path}.${field}`, message: firstIssue(result.error) });
+  }
+  const id = entry.get('id');
+  if (typeof id !== 'string') return;
+  const others = steps.toArray().filter((other) => other !== entry && other instanceof Y.Map && other.get('id') === id);
+  if (others.length > 0) problems.push({ path: `${path}.id`, message: 'Another step of the case has this id' });
+}
+
+function checkFact(question: string, value: unknown, problems: DocumentProblem[]): void {
+  const path = `facts[${JSON.stringify(question)}]`;
+  const asked = questionSchema.safeParse(question);
+  if (!asked.success) problems.push({ path, message: `The question: ${firstIssue(asked.error)}` });
+  const fact = factSchema.safeParse(value);
+  if (!fact.success) {
+    const issue = fact.error.issues[0]!;
+    problems.push({ path: issue.path.length > 0 ? `${path}.${issue.path.join('.')}` : path, message: issue.message });
+  }
+}
+
+function checkNewFact(question: string, value: unknown, author: string, problems: DocumentProblem[]): void {
+  const before = problems.length;
+  checkFact(question, value, problems);
+  if (problems.length > before) return;
+  const { by } = value as Fact;
+  if (by !== author)
+    problems.push({ path: `facts[${JSON.stringify(question)}].by`, message: 'A fact can only be recorded in your own name', forged: true });
+}
+
+/** The value an item holds (a map entry's item holds one). */
+function lastValue(item: Y.Item): unknown {
+  const content = item.content.getContent();
+  return content[content.length - 1];
+}
+
+/** Whether a type holds any live entry, in its list or its map. */
+function holdsAnything(type: AnyType): boolean {
+  for (let item = type._start; item; item = item.right) if (!item.deleted) return true;
+  for (const item of type._map.values()) if (!item.deleted) return true;
+  return false;
+}
+
+function rootKeyOf(type: AnyType): string {
+  let root = type;
+  while (root._item) root = root._item.parent as AnyType;
+  return Y.findRootTypeKey(root);
+}
+
+/** Position of a live item among the live entries of a list (for messages). */
+function indexOf(list: Y.Array<unknown>, target: Y.Item): number {
+  let index = 0;
+  for (let item = list._start; item && item !== target; item = item.right) if (!item.deleted && item.countable) index += item.length;
+  return index;
+}
+
+function foreignRoot(key: string): DocumentProblem {
+  return { path: key, message: `"${key}" is not part of the case document (notes, steps, facts)` };
+}
+
+function notesAttribute(key: string): DocumentProblem {
+  return { path: `${notesKey}.${key}`, message: 'The notes are plain text: attributes are not allowed' };
+}
+
+function listEntryKey(list: string, key: string): DocumentProblem {
+  return { path: `${list}.${key}`, message: `${list} is a list: it has no named entries` };
+}
+
+function factsListEntry(): DocumentProblem {
+  return { path: factsKey, message: 'The facts are a map from question to answer: it has no list entries' };
+}
+
+function firstIssue(error: z.ZodError): string {
+  return error.issues[0]?.message ?? 'Not valid';
+}
