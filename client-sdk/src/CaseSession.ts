@@ -58,6 +58,15 @@ export interface CaseOwner extends Person {
 const finalCodes = new Set(['unknown_case', 'forbidden', 'invalid_token', 'token_expired', 'unauthenticated']);
 /** Refusals of an edit that pass (a rate limit, a store hiccup): the edit is sent again later. */
 const resendCodes = new Set(['rate_limited', 'store_unavailable']);
+/** Refusals of an edit the hub will never take as it is: the session takes the edit back. */
+const takeBackCodes = new Set(['invalid_document', 'forged_author']);
+
+/** Tracks a transaction whatever its origin: which ones count is `captureTransaction`'s to say. */
+class EveryOrigin extends Set<unknown> {
+  override has(): boolean {
+    return true;
+  }
+}
 
 /** Marks changes that came from the server, so they are not sent back. */
 const fromServer = Symbol('caseroom-server');
@@ -92,6 +101,17 @@ export class CaseSession extends Emitter<CaseSessionEvents> {
   private held: Uint8Array[] = [];
   /** local edits that happened while not joined, or that the hub refused for now; the next handshake sends them */
   private unsent = false;
+  /**
+   * Every local edit not yet known to be stored, one stack item each, oldest first, so that an
+   * edit the hub refuses for good can be taken back. Cleared whenever everything is stored.
+   */
+  private readonly localEdits: Y.UndoManager;
+  /** how many of `localEdits`' items (from the bottom) the hub has stored */
+  private storedEdits = 0;
+  /** how many of them went out in a message on this connection */
+  private sentEdits = 0;
+  /** while taking edits back: the updates that do it, sent together with what was refused */
+  private takingBack: Uint8Array[] | null = null;
   private resyncTimer: ReturnType<typeof setTimeout> | null = null;
   private flushWaiters: Array<() => void> = [];
   private resolveSynced!: () => void;
@@ -114,6 +134,12 @@ export class CaseSession extends Emitter<CaseSessionEvents> {
     // Nobody has to await `synced`; a refusal is also reported through `error`.
     this.synced.catch(() => undefined);
     this.doc.on('update', this.onLocalUpdate);
+    this.localEdits = new Y.UndoManager(this.doc, {
+      captureTimeout: 0,
+      trackedOrigins: new EveryOrigin(),
+      // Local transactions only: what the server sent is not ours to take back.
+      captureTransaction: (transaction) => transaction.local,
+    });
     this.awareness.on('update', (change: { added: number[]; updated: number[]; removed: number[] }, origin: unknown) => {
       if (origin === fromServer || !this.joined) return;
       const changed = [...change.added, ...change.updated, ...change.removed];
@@ -285,6 +311,7 @@ export class CaseSession extends Emitter<CaseSessionEvents> {
     if (this.inFlight > 0) this.unsent = true;
     this.inFlight = 0;
     this.held = [];
+    this.sentEdits = this.storedEdits;
     this.joined = false;
     const others = [...this.awareness.getStates().keys()].filter((id) => id !== this.doc.clientID);
     awarenessProtocol.removeAwarenessStates(this.awareness, others, fromServer);
@@ -384,7 +411,7 @@ export class CaseSession extends Emitter<CaseSessionEvents> {
       if (!this.unsent) return;
       const missing = Y.encodeStateAsUpdate(this.doc, message.stateVector);
       this.unsent = false;
-      this.track(this.socket.emitWithAck('doc:sync', this.caseId, encodeSyncStep2(missing)));
+      this.track(missing, encodeSyncStep2(missing));
     } else {
       this.applyFromServer(message.update);
     }
@@ -401,7 +428,9 @@ export class CaseSession extends Emitter<CaseSessionEvents> {
 
   /** Sends every change made here; what the server sent is applied with it detached (see applyFromServer). */
   private readonly onLocalUpdate = (update: Uint8Array, origin: unknown): void => {
-    if (origin !== fromServer) this.sendUpdate(update);
+    if (origin === fromServer) return;
+    if (this.takingBack) this.takingBack.push(update);
+    else this.sendUpdate(update);
   };
 
   /**
@@ -433,27 +462,63 @@ export class CaseSession extends Emitter<CaseSessionEvents> {
       this.held.push(update);
       return;
     }
-    this.track(this.socket.emitWithAck('doc:sync', this.caseId, encodeUpdate(update)));
+    this.track(update, encodeUpdate(update));
   }
 
-  /** Counts an edit in flight until the server acknowledges it as stored, then sends what was held. */
-  private track(ack: Promise<Ack<object>>): void {
+  /**
+   * Sends `update` (as `message`) and counts it in flight until the server acknowledges it as
+   * stored, then sends what was held. It carries the local edits made since the last message.
+   */
+  private track(update: Uint8Array, message: Uint8Array): void {
     const generation = this.generation;
+    const edits = this.localEdits.undoStack.length - this.sentEdits;
+    this.sentEdits += edits;
     this.inFlight++;
-    ack.then(
-      (response) => {
+    this.socket.emitWithAck('doc:sync', this.caseId, message).then(
+      (response: Ack<object>) => {
         if (generation !== this.generation) return;
         this.inFlight--;
-        if (!response.ok) {
+        if (response.ok) {
+          this.storedEdits += edits;
+        } else {
           const error = CaseroomError.fromWire(response.error);
           this.emit('error', error);
           if (resendCodes.has(error.code)) this.resyncLater();
+          if (takeBackCodes.has(error.code)) this.takeBack(update, edits, error);
         }
         this.sendHeld();
         this.notifyIfFlushed();
       },
       () => undefined,
     );
+  }
+
+  /**
+   * The hub refused `refused` for good (it breaks the case document): every local edit it has not
+   * stored is undone here, and the undoing goes to the hub together with what it undoes, which the
+   * hub takes as one edit that leaves its document as it was. Edits made while the refused one was
+   * in flight go too: they may build on it. The document is then the hub's again.
+   */
+  private takeBack(refused: Uint8Array, edits: number, error: CaseroomError): void {
+    if (edits === 0) {
+      // It carried only an earlier take-back: the hub cannot be reconciled with this replica.
+      this.emit('error', new CaseroomError(error.code, 'This copy of the case cannot be reconciled with the hub; open the case again'));
+      this.shutDown();
+      return;
+    }
+    const stored = this.localEdits.undoStack.splice(0, this.storedEdits);
+    const undone: Uint8Array[] = (this.takingBack = []);
+    try {
+      while (this.localEdits.undoStack.length > 0) this.localEdits.undo();
+    } finally {
+      this.takingBack = null;
+      this.localEdits.undoStack.unshift(...stored);
+      this.localEdits.clear(false, true);
+    }
+    this.sentEdits = this.storedEdits;
+    const held = this.held;
+    this.held = [];
+    this.sendUpdate(Y.mergeUpdates([refused, ...held, ...undone]));
   }
 
   private sendHeld(): void {
@@ -478,6 +543,9 @@ export class CaseSession extends Emitter<CaseSessionEvents> {
 
   private notifyIfFlushed(): void {
     if (!this.isFlushed()) return;
+    // Everything is stored: nothing left to take back.
+    this.localEdits.clear();
+    this.storedEdits = this.sentEdits = 0;
     const waiters = this.flushWaiters;
     this.flushWaiters = [];
     for (const resolve of waiters) resolve();
@@ -515,6 +583,7 @@ export class CaseSession extends Emitter<CaseSessionEvents> {
         const leaving = ++this.generation;
         this.inFlight = 0;
         this.held = [];
+        this.sentEdits = this.storedEdits;
         this.joined = false;
         this.socket.emit('case:leave', { caseId: this.caseId }, (ack) => {
           if (leaving !== this.generation) return;
@@ -535,6 +604,7 @@ export class CaseSession extends Emitter<CaseSessionEvents> {
     this.held = [];
     this.joined = false;
     this.setSessionStatus('closed');
+    this.localEdits.destroy();
     this.awareness.destroy();
     this.onClosed(this);
   }

@@ -29,6 +29,7 @@ import { HubMetrics } from './metrics/HubMetrics.js';
 import { sanitizeAwareness } from './people/awarenessPolicy.js';
 import { CaseOwners } from './people/CaseOwners.js';
 import { Roster } from './people/Roster.js';
+import { CaseDocuments } from './rooms/CaseDocuments.js';
 import { CaseRooms } from './rooms/CaseRooms.js';
 import type { CaseStore } from './store/CaseStore.js';
 import { createStore } from './store/createStore.js';
@@ -135,6 +136,7 @@ export async function startHub(config: HubConfig, parts: HubParts = {}): Promise
 
   const app = createHttpApp({
     cases,
+    documents: new CaseDocuments(rooms, events),
     owners,
     approvals,
     events,

@@ -27,6 +27,7 @@ export const caseEventTypes = [
   'step.completed',
   'step.removed',
   'fact.recorded',
+  'document.repaired',
 ] as const;
 
 export type CaseEventType = (typeof caseEventTypes)[number];

@@ -57,16 +57,69 @@ export interface DocumentProblem {
 
 /** Every problem of a whole document. */
 export function documentProblems(doc: Y.Doc): DocumentProblem[] {
-  const problems: DocumentProblem[] = [];
-  for (const [key, type] of doc.share) if (!documentKeys.includes(key) && holdsAnything(type)) problems.push(foreignRoot(key));
+  return [...offendingEntries(doc)].map(({ problem }) => problem);
+}
+
+/**
+ * Removes every entry that breaks the schema, in one transaction (whose update is an ordinary edit
+ * to send through the hub), and returns what was wrong. A step with a bad field goes as a whole;
+ * of two steps with the same id, the later one goes.
+ */
+export function repairDocument(doc: Y.Doc, origin?: unknown): DocumentProblem[] {
+  const found = [...offendingEntries(doc)];
+  if (found.length > 0)
+    doc.transact((transaction) => {
+      for (const { items } of found) for (const item of items) if (!item.deleted) item.delete(transaction);
+    }, origin);
+  return found.map(({ problem }) => problem);
+}
+
+/** A problem of a whole document, with the items whose removal mends it. */
+interface OffendingEntry {
+  problem: DocumentProblem;
+  items: Y.Item[];
+}
+
+function* offendingEntries(doc: Y.Doc): Generator<OffendingEntry> {
+  for (const [key, type] of doc.share) {
+    if (documentKeys.includes(key)) continue;
+    const items = liveItems(type);
+    if (items.length > 0) yield { problem: foreignRoot(key), items };
+  }
   const { notes, steps, facts } = typesOf(doc);
-  for (let item = notes._start; item; item = item.right) if (!item.deleted) checkNotesItem(item, problems);
-  for (const [key, item] of notes._map) if (!item.deleted) problems.push(notesAttribute(key));
-  for (const [key, item] of steps._map) if (!item.deleted) problems.push(listEntryKey(stepsKey, key));
-  steps.toArray().forEach((entry, index) => checkStep(entry, index, steps, problems));
-  for (let item = facts._start; item; item = item.right) if (!item.deleted) problems.push(factsListEntry());
-  for (const [question, value] of facts.entries()) checkFact(question, value, problems);
-  return problems;
+  for (let item = notes._start; item; item = item.right) {
+    const problems: DocumentProblem[] = [];
+    if (!item.deleted) checkNotesItem(item, problems);
+    for (const problem of problems) yield { problem, items: [item] };
+  }
+  for (const [key, item] of notes._map) if (!item.deleted) yield { problem: notesAttribute(key), items: [item] };
+  for (const [key, item] of steps._map) if (!item.deleted) yield { problem: listEntryKey(stepsKey, key), items: [item] };
+  let index = 0;
+  const seen = new Set<string>();
+  for (let item = steps._start; item; item = item.right) {
+    if (item.deleted || !item.countable) continue;
+    for (const entry of item.content.getContent()) {
+      const problems: DocumentProblem[] = [];
+      checkStep(entry, index, steps, problems, seen);
+      for (const problem of problems) yield { problem, items: [item] };
+      index++;
+    }
+  }
+  for (let item = facts._start; item; item = item.right) if (!item.deleted) yield { problem: factsListEntry(), items: [item] };
+  for (const [question, item] of facts._map) {
+    if (item.deleted) continue;
+    const problems: DocumentProblem[] = [];
+    checkFact(question, lastValue(item), problems);
+    for (const problem of problems) yield { problem, items: [item] };
+  }
+}
+
+/** The live items of a type, in its list and its map. */
+function liveItems(type: AnyType): Y.Item[] {
+  const items: Y.Item[] = [];
+  for (let item = type._start; item; item = item.right) if (!item.deleted) items.push(item);
+  for (const item of type._map.values()) if (!item.deleted) items.push(item);
+  return items;
 }
 
 /**
@@ -95,7 +148,7 @@ export function transactionProblems(transaction: Y.Transaction, author: string):
       else problems.push({ path: `steps[${indexOf(steps, item)}]`, message: 'A step must be a map of id, text, assignee, due and done' });
     } else if (parent === facts) {
       if (item.parentSub === null) problems.push(factsListEntry());
-      else checkNewFact(item.parentSub, lastValue(item), author, problems);
+      else checkNewFact(item, author, transaction, problems);
     } else if (stepOf(parent)) {
       touchedSteps.add(parent as Y.Map<unknown>);
     } else {
@@ -145,7 +198,11 @@ function checkNotesItem(item: Y.Item, problems: DocumentProblem[]): void {
     problems.push({ path: notesKey, message: 'The notes are plain text: embedded values are not allowed' });
 }
 
-function checkStep(entry: unknown, index: number, steps: Y.Array<unknown>, problems: DocumentProblem[]): void {
+/**
+ * Checks one step. `seen` (whole-document checks) holds the ids of the steps before it, so only the
+ * later of two steps with the same id is at fault; without it the step is compared with every other.
+ */
+function checkStep(entry: unknown, index: number, steps: Y.Array<unknown>, problems: DocumentProblem[], seen?: Set<string>): void {
   const path = `steps[${index}]`;
   if (!(entry instanceof Y.Map)) {
     problems.push({ path, message: 'A step must be a map of id, text, assignee, due and done' });
@@ -163,8 +220,9 @@ function checkStep(entry: unknown, index: number, steps: Y.Array<unknown>, probl
   }
   const id = entry.get('id');
   if (typeof id !== 'string') return;
-  const others = steps.toArray().filter((other) => other !== entry && other instanceof Y.Map && other.get('id') === id);
-  if (others.length > 0) problems.push({ path: `${path}.id`, message: 'Another step of the case has this id' });
+  const taken = seen ? seen.has(id) : steps.toArray().some((other) => other !== entry && other instanceof Y.Map && other.get('id') === id);
+  seen?.add(id);
+  if (taken) problems.push({ path: `${path}.id`, message: 'Another step of the case has this id' });
 }
 
 function checkFact(question: string, value: unknown, problems: DocumentProblem[]): void {
@@ -178,26 +236,37 @@ function checkFact(question: string, value: unknown, problems: DocumentProblem[]
   }
 }
 
-function checkNewFact(question: string, value: unknown, author: string, problems: DocumentProblem[]): void {
+function checkNewFact(item: Y.Item, author: string, transaction: Y.Transaction, problems: DocumentProblem[]): void {
+  const question = item.parentSub!;
+  const value = lastValue(item);
   const before = problems.length;
   checkFact(question, value, problems);
   if (problems.length > before) return;
-  const { by } = value as Fact;
-  if (by !== author)
+  const fact = value as Fact;
+  if (fact.by !== author && !restoresPrevious(item, fact, transaction))
     problems.push({ path: `facts[${JSON.stringify(question)}].by`, message: 'A fact can only be recorded in your own name', forged: true });
+}
+
+/**
+ * Whether a new value of a question puts back exactly what the question held before this
+ * transaction (an undo of someone's change, as the SDK makes when the hub refused it): that credits
+ * nobody with anything new, whoever's name it carries.
+ */
+function restoresPrevious(item: Y.Item, fact: Fact, transaction: Y.Transaction): boolean {
+  for (let left = item.left; left; left = left.left) {
+    if (left.id.clock >= (transaction.beforeState.get(left.id.client) ?? 0)) continue;
+    // The value before: the newest older entry, if it was live then (live now, or deleted by this transaction).
+    if (left.deleted && !Y.isDeleted(transaction.deleteSet, left.id)) return false;
+    const previous = lastValue(left) as Partial<Fact> | undefined;
+    return previous?.answer === fact.answer && previous.by === fact.by && previous.at === fact.at;
+  }
+  return false;
 }
 
 /** The value an item holds (a map entry's item holds one). */
 function lastValue(item: Y.Item): unknown {
   const content = item.content.getContent();
   return content[content.length - 1];
-}
-
-/** Whether a type holds any live entry, in its list or its map. */
-function holdsAnything(type: AnyType): boolean {
-  for (let item = type._start; item; item = item.right) if (!item.deleted) return true;
-  for (const item of type._map.values()) if (!item.deleted) return true;
-  return false;
 }
 
 function rootKeyOf(type: AnyType): string {

@@ -16,6 +16,7 @@ import type { WebhookRegistry } from '../events/WebhookRegistry.js';
 import type { Tokens } from '../identity/Tokens.js';
 import type { CaseOwners } from '../people/CaseOwners.js';
 import type { Logger } from '../logger.js';
+import type { CaseDocuments } from '../rooms/CaseDocuments.js';
 import type { CaseStore } from '../store/CaseStore.js';
 import {
   caseIdSchema,
@@ -32,6 +33,7 @@ import { webhookRoutes } from './webhookRoutes.js';
 
 export interface HttpAppOptions {
   cases: CaseDirectory;
+  documents: CaseDocuments;
   events: EventLog;
   approvals: ApprovalBook;
   owners: CaseOwners;
@@ -54,7 +56,7 @@ const devLoginSchema = z.strictObject({
 });
 
 export function createHttpApp(options: HttpAppOptions): Express {
-  const { cases, owners, approvals, events, store, tokens, log } = options;
+  const { cases, documents, owners, approvals, events, store, tokens, log } = options;
   const app = express();
   app.disable('x-powered-by');
   app.use(express.json({ limit: '64kb' }));
@@ -132,8 +134,21 @@ export function createHttpApp(options: HttpAppOptions): Express {
 
   api.get('/cases/:id', async (req, res) => {
     const record = await cases.open(parse(caseIdSchema, req.params.id), identityOf(req));
-    const [ownership, history] = await Promise.all([owners.current(record.id), owners.history(record.id)]);
-    res.json({ ok: true, case: record, ownership, history });
+    const [ownership, history, document] = await Promise.all([
+      owners.current(record.id),
+      owners.history(record.id),
+      documents.report(record.id),
+    ]);
+    res.json({ ok: true, case: record, ownership, history, document });
+  });
+
+  // Supervisors: removes what breaks the case document's schema, as an edit everyone in the room sees.
+  api.post('/cases/:id/repair', async (req, res) => {
+    const who = identityOf(req);
+    const record = await cases.open(parse(caseIdSchema, req.params.id), who);
+    const removed = await documents.repair(record.id, who);
+    log.info({ caseId: record.id, userId: who.userId, removed: removed.length }, 'case document repaired');
+    res.json({ ok: true, removed, document: await documents.report(record.id) });
   });
 
   api.get('/cases/:id/approvals', async (req, res) => {

@@ -40,12 +40,21 @@ const closeTooBig = 1009;
 const closeServerError = 1011;
 /** "Service restart": the client should reconnect, which y-websocket providers do on any close. */
 const closeRestart = 1012;
+/**
+ * The edit breaks the case document / records a fact in someone else's name. In 4400–4499, which
+ * a y-websocket provider (v3) takes as final: it stops reconnecting, since resending the same
+ * change could only be refused again, and emits `closed` so the app can start from a fresh doc.
+ */
+export const closeInvalidDocument = 4422;
+export const closeForgedAuthor = 4403;
 /** what a connection closed for a refused message is told, by error code */
 const closeCodeOf: Partial<Record<string, number>> = {
   internal_error: closeServerError,
   payload_too_large: closeTooBig,
   document_too_large: closeTooBig,
   rate_limited: closePolicy,
+  invalid_document: closeInvalidDocument,
+  forged_author: closeForgedAuthor,
 };
 const keepAliveMs = 30_000;
 
@@ -269,9 +278,17 @@ export class YWebsocketEndpoint implements RoomRelay {
       const wire = toWireError(err);
       this.options.metrics?.messageRefused('y-websocket', wire.code);
       log.warn({ code: wire.code }, 'closing y-websocket connection after a bad message');
-      conn.ws.close(closeCodeOf[wire.code] ?? closeMalformed, `${wire.code}: ${wire.message}`.slice(0, 120));
+      conn.ws.close(closeCodeOf[wire.code] ?? closeMalformed, closeReason(`${wire.code}: ${wire.message}`));
     }
   }
+}
+
+/** A close frame's reason holds at most 123 bytes (RFC 6455); a longer one makes `ws` throw. */
+function closeReason(text: string): string {
+  const bytes = Buffer.from(text, 'utf8');
+  if (bytes.byteLength <= 123) return text;
+  // Cut on a character boundary: decoding drops a partial trailing character as U+FFFD, which is then removed.
+  return bytes.subarray(0, 123).toString('utf8').replace(/\uFFFD$/, '');
 }
 
 /** A percent-decoded path segment, or undefined when its escapes are broken (a client error, not ours). */

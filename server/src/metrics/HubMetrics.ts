@@ -10,7 +10,7 @@ type Transport = RoomConnection['transport'];
 
 export interface MetricSources {
   /** open connections per transport on this node */
-  connections: () => Record<Transport, number>;
+  connections: () => Record<Exclude<Transport, 'http'>, number>;
   /** case rooms loaded on this node */
   openCases: () => number;
   /** the store kind (`sqlite`, `redis`) and a ping that rejects when it does not answer */

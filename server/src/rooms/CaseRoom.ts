@@ -7,7 +7,15 @@
  * update, a watcher): until then a joiner is answered from the stored snapshot itself, so opening
  * a long case costs a read, not a rebuild of its whole history.
  */
-import { assertValidUpdate, CaseroomError, decodeAwarenessUpdate, transactionProblems, type DocumentProblem } from '@caseroom/shared';
+import {
+  assertValidUpdate,
+  CaseroomError,
+  decodeAwarenessUpdate,
+  documentProblems,
+  repairDocument,
+  transactionProblems,
+  type DocumentProblem,
+} from '@caseroom/shared';
 import * as Y from 'yjs';
 import type { Logger } from '../logger.js';
 import type { CaseStore, StoredDocument } from '../store/CaseStore.js';
@@ -240,20 +248,26 @@ export class CaseRoom {
   private tryOnTrial(update: Uint8Array, origin: RoomConnection): void {
     // Built on the first edit, not on load: a room that is only read never pays for a second copy.
     const trial = (this.trial ??= replicaOf(this.doc));
-    let applied: Y.Transaction | null = null;
-    const capture = (transaction: Y.Transaction): void => {
-      applied = transaction;
+    const problems: DocumentProblem[] = [];
+    // Checked while the transaction ends, before Yjs collects what it deleted: telling an undo
+    // from a forgery needs the values it replaced. A checker that fails refuses the edit.
+    const check = (transaction: Y.Transaction): void => {
+      try {
+        problems.push(...transactionProblems(transaction, origin.identity.userId));
+      } catch (err) {
+        this.log.error({ err }, 'checking an update against the case document schema failed');
+        problems.push({ path: '', message: 'The edit could not be checked' });
+      }
     };
-    trial.on('afterTransaction', capture);
+    trial.on('afterTransaction', check);
     try {
       Y.applyUpdate(trial, update);
     } catch {
       this.resetTrial();
       throw new CaseroomError('malformed_message', 'The document update could not be applied');
     } finally {
-      trial.off('afterTransaction', capture);
+      trial.off('afterTransaction', check);
     }
-    const problems = applied ? transactionProblems(applied, origin.identity.userId) : [];
     // Structs that wait for others the hub never accepted (an earlier refused change of the same
     // client) would be acknowledged and never applied: refused like a broken schema.
     if (trial.store.pendingStructs !== null || trial.store.pendingDs !== null)
@@ -299,6 +313,26 @@ export class CaseRoom {
       'refused an update that would grow the case document past its limit',
     );
     throw new CaseroomError('document_too_large', `The case document may not grow past ${limit} bytes (this edit would make it ${size})`);
+  }
+
+  /** What in this document breaks the schema (one stored before the schema existed, say). */
+  problems(): DocumentProblem[] {
+    return documentProblems(this.doc);
+  }
+
+  /**
+   * Removes whatever breaks the schema as one ordinary edit by `by`: checked, stored, relayed and
+   * turned into events like any other. Resolves with what was removed once that edit is durable.
+   */
+  async repair(by: RoomConnection): Promise<DocumentProblem[]> {
+    // Worked out on a copy, so that the edit reaches `doc` the way every edit does.
+    const replica = replicaOf(this.doc);
+    const updates: Uint8Array[] = [];
+    replica.on('update', (update: Uint8Array) => updates.push(update));
+    const removed = repairDocument(replica);
+    replica.destroy();
+    for (const update of updates) await this.receiveUpdate(update, by);
+    return removed;
   }
 
   /**

@@ -81,6 +81,20 @@ export class CaseRooms extends EventEmitter<RoomEvents> {
     return room;
   }
 
+  /**
+   * Runs `work` on a case's room without anyone joining it (the HTTP API reading or repairing a
+   * document), loading the room when needed; a room nobody is in is unloaded after the grace period.
+   */
+  async use<T>(caseId: string, work: (room: CaseRoom) => T | Promise<T>): Promise<T> {
+    const room = await this.open(caseId);
+    this.cancelUnload(caseId);
+    try {
+      return await work(room);
+    } finally {
+      if (room.connectionCount === 0 && this.rooms.get(caseId) === room) this.scheduleUnload(room);
+    }
+  }
+
   /** Removes a connection; an empty room is unloaded after the grace period. */
   leave(room: CaseRoom, connection: RoomConnection): void {
     if (!room.hasConnection(connection)) return;

@@ -7,7 +7,8 @@ import type { Identity } from '@caseroom/shared';
 export interface RoomConnection {
   /** unique per transport connection (the Socket.IO socket id, or a generated id for y-websocket) */
   readonly id: string;
-  readonly transport: 'socket.io' | 'y-websocket';
+  /** `http` for an edit the hub makes on a person's behalf through the API (a repair) */
+  readonly transport: 'socket.io' | 'y-websocket' | 'http';
   /** who the connection's token speaks for */
   readonly identity: Identity;
 }
