@@ -56,8 +56,11 @@ export interface CaseOwner extends Person {
 
 /** Codes after which retrying cannot help: the session closes. */
 const finalCodes = new Set(['unknown_case', 'forbidden', 'invalid_token', 'token_expired', 'unauthenticated']);
-/** Refusals of an edit that pass (a rate limit, a store hiccup): the edit is sent again later. */
-const resendCodes = new Set(['rate_limited', 'store_unavailable']);
+/**
+ * Refusals of an edit that pass (a rate limit, a store hiccup, an edit that arrived before one it
+ * builds on): a resync sends it again later, with everything else the hub lacks.
+ */
+const resendCodes = new Set(['rate_limited', 'store_unavailable', 'missing_history']);
 /** Refusals of an edit the hub will never take as it is: the session takes the edit back. */
 const takeBackCodes = new Set(['invalid_document', 'forged_author']);
 
@@ -458,6 +461,9 @@ export class CaseSession extends Emitter<CaseSessionEvents> {
       this.unsent = true;
       return;
     }
+    // A resync is coming: its handshake sends this with everything else the hub lacks. Sent now,
+    // it would arrive before what it builds on.
+    if (this.unsent) return;
     if (this.inFlight > 0) {
       this.held.push(update);
       return;

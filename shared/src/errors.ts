@@ -23,6 +23,7 @@ export const errorCatalog = {
   document_too_large: { status: 413, message: 'The case document has reached its size limit' },
   invalid_document: { status: 422, message: 'The edit would break the case document (see details.path)' },
   forged_author: { status: 403, message: 'A fact can only be recorded in your own name' },
+  missing_history: { status: 409, message: 'The edit builds on a change the hub does not have; send that change first' },
   not_found: { status: 404, message: 'Not found' },
   unknown_user: { status: 404, message: 'No such person is known to caseroom' },
   // ownership

@@ -115,7 +115,7 @@ describe('an edit that breaks the case document, over Socket.IO', () => {
     });
     // Same Yjs client, next clock: without the refused structs the hub could never apply it.
     const next = await mallory.edit((doc) => doc.getText('notes').insert(0, 'after the refused edit'));
-    expect(next).toMatchObject({ ok: false, error: { code: 'invalid_document', details: { path: '' } } });
+    expect(next).toMatchObject({ ok: false, error: { code: 'missing_history' } });
     expect((await storedDoc(caseId)).notes.toString()).toBe('');
   });
 

@@ -268,10 +268,12 @@ export class CaseRoom {
     } finally {
       trial.off('afterTransaction', check);
     }
-    // Structs that wait for others the hub never accepted (an earlier refused change of the same
-    // client) would be acknowledged and never applied: refused like a broken schema.
-    if (trial.store.pendingStructs !== null || trial.store.pendingDs !== null)
-      problems.push({ path: '', message: 'The edit builds on a change the hub does not have (an earlier edit was refused?)' });
+    // Structs that wait for others the hub does not have (an earlier change of the same client that
+    // was refused, or is still to come) would be acknowledged and never applied.
+    if (trial.store.pendingStructs !== null || trial.store.pendingDs !== null) {
+      this.resetTrial();
+      throw new CaseroomError('missing_history');
+    }
     if (problems.length > 0) this.refuse(problems, origin);
   }
 
