@@ -5,7 +5,7 @@
  * the schema still serves, reports its problems, and a supervisor can repair it.
  */
 import type { CaseSession } from '@caseroom/client';
-import { CaseDocument, documentProblems, type CaseEvent } from '@caseroom/shared';
+import { CaseDocument, documentProblems, encodeSyncFrame, encodeSyncStep2, encodeUpdate, type CaseEvent } from '@caseroom/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { openCaseAs } from '../helpers/clients.js';
@@ -15,7 +15,7 @@ import { scrape, valueOf } from '../helpers/metrics.js';
 import { ann, otto, qaBot, sam, sue } from '../helpers/people.js';
 import { connected, rawSocket, RawParticipant } from '../helpers/sockets.js';
 import { nextEvent, waitForDoc } from '../helpers/wait.js';
-import { connectProvider, providerSynced } from '../helpers/yjs.js';
+import { connectProvider, openRawSocket, providerSynced } from '../helpers/yjs.js';
 
 const at = '2026-03-04T05:06:07.000Z';
 
@@ -197,6 +197,34 @@ describe('an edit that breaks the case document, over /yjs', () => {
     expect((await storedDoc(caseId)).facts.has('refund approved by')).toBe(false);
   });
 });
+
+describe('an edit that arrives before the one it builds on, over /yjs', () => {
+  it('waits for it, as a provider sends a keystroke before its sync step 2, and both are stored', async () => {
+    const { caseId, annSession } = await scene();
+    const bot = new Y.Doc();
+    const first = captureUpdate(bot, () => bot.getText('notes').insert(0, 'Offline edit. '));
+    const second = captureUpdate(bot, () => bot.getText('notes').insert(0, 'Typed while connecting. '));
+    const ws = await openRawSocket(hub.url, `/yjs/${caseId}?token=${await mintToken(qaBot)}`);
+    ws.send(encodeSyncFrame(encodeUpdate(second)));
+    ws.send(encodeSyncFrame(encodeSyncStep2(first)));
+    await waitForDoc(annSession.doc, 'both edits at Ann', () => annSession.notes.toString().includes('Typed while connecting.'));
+    await hub.rooms.get(caseId)!.flushed();
+    expect((await storedDoc(caseId)).notes.toString()).toBe(annSession.notes.toString());
+    expect(annSession.notes.toString()).toContain('Offline edit.');
+  });
+});
+
+/** The update a change to `doc` produces. */
+function captureUpdate(doc: Y.Doc, change: () => void): Uint8Array {
+  let captured: Uint8Array | null = null;
+  const listener = (update: Uint8Array): void => {
+    captured = update;
+  };
+  doc.on('update', listener);
+  change();
+  doc.off('update', listener);
+  return captured!;
+}
 
 describe('readers of a case document', () => {
   it('never throw into Yjs: a reader that fails is logged and counted, and acknowledged edits are still stored and relayed', async () => {

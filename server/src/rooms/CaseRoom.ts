@@ -269,8 +269,10 @@ export class CaseRoom {
       trial.off('afterTransaction', check);
     }
     // Structs that wait for others the hub does not have (an earlier change of the same client that
-    // was refused, or is still to come) would be acknowledged and never applied.
-    if (trial.store.pendingStructs !== null || trial.store.pendingDs !== null) {
+    // was refused, or is still to come) would be acknowledged and never applied. A y-websocket
+    // provider gets no acknowledgement and may send a keystroke before the sync step 2 it builds
+    // on: those wait, as Yjs lets them, until the rest arrives.
+    if ((trial.store.pendingStructs !== null || trial.store.pendingDs !== null) && origin.transport !== 'y-websocket') {
       this.resetTrial();
       throw new CaseroomError('missing_history');
     }
