@@ -81,6 +81,7 @@ export async function startHub(config: HubConfig, parts: HubParts = {}): Promise
     graceMs: config.roomGraceMs,
     snapshotEvery: config.snapshotEvery,
     maxDocumentBytes: config.limits.maxDocumentBytes,
+    checkDocuments: config.checkDocuments,
     filterAwareness: (state, from) => sanitizeAwareness(state, from.identity),
     catchUpAfterLoad: config.redis !== null,
   });

@@ -104,6 +104,11 @@ const envSchema = z.object({
     .string()
     .regex(/^[A-Za-z0-9_.-]{1,64}$/)
     .optional(),
+  /**
+   * `off` skips the case document schema check on incoming edits: only to measure what the check
+   * costs (`npm run bench`). Refused when NODE_ENV=production.
+   */
+  CASEROOM_DOCUMENT_CHECK: z.enum(['on', 'off']).default('on'),
   /** SQLite durability: `normal` survives a process crash, `full` also an OS crash or power loss. */
   CASEROOM_SQLITE_SYNC: z.enum(['normal', 'full']).default('normal'),
   CASEROOM_SQLITE_CHECKPOINT_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
@@ -142,6 +147,8 @@ export interface HubConfig {
     maxSendBacklogBytes: number;
   };
   snapshotEvery: number;
+  /** whether incoming edits are checked against the case document schema (off only to measure it) */
+  checkDocuments: boolean;
   relayIntervalMs: number;
   shutdownTimeoutMs: number;
   /** null: `/metrics` is open (keep it on the private side of the balancer) */
@@ -185,6 +192,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (production && devLogin) {
     throw new ConfigError(['CASEROOM_DEV_LOGIN: the development login cannot be enabled when NODE_ENV=production']);
   }
+  if (production && e.CASEROOM_DOCUMENT_CHECK === 'off') {
+    throw new ConfigError(['CASEROOM_DOCUMENT_CHECK: the case document schema check cannot be turned off when NODE_ENV=production']);
+  }
   const maxSendBacklogBytes = e.CASEROOM_MAX_SEND_BACKLOG_BYTES ?? Math.max(32 * 1024 * 1024, 2 * e.CASEROOM_MAX_DOCUMENT_BYTES);
   if (maxSendBacklogBytes < e.CASEROOM_MAX_DOCUMENT_BYTES + e.CASEROOM_MAX_MESSAGE_BYTES) {
     throw new ConfigError([
@@ -220,6 +230,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxSendBacklogBytes,
     },
     snapshotEvery: e.CASEROOM_SNAPSHOT_EVERY,
+    checkDocuments: e.CASEROOM_DOCUMENT_CHECK === 'on',
     relayIntervalMs: e.CASEROOM_RELAY_INTERVAL_MS,
     shutdownTimeoutMs: e.CASEROOM_SHUTDOWN_TIMEOUT_MS,
     metricsToken: e.CASEROOM_METRICS_TOKEN ?? null,

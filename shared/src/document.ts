@@ -55,7 +55,10 @@ export class StepList {
 
   /** The steps, in order; an entry that is not a step (a document stored before the schema) is left out. */
   list(): Step[] {
-    return this.array.toArray().filter((entry) => entry instanceof Y.Map).map(readStep);
+    return this.array
+      .toArray()
+      .filter((entry) => entry instanceof Y.Map)
+      .map(readStep);
   }
 
   get(id: string): Step | undefined {
@@ -86,7 +89,8 @@ export class StepList {
     const map = this.find(id);
     if (!map) return false;
     for (const [key, value] of Object.entries(fields)) {
-      if (!(key in stepFields) || key === 'id') throw new CaseroomError('invalid_payload', `A step has no field ${key} to change`, { field: key });
+      if (!(key in stepFields) || key === 'id')
+        throw new CaseroomError('invalid_payload', `A step has no field ${key} to change`, { field: key });
       checked(stepFields[key as keyof typeof stepFields] as z.ZodType<unknown>, value, key);
     }
     const apply = (): void => {
@@ -127,27 +131,30 @@ export class FactBook {
    */
   record(question: string, answer: string, at: Date = new Date()): Fact {
     const by = this.author?.() ?? null;
-    if (by === null) throw new CaseroomError('invalid_payload', 'Facts are recorded in your name, which is known once the case is open', { field: 'by' });
+    if (by === null)
+      throw new CaseroomError('invalid_payload', 'Facts are recorded in your name, which is known once the case is open', { field: 'by' });
     const fact = checked(factSchema, { answer, by, at: at.toISOString() }, 'answer');
     this.map.set(checked(questionSchema, question, 'question'), fact);
     return fact;
   }
 
+  /** The fact recorded for a question; undefined also for an entry that is not a fact (a document stored before the schema). */
   get(question: string): Fact | undefined {
-    return this.map.get(question);
+    const value = this.map.get(question);
+    return factSchema.safeParse(value).success ? value : undefined;
   }
 
   has(question: string): boolean {
-    return this.map.has(question);
+    return this.get(question) !== undefined;
   }
 
   forget(question: string): void {
     this.map.delete(question);
   }
 
-  /** Every fact, keyed by question. */
+  /** Every fact, keyed by question (entries that are not facts left out). */
   toJSON(): Record<string, Fact> {
-    return Object.fromEntries(this.map.entries());
+    return Object.fromEntries([...this.map.entries()].filter(([, value]) => factSchema.safeParse(value).success));
   }
 }
 

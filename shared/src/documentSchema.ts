@@ -133,8 +133,7 @@ export function transactionProblems(transaction: Y.Transaction, author: string):
   const problems: DocumentProblem[] = [];
   const touchedSteps = new Set<Y.Map<unknown>>();
   const touchedRoots = new Set<string>();
-  const stepOf = (type: AnyType): Y.Map<unknown> | null =>
-    type instanceof Y.Map && type._item?.parent === steps ? type : null;
+  const stepOf = (type: AnyType): Y.Map<unknown> | null => (type instanceof Y.Map && type._item?.parent === steps ? type : null);
 
   for (const item of newItems(transaction)) {
     if (item.deleted) continue;

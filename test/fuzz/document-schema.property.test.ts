@@ -34,7 +34,10 @@ const isEdit = (op: Edit | Breakage): op is Edit => ['note', 'step', 'fact', 'co
 const editor = fc.constantFrom<Editor>(0, 1, 2);
 const operation: fc.Arbitrary<Operation> = fc.oneof(
   { weight: 6, arbitrary: fc.record({ kind: fc.constantFrom('note', 'step', 'fact', 'complete'), by: editor }) },
-  { weight: 3, arbitrary: fc.record({ kind: fc.constantFrom('broken-step', 'bad-done', 'forged-fact', 'foreign-root', 'embed'), by: editor }) },
+  {
+    weight: 3,
+    arbitrary: fc.record({ kind: fc.constantFrom('broken-step', 'bad-done', 'forged-fact', 'foreign-root', 'embed'), by: editor }),
+  },
   { weight: 1, arbitrary: fc.constant({ kind: 'restart' as const }) },
 );
 

@@ -41,7 +41,13 @@ async function scene(): Promise<{ caseId: string; annSession: CaseSession; samSe
 function watchFor(doc: Y.Doc, by: string): { sawBrokenStep: boolean; sawFactBy: boolean } {
   const seen = { sawBrokenStep: false, sawFactBy: false };
   doc.on('update', () => {
-    if (doc.getArray('steps').toArray().some((entry) => !(entry instanceof Y.Map))) seen.sawBrokenStep = true;
+    if (
+      doc
+        .getArray('steps')
+        .toArray()
+        .some((entry) => !(entry instanceof Y.Map))
+    )
+      seen.sawBrokenStep = true;
     if ([...doc.getMap<{ by?: string }>('facts').values()].some((fact) => fact.by === by)) seen.sawFactBy = true;
   });
   return seen;
@@ -71,14 +77,19 @@ describe('an edit that breaks the case document, over Socket.IO', () => {
     expect(await refused).toMatchObject({ code: 'invalid_document', details: { path: 'steps[1]' } });
     await samSession.flushed();
     // Back to the hub's state: the string is gone, the step Ann made is there.
-    expect(samSession.doc.getArray('steps').toArray().every((entry) => entry instanceof Y.Map)).toBe(true);
+    expect(
+      samSession.doc
+        .getArray('steps')
+        .toArray()
+        .every((entry) => entry instanceof Y.Map),
+    ).toBe(true);
     expect(samSession.steps.list()).toEqual(annSession.steps.list());
 
     // The failure the schema exists for: later edits acknowledged and lost.
     samSession.steps.add({ text: 'Check the provider log' });
     samSession.notes.insert(samSession.notes.length, ' Provider says one charge.');
     await samSession.flushed();
-    await waitForDoc(annSession.doc, 'Sam\'s step at Ann', () => annSession.steps.list().length === 2);
+    await waitForDoc(annSession.doc, "Sam's step at Ann", () => annSession.steps.list().length === 2);
     const stored = await storedDoc(caseId);
     expect(documentProblems(stored.doc)).toEqual([]);
     expect(stored.steps.list().map((step) => step.text)).toEqual(['Refund the duplicate charge', 'Check the provider log']);
@@ -105,7 +116,7 @@ describe('an edit that breaks the case document, over Socket.IO', () => {
     expect((await storedDoc(caseId)).steps.list()).toEqual([{ ...step, done: false }]);
   });
 
-  it('refuses a raw client\'s edit that builds on one of its own refused edits, instead of acknowledging what it cannot apply', async () => {
+  it("refuses a raw client's edit that builds on one of its own refused edits, instead of acknowledging what it cannot apply", async () => {
     const caseId = await hub.createCase();
     const mallory = new RawParticipant(await connected(rawSocket(hub.url, await mintToken(ann))), caseId);
     await mallory.join();
@@ -119,7 +130,7 @@ describe('an edit that breaks the case document, over Socket.IO', () => {
     expect((await storedDoc(caseId)).notes.toString()).toBe('');
   });
 
-  it('refuses a fact recorded in someone else\'s name with forged_author, and events carry the sender', async () => {
+  it("refuses a fact recorded in someone else's name with forged_author, and events carry the sender", async () => {
     const { caseId, annSession, samSession } = await scene();
     const annSaw = watchFor(annSession.doc, 'sue');
     const refused = nextEvent('the refusal', (listener) => samSession.on('error', listener));
@@ -131,7 +142,7 @@ describe('an edit that breaks the case document, over Socket.IO', () => {
     expect(samSession.facts.has('refund approved by')).toBe(false);
     samSession.facts.record('refund approved by', 'nobody yet');
     await samSession.flushed();
-    await waitForDoc(annSession.doc, 'Sam\'s fact at Ann', () => annSession.facts.has('refund approved by'));
+    await waitForDoc(annSession.doc, "Sam's fact at Ann", () => annSession.facts.has('refund approved by'));
     expect(annSession.facts.get('refund approved by')).toMatchObject({ answer: 'nobody yet', by: 'sam' });
     expect(annSaw.sawFactBy).toBe(false);
     const recorded = (await eventsOf(caseId)).filter((e) => e.type === 'fact.recorded');
@@ -142,7 +153,7 @@ describe('an edit that breaks the case document, over Socket.IO', () => {
     const { caseId, annSession, samSession } = await scene();
     annSession.facts.record('order number', 'A-1001');
     await annSession.flushed();
-    await waitForDoc(samSession.doc, 'Ann\'s fact at Sam', () => samSession.facts.has('order number'));
+    await waitForDoc(samSession.doc, "Ann's fact at Sam", () => samSession.facts.has('order number'));
     const original = annSession.facts.get('order number');
     const refused = nextEvent('the refusal', (listener) => samSession.on('error', listener));
 
@@ -182,7 +193,7 @@ describe('an edit that breaks the case document, over /yjs', () => {
     expect(annSaw.sawBrokenStep).toBe(false);
   });
 
-  it('closes a connection that records a fact in someone else\'s name with 4403', async () => {
+  it("closes a connection that records a fact in someone else's name with 4403", async () => {
     const { caseId } = await scene();
     const provider = connectProvider(hub.url, caseId, await mintToken(qaBot));
     await providerSynced(provider);
@@ -278,7 +289,7 @@ describe('a document stored before the schema', () => {
     ]);
   });
 
-  it('is reported by GET /api/cases/:id, and a supervisor\'s repair reaches everyone as an evented edit', async () => {
+  it("is reported by GET /api/cases/:id, and a supervisor's repair reaches everyone as an evented edit", async () => {
     const caseId = await legacyCase();
     const { session } = await openCaseAs(hub.url, caseId, ann);
     const report = await api(hub.url, `/api/cases/${caseId}`, { token: await mintToken(ann) });

@@ -28,6 +28,7 @@ describe('loadConfig', () => {
       roomGraceMs: 10_000,
       maxMessageBytes: 1024 * 1024,
       snapshotEvery: 500,
+      checkDocuments: true,
       shutdownTimeoutMs: 10_000,
       sqliteSync: 'normal',
       sqliteCheckpointMs: 1000,
@@ -111,6 +112,13 @@ describe('loadConfig', () => {
 
     it('turns the development login off by default', () => {
       expect(loadConfig({ NODE_ENV: 'production', CASEROOM_JWT_SECRET: secret })).toMatchObject({ production: true, devLogin: false });
+    });
+
+    it('refuses to turn the case document schema check off', () => {
+      expect(refusal({ NODE_ENV: 'production', CASEROOM_JWT_SECRET: secret, CASEROOM_DOCUMENT_CHECK: 'off' }).message).toContain(
+        'CASEROOM_DOCUMENT_CHECK',
+      );
+      expect(loadConfig({ NODE_ENV: 'production', CASEROOM_JWT_SECRET: secret }).checkDocuments).toBe(true);
     });
 
     it.each(['true', '1', 'yes', 'on'])('refuses CASEROOM_DEV_LOGIN=%s', (value) => {

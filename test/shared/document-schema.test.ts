@@ -121,24 +121,26 @@ describe('the case document schema, at the door', () => {
       'steps[0].done',
     ]);
     const hub2 = validCase().doc;
-    expect(paths(sendAs('bob', hub2, (doc) => (doc.getArray('steps').get(1) as Y.Map<unknown>).delete('text')))).toEqual([
-      'steps[1].text',
-    ]);
+    expect(paths(sendAs('bob', hub2, (doc) => (doc.getArray('steps').get(1) as Y.Map<unknown>).delete('text')))).toEqual(['steps[1].text']);
   });
 
   it('refuses a new top-level type, a list entry in the facts and an embed in the notes', () => {
     expect(paths(sendAs('bob', validCase().doc, (doc) => doc.getMap('evil').set('x', 1)))).toEqual(['evil']);
     expect(paths(sendAs('bob', validCase().doc, (doc) => doc.getArray('facts').push([1])))).toEqual(['facts']);
     expect(paths(sendAs('bob', validCase().doc, (doc) => doc.getText('notes').insertEmbed(3, { x: 1 })))).toEqual(['notes']);
-    expect(paths(sendAs('bob', validCase().doc, (doc) => doc.getText('notes').setAttribute('colour', 'red')))).toEqual([
-      'notes.colour',
-    ]);
+    expect(paths(sendAs('bob', validCase().doc, (doc) => doc.getText('notes').setAttribute('colour', 'red')))).toEqual(['notes.colour']);
   });
 
-  it('flags a fact recorded in someone else\'s name as forged, and accepts one in your own', () => {
-    const forged = sendAs('bob', validCase().doc, (doc) => doc.getMap('facts').set('refund approved by', { answer: 'supervisor', by: 'sue', at }));
-    expect(forged).toEqual([{ path: 'facts["refund approved by"].by', message: 'A fact can only be recorded in your own name', forged: true }]);
-    expect(sendAs('bob', validCase().doc, (doc) => new CaseDocument(doc, { author: 'bob' }).facts.record('email', 'kim@example.com'))).toEqual([]);
+  it("flags a fact recorded in someone else's name as forged, and accepts one in your own", () => {
+    const forged = sendAs('bob', validCase().doc, (doc) =>
+      doc.getMap('facts').set('refund approved by', { answer: 'supervisor', by: 'sue', at }),
+    );
+    expect(forged).toEqual([
+      { path: 'facts["refund approved by"].by', message: 'A fact can only be recorded in your own name', forged: true },
+    ]);
+    expect(
+      sendAs('bob', validCase().doc, (doc) => new CaseDocument(doc, { author: 'bob' }).facts.record('email', 'kim@example.com')),
+    ).toEqual([]);
   });
 
   it('accepts putting back the value a question held before, whoever recorded it (an undo)', () => {

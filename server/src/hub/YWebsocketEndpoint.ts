@@ -288,7 +288,10 @@ function closeReason(text: string): string {
   const bytes = Buffer.from(text, 'utf8');
   if (bytes.byteLength <= 123) return text;
   // Cut on a character boundary: decoding drops a partial trailing character as U+FFFD, which is then removed.
-  return bytes.subarray(0, 123).toString('utf8').replace(/\uFFFD$/, '');
+  return bytes
+    .subarray(0, 123)
+    .toString('utf8')
+    .replace(/\uFFFD$/, '');
 }
 
 /** A percent-decoded path segment, or undefined when its escapes are broken (a client error, not ours). */

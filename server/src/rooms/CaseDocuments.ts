@@ -32,9 +32,7 @@ export class CaseDocuments {
    */
   async repair(caseId: string, by: Identity): Promise<DocumentProblem[]> {
     if (by.role !== 'supervisor') throw new CaseroomError('supervisor_only', 'Only a supervisor can repair a case document');
-    const removed = await this.rooms.use(caseId, (room) =>
-      room.repair({ id: `http:${randomUUID()}`, transport: 'http', identity: by }),
-    );
+    const removed = await this.rooms.use(caseId, (room) => room.repair({ id: `http:${randomUUID()}`, transport: 'http', identity: by }));
     if (removed.length > 0) await this.events.record(caseId, 'document.repaired', by, { removed });
     return removed;
   }

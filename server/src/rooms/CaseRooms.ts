@@ -16,6 +16,7 @@ export interface CaseRoomsOptions {
   graceMs: number;
   snapshotEvery: number;
   maxDocumentBytes?: number;
+  checkDocuments?: boolean;
   metrics?: CaseRoomOptions['metrics'];
   filterAwareness?: CaseRoomOptions['filterAwareness'];
   /** cluster mode: other nodes write to the same documents */
