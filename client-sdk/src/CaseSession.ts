@@ -71,6 +71,12 @@ class EveryOrigin extends Set<unknown> {
   }
 }
 
+function changedAnything(transaction: Y.Transaction): boolean {
+  if (transaction.deleteSet.clients.size > 0) return true;
+  for (const [client, clock] of transaction.afterState) if (clock !== (transaction.beforeState.get(client) ?? 0)) return true;
+  return false;
+}
+
 /** Marks changes that came from the server, so they are not sent back. */
 const fromServer = Symbol('caseroom-server');
 
@@ -140,8 +146,9 @@ export class CaseSession extends Emitter<CaseSessionEvents> {
     this.localEdits = new Y.UndoManager(this.doc, {
       captureTimeout: 0,
       trackedOrigins: new EveryOrigin(),
-      // Local transactions only: what the server sent is not ours to take back.
-      captureTransaction: (transaction) => transaction.local,
+      // Local edits only, one item for each update they send: what the server sent is not ours
+      // to take back, and a transaction that changed nothing sends nothing.
+      captureTransaction: (transaction) => transaction.local && changedAnything(transaction),
     });
     this.awareness.on('update', (change: { added: number[]; updated: number[]; removed: number[] }, origin: unknown) => {
       if (origin === fromServer || !this.joined) return;

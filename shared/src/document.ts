@@ -12,9 +12,9 @@
 import * as Y from 'yjs';
 import type { z } from 'zod';
 import { CaseroomError } from './errors.js';
-import { factSchema, factsKey, notesKey, questionSchema, stepFields, stepsKey, type Fact, type Step } from './documentSchema.js';
+import { appKey, factSchema, factsKey, notesKey, questionSchema, stepFields, stepsKey, type Fact, type Step } from './documentSchema.js';
 
-export { factsKey, notesKey, stepsKey, type Fact, type Step } from './documentSchema.js';
+export { appKey, factsKey, notesKey, stepsKey, type Fact, type Step } from './documentSchema.js';
 
 export interface NewStep {
   text: string;
@@ -164,6 +164,8 @@ export class CaseDocument {
   readonly notes: Y.Text;
   readonly steps: StepList;
   readonly facts: FactBook;
+  /** The application's own fields: any content; the hub stores and relays it and looks no further. */
+  readonly app: Y.Map<unknown>;
 
   /** `author` (a user id, or a function that gives it once known) is who records facts. */
   constructor(doc: Y.Doc, options: { author?: string | (() => string | null) } = {}) {
@@ -172,6 +174,7 @@ export class CaseDocument {
     this.notes = doc.getText(notesKey);
     this.steps = new StepList(doc);
     this.facts = new FactBook(doc, typeof author === 'string' ? () => author : author);
+    this.app = doc.getMap(appKey);
   }
 
   /** Runs several changes as one update (one message on the wire, one entry in the log). */

@@ -7,6 +7,7 @@
  *   notes  Y.Text: text and formatting marks (no embedded values, no attributes)
  *   steps  Y.Array of Y.Map {id, text, assignee, due, done}, ids unique in the case
  *   facts  Y.Map question -> {answer, by, at}, `by` being whoever recorded it
+ *   app    Y.Map of the application's own fields: the hub does not look inside
  *
  * No other top-level type may hold anything. Pure: runs in the hub, the SDK and the browser.
  */
@@ -16,7 +17,9 @@ import { z } from 'zod';
 export const notesKey = 'notes';
 export const stepsKey = 'steps';
 export const factsKey = 'facts';
-export const documentKeys: readonly string[] = [notesKey, stepsKey, factsKey];
+/** An application's own fields (a custom form, a bot's bookkeeping): any content, bounded only by the document size limit. */
+export const appKey = 'app';
+export const documentKeys: readonly string[] = [notesKey, stepsKey, factsKey, appKey];
 
 const isoDateTime = z.iso.datetime({ offset: true });
 const personId = z.string().min(1).max(200);
@@ -86,7 +89,8 @@ function* offendingEntries(doc: Y.Doc): Generator<OffendingEntry> {
     const items = liveItems(type);
     if (items.length > 0) yield { problem: foreignRoot(key), items };
   }
-  const { notes, steps, facts } = typesOf(doc);
+  const { notes, steps, facts, app } = typesOf(doc);
+  for (let item = app._start; item; item = item.right) if (!item.deleted) yield { problem: appListEntry(), items: [item] };
   for (let item = notes._start; item; item = item.right) {
     const problems: DocumentProblem[] = [];
     if (!item.deleted) checkNotesItem(item, problems);
@@ -100,7 +104,7 @@ function* offendingEntries(doc: Y.Doc): Generator<OffendingEntry> {
     if (item.deleted || !item.countable) continue;
     for (const entry of item.content.getContent()) {
       const problems: DocumentProblem[] = [];
-      checkStep(entry, index, steps, problems, seen);
+      checkStep(entry, index, steps, problems, { seen });
       for (const problem of problems) yield { problem, items: [item] };
       index++;
     }
@@ -129,9 +133,15 @@ function liveItems(type: AnyType): Y.Item[] {
  */
 export function transactionProblems(transaction: Y.Transaction, author: string): DocumentProblem[] {
   const doc = transaction.doc;
-  const { notes, steps, facts } = typesOf(doc);
+  const { notes, steps, facts, app } = typesOf(doc);
   const problems: DocumentProblem[] = [];
-  const touchedSteps = new Set<Y.Map<unknown>>();
+  /** each step the transaction touched, with the fields it touched (null: a new step, checked whole) */
+  const touchedSteps = new Map<Y.Map<unknown>, Set<string> | null>();
+  const touchField = (step: Y.Map<unknown>, field: string): void => {
+    const fields = touchedSteps.get(step);
+    if (fields === undefined) touchedSteps.set(step, new Set([field]));
+    else fields?.add(field);
+  };
   const touchedRoots = new Set<string>();
   const stepOf = (type: AnyType): Y.Map<unknown> | null => (type instanceof Y.Map && type._item?.parent === steps ? type : null);
 
@@ -143,28 +153,32 @@ export function transactionProblems(transaction: Y.Transaction, author: string):
       else checkNotesItem(item, problems);
     } else if (parent === steps) {
       if (item.parentSub !== null) problems.push(listEntryKey(stepsKey, item.parentSub));
-      else if (item.content instanceof Y.ContentType && item.content.type instanceof Y.Map) touchedSteps.add(item.content.type);
+      else if (item.content instanceof Y.ContentType && item.content.type instanceof Y.Map) touchedSteps.set(item.content.type, null);
       else problems.push({ path: `steps[${indexOf(steps, item)}]`, message: 'A step must be a map of id, text, assignee, due and done' });
     } else if (parent === facts) {
       if (item.parentSub === null) problems.push(factsListEntry());
       else checkNewFact(item, author, transaction, problems);
-    } else if (stepOf(parent)) {
-      touchedSteps.add(parent as Y.Map<unknown>);
+    } else if (stepOf(parent) && item.parentSub !== null) {
+      touchField(parent as Y.Map<unknown>, item.parentSub);
+    } else if (parent === app) {
+      if (item.parentSub === null) problems.push(appListEntry());
     } else {
-      // Inside a root that is not ours, or inside a value nested where the schema has none.
-      touchedRoots.add(rootKeyOf(parent));
+      // Inside the application's map anything goes; elsewhere it is a root that is not ours, or a
+      // value nested where the schema has none.
+      const root = rootKeyOf(parent);
+      if (root !== appKey) touchedRoots.add(root);
     }
   }
   // Removing a field can leave a step incomplete.
   Y.iterateDeletedStructs(transaction, transaction.deleteSet, (struct) => {
     if (struct instanceof Y.Item && struct.parentSub !== null) {
       const step = stepOf(struct.parent as AnyType);
-      if (step && !step._item?.deleted) touchedSteps.add(step);
+      if (step && !step._item?.deleted) touchField(step, struct.parentSub);
     }
   });
-  for (const step of touchedSteps) {
+  for (const [step, fields] of touchedSteps) {
     if (step._item?.deleted) continue;
-    checkStep(step, indexOf(steps, step._item!), steps, problems);
+    checkStep(step, indexOf(steps, step._item!), steps, problems, { fields });
   }
   for (const key of touchedRoots) {
     if (!documentKeys.includes(key)) problems.push(foreignRoot(key));
@@ -173,9 +187,9 @@ export function transactionProblems(transaction: Y.Transaction, author: string):
   return problems;
 }
 
-/** The three types of a case document, created where absent. */
-function typesOf(doc: Y.Doc): { notes: Y.Text; steps: Y.Array<unknown>; facts: Y.Map<unknown> } {
-  return { notes: doc.getText(notesKey), steps: doc.getArray(stepsKey), facts: doc.getMap(factsKey) };
+/** The types of a case document, created where absent. */
+function typesOf(doc: Y.Doc): { notes: Y.Text; steps: Y.Array<unknown>; facts: Y.Map<unknown>; app: Y.Map<unknown> } {
+  return { notes: doc.getText(notesKey), steps: doc.getArray(stepsKey), facts: doc.getMap(factsKey), app: doc.getMap(appKey) };
 }
 
 /** Every item this transaction added, in the order of the store. */
@@ -198,18 +212,31 @@ function checkNotesItem(item: Y.Item, problems: DocumentProblem[]): void {
 }
 
 /**
- * Checks one step. `seen` (whole-document checks) holds the ids of the steps before it, so only the
- * later of two steps with the same id is at fault; without it the step is compared with every other.
+ * Checks one step: the `fields` an edit touched (null: all of them), so that an edit to one field of
+ * a step stored broken is not refused for the others. `seen` (whole-document checks) holds the ids
+ * of the steps before it, so only the later of two steps with the same id is at fault; without it
+ * the step is compared with every other.
  */
-function checkStep(entry: unknown, index: number, steps: Y.Array<unknown>, problems: DocumentProblem[], seen?: Set<string>): void {
+function checkStep(
+  entry: unknown,
+  index: number,
+  steps: Y.Array<unknown>,
+  problems: DocumentProblem[],
+  options: { fields?: ReadonlySet<string> | null; seen?: Set<string> } = {},
+): void {
   const path = `steps[${index}]`;
   if (!(entry instanceof Y.Map)) {
     problems.push({ path, message: 'A step must be a map of id, text, assignee, due and done' });
     return;
   }
-  for (const key of entry.keys())
-    if (!(stepFieldNames as string[]).includes(key)) problems.push({ path: `${path}.${key}`, message: 'A step has no such field' });
-  for (const field of stepFieldNames) {
+  const fields = options.fields ?? null;
+  const names = fields ?? new Set<string>([...stepFieldNames, ...entry.keys()]);
+  for (const name of names) {
+    if (!Object.hasOwn(stepFields, name)) {
+      if (entry.has(name)) problems.push({ path: `${path}.${name}`, message: 'A step has no such field' });
+      continue;
+    }
+    const field = name as StepField;
     if (!entry.has(field)) {
       problems.push({ path: `${path}.${field}`, message: 'This field of the step is missing' });
       continue;
@@ -218,7 +245,8 @@ function checkStep(entry: unknown, index: number, steps: Y.Array<unknown>, probl
     if (!result.success) problems.push({ path: `${path}.${field}`, message: firstIssue(result.error) });
   }
   const id = entry.get('id');
-  if (typeof id !== 'string') return;
+  if (typeof id !== 'string' || (fields && !fields.has('id'))) return;
+  const { seen } = options;
   const taken = seen ? seen.has(id) : steps.toArray().some((other) => other !== entry && other instanceof Y.Map && other.get('id') === id);
   seen?.add(id);
   if (taken) problems.push({ path: `${path}.id`, message: 'Another step of the case has this id' });
@@ -282,7 +310,11 @@ function indexOf(list: Y.Array<unknown>, target: Y.Item): number {
 }
 
 function foreignRoot(key: string): DocumentProblem {
-  return { path: key, message: `"${key}" is not part of the case document (notes, steps, facts)` };
+  return { path: key, message: `"${key}" is not part of the case document (notes, steps, facts, app)` };
+}
+
+function appListEntry(): DocumentProblem {
+  return { path: appKey, message: "The application's fields are a map: it has no list entries" };
 }
 
 function notesAttribute(key: string): DocumentProblem {

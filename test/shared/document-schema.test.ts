@@ -131,6 +131,18 @@ describe('the case document schema, at the door', () => {
     expect(paths(sendAs('bob', validCase().doc, (doc) => doc.getText('notes').setAttribute('colour', 'red')))).toEqual(['notes.colour']);
   });
 
+  it('lets the application keep anything in its own map, and nothing in a list under that name', () => {
+    const anything = sendAs('bob', validCase().doc, (doc) => {
+      const app = new CaseDocument(doc).app;
+      app.set('crm id', 'C-77');
+      const nested = new Y.Array<unknown>();
+      app.set('tags', nested);
+      nested.push([{ any: 'shape' }, 42]);
+    });
+    expect(anything).toEqual([]);
+    expect(paths(sendAs('bob', validCase().doc, (doc) => doc.getArray('app').push([1])))).toEqual(['app']);
+  });
+
   it("flags a fact recorded in someone else's name as forged, and accepts one in your own", () => {
     const forged = sendAs('bob', validCase().doc, (doc) =>
       doc.getMap('facts').set('refund approved by', { answer: 'supervisor', by: 'sue', at }),
@@ -163,6 +175,18 @@ describe('the case document schema, at the door', () => {
     expect(sendAs('bob', hub, (doc) => doc.getText('notes').insert(0, 'More. '))).toEqual([]);
     expect(sendAs('bob', hub, (doc) => new CaseDocument(doc).steps.add({ text: 'Call back' }))).toEqual([]);
     expect(sendAs('bob', hub, (doc) => new CaseDocument(doc, { author: 'bob' }).facts.record('phone', '+1 555 0100'))).toEqual([]);
+  });
+
+  it('checks only the fields an edit touched of a step stored broken, so it can still be completed', () => {
+    const hub = validCase().doc;
+    const broken = new Y.Map<unknown>();
+    broken.set('id', 'legacy-1');
+    broken.set('done', false);
+    hub.getArray('steps').push([broken]);
+    expect(sendAs('bob', hub, (doc) => new CaseDocument(doc).steps.complete('legacy-1'))).toEqual([]);
+    expect(paths(sendAs('bob', hub, (doc) => (doc.getArray('steps').get(2) as Y.Map<unknown>).set('due', 'soon')))).toEqual([
+      'steps[2].due',
+    ]);
   });
 
   it('refuses a step that takes an id another step has', () => {

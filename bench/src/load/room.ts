@@ -1,7 +1,7 @@
 /**
  * A room of clients on one case, some of them typing. Every edit inserts a few characters into the
- * notes and, in the same transaction, records its send time under a key of its own in the `bench`
- * map; every other client, on receiving it, takes now - sent. Writers and receivers live in this
+ * notes and, in the same transaction, records its send time under a key of its own in the `app`
+ * map (the case document's place for an application's own fields); every other client, on receiving it, takes now - sent. Writers and receivers live in this
  * one process, so they share a clock.
  */
 import type { ClientKind } from '../targets.js';
@@ -33,7 +33,7 @@ export class LoadRoom {
 
   private constructor(readonly clients: BenchClient[]) {
     for (const client of clients) {
-      const marks = client.doc.getMap<number>('bench');
+      const marks = client.doc.getMap<number>('app');
       marks.observe((event, transaction) => {
         if (transaction.local || !this.recording) return;
         const at = now();
@@ -67,7 +67,7 @@ export class LoadRoom {
     doc.transact(() => {
       const notes = notesOf(doc);
       notes.insert(notes.length, String.fromCharCode(97 + (seq % 26)).repeat(3));
-      doc.getMap<number>('bench').set(`${writer}:${seq}`, now());
+      doc.getMap<number>('app').set(`${writer}:${seq}`, now());
     });
   }
 

@@ -105,10 +105,14 @@ export class CaseRoom {
       try {
         listener(...args);
       } catch (err) {
-        this.log.error({ err, reader }, 'a reader of the case document failed; the room goes on');
-        this.options.metrics?.readerFailed(reader);
+        this.readerFailed(reader, err);
       }
     };
+  }
+
+  private readerFailed(reader: string, err: unknown): void {
+    this.log.error({ err, reader }, 'a reader of the case document failed; the room goes on');
+    this.options.metrics?.readerFailed(reader);
   }
 
   /** Loads a case's document from the store (without building it: see `doc`). */
@@ -437,8 +441,7 @@ export class CaseRoom {
       try {
         relay.relayUpdate(this.caseId, update, from);
       } catch (err) {
-        this.log.error({ err, relay: relay.constructor.name }, 'relaying a document update failed');
-        this.options.metrics?.readerFailed('relay');
+        this.readerFailed('relay', err);
       }
     }
   }
