@@ -68,12 +68,12 @@ export function documentProblems(doc: Y.Doc): DocumentProblem[] {
  * to send through the hub), and returns what was wrong. A step with a bad field goes as a whole;
  * of two steps with the same id, the later one goes.
  */
-export function repairDocument(doc: Y.Doc, origin?: unknown): DocumentProblem[] {
+export function repairDocument(doc: Y.Doc): DocumentProblem[] {
   const found = [...offendingEntries(doc)];
   if (found.length > 0)
     doc.transact((transaction) => {
       for (const { items } of found) for (const item of items) if (!item.deleted) item.delete(transaction);
-    }, origin);
+    });
   return found.map(({ problem }) => problem);
 }
 
@@ -145,7 +145,7 @@ export function transactionProblems(transaction: Y.Transaction, author: string):
   const touchedRoots = new Set<string>();
   const stepOf = (type: AnyType): Y.Map<unknown> | null => (type instanceof Y.Map && type._item?.parent === steps ? type : null);
 
-  for (const item of newItems(transaction)) {
+  for (const item of itemsAddedBy(transaction)) {
     if (item.deleted) continue;
     const parent = item.parent as AnyType;
     if (parent === notes) {
@@ -192,8 +192,8 @@ function typesOf(doc: Y.Doc): { notes: Y.Text; steps: Y.Array<unknown>; facts: Y
   return { notes: doc.getText(notesKey), steps: doc.getArray(stepsKey), facts: doc.getMap(factsKey), app: doc.getMap(appKey) };
 }
 
-/** Every item this transaction added, in the order of the store. */
-function* newItems(transaction: Y.Transaction): Generator<Y.Item> {
+/** Every item a transaction added (struct by struct: a run typed at once may be one item), in store order. */
+export function* itemsAddedBy(transaction: Y.Transaction): Generator<Y.Item> {
   for (const [client, after] of transaction.afterState) {
     const before = transaction.beforeState.get(client) ?? 0;
     if (after <= before) continue;

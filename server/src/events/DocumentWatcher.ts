@@ -4,7 +4,7 @@
  * update per keystroke; bots want "the notes changed, roughly like this"). Only edits made through
  * this node's connections count, so in a cluster each edit becomes an event exactly once.
  */
-import { notesKey, stepsKey, factsKey, StepList, type Fact, type Identity } from '@caseroom/shared';
+import { factsKey, itemsAddedBy, notesKey, StepList, stepsKey, type Fact, type Identity } from '@caseroom/shared';
 import * as Y from 'yjs';
 import type { CaseRoom } from '../rooms/CaseRoom.js';
 import type { RoomConnection } from '../rooms/RoomConnection.js';
@@ -155,17 +155,8 @@ function stepState(steps: StepList): Map<string, boolean> {
 /** The strings this transaction inserted into `text` (and did not delete again), in store order. */
 function insertedText(text: Y.Text, transaction: Y.Transaction): string[] {
   const inserted: string[] = [];
-  for (const [client, after] of transaction.afterState) {
-    const before = transaction.beforeState.get(client) ?? 0;
-    if (after <= before) continue;
-    const structs = transaction.doc.store.clients.get(client);
-    if (!structs) continue;
-    for (let i = Y.findIndexSS(structs, before); i < structs.length; i++) {
-      const struct = structs[i]!;
-      if (struct instanceof Y.Item && struct.parent === text && !struct.deleted && struct.content instanceof Y.ContentString)
-        inserted.push(struct.content.str);
-    }
-  }
+  for (const item of itemsAddedBy(transaction))
+    if (item.parent === text && !item.deleted && item.content instanceof Y.ContentString) inserted.push(item.content.str);
   return inserted;
 }
 
