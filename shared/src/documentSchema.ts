@@ -247,9 +247,19 @@ function checkStep(
   const id = entry.get('id');
   if (typeof id !== 'string' || (fields && !fields.has('id'))) return;
   const { seen } = options;
-  const taken = seen ? seen.has(id) : steps.toArray().some((other) => other !== entry && other instanceof Y.Map && other.get('id') === id);
+  const taken = seen ? seen.has(id) : anotherStepHasId(steps, entry, id);
   seen?.add(id);
   if (taken) problems.push({ path: `${path}.id`, message: 'Another step of the case has this id' });
+}
+
+/** Whether a live step other than `step` has `id` (walked in place: a case may have many steps). */
+function anotherStepHasId(steps: Y.Array<unknown>, step: Y.Map<unknown>, id: string): boolean {
+  for (let item = steps._start; item; item = item.right) {
+    if (item.deleted || !(item.content instanceof Y.ContentType)) continue;
+    const other = item.content.type;
+    if (other !== step && other instanceof Y.Map && other.get('id') === id) return true;
+  }
+  return false;
 }
 
 function checkFact(question: string, value: unknown, problems: DocumentProblem[]): void {
