@@ -287,7 +287,8 @@ function checkNewFact(item: Y.Item, author: string, transaction: Y.Transaction, 
 /**
  * Whether a new value of a question puts back exactly what the question held before this
  * transaction (an undo of someone's change, as the SDK makes when the hub refused it): that credits
- * nobody with anything new, whoever's name it carries.
+ * nobody with anything new, whoever's name it carries. Not covered: a client bringing back another
+ * person's fact that the hub relayed but crashed before storing; it is refused as forged.
  */
 function restoresPrevious(item: Y.Item, fact: Fact, transaction: Y.Transaction): boolean {
   for (let left = item.left; left; left = left.left) {
