@@ -23,6 +23,8 @@ import { CaseHub, type CaseNamespace } from './hub/CaseHub.js';
 import { coalesceWrites } from './hub/CoalescedWrites.js';
 import { socketAuth } from './hub/socketAuth.js';
 import { YWebsocketEndpoint } from './hub/YWebsocketEndpoint.js';
+import { Access } from './identity/Access.js';
+import { Revocations } from './identity/Revocations.js';
 import { Tokens } from './identity/Tokens.js';
 import { createLogger, type Logger } from './logger.js';
 import { HubMetrics } from './metrics/HubMetrics.js';
@@ -64,6 +66,7 @@ export async function startHub(config: HubConfig, parts: HubParts = {}): Promise
   const store = parts.store ?? (await createStore(config, log));
   const tokens = new Tokens(config.jwt);
   const cluster = await connectCluster(config, log);
+  const access = new Access(tokens, await Revocations.load(store, cluster.bus, log));
   const events = new EventLog(store, log, cluster.bus);
   const cases = new CaseDirectory(store, events);
   // Gauges read their sources at scrape time; the transports they count are created below.
@@ -144,8 +147,10 @@ export async function startHub(config: HubConfig, parts: HubParts = {}): Promise
     webhooks,
     store,
     tokens,
+    access,
     log,
     devLogin: config.devLogin,
+    adminToken: config.adminToken,
     isAccepting: () => accepting,
     metrics: { contentType: metrics.contentType, scrape: () => metrics.scrape(), token: config.metricsToken },
   });
@@ -169,7 +174,7 @@ export async function startHub(config: HubConfig, parts: HubParts = {}): Promise
   const nsp = io.of(casesNamespace) as CaseNamespace;
   const { messagesPerSecond, bytesPerSecond, burstSeconds } = config.limits;
   const rateLimits = { messagesPerSecond, bytesPerSecond, burstSeconds, maxMessageBytes: config.maxMessageBytes };
-  nsp.use(socketAuth(tokens, log));
+  nsp.use(socketAuth(access, log));
   const hubOfCases = new CaseHub(nsp, {
     rooms,
     cases,
@@ -185,6 +190,8 @@ export async function startHub(config: HubConfig, parts: HubParts = {}): Promise
     maxSendBacklogBytes: config.limits.maxSendBacklogBytes,
     relayIntervalMs: config.relayIntervalMs,
     metrics,
+    access,
+    tokenGraceMs: config.tokenGraceMs,
     rememberPerson: (who) => store.rememberPerson(who, new Date().toISOString()),
   });
   caseHub = hubOfCases;
@@ -193,7 +200,7 @@ export async function startHub(config: HubConfig, parts: HubParts = {}): Promise
   const yws = new YWebsocketEndpoint({
     rooms,
     cases,
-    tokens,
+    access,
     log,
     maxMessageBytes: config.maxMessageBytes,
     rateLimits,
@@ -202,6 +209,11 @@ export async function startHub(config: HubConfig, parts: HubParts = {}): Promise
   });
   connections = () => ({ 'socket.io': nsp.sockets.size, 'y-websocket': yws.connectionCount });
   rooms.addRelay(yws);
+  // A revoked person's connections close on every node; their tokens are refused from now on.
+  access.revocations.onRevoked((userId) => {
+    hubOfCases.closePerson(userId);
+    yws.closePerson(userId);
+  });
   // WebSockets leave the HTTP server's bookkeeping once upgraded; shutdown needs them to cut off stragglers.
   const upgraded = new Set<Duplex>();
   // One listener shared by every socket, not a closure (and a `once` wrapper) per connection.

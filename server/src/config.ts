@@ -51,6 +51,13 @@ const envSchema = z.object({
   CASEROOM_MAX_SEND_BACKLOG_BYTES: positiveInt.optional(),
   /** When set, `/metrics` answers only requests carrying `Authorization: Bearer <this>`. */
   CASEROOM_METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  /**
+   * When set, the host application may call admin routes (revoking a person) with
+   * `Authorization: Bearer <this>`, as well as supervisors with their own tokens.
+   */
+  CASEROOM_ADMIN_TOKEN: z.string().min(32, 'must be at least 32 characters').optional(),
+  /** How long a Socket.IO connection whose token expired may wait (refused) for `auth:refresh` before it is closed. */
+  CASEROOM_TOKEN_GRACE_MS: z.coerce.number().int().min(0).default(60_000),
   /** Longest a shutdown (SIGTERM/SIGINT) may take before the process gives up and exits with 1. */
   CASEROOM_SHUTDOWN_TIMEOUT_MS: positiveInt.default(10_000),
   /** Fold the update log into a snapshot after this many updates. */
@@ -153,6 +160,9 @@ export interface HubConfig {
   shutdownTimeoutMs: number;
   /** null: `/metrics` is open (keep it on the private side of the balancer) */
   metricsToken: string | null;
+  /** null: only supervisors' tokens reach admin routes */
+  adminToken: string | null;
+  tokenGraceMs: number;
   approvals: { defaultExpiresInS: number; policy: ApprovalPolicy };
   sqliteSync: 'normal' | 'full';
   /** checkpoint SQLite's log from a worker thread this often (0: SQLite's automatic checkpoints) */
@@ -234,6 +244,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     relayIntervalMs: e.CASEROOM_RELAY_INTERVAL_MS,
     shutdownTimeoutMs: e.CASEROOM_SHUTDOWN_TIMEOUT_MS,
     metricsToken: e.CASEROOM_METRICS_TOKEN ?? null,
+    adminToken: e.CASEROOM_ADMIN_TOKEN ?? null,
+    tokenGraceMs: e.CASEROOM_TOKEN_GRACE_MS,
     approvals: { defaultExpiresInS: e.CASEROOM_APPROVAL_EXPIRES_IN, policy: e.CASEROOM_APPROVAL_POLICY },
     sqliteSync: e.CASEROOM_SQLITE_SYNC,
     sqliteCheckpointMs: e.CASEROOM_SQLITE_CHECKPOINT_MS,

@@ -8,7 +8,10 @@ export const caseIdSchema = z
 
 export const caseRequestSchema = z.strictObject({ caseId: caseIdSchema });
 export const joinRequestSchema = z.strictObject({ caseId: caseIdSchema, stateVector: z.instanceof(Uint8Array).optional() });
-export const personRequestSchema = z.strictObject({ caseId: caseIdSchema, userId: z.string().min(1).max(200) });
+export const userIdSchema = z.string().min(1).max(200);
+export const personRequestSchema = z.strictObject({ caseId: caseIdSchema, userId: userIdSchema });
+/** A JWT in its compact form (three base64url parts); the signature is checked by Access. */
+export const refreshRequestSchema = z.strictObject({ token: z.string().min(1).max(16_384) });
 export const statusRequestSchema = z.strictObject({ caseId: caseIdSchema, status: z.enum(presenceStatuses) });
 
 const text = (max: number) => z.string().trim().min(1).max(max);

@@ -28,7 +28,14 @@ export const caseEventTypes = [
   'step.removed',
   'fact.recorded',
   'document.repaired',
+  'person.revoked',
 ] as const;
+
+/**
+ * Events about a team's people rather than one case (`person.revoked`) are kept under this
+ * case id, which no real case can have (case ids never contain `:`): they reach the team's feed.
+ */
+export const teamFeedId = (team: string): string => `team:${team}`;
 
 export type CaseEventType = (typeof caseEventTypes)[number];
 

@@ -8,6 +8,7 @@ export const errorCatalog = {
   unauthenticated: { status: 401, message: 'A token is required' },
   invalid_token: { status: 401, message: 'The token is not valid' },
   token_expired: { status: 401, message: 'The token has expired' },
+  token_revoked: { status: 401, message: 'This person was signed out by a supervisor; sign in again' },
   forbidden: { status: 403, message: 'You are not allowed to do that' },
   dev_login_disabled: { status: 404, message: 'The development login is off on this hub; sign in with a token from your application' },
   // input

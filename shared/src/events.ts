@@ -7,7 +7,7 @@ import type { Approval, ApprovalInput, ApprovalUpdate, Verdict } from './approva
 import type { CaseEvent, EventFilter } from './caseEvents.js';
 import type { CaseRecord } from './cases.js';
 import type { Ownership, OwnerUpdate, Person, PresenceStatus, RosterMember, RosterUpdate } from './people.js';
-import type { Ack } from './errors.js';
+import type { Ack, WireError } from './errors.js';
 import type { Identity } from './identity.js';
 
 export const casesNamespace = '/cases';
@@ -60,6 +60,12 @@ export type OwnershipAck = Ack<{ ownership: Ownership }>;
 export type CaseAck = Ack<{ case: CaseRecord }>;
 export type SyncAck = Ack<{ reply?: Uint8Array }>;
 export type PlainAck = Ack;
+/** When the token now in force expires, counted from the hub's clock: no clock skew to correct. */
+export interface TokenLifetime {
+  /** milliseconds until it expires; null: it does not */
+  expiresInMs: number | null;
+}
+export type RefreshAck = Ack<TokenLifetime>;
 
 export interface ClientToServerEvents {
   /**
@@ -109,6 +115,12 @@ export interface ClientToServerEvents {
   'events:subscribe': (request: EventFilter, ack: (response: Ack<{ subscriptionId: string; cursor: string | null }>) => void) => void;
   'events:unsubscribe': (request: { subscriptionId: string }, ack: (response: PlainAck) => void) => void;
 
+  /**
+   * Presents a fresh token in band: writes work again after `auth:expired`, and nothing is left or
+   * resynced. It must speak for the same person, role and team as the connection's.
+   */
+  'auth:refresh': (request: { token: string }, ack: (response: RefreshAck) => void) => void;
+
   /** The owner (or a supervisor) marks the case resolved. */
   'case:resolve': (request: CaseRequest, ack: (response: CaseAck) => void) => void;
   /** The owner (or a supervisor) reopens a resolved case. */
@@ -131,8 +143,21 @@ export interface ServerToClientEvents {
   /** The case record changed (e.g. its status). */
   'case:updated': (caseId: string, record: CaseRecord) => void;
   /** The server closed this case on this socket (e.g. it is shutting down); rejoin to continue. */
-  'case:closed': (caseId: string, reason: { code: string; message: string }) => void;
+  'case:closed': (caseId: string, reason: WireError) => void;
+  /** When the connection's token expires: sent on connecting and after each `auth:refresh`. */
+  'auth:expires': (lifetime: TokenLifetime) => void;
+  /**
+   * The token expired: every request but `auth:refresh` and `case:leave` is refused with
+   * `token_expired` until a fresh token is presented; without one the connection is closed.
+   */
+  'auth:expired': (error: WireError) => void;
+  /** The person was revoked (`token_revoked`): the connection closes right after this. */
+  'auth:revoked': (error: WireError) => void;
 }
 
-/** What the hub attaches to each socket after authentication: who the token speaks for. */
-export type SocketData = Identity;
+/** What the hub attaches to each socket after authentication: who the token speaks for, and until when. */
+export interface SocketData {
+  identity: Identity;
+  /** when the token in force expires (ms since the epoch); null when it does not say */
+  expiresAt: number | null;
+}

@@ -5,14 +5,14 @@
 import * as decoding from 'lib0/decoding';
 import * as encoding from 'lib0/encoding';
 
-export const busKinds = ['doc', 'awareness', 'events', 'roster'] as const;
+export const busKinds = ['doc', 'awareness', 'events', 'roster', 'revoked'] as const;
 export type BusKind = (typeof busKinds)[number];
 
 export interface BusMessage {
   kind: BusKind;
   /** the node that sent it; a node ignores its own messages */
   from: string;
-  /** empty for cluster-wide messages (`events`) */
+  /** empty for cluster-wide messages (`events`, `revoked`) */
   caseId: string;
   payload: Uint8Array;
 }

@@ -13,6 +13,7 @@ import type { ApprovalBook } from '../approvals/ApprovalBook.js';
 import type { CaseDirectory } from '../cases/CaseDirectory.js';
 import type { EventLog } from '../events/EventLog.js';
 import type { WebhookRegistry } from '../events/WebhookRegistry.js';
+import type { Access } from '../identity/Access.js';
 import type { Tokens } from '../identity/Tokens.js';
 import type { CaseOwners } from '../people/CaseOwners.js';
 import type { Logger } from '../logger.js';
@@ -26,8 +27,9 @@ import {
   parse,
   reviewListingSchema,
   reviewSchema,
+  userIdSchema,
 } from '../validation.js';
-import { authenticate, identityOf } from './authenticate.js';
+import { authenticate, bearerOf, identityOf } from './authenticate.js';
 import { errorResponder } from './errors.js';
 import { webhookRoutes } from './webhookRoutes.js';
 
@@ -39,9 +41,14 @@ export interface HttpAppOptions {
   owners: CaseOwners;
   webhooks: WebhookRegistry;
   store: CaseStore;
+  /** mints tokens for the development login */
   tokens: Tokens;
+  /** verifies every bearer token, revocations included */
+  access: Access;
   log: Logger;
   devLogin: boolean;
+  /** a bearer token for the host application on admin routes; null: supervisors only */
+  adminToken: string | null;
   /** false while the hub is draining; /readyz then answers 503 */
   isAccepting: () => boolean;
   /** Prometheus metrics for `/metrics`, and the bearer token scrapers must show (null: none needed) */
@@ -56,7 +63,7 @@ const devLoginSchema = z.strictObject({
 });
 
 export function createHttpApp(options: HttpAppOptions): Express {
-  const { cases, documents, owners, approvals, events, store, tokens, log } = options;
+  const { cases, documents, owners, approvals, events, store, tokens, access, log } = options;
   const app = express();
   app.disable('x-powered-by');
   app.use(express.json({ limit: '64kb' }));
@@ -110,8 +117,23 @@ export function createHttpApp(options: HttpAppOptions): Express {
     app.post('/api/dev/login', (_req, _res, next) => next(new CaseroomError('dev_login_disabled')));
   }
 
+  // Signs a person out everywhere: their open connections close on every node, and every token of
+  // theirs issued up to now is refused, after restarts too. Supervisors, or the host application.
+  app.post('/api/users/:id/revoke', async (req, res) => {
+    const userId = parse(userIdSchema, req.params.id);
+    const admin = options.adminToken !== null && bearerMatches(req.headers.authorization, options.adminToken);
+    const actor = admin ? hostApplication : (await access.verify(bearerOf(req))).identity;
+    if (actor.role !== 'supervisor') throw new CaseroomError('supervisor_only', 'Only a supervisor can revoke a person');
+    const at = await access.revocations.revoke(userId);
+    const person = await store.getPerson(userId);
+    const revokedAt = new Date(at).toISOString();
+    if (person) await events.recordForTeam(person.team, 'person.revoked', actor, { userId, revokedAt });
+    log.info({ userId, by: actor.userId }, 'person revoked');
+    res.json({ ok: true, userId, revokedAt });
+  });
+
   const api = express.Router();
-  api.use(authenticate(tokens));
+  api.use(authenticate(access));
 
   // Who the bearer token says you are: lets a page that was handed a token show its person.
   api.get('/me', (req, res) => {
@@ -199,6 +221,9 @@ export function createHttpApp(options: HttpAppOptions): Express {
   app.use(errorResponder(log));
   return app;
 }
+
+/** Who the admin token speaks for, in the event log. */
+const hostApplication = { userId: 'host-application', name: 'Host application', role: 'supervisor' } as const;
 
 /** Whether an Authorization header carries exactly `Bearer <expected>` (compared in constant time). */
 function bearerMatches(header: string | undefined, expected: string): boolean {

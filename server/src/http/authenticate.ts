@@ -1,6 +1,6 @@
 import type { Identity } from '@caseroom/shared';
 import type { NextFunction, Request, Response } from 'express';
-import type { Tokens } from '../identity/Tokens.js';
+import type { Access } from '../identity/Access.js';
 
 declare module 'express-serve-static-core' {
   interface Request {
@@ -8,14 +8,18 @@ declare module 'express-serve-static-core' {
   }
 }
 
-/** Reads `Authorization: Bearer <jwt>` and attaches who it speaks for; refuses otherwise. */
-export function authenticate(tokens: Tokens) {
+/** Reads `Authorization: Bearer <jwt>` and attaches who it speaks for; refuses otherwise (revoked people too). */
+export function authenticate(access: Access) {
   return async (req: Request, _res: Response, next: NextFunction): Promise<void> => {
-    const header = req.headers.authorization;
-    const token = header?.startsWith('Bearer ') ? header.slice('Bearer '.length).trim() : undefined;
-    req.identity = await tokens.verify(token);
+    req.identity = (await access.verify(bearerOf(req))).identity;
     next();
   };
+}
+
+/** The token of an `Authorization: Bearer <token>` header, if there is one. */
+export function bearerOf(req: Request): string | undefined {
+  const header = req.headers.authorization;
+  return header?.startsWith('Bearer ') ? header.slice('Bearer '.length).trim() : undefined;
 }
 
 /** The identity `authenticate` attached; routes behind it can rely on it. */

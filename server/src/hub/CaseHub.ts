@@ -12,6 +12,7 @@ import {
   type CaseRecord,
   type ClientToServerEvents,
   type OwnerUpdate,
+  type Identity,
   type RosterUpdate,
   type ServerToClientEvents,
   type SocketData,
@@ -20,6 +21,7 @@ import type { Namespace } from 'socket.io';
 import type { ApprovalBook } from '../approvals/ApprovalBook.js';
 import type { CaseDirectory } from '../cases/CaseDirectory.js';
 import type { EventLog } from '../events/EventLog.js';
+import type { Access } from '../identity/Access.js';
 import { ConnectionLimiter, type RateLimits } from '../limits/ConnectionLimiter.js';
 import { bindLog, type Logger } from '../logger.js';
 import type { HubMetrics } from '../metrics/HubMetrics.js';
@@ -29,12 +31,13 @@ import type { Roster } from '../people/Roster.js';
 import type { CaseRooms } from '../rooms/CaseRooms.js';
 import { RelayBatches, type RelayBatch } from '../rooms/RelayBatches.js';
 import type { RoomConnection, RoomRelay } from '../rooms/RoomConnection.js';
-import { caseRequestSchema, joinRequestSchema, parse } from '../validation.js';
+import { caseRequestSchema, joinRequestSchema, parse, refreshRequestSchema } from '../validation.js';
 import { approvalHandlers } from './approvalHandlers.js';
+import { ConnectionExpiry } from './ConnectionExpiry.js';
 import { documentHandlers } from './documentHandlers.js';
 import { engineConnectionOf } from './engineConnection.js';
 import { endSubscriptions, eventHandlers } from './eventHandlers.js';
-import { admitPacket, normalizeArguments, refuseUnknownEvent } from './packetGuards.js';
+import { admitPacket, normalizeArguments, refusePacket, refuseUnknownEvent } from './packetGuards.js';
 import { peopleHandlers } from './peopleHandlers.js';
 import { respond } from './respond.js';
 import { SendBacklog } from './SendBacklog.js';
@@ -59,9 +62,16 @@ export interface CaseHubOptions {
   /** at most one relay of a case's document updates per this many milliseconds (0: one per turn) */
   relayIntervalMs: number;
   metrics?: HubMetrics;
+  /** verifies the fresh tokens presented in band (`auth:refresh`) */
+  access: Access;
+  /** how long a socket whose token expired may wait for a fresh one before it is closed */
+  tokenGraceMs: number;
   /** remembers who signed in, so they can be named as handoff targets */
-  rememberPerson: (who: SocketData) => Promise<void>;
+  rememberPerson: (who: Identity) => Promise<void>;
 }
+
+/** What a socket whose token expired may still ask for: a fresh token, and to leave a case. */
+const allowedWhileExpired = new Set(['auth:refresh', 'case:leave']);
 
 /** The Socket.IO room every socket that joined a case is in. */
 export const socketRoomOf = (caseId: string): string => `case:${caseId}`;
@@ -91,14 +101,17 @@ export class CaseHub implements RoomRelay {
   private readonly handlers: SocketHandlers;
   /** document updates waiting to go out, merged per case */
   private readonly relayBatches: RelayBatches;
+  private readonly expiry: ConnectionExpiry;
 
   constructor(nsp: CaseNamespace, options: CaseHubOptions) {
     this.nsp = nsp;
     this.options = options;
+    this.expiry = new ConnectionExpiry(options.tokenGraceMs);
     this.relayBatches = new RelayBatches((batch) => this.fanOut(batch), options.relayIntervalMs);
     const { roster, owners, cases, approvals, events, metrics, maxMessageBytes } = options;
     this.handlers = {
       ...this.caseHandlers(),
+      ...this.authHandlers(),
       ...documentHandlers(maxMessageBytes),
       ...approvalHandlers(approvals),
       ...eventHandlers(events, cases, metrics),
@@ -164,6 +177,16 @@ export class CaseHub implements RoomRelay {
     }
   }
 
+  /** Tells every socket of a revoked person why, then closes it. */
+  closePerson(userId: string): void {
+    const reason = new CaseroomError('token_revoked').toWire();
+    for (const context of [...this.live.values()]) {
+      if (context.who.userId !== userId) continue;
+      context.socket.emit('auth:revoked', reason);
+      context.socket.disconnect(true);
+    }
+  }
+
   /**
    * A socket whose client stopped reading would buffer every relayed update in this process. Past
    * the backlog limit it is dropped; its client reconnects and resyncs from the document.
@@ -188,13 +211,15 @@ export class CaseHub implements RoomRelay {
   }
 
   private accept(socket: CaseSocket): void {
-    const who = socket.data;
+    const who = socket.data.identity;
     const log = bindLog(this.options.log, { socketId: socket.id, userId: who.userId });
     const context = new SocketContext(socket, log, new ConnectionLimiter(this.options.rateLimits), new SendBacklog(socket));
     this.live.set(socket.id, context);
     // One middleware takes every packet to its handler: no listener or closure per event and socket.
     socket.use((packet, _next) => this.receive(context, packet));
     socket.on('disconnect', (reason) => this.disconnected(context, reason));
+    this.expiry.watch(context);
+    socket.emit('auth:expires', { expiresInMs: expiresIn(context.expiresAt) });
     this.options.rememberPerson(who).catch((err: unknown) => log.warn({ err }, 'could not remember person'));
     if (who.role !== 'bot') void socket.join(teamRoomOf(who.team));
     log.info({ role: who.role, team: who.team, address: socket.handshake.address }, 'socket connected');
@@ -214,6 +239,8 @@ export class CaseHub implements RoomRelay {
     const [event, ...args] = packet;
     // Own properties only: reserved names (`disconnect`) and Object.prototype's are not events.
     if (typeof event !== 'string' || !Object.hasOwn(this.handlers, event)) return refuseUnknownEvent(packet);
+    if (context.expired && !allowedWhileExpired.has(event))
+      return refusePacket(packet, new CaseroomError('token_expired', 'The token expired: present a fresh one with auth:refresh'));
     const handler = this.handlers[event as keyof ClientToServerEvents] as (context: SocketContext, ...args: unknown[]) => void;
     process.nextTick(() => {
       if (context.socket.connected) handler(context, ...args);
@@ -222,10 +249,33 @@ export class CaseHub implements RoomRelay {
 
   private disconnected(context: SocketContext, reason: string): void {
     this.live.delete(context.id);
+    this.expiry.forget(context);
     for (const room of context.joined.values()) this.options.rooms.leave(room, context);
     context.joined.clear();
     endSubscriptions(context);
     context.log.info({ reason }, 'socket disconnected');
+  }
+
+  /** A fresh token in band: the same person, role and team, for longer. */
+  private authHandlers(): SocketHandlers<'auth:refresh'> {
+    return {
+      'auth:refresh': (context, request, ack) =>
+        respond(ack, context.log, async () => {
+          const { token } = parse(refreshRequestSchema, request);
+          const grant = await this.options.access.verify(token);
+          const now = context.who;
+          const next = grant.identity;
+          if (next.userId !== now.userId || next.role !== now.role || next.team !== now.team || !sameScope(next, now))
+            throw new CaseroomError(
+              'forbidden',
+              'A fresh token must speak for the same person, role, team and scope; reconnect to change them',
+            );
+          context.socket.data = grant;
+          this.expiry.watch(context);
+          context.log.info('token refreshed');
+          return { expiresInMs: expiresIn(grant.expiresAt) };
+        }),
+    };
   }
 
   /** Joining and leaving cases: the socket's lifecycle in each case room. */
@@ -297,4 +347,13 @@ export class CaseHub implements RoomRelay {
         }),
     };
   }
+}
+
+function expiresIn(expiresAt: number | null): number | null {
+  return expiresAt === null ? null : Math.max(0, expiresAt - Date.now());
+}
+
+/** Whether two identities see the same event types (a bot's narrowed scope, or everything). */
+function sameScope(a: Identity, b: Identity): boolean {
+  return JSON.stringify(a.eventTypes ?? null) === JSON.stringify(b.eventTypes ?? null);
 }

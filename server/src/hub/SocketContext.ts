@@ -32,6 +32,8 @@ export class SocketContext implements RoomConnection {
   subscriptions: Map<string, LiveSubscription> | null = null;
   /** true while the socket is over its rate limit (one warning per episode) */
   rateLimited = false;
+  /** true from its token's expiry until a fresh token is presented: requests are refused meanwhile */
+  expired = false;
 
   constructor(
     readonly socket: CaseSocket,
@@ -47,11 +49,16 @@ export class SocketContext implements RoomConnection {
   }
 
   get identity(): Identity {
-    return this.socket.data;
+    return this.socket.data.identity;
   }
 
-  get who(): SocketData {
-    return this.socket.data;
+  get who(): Identity {
+    return this.socket.data.identity;
+  }
+
+  /** When the socket's token expires (ms since the epoch); null: never. */
+  get expiresAt(): number | null {
+    return this.socket.data.expiresAt;
   }
 
   /** The joined room of a case named in a payload; throws `invalid_payload` or `not_joined`. */

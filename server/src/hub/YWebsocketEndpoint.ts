@@ -17,11 +17,10 @@ import {
   encodeSyncStep2,
   encodeUpdate,
   toWireError,
-  type Identity,
 } from '@caseroom/shared';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import type { CaseDirectory } from '../cases/CaseDirectory.js';
-import type { Tokens } from '../identity/Tokens.js';
+import type { Access, Grant } from '../identity/Access.js';
 import { ConnectionLimiter, type RateLimits } from '../limits/ConnectionLimiter.js';
 import { bindLog, type Log, type Logger } from '../logger.js';
 import type { HubMetrics } from '../metrics/HubMetrics.js';
@@ -47,6 +46,14 @@ const closeRestart = 1012;
  */
 export const closeInvalidDocument = 4422;
 export const closeForgedAuthor = 4403;
+/**
+ * The token expired / its person was revoked. Final for a provider too: the token is in its URL,
+ * so the application reconnects with a fresh one (`provider.params.token = …; provider.connect()`).
+ */
+export const closeTokenExpired = 4401;
+export const closeTokenRevoked = 4402;
+/** The longest delay a Node timer takes; a token valid for longer is looked at again then. */
+const maxTimerMs = 2 ** 31 - 1;
 /** what a connection closed for a refused message is told, by error code */
 const closeCodeOf: Partial<Record<string, number>> = {
   internal_error: closeServerError,
@@ -60,6 +67,8 @@ const keepAliveMs = 30_000;
 
 interface YConnection extends RoomConnection {
   ws: WebSocket;
+  /** closes the connection when its token expires (none for a token without `exp`) */
+  expiry: NodeJS.Timeout | null;
   alive: boolean;
   limiter: ConnectionLimiter;
   /** whether our sync step 1 and the room's awareness went out */
@@ -69,7 +78,7 @@ interface YConnection extends RoomConnection {
 export interface YWebsocketEndpointOptions {
   rooms: CaseRooms;
   cases: CaseDirectory;
-  tokens: Tokens;
+  access: Access;
   log: Logger;
   maxMessageBytes: number;
   rateLimits: RateLimits;
@@ -119,6 +128,12 @@ export class YWebsocketEndpoint implements RoomRelay {
     this.send(caseId, encodeAwarenessFrame(update), origin);
   }
 
+  /** Closes every connection of a revoked person (4402). */
+  closePerson(userId: string): void {
+    for (const connections of this.byCase.values())
+      for (const conn of connections) if (conn.identity.userId === userId) conn.ws.close(closeTokenRevoked, 'token_revoked');
+  }
+
   /** Open connections on this node. */
   get connectionCount(): number {
     let count = 0;
@@ -159,13 +174,13 @@ export class YWebsocketEndpoint implements RoomRelay {
 
   private async admit(req: IncomingMessage, socket: Duplex, head: Buffer, url: URL): Promise<void> {
     let caseId: string;
-    let who: Identity;
+    let grant: Grant;
     try {
       const parsed = caseIdSchema.safeParse(decodePathSegment(url.pathname.slice(yWebsocketPrefix.length)));
       if (!parsed.success) throw new CaseroomError('unknown_case', 'The case id in the path is not valid');
       caseId = parsed.data;
-      who = await this.options.tokens.verify(url.searchParams.get('token') ?? undefined);
-      await this.options.cases.open(caseId, who);
+      grant = await this.options.access.verify(url.searchParams.get('token') ?? undefined);
+      await this.options.cases.open(caseId, grant.identity);
       if (this.closing) throw new CaseroomError('shutting_down');
     } catch (err) {
       const code = err instanceof CaseroomError ? err.code : 'internal_error';
@@ -177,17 +192,19 @@ export class YWebsocketEndpoint implements RoomRelay {
     this.wss.handleUpgrade(req, socket, head, (ws) => {
       // Hold incoming frames until the room is loaded; the client's step 1 arrives immediately.
       ws.pause();
+      const who = grant.identity;
       const conn: YConnection = {
         id: randomUUID(),
         transport: 'y-websocket',
         identity: who,
         ws,
+        expiry: null,
         alive: true,
         limiter: new ConnectionLimiter(this.options.rateLimits),
         greeted: false,
       };
       this.options.rooms.join(caseId, conn).then(
-        (room) => this.attach(caseId, room, conn),
+        (room) => this.attach(caseId, room, conn, grant.expiresAt),
         (err: unknown) => {
           this.options.log.error({ err, caseId, userId: who.userId }, 'loading the case room failed');
           ws.close(closeServerError, 'store_unavailable');
@@ -196,7 +213,7 @@ export class YWebsocketEndpoint implements RoomRelay {
     });
   }
 
-  private attach(caseId: string, room: CaseRoom, conn: YConnection): void {
+  private attach(caseId: string, room: CaseRoom, conn: YConnection, expiresAt: number | null): void {
     const { ws } = conn;
     if (ws.readyState !== WebSocket.OPEN || this.closing) {
       this.options.rooms.leave(room, conn);
@@ -211,7 +228,9 @@ export class YWebsocketEndpoint implements RoomRelay {
     ws.on('pong', () => (conn.alive = true));
     ws.on('message', (data: RawData) => this.receive(room, conn, toBytes(data), log));
     ws.on('error', (err) => log.warn({ err }, 'y-websocket connection error'));
+    this.closeAtExpiry(conn, expiresAt, log);
     ws.on('close', () => {
+      clearTimeout(conn.expiry ?? undefined);
       connections.delete(conn);
       if (connections.size === 0) this.byCase.delete(caseId);
       this.options.rooms.leave(room, conn);
@@ -220,6 +239,20 @@ export class YWebsocketEndpoint implements RoomRelay {
 
     ws.resume();
     log.info('case joined');
+  }
+
+  /** A token is good for its lifetime, not only at the upgrade: at `exp` the connection closes with 4401. */
+  private closeAtExpiry(conn: YConnection, expiresAt: number | null, log: Log): void {
+    if (expiresAt === null) return;
+    const delay = expiresAt - Date.now();
+    const close = (): void => {
+      if (Date.now() < expiresAt) return this.closeAtExpiry(conn, expiresAt, log);
+      log.info('token expired; closing the y-websocket connection');
+      conn.ws.close(closeTokenExpired, 'token_expired: reconnect with a fresh token');
+    };
+    if (delay <= 0) return close();
+    conn.expiry = setTimeout(close, Math.min(delay, maxTimerMs));
+    conn.expiry.unref();
   }
 
   private greet(room: CaseRoom, conn: YConnection): void {

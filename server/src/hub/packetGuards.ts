@@ -75,7 +75,14 @@ export function normalizeArguments(packet: Packet): void {
 /** Answers `invalid_payload` (field `event`) to an event no handler takes, instead of silence. */
 export function refuseUnknownEvent(packet: Packet): void {
   const [event] = packet;
+  refusePacket(
+    packet,
+    new CaseroomError('invalid_payload', `Unknown event ${JSON.stringify(String(event)).slice(0, 80)}`, { field: 'event' }),
+  );
+}
+
+/** Answers a packet's callback (if it sent one) with `error`; its handler does not run. */
+export function refusePacket(packet: Packet, error: CaseroomError): void {
   const ack = packet.at(-1);
-  const error = new CaseroomError('invalid_payload', `Unknown event ${JSON.stringify(String(event)).slice(0, 80)}`, { field: 'event' });
   if (typeof ack === 'function') (ack as Callback)({ ok: false, error: error.toWire() });
 }

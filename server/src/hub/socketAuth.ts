@@ -1,7 +1,7 @@
 import type { SocketData } from '@caseroom/shared';
 import { CaseroomError } from '@caseroom/shared';
 import type { Socket } from 'socket.io';
-import type { Tokens } from '../identity/Tokens.js';
+import type { Access } from '../identity/Access.js';
 import type { Logger } from '../logger.js';
 
 /** The connect error a refused socket sees: `err.message` and `err.data.code`. */
@@ -14,12 +14,11 @@ class ConnectRefused extends Error {
 }
 
 /** Socket.IO middleware: `io(url + '/cases', { auth: { token } })` must carry a valid JWT. */
-export function socketAuth(tokens: Tokens, log: Logger) {
+export function socketAuth(access: Access, log: Logger) {
   return async (socket: Socket<never, never, never, SocketData>, next: (err?: Error) => void): Promise<void> => {
     try {
       const { token, ...rest } = (socket.handshake.auth ?? {}) as { token?: unknown };
-      const who = await tokens.verify(token);
-      socket.data = who;
+      socket.data = await access.verify(token);
       // Nothing reads the token again, and a socket can live for hours: the handshake does not keep it.
       socket.handshake.auth = rest;
       next();

@@ -118,6 +118,14 @@ export interface CaseStore {
   /** Orders two event ids (negative: a is older); null when `a` is not an event id of this store. */
   compareEventIds(a: string, b: string): number | null;
 
+  /**
+   * Records that every token of `userId` issued at or before `at` (ms since the epoch) is revoked;
+   * a later revocation replaces an earlier one.
+   */
+  revokePerson(userId: string, at: number): Promise<void>;
+  /** Every revocation: user id -> the moment up to which their tokens are refused. */
+  revocations(): Promise<Map<string, number>>;
+
   /** Remembers a person who signed in, so they can be named as a handoff target. */
   rememberPerson(who: Identity, at: string): Promise<void>;
   getPerson(userId: string): Promise<Identity | null>;

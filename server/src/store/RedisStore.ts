@@ -31,6 +31,7 @@ import { RedisDocuments } from './redis/RedisDocuments.js';
 import { RedisEventLog } from './redis/RedisEventLog.js';
 import { RedisKeys } from './redis/RedisKeys.js';
 import { RedisOwnership } from './redis/RedisOwnership.js';
+import { LuaScript } from './redis/LuaScript.js';
 import { RedisWebhookStore } from './RedisWebhookStore.js';
 
 export interface RedisStoreOptions {
@@ -39,6 +40,13 @@ export interface RedisStoreOptions {
   prefix: string;
   log: Logger;
 }
+
+/** Keeps the later of two revocations of a person (a plain HSET would let an older one written last win). */
+const revokeScript = new LuaScript(`
+local current = tonumber(redis.call('HGET', KEYS[1], ARGV[1]))
+if current == nil or current < tonumber(ARGV[2]) then redis.call('HSET', KEYS[1], ARGV[1], ARGV[2]) end
+return 1
+`);
 
 export class RedisStore implements CaseStore {
   readonly kind = 'redis';
@@ -148,6 +156,15 @@ export class RedisStore implements CaseStore {
 
   async rememberPerson(who: Identity, at: string): Promise<void> {
     await guarded(this.redis.hSet(this.keys.person(who.userId), { identity: JSON.stringify(who), seenAt: at }));
+  }
+
+  async revokePerson(userId: string, at: number): Promise<void> {
+    await guarded(revokeScript.run(this.redis, [this.keys.revocations()], [userId, String(at)]));
+  }
+
+  async revocations(): Promise<Map<string, number>> {
+    const all = await guarded(this.redis.hGetAll(this.keys.revocations()));
+    return new Map(Object.entries(all).map(([userId, at]) => [userId, Number(at)]));
   }
 
   async getPerson(userId: string): Promise<Identity | null> {

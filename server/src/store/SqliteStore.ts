@@ -59,6 +59,10 @@ CREATE TABLE IF NOT EXISTS people (
   identity TEXT NOT NULL,
   seen_at TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS revocations (
+  user_id TEXT PRIMARY KEY,
+  revoked_at INTEGER NOT NULL
+);
 CREATE TABLE IF NOT EXISTS approvals (
   id TEXT PRIMARY KEY,
   case_id TEXT NOT NULL,
@@ -183,6 +187,10 @@ export class SqliteStore implements CaseStore {
         'INSERT INTO people (user_id, identity, seen_at) VALUES (?, ?, ?) ON CONFLICT (user_id) DO UPDATE SET identity = excluded.identity, seen_at = excluded.seen_at',
       ),
       getPerson: this.db.prepare<[string], { identity: string }>('SELECT identity FROM people WHERE user_id = ?'),
+      revokePerson: this.db.prepare(
+        'INSERT INTO revocations (user_id, revoked_at) VALUES (?, ?) ON CONFLICT (user_id) DO UPDATE SET revoked_at = max(revoked_at, excluded.revoked_at)',
+      ),
+      revocations: this.db.prepare<[], { user_id: string; revoked_at: number }>('SELECT user_id, revoked_at FROM revocations'),
       insertApproval: this.db.prepare(
         'INSERT INTO approvals (id, case_id, team, status, requested_at, expires_at, reviewed, version, record) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
       ),
@@ -375,6 +383,14 @@ export class SqliteStore implements CaseStore {
 
   async rememberPerson(who: Identity, at: string): Promise<void> {
     this.statements.rememberPerson.run(who.userId, JSON.stringify(who), at);
+  }
+
+  async revokePerson(userId: string, at: number): Promise<void> {
+    this.statements.revokePerson.run(userId, at);
+  }
+
+  async revocations(): Promise<Map<string, number>> {
+    return new Map(this.statements.revocations.all().map((row) => [row.user_id, row.revoked_at]));
   }
 
   async getPerson(userId: string): Promise<Identity | null> {

@@ -38,6 +38,11 @@ export class RedisKeys {
     return this.key('person', part(userId));
   }
 
+  /** hash: user id -> the moment (ms) up to which that person's tokens are refused */
+  revocations(): string {
+    return this.key('revocations');
+  }
+
   approval(id: string): string {
     return this.key('approval', part(id));
   }
