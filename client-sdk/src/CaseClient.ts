@@ -16,13 +16,18 @@ import { io, type Socket } from 'socket.io-client';
 import { CaseSession } from './CaseSession.js';
 import { Emitter } from './Emitter.js';
 import { request } from './request.js';
+import { TokenRefresh } from './TokenRefresh.js';
 
 export type ClientStatus = 'connecting' | 'connected' | 'offline' | 'refused' | 'closed';
 
 export interface CaseClientOptions {
   /** The hub's base URL, e.g. `http://localhost:3000`. */
   url: string;
-  /** A JWT, or a function that returns a fresh one (called on every connection attempt). */
+  /**
+   * A JWT, or a function that returns a fresh one: called on every connection attempt, and ahead
+   * of the token's expiry to refresh it in band (cases stay open). With a fixed token the client
+   * goes offline when it expires.
+   */
   token: string | (() => string | Promise<string>);
   /** Transports in order of preference; websocket first by default. */
   transports?: Array<'websocket' | 'polling'>;
@@ -35,7 +40,10 @@ export interface CaseClientOptions {
 export interface CaseClientEvents {
   [event: string]: unknown[];
   status: [status: ClientStatus];
-  /** the hub refused the connection (bad or expired token); no reconnection follows */
+  /**
+   * the hub refused the connection (bad or expired token: no reconnection follows), revoked the
+   * person (`token_revoked`), or the token expired and no fresh one could be had (`offline` follows)
+   */
   error: [error: CaseroomError];
   /** an approval request of your team (or a case you have open) opened or changed */
   approval: [update: ApprovalUpdate];
@@ -46,6 +54,7 @@ export class CaseClient extends Emitter<CaseClientEvents> {
   readonly socket: Socket<ServerToClientEvents, ClientToServerEvents>;
   private readonly sessions = new Map<string, CaseSession>();
   private currentStatus: ClientStatus = 'connecting';
+  private readonly tokens: TokenRefresh;
 
   constructor(options: CaseClientOptions) {
     super();
@@ -61,13 +70,34 @@ export class CaseClient extends Emitter<CaseClientEvents> {
         );
       },
     });
+    this.tokens = new TokenRefresh(this.socket, token, {
+      refreshed: () => {
+        for (const session of this.sessions.values()) session.tokenRefreshed();
+      },
+      failed: (error) => {
+        // Writes are refused from now on: say why, and stop until the app connects again.
+        this.emit('error', error);
+        this.socket.disconnect();
+        this.setStatus('offline');
+      },
+    });
+    this.socket.on('auth:expires', ({ expiresInMs }) => this.tokens.schedule(expiresInMs));
+    this.socket.on('auth:expired', () => void this.tokens.refresh());
+    this.socket.on('auth:revoked', (wire) => {
+      const error = CaseroomError.fromWire(wire);
+      this.tokens.cancel();
+      this.setStatus('refused');
+      this.emit('error', error);
+      for (const session of [...this.sessions.values()]) session.refused(error);
+    });
     this.socket.on('connect', () => {
       this.setStatus('connected');
       for (const session of this.sessions.values()) session.connected();
     });
     this.socket.on('disconnect', () => {
       for (const session of this.sessions.values()) session.disconnected();
-      if (this.currentStatus !== 'closed') this.setStatus('offline');
+      // A refusal (a revoked person) stays the status: no reconnection follows it.
+      if (this.currentStatus !== 'closed' && this.currentStatus !== 'refused') this.setStatus('offline');
     });
     this.socket.on('connect_error', (err) => {
       // An error the server's auth middleware raised stops reconnection; a network error does not.
@@ -104,7 +134,7 @@ export class CaseClient extends Emitter<CaseClientEvents> {
   openCase(caseId: string): CaseSession {
     const open = this.sessions.get(caseId);
     if (open) return open;
-    const session = new CaseSession(caseId, this.socket, (closed) => {
+    const session = new CaseSession(caseId, this.socket, this.tokens, (closed) => {
       if (this.sessions.get(caseId) === closed) this.sessions.delete(caseId);
     });
     this.sessions.set(caseId, session);
@@ -124,7 +154,7 @@ export class CaseClient extends Emitter<CaseClientEvents> {
 
   /** Pending approval requests of your team (supervisors may name another team). */
   async pendingApprovals(team?: string): Promise<Approval[]> {
-    return (await request(this.socket, 'approval:pending', team === undefined ? {} : { team })).approvals;
+    return (await request(this.socket, 'approval:pending', team === undefined ? {} : { team }, this.refresh)).approvals;
   }
 
   /** Approves a peer's request. Rejects with `self_approval`, `not_pending`, `approval_expired`, ... */
@@ -139,7 +169,7 @@ export class CaseClient extends Emitter<CaseClientEvents> {
 
   /** Withdraws your own pending request. */
   async cancel(approvalId: string): Promise<Approval> {
-    return (await request(this.socket, 'approval:cancel', { approvalId })).approval;
+    return (await request(this.socket, 'approval:cancel', { approvalId }, this.refresh)).approval;
   }
 
   private async decide(approvalId: string, verdict: 'approve' | 'reject', comment?: string): Promise<Approval> {
@@ -147,6 +177,7 @@ export class CaseClient extends Emitter<CaseClientEvents> {
       this.socket,
       'approval:decide',
       comment === undefined ? { approvalId, verdict } : { approvalId, verdict, comment },
+      this.refresh,
     );
     return approval;
   }
@@ -163,8 +194,11 @@ export class CaseClient extends Emitter<CaseClientEvents> {
     this.socket.connect();
   }
 
+  private readonly refresh = (): Promise<boolean> => this.tokens.refresh();
+
   /** Leaves every case and closes the connection. */
   async close(): Promise<void> {
+    this.tokens.cancel();
     await Promise.all([...this.sessions.values()].map((session) => session.close()));
     this.setStatus('closed');
     this.socket.disconnect();

@@ -30,6 +30,7 @@ import * as Y from 'yjs';
 import { asBytes } from './bytes.js';
 import { Emitter } from './Emitter.js';
 import { request, type ClientSocket } from './request.js';
+import type { TokenRefresh } from './TokenRefresh.js';
 
 export type SessionStatus = 'connecting' | 'synced' | 'offline' | 'closed';
 
@@ -54,8 +55,8 @@ export interface CaseOwner extends Person {
   online: boolean;
 }
 
-/** Codes after which retrying cannot help: the session closes. */
-const finalCodes = new Set(['unknown_case', 'forbidden', 'invalid_token', 'token_expired', 'unauthenticated']);
+/** Codes after which retrying cannot help: the session closes. (`token_expired` can: a fresh token.) */
+const finalCodes = new Set(['unknown_case', 'forbidden', 'invalid_token', 'token_revoked', 'unauthenticated']);
 /**
  * Refusals of an edit that pass (a rate limit, a store hiccup, an edit that arrived before one it
  * builds on): a resync sends it again later, with everything else the hub lacks.
@@ -92,6 +93,7 @@ export class CaseSession extends Emitter<CaseSessionEvents> {
   readonly synced: Promise<void>;
 
   private readonly socket: ClientSocket;
+  private readonly tokens: TokenRefresh;
   private readonly onClosed: (session: CaseSession) => void;
   private currentStatus: SessionStatus = 'offline';
   private record: CaseRecord | null = null;
@@ -127,10 +129,11 @@ export class CaseSession extends Emitter<CaseSessionEvents> {
   private rejectSynced!: (err: CaseroomError) => void;
 
   /** @internal created by `CaseClient.openCase` */
-  constructor(caseId: string, socket: ClientSocket, onClosed: (session: CaseSession) => void) {
+  constructor(caseId: string, socket: ClientSocket, tokens: TokenRefresh, onClosed: (session: CaseSession) => void) {
     super();
     this.caseId = caseId;
     this.socket = socket;
+    this.tokens = tokens;
     this.onClosed = onClosed;
     this.doc = new Y.Doc();
     // Facts are recorded in your name, which the hub tells on join.
@@ -328,6 +331,11 @@ export class CaseSession extends Emitter<CaseSessionEvents> {
     this.setSessionStatus('offline');
   }
 
+  /** @internal a fresh token is in force: edits refused while the old one was expired go out now */
+  tokenRefreshed(): void {
+    if (this.unsent && this.joined) this.resyncLater(0);
+  }
+
   /** @internal the client could not connect at all (e.g. the token was refused) */
   refused(error: CaseroomError): void {
     this.fail(error);
@@ -402,7 +410,7 @@ export class CaseSession extends Emitter<CaseSessionEvents> {
   private joinedRequest<E extends Parameters<typeof request>[1]>(event: E, payload: Parameters<typeof request<E>>[2]) {
     if (!this.joined)
       return Promise.reject(new CaseroomError('not_connected', 'The case is not open on the hub yet; await session.synced'));
-    return request(this.socket, event, payload);
+    return request(this.socket, event, payload, () => this.tokens.refresh());
   }
 
   private async caseRequest(event: 'case:resolve' | 'case:reopen'): Promise<CaseRecord> {
@@ -498,6 +506,8 @@ export class CaseSession extends Emitter<CaseSessionEvents> {
           this.emit('error', error);
           if (resendCodes.has(error.code)) this.resyncLater();
           if (takeBackCodes.has(error.code)) this.takeBack(update, edits, error);
+          // Sent again by the handshake that follows the fresh token (see tokenRefreshed).
+          if (error.code === 'token_expired') this.unsent = true;
         }
         this.sendHeld();
         this.notifyIfFlushed();
@@ -584,30 +594,27 @@ export class CaseSession extends Emitter<CaseSessionEvents> {
    * hub's handshake then asks for everything it lacks, which goes in one message. Until that is
    * stored, `flushed()` waits.
    */
-  private resyncLater(): void {
+  private resyncLater(delay = Math.min(500 * 2 ** this.retries++, 10_000)): void {
     this.unsent = true;
     if (this.resyncTimer) return;
     const generation = this.generation;
-    this.resyncTimer = setTimeout(
-      () => {
-        this.resyncTimer = null;
-        // A reconnect since then runs the handshake anyway.
-        if (generation !== this.generation || !this.joined || !this.socket.connected) return;
-        const leaving = ++this.generation;
-        this.inFlight = 0;
-        this.held = [];
-        this.sentEdits = this.storedEdits;
-        this.joined = false;
-        this.socket.emit('case:leave', { caseId: this.caseId }, (ack) => {
-          if (leaving !== this.generation) return;
-          if (ack.ok) return this.connected();
-          // Still in the case on the hub (the leave was refused too): try again later.
-          this.joined = true;
-          this.resyncLater();
-        });
-      },
-      Math.min(500 * 2 ** this.retries++, 10_000),
-    );
+    this.resyncTimer = setTimeout(() => {
+      this.resyncTimer = null;
+      // A reconnect since then runs the handshake anyway.
+      if (generation !== this.generation || !this.joined || !this.socket.connected) return;
+      const leaving = ++this.generation;
+      this.inFlight = 0;
+      this.held = [];
+      this.sentEdits = this.storedEdits;
+      this.joined = false;
+      this.socket.emit('case:leave', { caseId: this.caseId }, (ack) => {
+        if (leaving !== this.generation) return;
+        if (ack.ok) return this.connected();
+        // Still in the case on the hub (the leave was refused too): try again later.
+        this.joined = true;
+        this.resyncLater();
+      });
+    }, delay);
   }
 
   private shutDown(): void {

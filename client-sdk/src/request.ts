@@ -14,8 +14,23 @@ type AnswerOf<E extends RequestEvent> = Extract<Parameters<Parameters<ClientToSe
 /**
  * Sends a request and resolves with the hub's answer, or rejects with a `CaseroomError` carrying
  * the refusal's code (`not_connected` at once while the socket is down: requests are not queued).
+ * A request refused because the token expired is sent once more after `refresh` brought a fresh one.
  */
-export function request<E extends RequestEvent>(socket: ClientSocket, event: E, payload: RequestOf<E>): Promise<AnswerOf<E>> {
+export async function request<E extends RequestEvent>(
+  socket: ClientSocket,
+  event: E,
+  payload: RequestOf<E>,
+  refresh?: () => Promise<boolean>,
+): Promise<AnswerOf<E>> {
+  try {
+    return await send(socket, event, payload);
+  } catch (err) {
+    if (!refresh || (err as CaseroomError).code !== 'token_expired' || !(await refresh())) throw err;
+    return send(socket, event, payload);
+  }
+}
+
+function send<E extends RequestEvent>(socket: ClientSocket, event: E, payload: RequestOf<E>): Promise<AnswerOf<E>> {
   if (!socket.connected) return Promise.reject(new CaseroomError('not_connected', 'Not connected to the hub; try again once connected'));
   return new Promise((resolve, reject) => {
     const emit = socket.emit.bind(socket) as (event: string, payload: unknown, ack: (response: Ack<object>) => void) => void;

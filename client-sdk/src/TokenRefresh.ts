@@ -1,0 +1,69 @@
+/**
+ * Keeps a connection's token fresh in band. The hub says when the token expires (`auth:expires`,
+ * counted on its clock, so no clock skew matters); ahead of that, or at once when the hub says it
+ * expired, the app's `token` function is asked for a new one, which goes to the hub with
+ * `auth:refresh`: every case stays open and nothing is resynced.
+ */
+import { CaseroomError, type RefreshAck } from '@caseroom/shared';
+import type { ClientSocket } from './request.js';
+
+/** How long before expiry to refresh: a tenth of the token's life, at most a minute. */
+const leadMs = (lifetimeMs: number): number => Math.min(60_000, lifetimeMs / 10);
+
+export interface TokenRefreshEvents {
+  /** a fresh token is in force: retry what was refused */
+  refreshed: () => void;
+  /** the token expired and no fresh one could be had */
+  failed: (error: CaseroomError) => void;
+}
+
+export class TokenRefresh {
+  private timer: ReturnType<typeof setTimeout> | null = null;
+  private running: Promise<boolean> | null = null;
+
+  constructor(
+    private readonly socket: ClientSocket,
+    private readonly token: string | (() => string | Promise<string>),
+    private readonly events: TokenRefreshEvents,
+  ) {}
+
+  /** Whether a fresh token can be had at all (a fixed token cannot be refreshed). */
+  get canRefresh(): boolean {
+    return typeof this.token === 'function';
+  }
+
+  /** The hub told how long the token in force lasts: refresh ahead of that. */
+  schedule(expiresInMs: number | null): void {
+    this.cancel();
+    if (expiresInMs === null || !this.canRefresh) return;
+    this.timer = setTimeout(() => void this.refresh(), Math.max(0, expiresInMs - leadMs(expiresInMs)));
+  }
+
+  /** Gets a fresh token to the hub (one attempt at a time); resolves with whether it worked. */
+  refresh(): Promise<boolean> {
+    return (this.running ??= this.attempt().finally(() => (this.running = null)));
+  }
+
+  cancel(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+  }
+
+  private async attempt(): Promise<boolean> {
+    if (typeof this.token !== 'function') {
+      this.events.failed(new CaseroomError('token_expired', 'The token expired and no token function was given to get a fresh one'));
+      return false;
+    }
+    try {
+      const token = await this.token();
+      const ack = (await this.socket.emitWithAck('auth:refresh', { token })) as RefreshAck;
+      if (!ack.ok) throw CaseroomError.fromWire(ack.error);
+      this.schedule(ack.expiresInMs);
+      this.events.refreshed();
+      return true;
+    } catch (err) {
+      this.events.failed(err instanceof CaseroomError ? err : new CaseroomError('token_expired', 'Getting a fresh token failed'));
+      return false;
+    }
+  }
+}
