@@ -14,6 +14,7 @@ import { DocumentWatcher } from './events/DocumentWatcher.js';
 import { EventLog } from './events/EventLog.js';
 import { WebhookDispatcher } from './events/WebhookDispatcher.js';
 import { WebhookRegistry } from './events/WebhookRegistry.js';
+import { WebhookTargets, type HostResolver } from './events/WebhookTargets.js';
 import { CaseDirectory } from './cases/CaseDirectory.js';
 import { ClusterRelay } from './cluster/ClusterRelay.js';
 import { connectCluster, connectPresence } from './cluster/connectCluster.js';
@@ -59,6 +60,8 @@ export interface Hub {
 export interface HubParts {
   log?: Logger;
   store?: CaseStore;
+  /** how webhook deliveries resolve host names; the system resolver unless given */
+  resolveHost?: HostResolver;
 }
 
 export async function startHub(config: HubConfig, parts: HubParts = {}): Promise<Hub> {
@@ -134,8 +137,11 @@ export async function startHub(config: HubConfig, parts: HubParts = {}): Promise
     metrics.approvalChanged(update.change.kind);
     caseHub?.announceApproval(update);
   });
-  const dispatcher = new WebhookDispatcher({ store: store.webhooks, events, log, ...config.webhooks });
-  const webhooks = new WebhookRegistry(store.webhooks, dispatcher, log);
+  const { allowPrivateTargets, ...delivery } = config.webhooks;
+  const targets = new WebhookTargets({ allowPrivate: allowPrivateTargets, resolve: parts.resolveHost });
+  if (allowPrivateTargets) log.warn('CASEROOM_WEBHOOK_ALLOW_PRIVATE is on: webhooks may reach this host and its private network');
+  const dispatcher = new WebhookDispatcher({ store: store.webhooks, events, log, targets, ...delivery });
+  const webhooks = new WebhookRegistry(store.webhooks, dispatcher, targets, log);
   let accepting = true;
 
   const app = createHttpApp({

@@ -125,6 +125,8 @@ const envSchema = z.object({
   CASEROOM_WEBHOOK_RETRY_MAX_MS: positiveInt.default(300_000),
   /** How long a webhook receiver has to answer before the attempt counts as failed. */
   CASEROOM_WEBHOOK_TIMEOUT_MS: positiveInt.default(10_000),
+  /** Lets webhooks reach loopback, private and link-local addresses: for development and tests. */
+  CASEROOM_WEBHOOK_ALLOW_PRIVATE: flag.default(false),
 });
 
 export interface HubConfig {
@@ -171,7 +173,13 @@ export interface HubConfig {
   redis: { url: string; prefix: string } | null;
   nodeId: string;
   presenceHeartbeatMs: number;
-  webhooks: { retryBaseMs: number; retryMaxMs: number; timeoutMs: number };
+  webhooks: {
+    retryBaseMs: number;
+    retryMaxMs: number;
+    timeoutMs: number;
+    /** true: webhooks may reach any address, the hub's own loopback and its private network included */
+    allowPrivateTargets: boolean;
+  };
 }
 
 export class ConfigError extends Error {
@@ -256,6 +264,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       retryBaseMs: e.CASEROOM_WEBHOOK_RETRY_BASE_MS,
       retryMaxMs: e.CASEROOM_WEBHOOK_RETRY_MAX_MS,
       timeoutMs: e.CASEROOM_WEBHOOK_TIMEOUT_MS,
+      allowPrivateTargets: e.CASEROOM_WEBHOOK_ALLOW_PRIVATE,
     },
   };
 }

@@ -5,3 +5,4 @@ export type { CaseStore, CaseQuery, StoredDocument } from './store/CaseStore.js'
 export { SqliteStore } from './store/SqliteStore.js';
 export { RedisStore } from './store/RedisStore.js';
 export { Tokens } from './identity/Tokens.js';
+export type { HostResolver } from './events/WebhookTargets.js';

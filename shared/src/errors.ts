@@ -52,6 +52,10 @@ export const errorCatalog = {
   invalid_filter: { status: 400, message: 'The subscription filter is not valid' },
   out_of_scope: { status: 403, message: 'That is outside what your token lets you see' },
   invalid_url: { status: 400, message: 'Webhook URLs must be http or https' },
+  forbidden_target: {
+    status: 400,
+    message: 'Webhooks may only reach public addresses, not loopback, private, link-local or cloud metadata ones',
+  },
   unknown_subscription: { status: 404, message: 'No such subscription' },
   unknown_webhook: { status: 404, message: 'No such webhook' },
   // the client side

@@ -11,8 +11,11 @@ import { api } from '../helpers/http.js';
 import { createCaseOver, mintToken, startTestHub, tempDataDir, type TestHub } from '../helpers/hub.js';
 import { startReceiver, type ReceivedDelivery } from '../helpers/webhookReceiver.js';
 
-/** Small backoff so retries happen within a test; the doubling and the cap are still visible. */
-const retryEnv = { CASEROOM_WEBHOOK_RETRY_BASE_MS: '20', CASEROOM_WEBHOOK_RETRY_MAX_MS: '200' };
+/**
+ * Small backoff so retries happen within a test; the doubling and the cap are still visible. The
+ * receivers listen on loopback, which webhooks may reach only with the allow flag.
+ */
+const retryEnv = { CASEROOM_WEBHOOK_RETRY_BASE_MS: '20', CASEROOM_WEBHOOK_RETRY_MAX_MS: '200', CASEROOM_WEBHOOK_ALLOW_PRIVATE: '1' };
 
 let hub: TestHub;
 beforeAll(async () => {

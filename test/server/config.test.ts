@@ -134,13 +134,25 @@ describe('loadConfig', () => {
   });
 
   it('reads the webhook retry waits and timeout, and refuses a cap below the base', () => {
-    expect(loadConfig({}).webhooks).toEqual({ retryBaseMs: 1000, retryMaxMs: 300_000, timeoutMs: 10_000 });
+    expect(loadConfig({}).webhooks).toEqual({ retryBaseMs: 1000, retryMaxMs: 300_000, timeoutMs: 10_000, allowPrivateTargets: false });
     const env = { CASEROOM_WEBHOOK_RETRY_BASE_MS: '50', CASEROOM_WEBHOOK_RETRY_MAX_MS: '5000', CASEROOM_WEBHOOK_TIMEOUT_MS: '2500' };
-    expect(loadConfig(env).webhooks).toEqual({ retryBaseMs: 50, retryMaxMs: 5000, timeoutMs: 2500 });
+    expect(loadConfig(env).webhooks).toEqual({ retryBaseMs: 50, retryMaxMs: 5000, timeoutMs: 2500, allowPrivateTargets: false });
     expect(refusal({ CASEROOM_WEBHOOK_RETRY_BASE_MS: '0' }).message).toContain('CASEROOM_WEBHOOK_RETRY_BASE_MS');
     expect(refusal({ CASEROOM_WEBHOOK_RETRY_BASE_MS: '2000', CASEROOM_WEBHOOK_RETRY_MAX_MS: '1000' }).message).toContain(
       'CASEROOM_WEBHOOK_RETRY_MAX_MS',
     );
+  });
+
+  it('keeps webhooks to public addresses unless CASEROOM_WEBHOOK_ALLOW_PRIVATE is on, in production too', () => {
+    expect(loadConfig({}).webhooks.allowPrivateTargets).toBe(false);
+    for (const value of ['1', 'true', 'yes', 'on'])
+      expect(loadConfig({ CASEROOM_WEBHOOK_ALLOW_PRIVATE: value }).webhooks.allowPrivateTargets).toBe(true);
+    for (const value of ['0', 'false', 'no', 'off'])
+      expect(loadConfig({ CASEROOM_WEBHOOK_ALLOW_PRIVATE: value }).webhooks.allowPrivateTargets).toBe(false);
+    // A CRM inside the same private network is a real production setup; the hub warns when it starts.
+    const production = { NODE_ENV: 'production', CASEROOM_JWT_SECRET: secret, CASEROOM_WEBHOOK_ALLOW_PRIVATE: '1' };
+    expect(loadConfig(production).webhooks.allowPrivateTargets).toBe(true);
+    expect(refusal({ CASEROOM_WEBHOOK_ALLOW_PRIVATE: 'sometimes' }).message).toContain('CASEROOM_WEBHOOK_ALLOW_PRIVATE');
   });
 
   it('reads the limits, with generous defaults, and 0 turning a rate limit off', () => {

@@ -11,6 +11,7 @@ import type { Logger } from '../logger.js';
 import type { StoredWebhook, WebhookStore } from '../store/WebhookStore.js';
 import type { EventLog } from './EventLog.js';
 import { postEvent } from './webhookRequest.js';
+import type { WebhookTargets } from './WebhookTargets.js';
 
 const batchSize = 50;
 
@@ -24,6 +25,8 @@ export interface FollowerOptions {
   retryMaxMs: number;
   /** how long a receiver has to answer */
   timeoutMs: number;
+  /** where deliveries may connect */
+  targets: WebhookTargets;
 }
 
 /** The wait before retrying an event that has failed `failures` times: base, 2×base, 4×base … up to max. */
@@ -107,10 +110,10 @@ export class WebhookFollower {
 
   /** One attempt at `event`; true once the receiver has taken it and the cursor is stored past it. */
   private async deliver(event: CaseEvent): Promise<boolean> {
-    const { store, timeoutMs, retryBaseMs, retryMaxMs } = this.options;
+    const { store, timeoutMs, retryBaseMs, retryMaxMs, targets } = this.options;
     const attempt = (await store.failedAttempts(this.webhook.id, event.id)) + 1;
     const deliveryId = randomUUID();
-    const result = await postEvent(this.webhook, event, { deliveryId, timeoutMs, signal: this.abort.signal });
+    const result = await postEvent(this.webhook, event, { deliveryId, timeoutMs, signal: this.abort.signal, targets });
     // Cut short by removal or shutdown: not the receiver's failure. The event goes out again on the next start.
     if (!result.delivered && this.abort.signal.aborted) return false;
     const at = new Date();
@@ -134,7 +137,9 @@ export class WebhookFollower {
       return false;
     }
     if (result.delivered) return true;
-    this.log.warn({ eventId: event.id, attempt, status: result.status, error: result.error, retryInMs: delay }, 'webhook delivery failed');
+    // A refused target is the webhook's configuration (or its DNS), not a fault of the hub: a warning, like any failed delivery.
+    const what = result.forbidden ? 'webhook target refused' : 'webhook delivery failed';
+    this.log.warn({ eventId: event.id, attempt, status: result.status, error: result.error, retryInMs: delay }, what);
     this.retryIn(delay);
     return false;
   }

@@ -1,12 +1,14 @@
 /**
  * Who may register, see and remove webhooks (supervisors), and what a new one looks like: its
- * team, its filter and its signing secret. Every change reaches the dispatcher at once.
+ * team, its filter, its signing secret and a URL that does not lead inside. Every change reaches
+ * the dispatcher at once.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { CaseroomError, type CaseEventType, type Identity, type Page, type Webhook, type WebhookDelivery } from '@caseroom/shared';
 import type { Logger } from '../logger.js';
 import type { DeliveryQuery, StoredWebhook, WebhookStore } from '../store/WebhookStore.js';
 import type { WebhookDispatcher } from './WebhookDispatcher.js';
+import type { WebhookTargets } from './WebhookTargets.js';
 
 export interface WebhookRegistration {
   url: string;
@@ -30,12 +32,14 @@ export class WebhookRegistry {
   constructor(
     private readonly store: WebhookStore,
     private readonly dispatcher: WebhookDispatcher,
+    private readonly targets: WebhookTargets,
     private readonly log: Logger,
   ) {}
 
   /** Stores a webhook that receives the events stored from now on; the secret is returned only here. */
   async register(registration: WebhookRegistration, who: Identity): Promise<{ webhook: Webhook; secret: string }> {
     requireSupervisor(who);
+    this.targets.check(registration.url);
     const webhook: StoredWebhook = {
       id: randomUUID(),
       url: registration.url,

@@ -1,9 +1,14 @@
 /**
  * One webhook delivery attempt on the wire: the exact body, its HMAC signature, the headers and a
- * timeout. No state and no retries here; the follower decides what an outcome means.
+ * timeout. No state and no retries here; the follower decides what an outcome means. The request
+ * goes through node:http rather than fetch because only there can the connection use our own
+ * `lookup`, which refuses inside addresses (see WebhookTargets.ts).
  */
 import { createHmac } from 'node:crypto';
-import type { CaseEvent } from '@caseroom/shared';
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { CaseroomError, type CaseEvent } from '@caseroom/shared';
+import type { WebhookTargets } from './WebhookTargets.js';
 
 /** `sha256=<hex HMAC-SHA256 of the raw body>`, the value of `x-caseroom-signature`. */
 export function signBody(secret: string, body: string): string {
@@ -12,51 +17,73 @@ export function signBody(secret: string, body: string): string {
 
 export type AttemptResult =
   | { delivered: true; status: number }
-  /** `status` when the receiver answered with something other than 2xx, `error` when it did not answer */
-  | { delivered: false; status: number | null; error: string | null };
+  /**
+   * `status` when the receiver answered with something other than 2xx, `error` when it did not
+   * answer; `forbidden` when the hub refused to connect to where the URL leads
+   */
+  | { delivered: false; status: number | null; error: string | null; forbidden?: true };
 
 export interface AttemptOptions {
   deliveryId: string;
   timeoutMs: number;
   /** aborts the attempt when the webhook is removed or the hub stops */
   signal: AbortSignal;
+  /** where the attempt may connect */
+  targets: WebhookTargets;
 }
 
 /** POSTs one event; resolves with the outcome and never rejects. */
-export async function postEvent(
-  target: { url: string; secret: string },
-  event: CaseEvent,
-  options: AttemptOptions,
-): Promise<AttemptResult> {
+export function postEvent(target: { url: string; secret: string }, event: CaseEvent, options: AttemptOptions): Promise<AttemptResult> {
   const body = JSON.stringify(event);
-  try {
-    const response = await fetch(target.url, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        'user-agent': 'caseroom-webhooks',
-        'x-caseroom-event': event.type,
-        'x-caseroom-delivery': options.deliveryId,
-        'x-caseroom-signature': signBody(target.secret, body),
-      },
-      body,
-      // A redirect is not a delivery: following it could send the event somewhere nobody registered.
-      redirect: 'manual',
-      signal: AbortSignal.any([options.signal, AbortSignal.timeout(options.timeoutMs)]),
-    });
-    // Only the status matters; drop the body rather than let a chatty receiver hold the connection.
-    await response.body?.cancel().catch(() => undefined);
-    if (response.status >= 200 && response.status < 300) return { delivered: true, status: response.status };
-    return { delivered: false, status: response.status, error: null };
-  } catch (err) {
-    return { delivered: false, status: null, error: describeFailure(err, options.timeoutMs) };
-  }
+  const timeout = AbortSignal.timeout(options.timeoutMs);
+  return new Promise<AttemptResult>((resolve) => {
+    const failed = (err: unknown): void => {
+      const forbidden = err instanceof CaseroomError && err.code === 'forbidden_target';
+      const error = forbidden ? err.message : timeout.aborted ? `no answer within ${options.timeoutMs} ms` : describeFailure(err);
+      resolve({ delivered: false, status: null, error, ...(forbidden && { forbidden: true as const }) });
+    };
+    try {
+      // A literal address never reaches `lookup`, and a URL stored before the rules (or while they
+      // were off) must not slip through either.
+      options.targets.check(target.url);
+      const url = new URL(target.url);
+      const request = url.protocol === 'https:' ? httpsRequest : httpRequest;
+      const req = request(
+        url,
+        {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            'content-length': Buffer.byteLength(body),
+            'user-agent': 'caseroom-webhooks',
+            'x-caseroom-event': event.type,
+            'x-caseroom-delivery': options.deliveryId,
+            'x-caseroom-signature': signBody(target.secret, body),
+          },
+          lookup: options.targets.lookup,
+          // A connection of its own for every attempt: each one resolves and is checked afresh.
+          agent: false,
+          signal: AbortSignal.any([options.signal, timeout]),
+        },
+        (res) => {
+          // Only the status matters; drop the body rather than let a chatty receiver hold the
+          // connection. A redirect is not followed (node:http never does): following it could
+          // send the event somewhere nobody registered.
+          res.destroy();
+          const status = res.statusCode ?? 0;
+          resolve(status >= 200 && status < 300 ? { delivered: true, status } : { delivered: false, status, error: null });
+        },
+      );
+      req.on('error', failed);
+      req.end(body);
+    } catch (err) {
+      failed(err);
+    }
+  });
 }
 
 /** A short reason for a request that got no answer, e.g. `connect ECONNREFUSED 127.0.0.1:9`. */
-function describeFailure(err: unknown, timeoutMs: number): string {
-  if ((err as { name?: unknown } | null)?.name === 'TimeoutError') return `no answer within ${timeoutMs} ms`;
-  const cause = (err as { cause?: { message?: unknown } } | null)?.cause;
-  const message = typeof cause?.message === 'string' && cause.message ? cause.message : (err as { message?: unknown } | null)?.message;
+function describeFailure(err: unknown): string {
+  const message = (err as { message?: unknown } | null)?.message;
   return typeof message === 'string' && message ? message.slice(0, 500) : 'the request failed';
 }
