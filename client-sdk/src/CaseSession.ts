@@ -336,9 +336,11 @@ export class CaseSession extends Emitter<CaseSessionEvents> {
     if (this.unsent && this.joined) this.resyncLater(0);
   }
 
-  /** @internal the client could not connect at all (e.g. the token was refused) */
+  /** @internal the client could not connect at all (the token was refused) or was revoked: no reconnection follows */
   refused(error: CaseroomError): void {
-    this.fail(error);
+    this.emit('error', error);
+    this.rejectSynced(error);
+    this.shutDown();
   }
 
   /** @internal a `doc:sync` message from the server */
