@@ -1,5 +1,6 @@
 export * from './errors.js';
 export * from './identity.js';
+export * from './access.js';
 export * from './cases.js';
 export * from './people.js';
 export * from './approvals.js';

@@ -4,7 +4,15 @@
  * the dispatcher at once.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { CaseroomError, type CaseEventType, type Identity, type Page, type Webhook, type WebhookDelivery } from '@caseroom/shared';
+import {
+  allowedEventTypes,
+  CaseroomError,
+  type CaseEventType,
+  type Identity,
+  type Page,
+  type Webhook,
+  type WebhookDelivery,
+} from '@caseroom/shared';
 import type { Logger } from '../logger.js';
 import type { DeliveryQuery, StoredWebhook, WebhookStore } from '../store/WebhookStore.js';
 import type { WebhookDispatcher } from './WebhookDispatcher.js';
@@ -40,10 +48,12 @@ export class WebhookRegistry {
   async register(registration: WebhookRegistration, who: Identity): Promise<{ webhook: Webhook; secret: string }> {
     requireSupervisor(who);
     this.targets.check(registration.url);
+    // A webhook delivers no more than its registrant's token may see.
+    const types = allowedEventTypes(who, registration.types);
     const webhook: StoredWebhook = {
       id: randomUUID(),
       url: registration.url,
-      types: registration.types ? [...new Set(registration.types)] : null,
+      types: types ? [...new Set(types)] : null,
       team: registration.team ?? who.team,
       createdAt: new Date().toISOString(),
       createdBy: who.userId,

@@ -6,7 +6,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CaseroomError, roles } from '@caseroom/shared';
+import { assertMayRead, CaseroomError, mayRead, maySeeEventType, roles } from '@caseroom/shared';
 import express, { type Express } from 'express';
 import { z } from 'zod';
 import type { ApprovalBook } from '../approvals/ApprovalBook.js';
@@ -147,7 +147,10 @@ export function createHttpApp(options: HttpAppOptions): Express {
   });
 
   api.get('/cases', async (req, res) => {
-    const page = await cases.list(parse(caseListingSchema, req.query), identityOf(req));
+    const who = identityOf(req);
+    assertMayRead(who, 'case');
+    const page = await cases.list(parse(caseListingSchema, req.query), who);
+    if (!mayRead(who, 'ownership')) return void res.json({ ok: true, cases: page.items, nextCursor: page.nextCursor });
     // Each case's current owner, so a case list needs no request per case.
     const ownerships = await Promise.all(page.items.map((record) => owners.current(record.id)));
     const ownersById = Object.fromEntries(page.items.map((record, i) => [record.id, ownerships[i]!.owner]));
@@ -155,13 +158,17 @@ export function createHttpApp(options: HttpAppOptions): Express {
   });
 
   api.get('/cases/:id', async (req, res) => {
-    const record = await cases.open(parse(caseIdSchema, req.params.id), identityOf(req));
+    const who = identityOf(req);
+    const record = await cases.open(parse(caseIdSchema, req.params.id), who);
+    // Each part only for a token whose scope covers it (a narrowed bot gets fewer, or none).
     const [ownership, history, document] = await Promise.all([
-      owners.current(record.id),
-      owners.history(record.id),
-      documents.report(record.id),
+      mayRead(who, 'ownership') ? owners.current(record.id) : undefined,
+      mayRead(who, 'ownership') ? owners.history(record.id) : undefined,
+      mayRead(who, 'document') ? documents.report(record.id) : undefined,
     ]);
-    res.json({ ok: true, case: record, ownership, history, document });
+    const parts = { case: mayRead(who, 'case') ? record : undefined, ownership, history, document };
+    if (Object.values(parts).every((part) => part === undefined)) assertMayRead(who, 'case');
+    res.json({ ok: true, ...parts });
   });
 
   // Supervisors: removes what breaks the case document's schema, as an edit everyone in the room sees.
@@ -174,26 +181,38 @@ export function createHttpApp(options: HttpAppOptions): Express {
   });
 
   api.get('/cases/:id/approvals', async (req, res) => {
-    const record = await cases.open(parse(caseIdSchema, req.params.id), identityOf(req));
+    const who = identityOf(req);
+    const record = await cases.open(parse(caseIdSchema, req.params.id), who);
+    assertMayRead(who, 'approvals');
     res.json({ ok: true, approvals: await approvals.forCase(record.id) });
   });
 
   // The case's event log, oldest first; pass the last `seq` you saw as `after` for the next page.
   api.get('/cases/:id/events', async (req, res) => {
-    const record = await cases.open(parse(caseIdSchema, req.params.id), identityOf(req));
+    const who = identityOf(req);
+    const record = await cases.open(parse(caseIdSchema, req.params.id), who);
     const { after, limit } = parse(eventPageSchema, req.query);
     const page = await events.forCase(record.id, after, limit + 1);
-    const items = page.slice(0, limit);
-    res.json({ ok: true, events: items, nextAfter: page.length > limit ? (items.at(-1)?.seq ?? null) : null });
+    const read = page.slice(0, limit);
+    // Paged over the whole log, shown within the token's scope: `nextAfter` skips what was hidden.
+    res.json({
+      ok: true,
+      events: read.filter((event) => maySeeEventType(who, event.type)),
+      nextAfter: page.length > limit ? (read.at(-1)?.seq ?? null) : null,
+    });
   });
 
   api.get('/approvals/:id', async (req, res) => {
-    res.json({ ok: true, approval: await approvals.get(String(req.params.id), identityOf(req)) });
+    const who = identityOf(req);
+    assertMayRead(who, 'approvals');
+    res.json({ ok: true, approval: await approvals.get(String(req.params.id), who) });
   });
 
   // The review queue: every decided request, for supervisors to uphold or correct later.
   api.get('/reviews', async (req, res) => {
-    const page = await approvals.reviews(parse(reviewListingSchema, req.query), identityOf(req));
+    const who = identityOf(req);
+    assertMayRead(who, 'approvals');
+    const page = await approvals.reviews(parse(reviewListingSchema, req.query), who);
     res.json({ ok: true, reviews: page.items, nextCursor: page.nextCursor });
   });
 

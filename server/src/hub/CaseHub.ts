@@ -4,8 +4,12 @@
  * (join, leave, disconnect) and delivery to the room; the planes' handlers live beside it.
  */
 import {
+  assertMayRead,
   assertValidStateVector,
   CaseroomError,
+  mayRead,
+  readScopes,
+  type ReadScope,
   encodeSyncStep1,
   encodeUpdate,
   type ApprovalUpdate,
@@ -77,6 +81,12 @@ const allowedWhileExpired = new Set(['auth:refresh', 'case:leave']);
 export const socketRoomOf = (caseId: string): string => `case:${caseId}`;
 /** The Socket.IO room of a team's associates (everyone but bots): the team-wide approval feed. */
 export const teamRoomOf = (team: string): string => `team:${team}`;
+/**
+ * The Socket.IO room of the sockets whose token does not cover a part of cases (narrowed bots):
+ * announcements of that part leave them out, on every node.
+ */
+const outOfScopeRoomOf = (scope: ReadScope): string => `out-of-scope:${scope}`;
+const scopes = Object.keys(readScopes) as ReadScope[];
 
 /**
  * Runs `then` once what is queued for the socket now has been handed to the network. engine.io's
@@ -141,20 +151,23 @@ export class CaseHub implements RoomRelay {
   /** Roster, ownership and case changes go to the case room on every node. */
   announceRoster(caseId: string, update: RosterUpdate): void {
     // Each node announces the merged roster to its own sockets (see people/Presence.ts).
-    this.nsp.local.to(socketRoomOf(caseId)).emit('roster', caseId, update);
+    this.nsp.local.to(socketRoomOf(caseId)).except(outOfScopeRoomOf('people')).emit('roster', caseId, update);
   }
 
   announceOwner(caseId: string, update: OwnerUpdate): void {
-    this.nsp.to(socketRoomOf(caseId)).emit('owner', caseId, update);
+    this.nsp.to(socketRoomOf(caseId)).except(outOfScopeRoomOf('ownership')).emit('owner', caseId, update);
   }
 
   /** Approval updates reach the case room and every connected associate of the case's team. */
   announceApproval(update: ApprovalUpdate): void {
-    this.nsp.to([socketRoomOf(update.approval.caseId), teamRoomOf(update.approval.team)]).emit('approval', update);
+    this.nsp
+      .to([socketRoomOf(update.approval.caseId), teamRoomOf(update.approval.team)])
+      .except(outOfScopeRoomOf('approvals'))
+      .emit('approval', update);
   }
 
   announceCase(caseId: string, record: CaseRecord): void {
-    this.nsp.to(socketRoomOf(caseId)).emit('case:updated', caseId, record);
+    this.nsp.to(socketRoomOf(caseId)).except(outOfScopeRoomOf('case')).emit('case:updated', caseId, record);
   }
 
   /**
@@ -222,6 +235,7 @@ export class CaseHub implements RoomRelay {
     socket.emit('auth:expires', { expiresInMs: expiresIn(context.expiresAt) });
     this.options.rememberPerson(who).catch((err: unknown) => log.warn({ err }, 'could not remember person'));
     if (who.role !== 'bot') void socket.join(teamRoomOf(who.team));
+    for (const scope of scopes) if (!mayRead(who, scope)) void socket.join(outOfScopeRoomOf(scope));
     log.info({ role: who.role, team: who.team, address: socket.handshake.address }, 'socket connected');
   }
 
@@ -291,6 +305,8 @@ export class CaseHub implements RoomRelay {
           async () => {
             const { caseId, stateVector } = parse(joinRequestSchema, request);
             if (stateVector) assertValidStateVector(stateVector);
+            // Being in the room means reading the document as it changes.
+            assertMayRead(who, 'document');
             const { maxCasesPerSocket } = this.options;
             const joining = (context.joining ??= new Set());
             if (!joined.has(caseId) && !joining.has(caseId) && joined.size + joining.size >= maxCasesPerSocket) {
@@ -317,7 +333,10 @@ export class CaseHub implements RoomRelay {
                   if (awareness) socket.emit('doc:awareness', caseId, awareness);
                 };
               }
-              const [ownership, caseApprovals] = await Promise.all([owners.current(caseId), approvals.forCase(caseId)]);
+              const [ownership, caseApprovals] = await Promise.all([
+                owners.current(caseId),
+                mayRead(who, 'approvals') ? approvals.forCase(caseId) : [],
+              ]);
               const members = await presence.members(caseId);
               // Computed last: anything applied while the rest was read is included.
               const update = stateVector ? room.diffFrom(stateVector) : undefined;

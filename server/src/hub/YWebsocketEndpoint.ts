@@ -9,6 +9,7 @@ import type { IncomingMessage } from 'node:http';
 import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import {
+  assertMayRead,
   CaseroomError,
   decodeFrame,
   encodeAwarenessFrame,
@@ -181,6 +182,7 @@ export class YWebsocketEndpoint implements RoomRelay {
       caseId = parsed.data;
       grant = await this.options.access.verify(url.searchParams.get('token') ?? undefined);
       await this.options.cases.open(caseId, grant.identity);
+      assertMayRead(grant.identity, 'document');
       if (this.closing) throw new CaseroomError('shutting_down');
     } catch (err) {
       const code = err instanceof CaseroomError ? err.code : 'internal_error';

@@ -1,4 +1,5 @@
 /** Socket handlers of the decisions plane: peer approval requests. */
+import { assertMayRead } from '@caseroom/shared';
 import type { ApprovalBook } from '../approvals/ApprovalBook.js';
 import { amountFieldCodes, approvalDecisionSchema, approvalIdSchema, approvalRequestSchema, parse } from '../validation.js';
 import { z } from 'zod';
@@ -33,6 +34,7 @@ export function approvalHandlers(
     'approval:pending': (context, request, ack) =>
       respond(ack, context.log, async () => {
         const { team } = parse(pendingSchema, request ?? {});
+        assertMayRead(context.who, 'approvals');
         return { approvals: await approvals.pendingFor(context.who, team) };
       }),
   };

@@ -1,6 +1,6 @@
 /** Socket handlers of the events plane: bots (and apps) subscribe to case events with replay. */
 import { randomUUID } from 'node:crypto';
-import { canAccessTeam, caseEventTypes, CaseroomError, type CaseEvent, type CaseEventType, type Identity } from '@caseroom/shared';
+import { allowedEventTypes, canAccessTeam, caseEventTypes, CaseroomError, type CaseEvent, type Identity } from '@caseroom/shared';
 import { z } from 'zod';
 import type { CaseDirectory } from '../cases/CaseDirectory.js';
 import type { EventLog } from '../events/EventLog.js';
@@ -32,7 +32,7 @@ export function eventHandlers(
         log,
         async () => {
           const filter = parse(subscribeSchema, request, { cases: 'invalid_filter', types: 'invalid_filter' });
-          const types = allowedTypes(who, filter.types);
+          const types = allowedEventTypes(who, filter.types);
           const caseIds = filter.cases === 'team' ? undefined : await ownCases(filter.cases, who, cases);
           const after = await events.startingPoint(filter.after);
           const subscriptionId = randomUUID();
@@ -75,16 +75,6 @@ export function endSubscriptions(context: SocketContext): void {
 function end({ subscription, unwatch }: LiveSubscription): void {
   subscription.stop();
   unwatch();
-}
-
-/** The event types a subscription may see: what it asks for, within what its token allows. */
-function allowedTypes(who: Identity, asked: CaseEventType[] | undefined): CaseEventType[] | undefined {
-  const allowed = who.eventTypes as CaseEventType[] | undefined;
-  if (!allowed) return asked;
-  if (!asked) return allowed;
-  const outside = asked.filter((type) => !allowed.includes(type));
-  if (outside.length > 0) throw new CaseroomError('out_of_scope', `Your token does not cover ${outside.join(', ')}`);
-  return asked;
 }
 
 /** Named cases must exist and belong to the subscriber's team (any team for supervisors). */
