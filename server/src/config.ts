@@ -3,8 +3,10 @@
  * with a message that names the variable and what is wrong with it.
  */
 import { randomBytes } from 'node:crypto';
+import { roles, type Role } from '@caseroom/shared';
 import { z } from 'zod';
 import { approvalPolicySchema, type ApprovalPolicy } from './approvals/ApprovalPolicy.js';
+import { defaultClaimNames, type ClaimNames } from './identity/IdentityClaims.js';
 
 /** Used only outside production when CASEROOM_JWT_SECRET is unset; the hub warns loudly. */
 export const developmentSecret = 'caseroom-development-secret-not-for-production';
@@ -12,6 +14,37 @@ export const developmentSecret = 'caseroom-development-secret-not-for-production
 const flag = z.enum(['1', '0', 'true', 'false', 'yes', 'no', 'on', 'off']).transform((value) => ['1', 'true', 'yes', 'on'].includes(value));
 
 const positiveInt = z.coerce.number().int().positive();
+
+/** `a, b,c` as `['a', 'b', 'c']`. */
+const commaList = (text: string): string[] =>
+  text
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item.length > 0);
+
+/** A claim name (`role`) or a dotted path into the token (`realm_access.roles`). */
+const claimName = z.string().trim().min(1).max(200);
+
+/** `support-agent:agent,tier2:specialist`: the provider's role names and the caseroom role each one means. */
+const roleMap = z.string().transform((text, ctx): Map<string, Role> => {
+  const map = new Map<string, Role>();
+  for (const entry of commaList(text)) {
+    // The provider's name may itself hold colons (`urn:example:agent`); caseroom's never does.
+    const split = entry.lastIndexOf(':');
+    const from = entry.slice(0, split).trim();
+    const to = entry.slice(split + 1).trim();
+    if (split <= 0 || from.length === 0) {
+      ctx.addIssue({ code: 'custom', message: `"${entry}" is not provider-role:caseroom-role` });
+    } else if (!(roles as readonly string[]).includes(to)) {
+      ctx.addIssue({ code: 'custom', message: `"${entry}": ${to} is not one of ${roles.join(', ')}` });
+    } else if (map.has(from)) {
+      ctx.addIssue({ code: 'custom', message: `"${from}" is mapped twice` });
+    } else {
+      map.set(from, to as Role);
+    }
+  }
+  return map;
+});
 
 const envSchema = z.object({
   NODE_ENV: z.string().default('development'),
@@ -22,6 +55,11 @@ const envSchema = z.object({
   CASEROOM_JWT_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
   CASEROOM_JWT_ISSUER: z.string().min(1).optional(),
   CASEROOM_JWT_AUDIENCE: z.string().min(1).optional(),
+  CASEROOM_CLAIM_ROLE: claimName.default(defaultClaimNames.role),
+  CASEROOM_CLAIM_TEAM: claimName.default(defaultClaimNames.team),
+  CASEROOM_CLAIM_NAME: claimName.default(defaultClaimNames.name),
+  CASEROOM_CLAIM_DEPARTMENT: claimName.default(defaultClaimNames.department),
+  CASEROOM_ROLE_MAP: roleMap.optional(),
   CASEROOM_DEV_LOGIN: flag.optional(),
   /** How long a case's document stays in memory after the last person leaves. */
   CASEROOM_ROOM_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
@@ -132,6 +170,8 @@ export interface HubConfig {
     usingDevelopmentSecret: boolean;
     issuer: string | undefined;
     audience: string | undefined;
+    claims: ClaimNames;
+    roleMap: Map<string, Role>;
   };
   devLogin: boolean;
   roomGraceMs: number;
@@ -215,6 +255,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       usingDevelopmentSecret,
       issuer: e.CASEROOM_JWT_ISSUER,
       audience: e.CASEROOM_JWT_AUDIENCE,
+      claims: {
+        role: e.CASEROOM_CLAIM_ROLE,
+        team: e.CASEROOM_CLAIM_TEAM,
+        name: e.CASEROOM_CLAIM_NAME,
+        department: e.CASEROOM_CLAIM_DEPARTMENT,
+      },
+      roleMap: e.CASEROOM_ROLE_MAP ?? new Map(),
     },
     devLogin,
     roomGraceMs: e.CASEROOM_ROOM_GRACE_MS,

@@ -46,6 +46,11 @@ describe('loadConfig', () => {
       CASEROOM_JWT_SECRET: secret,
       CASEROOM_JWT_ISSUER: 'https://id.example.com',
       CASEROOM_JWT_AUDIENCE: 'caseroom',
+      CASEROOM_CLAIM_ROLE: 'realm_access.roles',
+      CASEROOM_CLAIM_TEAM: 'groups',
+      CASEROOM_CLAIM_NAME: 'preferred_username',
+      CASEROOM_CLAIM_DEPARTMENT: 'https://caseroom.example.com/department',
+      CASEROOM_ROLE_MAP: 'support-agent:agent, tier2:specialist',
       CASEROOM_DEV_LOGIN: 'off',
       CASEROOM_ROOM_GRACE_MS: '0',
       CASEROOM_MAX_MESSAGE_BYTES: '4096',
@@ -59,7 +64,22 @@ describe('loadConfig', () => {
       host: '127.0.0.1',
       dataDir: '/var/lib/caseroom',
       logLevel: 'warn',
-      jwt: { secret, usingDevelopmentSecret: false, issuer: 'https://id.example.com', audience: 'caseroom' },
+      jwt: {
+        secret,
+        usingDevelopmentSecret: false,
+        issuer: 'https://id.example.com',
+        audience: 'caseroom',
+        claims: {
+          role: 'realm_access.roles',
+          team: 'groups',
+          name: 'preferred_username',
+          department: 'https://caseroom.example.com/department',
+        },
+        roleMap: new Map([
+          ['support-agent', 'agent'],
+          ['tier2', 'specialist'],
+        ]),
+      },
       devLogin: false,
       roomGraceMs: 0,
       maxMessageBytes: 4096,
@@ -125,6 +145,31 @@ describe('loadConfig', () => {
       expect(refusal({ NODE_ENV: 'production', CASEROOM_JWT_SECRET: secret, CASEROOM_DEV_LOGIN: value }).message).toContain(
         'CASEROOM_DEV_LOGIN',
       );
+    });
+  });
+
+  describe('claim names', () => {
+    it('are the ones tokens always used unless told otherwise, with no role map', () => {
+      expect(loadConfig({}).jwt).toMatchObject({
+        claims: { role: 'role', team: 'team', name: 'name', department: 'department' },
+        roleMap: new Map(),
+      });
+    });
+
+    it('come with a role map whose provider names may hold colons, and one naming no caseroom role is refused', () => {
+      expect(loadConfig({ CASEROOM_ROLE_MAP: 'urn:example:lead:supervisor,bot-client:bot' }).jwt.roleMap).toEqual(
+        new Map([
+          ['urn:example:lead', 'supervisor'],
+          ['bot-client', 'bot'],
+        ]),
+      );
+      for (const map of ['support-agent:admin', 'support-agent', ':agent', 'a:agent,a:specialist']) {
+        expect(refusal({ CASEROOM_ROLE_MAP: map }).message).toContain('CASEROOM_ROLE_MAP');
+      }
+    });
+
+    it('may not be empty', () => {
+      expect(refusal({ CASEROOM_CLAIM_ROLE: '  ' }).message).toContain('CASEROOM_CLAIM_ROLE');
     });
   });
 
