@@ -449,6 +449,32 @@ describe('when the identity provider cannot be reached', () => {
   });
 });
 
+describe('a provider whose key set fetch failed', () => {
+  let idp: TestIdentityProvider;
+  let hub: TestHub;
+
+  beforeAll(async () => {
+    idp = await startIdentityProvider(await signingKey('RS256'));
+    hub = await startTestHub({ CASEROOM_JWKS_URL: idp.jwksUrl, CASEROOM_JWKS_COOLDOWN_MS: '60000' });
+  });
+  afterAll(async () => {
+    await hub.stop();
+    await idp.stop();
+  });
+
+  it('is not asked again within the cooldown, however many tokens arrive', async () => {
+    idp.answer = 'server-error';
+    const key = await signingKey('RS256');
+    for (let i = 0; i < 5; i++) expect((await me(hub, await signWith(key, ann))).status).toBe(503);
+    expect((await connectError(rawSocket(hub.url, await signWith(key, ann)))).data?.code).toBe('identity_unavailable');
+    expect(idp.fetches).toHaveLength(1);
+    // The price of sparing the provider: its recovery is seen only once the cooldown has passed.
+    idp.answer = 'keys';
+    expect((await me(hub, await signWith(key, ann))).status).toBe(503);
+    expect(idp.fetches).toHaveLength(1);
+  });
+});
+
 describe('a hub whose identity provider is not listening at all', () => {
   let hub: TestHub;
 

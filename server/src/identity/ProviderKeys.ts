@@ -2,12 +2,20 @@
  * The signing keys an identity provider publishes as a JWKS, fetched with jose's remote key set:
  * cached for `cacheMaxAgeMs`, fetched again when a token names a key id the cache lacks (a
  * rotation), but at most once per `cooldownMs`, so tokens with made-up key ids cannot turn the hub
- * into a load generator against the provider.
+ * into a load generator against the provider. A fetch that fails also holds the next one off for
+ * `cooldownMs`, so a struggling provider is not asked again for every token that arrives meanwhile.
  *
  * A key set that cannot be fetched is not the token's fault: that failure surfaces as
  * `KeysUnavailable`, which the hub answers with `identity_unavailable` (503), not `invalid_token`.
  */
-import { createRemoteJWKSet, errors as joseErrors, type FlattenedJWSInput, type JWSHeaderParameters } from 'jose';
+import {
+  createRemoteJWKSet,
+  customFetch,
+  errors as joseErrors,
+  type FetchImplementation,
+  type FlattenedJWSInput,
+  type JWSHeaderParameters,
+} from 'jose';
 import type { webcrypto } from 'node:crypto';
 
 /**
@@ -52,21 +60,40 @@ export class KeysUnavailable extends Error {
   }
 }
 
+/** A fetch not attempted because the last one failed less than a cooldown ago; `cause` is that failure. */
+class HoldingOff extends Error {
+  constructor(cause: unknown) {
+    super('The last fetch of the key set failed moments ago', { cause });
+    this.name = 'HoldingOff';
+  }
+}
+
 export class ProviderKeys {
   readonly algorithms: readonly ProviderAlgorithm[];
   /** the key set's address without its query, safe to log */
   readonly where: string;
   private readonly remote: ReturnType<typeof createRemoteJWKSet>;
+  private readonly cooldownMs: number;
+  /** the last failed fetch, and when the next may be attempted */
+  private failure: { error: unknown; retryAt: number } | null = null;
 
   constructor(options: ProviderKeyOptions) {
     this.algorithms = options.algorithms;
     this.where = `${options.url.origin}${options.url.pathname}`;
+    this.cooldownMs = options.cooldownMs;
     this.remote = createRemoteJWKSet(options.url, {
       cooldownDuration: options.cooldownMs,
       cacheMaxAge: options.cacheMaxAgeMs,
       timeoutDuration: options.timeoutMs,
+      // jose's cooldown counts from the last successful fetch only; this one covers failed ones.
+      [customFetch]: this.fetchKeys,
     });
   }
+
+  private readonly fetchKeys: FetchImplementation = (url, init) => {
+    if (this.failure && Date.now() < this.failure.retryAt) return Promise.reject(new HoldingOff(this.failure.error));
+    return fetch(url, init);
+  };
 
   /** A jose key resolver: the published key the token's header names. */
   readonly resolve = async (header: JWSHeaderParameters, token: FlattenedJWSInput): Promise<webcrypto.CryptoKey> => {
@@ -82,6 +109,8 @@ export class ProviderKeys {
       ) {
         throw err;
       }
+      if (err instanceof HoldingOff) throw new KeysUnavailable(err.cause);
+      this.failure = { error: err, retryAt: Date.now() + this.cooldownMs };
       throw new KeysUnavailable(err);
     }
   };
