@@ -67,7 +67,7 @@ export interface HubParts {
 export async function startHub(config: HubConfig, parts: HubParts = {}): Promise<Hub> {
   const log = parts.log ?? createLogger(config.logLevel);
   const store = parts.store ?? (await createStore(config, log));
-  const tokens = new Tokens(config.jwt);
+  const tokens = new Tokens(config.jwt, log);
   const cluster = await connectCluster(config, log);
   const access = new Access(tokens, await Revocations.load(store, cluster.bus, log));
   const events = new EventLog(store, log, cluster.bus);

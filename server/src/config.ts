@@ -3,8 +3,11 @@
  * with a message that names the variable and what is wrong with it.
  */
 import { randomBytes } from 'node:crypto';
+import { roles, type Role } from '@caseroom/shared';
 import { z } from 'zod';
 import { approvalPolicySchema, type ApprovalPolicy } from './approvals/ApprovalPolicy.js';
+import { defaultClaimNames, type ClaimNames } from './identity/IdentityClaims.js';
+import { defaultProviderAlgorithms, providerAlgorithms, type ProviderAlgorithm, type ProviderKeyOptions } from './identity/ProviderKeys.js';
 
 /** Used only outside production when CASEROOM_JWT_SECRET is unset; the hub warns loudly. */
 export const developmentSecret = 'caseroom-development-secret-not-for-production';
@@ -12,6 +15,63 @@ export const developmentSecret = 'caseroom-development-secret-not-for-production
 const flag = z.enum(['1', '0', 'true', 'false', 'yes', 'no', 'on', 'off']).transform((value) => ['1', 'true', 'yes', 'on'].includes(value));
 
 const positiveInt = z.coerce.number().int().positive();
+
+/** `a, b,c` as `['a', 'b', 'c']`. */
+const commaList = (text: string): string[] =>
+  text
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item.length > 0);
+
+/** A claim name (`role`) or a dotted path into the token (`realm_access.roles`). */
+const claimName = z.string().trim().min(1).max(200);
+
+const jwksUrl = z.string().transform((text, ctx) => {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    ctx.addIssue({ code: 'custom', message: 'is not a URL' });
+    return z.NEVER;
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') ctx.addIssue({ code: 'custom', message: 'must be an https (or http) URL' });
+  if (url.username || url.password) ctx.addIssue({ code: 'custom', message: 'must not carry a user name or password' });
+  return url;
+});
+
+const jwksAlgorithms = z.string().transform((text, ctx): ProviderAlgorithm[] => {
+  const names = commaList(text);
+  const unknown = names.filter((name) => !(providerAlgorithms as readonly string[]).includes(name));
+  if (names.length === 0 || unknown.length > 0) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `${unknown.length > 0 ? `${unknown.join(', ')}: not accepted; ` : ''}list public-key algorithms from ${providerAlgorithms.join(', ')}`,
+    });
+    return z.NEVER;
+  }
+  return [...new Set(names)] as ProviderAlgorithm[];
+});
+
+/** `support-agent:agent,tier2:specialist`: the provider's role names and the caseroom role each one means. */
+const roleMap = z.string().transform((text, ctx): Map<string, Role> => {
+  const map = new Map<string, Role>();
+  for (const entry of commaList(text)) {
+    // The provider's name may itself hold colons (`urn:example:agent`); caseroom's never does.
+    const split = entry.lastIndexOf(':');
+    const from = entry.slice(0, split).trim();
+    const to = entry.slice(split + 1).trim();
+    if (split <= 0 || from.length === 0) {
+      ctx.addIssue({ code: 'custom', message: `"${entry}" is not provider-role:caseroom-role` });
+    } else if (!(roles as readonly string[]).includes(to)) {
+      ctx.addIssue({ code: 'custom', message: `"${entry}": ${to} is not one of ${roles.join(', ')}` });
+    } else if (map.has(from)) {
+      ctx.addIssue({ code: 'custom', message: `"${from}" is mapped twice` });
+    } else {
+      map.set(from, to as Role);
+    }
+  }
+  return map;
+});
 
 const envSchema = z.object({
   NODE_ENV: z.string().default('development'),
@@ -22,6 +82,19 @@ const envSchema = z.object({
   CASEROOM_JWT_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
   CASEROOM_JWT_ISSUER: z.string().min(1).optional(),
   CASEROOM_JWT_AUDIENCE: z.string().min(1).optional(),
+  /** The identity provider's JWKS: tokens signed with its published keys are accepted. */
+  CASEROOM_JWKS_URL: jwksUrl.optional(),
+  CASEROOM_JWKS_ALGORITHMS: jwksAlgorithms.default(() => [...defaultProviderAlgorithms]),
+  /** Least time between two fetches of the JWKS prompted by tokens naming a key id the hub does not know. */
+  CASEROOM_JWKS_COOLDOWN_MS: z.coerce.number().int().min(0).default(30_000),
+  /** Fetched keys are used this long, then fetched again: the longest a key the provider removed stays trusted. */
+  CASEROOM_JWKS_CACHE_MAX_AGE_MS: positiveInt.default(600_000),
+  CASEROOM_JWKS_TIMEOUT_MS: positiveInt.default(5_000),
+  CASEROOM_CLAIM_ROLE: claimName.default(defaultClaimNames.role),
+  CASEROOM_CLAIM_TEAM: claimName.default(defaultClaimNames.team),
+  CASEROOM_CLAIM_NAME: claimName.default(defaultClaimNames.name),
+  CASEROOM_CLAIM_DEPARTMENT: claimName.default(defaultClaimNames.department),
+  CASEROOM_ROLE_MAP: roleMap.optional(),
   CASEROOM_DEV_LOGIN: flag.optional(),
   /** How long a case's document stays in memory after the last person leaves. */
   CASEROOM_ROOM_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
@@ -141,6 +214,12 @@ export interface HubConfig {
     usingDevelopmentSecret: boolean;
     issuer: string | undefined;
     audience: string | undefined;
+    /** the identity provider's published keys; null: every token is HS256 with the secret */
+    jwks: ProviderKeyOptions | null;
+    /** whether HS256 tokens signed with the secret are accepted: always without an identity provider */
+    acceptSecret: boolean;
+    claims: ClaimNames;
+    roleMap: Map<string, Role>;
   };
   devLogin: boolean;
   roomGraceMs: number;
@@ -198,17 +277,28 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   const e = parsed.data;
   const production = e.NODE_ENV === 'production';
-  if (production && !e.CASEROOM_JWT_SECRET) {
-    throw new ConfigError(['CASEROOM_JWT_SECRET: required when NODE_ENV=production']);
+  const provider = e.CASEROOM_JWKS_URL;
+  if (production && !provider && !e.CASEROOM_JWT_SECRET) {
+    throw new ConfigError(['CASEROOM_JWT_SECRET: required when NODE_ENV=production (unless CASEROOM_JWKS_URL is set)']);
   }
-  // The development secret is published in this file: whoever reads it can mint tokens.
-  const usingDevelopmentSecret = (e.CASEROOM_JWT_SECRET ?? developmentSecret) === developmentSecret;
-  if (production && usingDevelopmentSecret) {
-    throw new ConfigError(['CASEROOM_JWT_SECRET: the built-in development secret cannot be used when NODE_ENV=production']);
+  if (production && provider) {
+    // A provider signs tokens for every application (and, at a multi-tenant endpoint, every tenant)
+    // it serves with the same keys: only the issuer and audience say a token is meant for this hub.
+    const missing = (['CASEROOM_JWT_ISSUER', 'CASEROOM_JWT_AUDIENCE'] as const).filter((name) => !e[name]);
+    if (missing.length > 0)
+      throw new ConfigError(missing.map((name) => `${name}: required with CASEROOM_JWKS_URL when NODE_ENV=production`));
   }
   const devLogin = e.CASEROOM_DEV_LOGIN ?? !production;
   if (production && devLogin) {
     throw new ConfigError(['CASEROOM_DEV_LOGIN: the development login cannot be enabled when NODE_ENV=production']);
+  }
+  // With an identity provider the secret only signs the development login's tokens, so it opens
+  // no door that login does not already open; with the login off, it opens none.
+  const acceptSecret = !provider || devLogin;
+  // The development secret is published in this file: whoever reads it can mint tokens.
+  const usingDevelopmentSecret = acceptSecret && (e.CASEROOM_JWT_SECRET ?? developmentSecret) === developmentSecret;
+  if (production && usingDevelopmentSecret) {
+    throw new ConfigError(['CASEROOM_JWT_SECRET: the built-in development secret cannot be used when NODE_ENV=production']);
   }
   if (production && e.CASEROOM_DOCUMENT_CHECK === 'off') {
     throw new ConfigError(['CASEROOM_DOCUMENT_CHECK: the case document schema check cannot be turned off when NODE_ENV=production']);
@@ -233,6 +323,23 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       usingDevelopmentSecret,
       issuer: e.CASEROOM_JWT_ISSUER,
       audience: e.CASEROOM_JWT_AUDIENCE,
+      jwks: provider
+        ? {
+            url: provider,
+            algorithms: e.CASEROOM_JWKS_ALGORITHMS,
+            cooldownMs: e.CASEROOM_JWKS_COOLDOWN_MS,
+            cacheMaxAgeMs: e.CASEROOM_JWKS_CACHE_MAX_AGE_MS,
+            timeoutMs: e.CASEROOM_JWKS_TIMEOUT_MS,
+          }
+        : null,
+      acceptSecret,
+      claims: {
+        role: e.CASEROOM_CLAIM_ROLE,
+        team: e.CASEROOM_CLAIM_TEAM,
+        name: e.CASEROOM_CLAIM_NAME,
+        department: e.CASEROOM_CLAIM_DEPARTMENT,
+      },
+      roleMap: e.CASEROOM_ROLE_MAP ?? new Map(),
     },
     devLogin,
     roomGraceMs: e.CASEROOM_ROOM_GRACE_MS,

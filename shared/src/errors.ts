@@ -9,6 +9,7 @@ export const errorCatalog = {
   invalid_token: { status: 401, message: 'The token is not valid' },
   token_expired: { status: 401, message: 'The token has expired' },
   token_revoked: { status: 401, message: 'This person was signed out by a supervisor; sign in again' },
+  identity_unavailable: { status: 503, message: "The identity provider's keys cannot be fetched to check the token; try again shortly" },
   forbidden: { status: 403, message: 'You are not allowed to do that' },
   dev_login_disabled: { status: 404, message: 'The development login is off on this hub; sign in with a token from your application' },
   // input

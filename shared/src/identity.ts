@@ -9,6 +9,8 @@ export interface Identity {
   name: string;
   role: Role;
   team: string;
+  /** Where in the team the person works (e.g. `Shipping`), when their identity provider says. */
+  department?: string;
   /**
    * From the optional `events` claim (bots): the only event types this token may subscribe to.
    * Absent: every type.

@@ -46,6 +46,16 @@ describe('loadConfig', () => {
       CASEROOM_JWT_SECRET: secret,
       CASEROOM_JWT_ISSUER: 'https://id.example.com',
       CASEROOM_JWT_AUDIENCE: 'caseroom',
+      CASEROOM_JWKS_URL: 'https://id.example.com/realms/support/protocol/openid-connect/certs',
+      CASEROOM_JWKS_ALGORITHMS: 'RS256, ES384',
+      CASEROOM_JWKS_COOLDOWN_MS: '5000',
+      CASEROOM_JWKS_CACHE_MAX_AGE_MS: '60000',
+      CASEROOM_JWKS_TIMEOUT_MS: '2000',
+      CASEROOM_CLAIM_ROLE: 'realm_access.roles',
+      CASEROOM_CLAIM_TEAM: 'groups',
+      CASEROOM_CLAIM_NAME: 'preferred_username',
+      CASEROOM_CLAIM_DEPARTMENT: 'https://caseroom.example.com/department',
+      CASEROOM_ROLE_MAP: 'support-agent:agent, tier2:specialist',
       CASEROOM_DEV_LOGIN: 'off',
       CASEROOM_ROOM_GRACE_MS: '0',
       CASEROOM_MAX_MESSAGE_BYTES: '4096',
@@ -59,7 +69,30 @@ describe('loadConfig', () => {
       host: '127.0.0.1',
       dataDir: '/var/lib/caseroom',
       logLevel: 'warn',
-      jwt: { secret, usingDevelopmentSecret: false, issuer: 'https://id.example.com', audience: 'caseroom' },
+      jwt: {
+        secret,
+        usingDevelopmentSecret: false,
+        issuer: 'https://id.example.com',
+        audience: 'caseroom',
+        jwks: {
+          url: new URL('https://id.example.com/realms/support/protocol/openid-connect/certs'),
+          algorithms: ['RS256', 'ES384'],
+          cooldownMs: 5000,
+          cacheMaxAgeMs: 60_000,
+          timeoutMs: 2000,
+        },
+        acceptSecret: false,
+        claims: {
+          role: 'realm_access.roles',
+          team: 'groups',
+          name: 'preferred_username',
+          department: 'https://caseroom.example.com/department',
+        },
+        roleMap: new Map([
+          ['support-agent', 'agent'],
+          ['tier2', 'specialist'],
+        ]),
+      },
       devLogin: false,
       roomGraceMs: 0,
       maxMessageBytes: 4096,
@@ -125,6 +158,94 @@ describe('loadConfig', () => {
       expect(refusal({ NODE_ENV: 'production', CASEROOM_JWT_SECRET: secret, CASEROOM_DEV_LOGIN: value }).message).toContain(
         'CASEROOM_DEV_LOGIN',
       );
+    });
+  });
+
+  describe('claim names', () => {
+    it('are the ones tokens always used unless told otherwise, with no role map', () => {
+      expect(loadConfig({}).jwt).toMatchObject({
+        claims: { role: 'role', team: 'team', name: 'name', department: 'department' },
+        roleMap: new Map(),
+      });
+    });
+
+    it('come with a role map whose provider names may hold colons, and one naming no caseroom role is refused', () => {
+      expect(loadConfig({ CASEROOM_ROLE_MAP: 'urn:example:lead:supervisor,bot-client:bot' }).jwt.roleMap).toEqual(
+        new Map([
+          ['urn:example:lead', 'supervisor'],
+          ['bot-client', 'bot'],
+        ]),
+      );
+      for (const map of ['support-agent:admin', 'support-agent', ':agent', 'a:agent,a:specialist']) {
+        expect(refusal({ CASEROOM_ROLE_MAP: map }).message).toContain('CASEROOM_ROLE_MAP');
+      }
+    });
+
+    it('may not be empty', () => {
+      expect(refusal({ CASEROOM_CLAIM_ROLE: '  ' }).message).toContain('CASEROOM_CLAIM_ROLE');
+    });
+  });
+
+  describe('an identity provider', () => {
+    const jwks = 'https://id.example.com/realms/support/protocol/openid-connect/certs';
+    const production = { NODE_ENV: 'production', CASEROOM_JWKS_URL: jwks };
+    const named = { CASEROOM_JWT_ISSUER: 'https://id.example.com/realms/support', CASEROOM_JWT_AUDIENCE: 'caseroom' };
+
+    it('is not configured by default: every token is HS256 with the secret', () => {
+      expect(loadConfig({}).jwt).toMatchObject({ jwks: null, acceptSecret: true });
+    });
+
+    it("has its keys fetched with jose's defaults and the four usual algorithms unless told otherwise", () => {
+      expect(loadConfig({ CASEROOM_JWKS_URL: jwks }).jwt.jwks).toEqual({
+        url: new URL(jwks),
+        algorithms: ['RS256', 'ES256', 'PS256', 'EdDSA'],
+        cooldownMs: 30_000,
+        cacheMaxAgeMs: 600_000,
+        timeoutMs: 5_000,
+      });
+      expect(loadConfig({ CASEROOM_JWKS_URL: jwks, CASEROOM_JWKS_COOLDOWN_MS: '0' }).jwt.jwks?.cooldownMs).toBe(0);
+    });
+
+    it.each(['not a url', 'ftp://id.example.com/certs', 'https://user:pw@id.example.com/certs'])('refuses CASEROOM_JWKS_URL=%s', (url) => {
+      expect(refusal({ CASEROOM_JWKS_URL: url }).message).toContain('CASEROOM_JWKS_URL');
+    });
+
+    it.each(['HS256', 'RS256,none', 'RS256,HS512', ' , '])('refuses CASEROOM_JWKS_ALGORITHMS=%s: public-key algorithms only', (list) => {
+      expect(refusal({ CASEROOM_JWKS_URL: jwks, CASEROOM_JWKS_ALGORITHMS: list }).message).toContain('CASEROOM_JWKS_ALGORITHMS');
+    });
+
+    it.each(['0', '-1', 'soon'])('refuses a key cache age of %s, and a negative cooldown', (value) => {
+      const { message } = refusal({ CASEROOM_JWKS_CACHE_MAX_AGE_MS: value, CASEROOM_JWKS_COOLDOWN_MS: '-1' });
+      expect(message).toContain('CASEROOM_JWKS_CACHE_MAX_AGE_MS');
+      expect(message).toContain('CASEROOM_JWKS_COOLDOWN_MS');
+    });
+
+    it('leaves shared-secret tokens accepted next to it only while the development login is on', () => {
+      expect(loadConfig({ CASEROOM_JWKS_URL: jwks }).jwt).toMatchObject({ acceptSecret: true, usingDevelopmentSecret: true });
+      expect(loadConfig({ CASEROOM_JWKS_URL: jwks, CASEROOM_DEV_LOGIN: 'off' }).jwt).toMatchObject({
+        acceptSecret: false,
+        usingDevelopmentSecret: false,
+      });
+    });
+
+    it('needs no secret in production, and never accepts one there', () => {
+      const config = loadConfig({ ...production, ...named });
+      expect(config).toMatchObject({
+        devLogin: false,
+        jwt: { acceptSecret: false, usingDevelopmentSecret: false, issuer: named.CASEROOM_JWT_ISSUER },
+      });
+      expect(loadConfig({ ...production, ...named, CASEROOM_JWT_SECRET: secret }).jwt.acceptSecret).toBe(false);
+    });
+
+    it('requires an issuer and an audience in production', () => {
+      const { message } = refusal(production);
+      expect(message).toContain('CASEROOM_JWT_ISSUER');
+      expect(message).toContain('CASEROOM_JWT_AUDIENCE');
+      expect(refusal({ ...production, CASEROOM_JWT_ISSUER: named.CASEROOM_JWT_ISSUER }).message).toContain('CASEROOM_JWT_AUDIENCE');
+    });
+
+    it('keeps the development login off in production', () => {
+      expect(refusal({ ...production, ...named, CASEROOM_DEV_LOGIN: 'on' }).message).toContain('CASEROOM_DEV_LOGIN');
     });
   });
 

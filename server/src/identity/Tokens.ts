@@ -1,26 +1,37 @@
 /**
- * Verifies (and, for the development login, mints) caseroom JWTs. HS256 only: the algorithm is
- * pinned so a token that says `alg: none` or switches algorithm is refused.
+ * Verifies (and, for the development login, mints) caseroom JWTs. Two kinds of key, never mixed:
+ * the shared secret (HS256) and, when configured, an identity provider's published keys (RS256,
+ * ES256, … from its JWKS). The accepted algorithms are pinned and each one is checked only against
+ * its own kind of key, so `alg: none` and a token HMAC-signed with a public key are refused.
  */
-import { caseEventTypes, CaseroomError, roles, type Identity } from '@caseroom/shared';
-import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
+import { CaseroomError, type Identity, type Role } from '@caseroom/shared';
+import {
+  errors as joseErrors,
+  jwtVerify,
+  SignJWT,
+  type FlattenedJWSInput,
+  type JWSHeaderParameters,
+  type JWTVerifyOptions,
+  type JWTVerifyResult,
+} from 'jose';
 import { webcrypto } from 'node:crypto';
-import { z } from 'zod';
+import type { Log } from '../logger.js';
+import { defaultClaimNames, IdentityClaims, type ClaimNames } from './IdentityClaims.js';
+import { KeysUnavailable, ProviderKeys, type ProviderKeyOptions } from './ProviderKeys.js';
 
 type CryptoKey = webcrypto.CryptoKey;
 
-const claimsSchema = z.object({
-  sub: z.string().min(1).max(200),
-  name: z.string().min(1).max(200),
-  role: z.enum(roles),
-  team: z.string().min(1).max(100),
-  events: z.array(z.enum(caseEventTypes)).min(1).optional(),
-});
-
 export interface TokenOptions {
+  /** HS256 secret: signs the development login's tokens, and every token when there is no identity provider */
   secret: string;
   issuer?: string | undefined;
   audience?: string | undefined;
+  /** the identity provider's JWKS; absent or null: HS256 with the secret only */
+  jwks?: ProviderKeyOptions | null | undefined;
+  /** with an identity provider, whether HS256 tokens signed with the secret are accepted too (default: no) */
+  acceptSecret?: boolean | undefined;
+  claims?: ClaimNames | undefined;
+  roleMap?: ReadonlyMap<string, Role> | undefined;
 }
 
 /** The secret as an HMAC key; jose would otherwise import the raw bytes again on every call. */
@@ -32,40 +43,47 @@ export class Tokens {
   private readonly key: Promise<CryptoKey>;
   private readonly issuer: string | undefined;
   private readonly audience: string | undefined;
+  private readonly provider: ProviderKeys | null;
+  private readonly algorithms: string[];
+  private readonly claims: IdentityClaims;
 
-  constructor(options: TokenOptions) {
+  constructor(
+    options: TokenOptions,
+    private readonly log?: Log,
+  ) {
     // Imported once, when the hub starts, so the first connection after a restart does not wait for it.
     this.key = hmacKey(options.secret);
     this.issuer = options.issuer;
     this.audience = options.audience;
+    this.provider = options.jwks ? new ProviderKeys(options.jwks) : null;
+    const acceptSecret = this.provider === null || options.acceptSecret === true;
+    this.algorithms = [...(this.provider?.algorithms ?? []), ...(acceptSecret ? ['HS256'] : [])];
+    this.claims = new IdentityClaims(options.claims ?? defaultClaimNames, options.roleMap);
   }
 
-  /** Returns who the token speaks for, or throws `unauthenticated`, `invalid_token` or `token_expired`. */
+  /**
+   * Returns who the token speaks for, or throws `unauthenticated`, `invalid_token`,
+   * `token_expired`, or `identity_unavailable` when the provider's keys cannot be fetched.
+   */
   async verify(token: unknown): Promise<Identity> {
     if (typeof token !== 'string' || token.length === 0) throw new CaseroomError('unauthenticated');
-    let payload: unknown;
+    let result: JWTVerifyResult;
     try {
-      ({ payload } = await jwtVerify(token, await this.key, {
-        algorithms: ['HS256'],
-        ...(this.issuer ? { issuer: this.issuer } : {}),
-        ...(this.audience ? { audience: this.audience } : {}),
-      }));
+      result = await this.check(token);
     } catch (err) {
       if (err instanceof joseErrors.JWTExpired) throw new CaseroomError('token_expired');
+      if (err instanceof KeysUnavailable) {
+        this.log?.warn({ err: err.cause, jwks: this.provider?.where }, 'identity provider keys unavailable: token refused');
+        throw new CaseroomError('identity_unavailable');
+      }
       throw new CaseroomError('invalid_token');
     }
-    const claims = claimsSchema.safeParse(payload);
-    if (!claims.success) {
-      const field = claims.error.issues[0]?.path.join('.') ?? '';
-      throw new CaseroomError('invalid_token', `The token's claims are not valid (${field})`);
-    }
-    const { sub, name, role, team, events } = claims.data;
-    return events ? { userId: sub, name, role, team, eventTypes: events } : { userId: sub, name, role, team };
+    return this.claims.read(result.payload);
   }
 
   /** Signs a token for `who`; used by the development login and by tests. */
   async mint(who: Identity, expiresIn: string | number = '12h'): Promise<string> {
-    let jwt = new SignJWT({ name: who.name, role: who.role, team: who.team, ...(who.eventTypes ? { events: who.eventTypes } : {}) })
+    let jwt = new SignJWT(this.claims.write(who))
       .setProtectedHeader({ alg: 'HS256' })
       .setSubject(who.userId)
       .setIssuedAt()
@@ -73,5 +91,33 @@ export class Tokens {
     if (this.issuer) jwt = jwt.setIssuer(this.issuer);
     if (this.audience) jwt = jwt.setAudience(this.audience);
     return jwt.sign(await this.key);
+  }
+
+  private async check(token: string): Promise<JWTVerifyResult> {
+    const options: JWTVerifyOptions = {
+      algorithms: this.algorithms,
+      ...(this.issuer ? { issuer: this.issuer } : {}),
+      ...(this.audience ? { audience: this.audience } : {}),
+    };
+    const provider = this.provider;
+    if (!provider) return jwtVerify(token, await this.key, options);
+    // jose has checked `alg` against the pinned list before it asks for a key.
+    const keyFor = async (header: JWSHeaderParameters, jws: FlattenedJWSInput): Promise<CryptoKey> =>
+      header.alg === 'HS256' ? this.key : provider.resolve(header, jws);
+    try {
+      return await jwtVerify(token, keyFor, options);
+    } catch (err) {
+      if (!(err instanceof joseErrors.JWKSMultipleMatchingKeys)) throw err;
+      // No `kid` and several published keys of the token's type (an overlap during rotation):
+      // jose leaves trying each to the caller.
+      for await (const key of err) {
+        try {
+          return await jwtVerify(token, key, options);
+        } catch (inner) {
+          if (!(inner instanceof joseErrors.JWSSignatureVerificationFailed)) throw inner;
+        }
+      }
+      throw new joseErrors.JWSSignatureVerificationFailed();
+    }
   }
 }
