@@ -6,7 +6,7 @@ import { basename, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Identity } from '@caseroom/shared';
 import { createClient } from 'redis';
-import { loadConfig, startHub, Tokens, type Hub } from '@caseroom/server';
+import { loadConfig, startHub, Tokens, type Hub, type HubParts } from '@caseroom/server';
 import { afterEach } from 'vitest';
 
 export const testSecret = 'caseroom-test-secret-0123456789';
@@ -71,8 +71,11 @@ export async function deleteRedisKeys(prefix: string): Promise<void> {
   }
 }
 
-/** A hub in this process on 127.0.0.1:0 with its own data directory (and, under redis, key prefix). */
-export async function startTestHub(env: Record<string, string> = {}, dataDir = tempDataDir()): Promise<TestHub> {
+/**
+ * A hub in this process on 127.0.0.1:0 with its own data directory (and, under redis, key
+ * prefix); `parts` can hand it its logger (see `capturedLogs`).
+ */
+export async function startTestHub(env: Record<string, string> = {}, dataDir = tempDataDir(), parts: HubParts = {}): Promise<TestHub> {
   const config = loadConfig({
     ...redisEnv(dataDir),
     PORT: '0',
@@ -82,7 +85,7 @@ export async function startTestHub(env: Record<string, string> = {}, dataDir = t
     CASEROOM_JWT_SECRET: testSecret,
     ...env,
   });
-  const hub = await startHub(config);
+  const hub = await startHub(config, parts);
   return {
     ...hub,
     close: () => hub.close(),
