@@ -73,7 +73,7 @@ export async function deleteRedisKeys(prefix: string): Promise<void> {
 
 /**
  * A hub in this process on 127.0.0.1:0 with its own data directory (and, under redis, key prefix);
- * `parts` replaces some of what it would build itself (its logger, how webhooks resolve names).
+ * `parts` replaces some of what it would build itself (its logger, see `capturedLogs`; how webhooks resolve names).
  */
 export async function startTestHub(env: Record<string, string> = {}, dataDir = tempDataDir(), parts: HubParts = {}): Promise<TestHub> {
   const config = loadConfig({

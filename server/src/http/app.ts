@@ -31,6 +31,7 @@ import {
 } from '../validation.js';
 import { authenticate, bearerOf, identityOf } from './authenticate.js';
 import { errorResponder } from './errors.js';
+import { jsonBody } from './jsonBody.js';
 import { webhookRoutes } from './webhookRoutes.js';
 
 export interface HttpAppOptions {
@@ -66,7 +67,7 @@ export function createHttpApp(options: HttpAppOptions): Express {
   const { cases, documents, owners, approvals, events, store, tokens, access, log } = options;
   const app = express();
   app.disable('x-powered-by');
-  app.use(express.json({ limit: '64kb' }));
+  app.use(jsonBody('64kb'));
 
   app.get('/healthz', (_req, res) => {
     res.json({ ok: true });
