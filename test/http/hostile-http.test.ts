@@ -54,6 +54,7 @@ const routes: Route[] = [
   { method: 'POST', path: '/api/webhooks', readsBody: true },
   { method: 'DELETE', path: '/api/webhooks/:id' },
   { method: 'GET', path: '/api/webhooks/:id/deliveries' },
+  { method: 'POST', path: '/api/users/:id/revoke' },
 ];
 const withParameter = routes.filter((route) => route.path.includes(':id'));
 
