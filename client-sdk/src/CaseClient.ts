@@ -55,10 +55,15 @@ export class CaseClient extends Emitter<CaseClientEvents> {
   private readonly sessions = new Map<string, CaseSession>();
   private currentStatus: ClientStatus = 'connecting';
   private readonly tokens: TokenRefresh;
+  /** connection attempts refused with `identity_unavailable` in a row, for the backoff */
+  private identityRetries = 0;
+  private retryTimer: ReturnType<typeof setTimeout> | null = null;
+  private readonly retryDelayMax: number;
 
   constructor(options: CaseClientOptions) {
     super();
     const { token } = options;
+    this.retryDelayMax = options.reconnectionDelayMax ?? 5000;
     this.socket = io(new URL(casesNamespace, options.url).toString(), {
       transports: options.transports ?? ['websocket', 'polling'],
       reconnectionDelayMax: options.reconnectionDelayMax ?? 5000,
@@ -91,6 +96,7 @@ export class CaseClient extends Emitter<CaseClientEvents> {
       for (const session of [...this.sessions.values()]) session.refused(error);
     });
     this.socket.on('connect', () => {
+      this.identityRetries = 0;
       this.setStatus('connected');
       for (const session of this.sessions.values()) session.connected();
     });
@@ -107,6 +113,14 @@ export class CaseClient extends Emitter<CaseClientEvents> {
       }
       const data = (err as Error & { data?: { code?: unknown; message?: string } }).data;
       const error = new CaseroomError(isErrorCode(data?.code) ? data.code : 'unauthenticated', data?.message ?? err.message);
+      if (error.code === 'identity_unavailable') {
+        // The hub could not check the token right now (its identity provider is down): try again.
+        this.emit('error', error);
+        this.setStatus('offline');
+        const delay = Math.min(1000 * 2 ** this.identityRetries++, this.retryDelayMax);
+        this.retryTimer = setTimeout(() => this.currentStatus === 'offline' && this.socket.connect(), delay);
+        return;
+      }
       this.setStatus('refused');
       this.emit('error', error);
       for (const session of [...this.sessions.values()]) session.refused(error);
@@ -199,6 +213,7 @@ export class CaseClient extends Emitter<CaseClientEvents> {
   /** Leaves every case and closes the connection. */
   async close(): Promise<void> {
     this.tokens.cancel();
+    if (this.retryTimer) clearTimeout(this.retryTimer);
     await Promise.all([...this.sessions.values()].map((session) => session.close()));
     this.setStatus('closed');
     this.socket.disconnect();

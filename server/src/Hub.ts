@@ -20,6 +20,7 @@ import { ClusterRelay } from './cluster/ClusterRelay.js';
 import { connectCluster, connectPresence } from './cluster/connectCluster.js';
 import type { HubConfig } from './config.js';
 import { createHttpApp } from './http/app.js';
+import { refuseUnparsable } from './http/rawRefusal.js';
 import { CaseHub, type CaseNamespace } from './hub/CaseHub.js';
 import { coalesceWrites } from './hub/CoalescedWrites.js';
 import { socketAuth } from './hub/socketAuth.js';
@@ -226,6 +227,8 @@ export async function startHub(config: HubConfig, parts: HubParts = {}): Promise
   function forgetUpgraded(this: Duplex): void {
     upgraded.delete(this);
   }
+  // What Node's parser throws out (headers over its limit, not HTTP at all) gets a JSON refusal too.
+  httpServer.on('clientError', refuseUnparsable);
   httpServer.on('upgrade', (req, socket, head) => {
     upgraded.add(socket);
     socket.on('close', forgetUpgraded);

@@ -16,6 +16,7 @@ export const errorCatalog = {
   invalid_payload: { status: 400, message: 'The request is not well formed' },
   malformed_message: { status: 400, message: 'The binary message could not be decoded' },
   payload_too_large: { status: 413, message: 'The message is too large' },
+  headers_too_large: { status: 431, message: 'The request headers are too large' },
   unsupported_media_type: { status: 415, message: 'Request bodies are JSON (application/json, UTF-8), sent as is or gzip, deflate or br' },
   rate_limited: { status: 429, message: 'Too many messages; slow down' },
   // cases and rooms

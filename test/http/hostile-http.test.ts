@@ -5,6 +5,7 @@
  * Each is the client's mistake: a 4xx with a catalogue code, nothing logged at error level (anyone
  * can send these, so they must never page an operator), and the hub goes on serving.
  */
+import { connect } from 'node:net';
 import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import { CaseroomError, type ErrorCode } from '@caseroom/shared';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -319,12 +320,29 @@ describe('methods and routes the hub does not have', () => {
 });
 
 describe('headers over Node’s limit', () => {
-  it('are answered 431 before express and logged nowhere at error level', async () => {
+  it('are answered 431 headers_too_large before express and logged nowhere at error level', async () => {
     const mark = logs.mark();
     for (const route of routes) {
       const res = await send(route, { headers: { 'x-padding': 'p'.repeat(20 * 1024) } });
-      expect(res.status, `${route.method} ${route.path}`).toBe(431);
+      expectRefusal(res, `${route.method} ${route.path}`, { status: 431, code: 'headers_too_large' });
     }
+    await expectStillServing(mark);
+  });
+});
+
+describe('bytes that are not HTTP', () => {
+  it('are answered 400 invalid_payload with a JSON body, logged nowhere at error level', async () => {
+    const mark = logs.mark();
+    const { port } = new URL(hub.url);
+    const answer = await new Promise<string>((resolve, reject) => {
+      const socket = connect(Number(port), '127.0.0.1', () => socket.end('NOT HTTP AT ALL\r\n\r\n'));
+      const chunks: Buffer[] = [];
+      socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+      socket.on('close', () => resolve(Buffer.concat(chunks).toString('utf8')));
+      socket.on('error', reject);
+    });
+    expect(answer).toMatch(/^HTTP\/1\.1 400 /);
+    expect(JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4))).toMatchObject({ ok: false, error: { code: 'invalid_payload' } });
     await expectStillServing(mark);
   });
 });

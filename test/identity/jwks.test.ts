@@ -6,7 +6,9 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { forgetRedisKeys, mintToken, redisEnv, startTestHub, tempDataDir, testSecret, type TestHub } from '../helpers/hub.js';
 import { api, type ApiResponse } from '../helpers/http.js';
 import { signingKey, signWith, startIdentityProvider, type SigningKey, type TestIdentityProvider } from '../helpers/identityProvider.js';
+import { connectClient } from '../helpers/clients.js';
 import { connected, connectError, rawSocket } from '../helpers/sockets.js';
+import { nextEvent, waitFor } from '../helpers/wait.js';
 import { connectProvider, providerSynced, refusedUpgrade } from '../helpers/yjs.js';
 
 const ann = { sub: 'ann', name: 'Ann Agent', role: 'agent', team: 'billing' };
@@ -493,5 +495,30 @@ describe('a hub whose identity provider is not listening at all', () => {
     expect((await api(hub.url, '/healthz')).status).toBe(200);
     // The development login's tokens need no provider.
     expect((await me(hub, await mintToken())).status).toBe(200);
+  });
+});
+
+describe('the SDK while the identity provider is down', () => {
+  it('goes offline saying why, and connects by itself once the provider answers again', async () => {
+    const key = await signingKey('RS256');
+    const idp = await startIdentityProvider(key);
+    const hub = await startTestHub({ CASEROOM_JWKS_URL: idp.jwksUrl, CASEROOM_JWKS_COOLDOWN_MS: '0' });
+    try {
+      idp.answer = 'server-error';
+      const client = connectClient(hub.url, await signWith(key, ann), { reconnectionDelayMax: 200 });
+      const told = await nextEvent<{ code: string }>('the client error', (listener) => client.on('error', listener));
+      expect(told.code).toBe('identity_unavailable');
+      expect(client.status).toBe('offline');
+      idp.answer = 'keys';
+      await waitFor(
+        'the client to connect once the provider is back',
+        (check) => client.on('status', check),
+        () => client.status === 'connected' || undefined,
+      );
+      await client.close();
+    } finally {
+      await hub.stop();
+      await idp.stop();
+    }
   });
 });

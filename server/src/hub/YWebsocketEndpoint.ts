@@ -6,7 +6,6 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import {
   assertMayRead,
@@ -21,6 +20,7 @@ import {
 } from '@caseroom/shared';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import type { CaseDirectory } from '../cases/CaseDirectory.js';
+import { refuseOnSocket } from '../http/rawRefusal.js';
 import type { Access, Grant } from '../identity/Access.js';
 import { ConnectionLimiter, type RateLimits } from '../limits/ConnectionLimiter.js';
 import { bindLog, type Log, type Logger } from '../logger.js';
@@ -188,7 +188,7 @@ export class YWebsocketEndpoint implements RoomRelay {
       const code = err instanceof CaseroomError ? err.code : 'internal_error';
       if (code === 'internal_error') this.options.log.error({ err }, 'y-websocket upgrade failed');
       this.options.log.info({ code, path: url.pathname }, 'y-websocket connection refused');
-      refuseUpgrade(socket, err);
+      refuseOnSocket(socket, err);
       return;
     }
     this.wss.handleUpgrade(req, socket, head, (ws) => {
@@ -341,21 +341,4 @@ function decodePathSegment(segment: string): string | undefined {
 function toBytes(data: RawData): Uint8Array {
   if (Array.isArray(data)) return new Uint8Array(Buffer.concat(data));
   return data instanceof ArrayBuffer ? new Uint8Array(data) : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-}
-
-/** Answers a refused upgrade with a plain HTTP error carrying our JSON error body. */
-function refuseUpgrade(socket: Duplex, err: unknown): void {
-  const error = err instanceof CaseroomError ? err : new CaseroomError('internal_error');
-  const body = JSON.stringify({ ok: false, error: error.toWire() });
-  if (socket.writable) {
-    socket.end(
-      `HTTP/1.1 ${error.status} ${STATUS_CODES[error.status] ?? ''}\r\n` +
-        'Content-Type: application/json\r\n' +
-        `Content-Length: ${Buffer.byteLength(body)}\r\n` +
-        'Connection: close\r\n\r\n' +
-        body,
-    );
-  } else {
-    socket.destroy();
-  }
 }
