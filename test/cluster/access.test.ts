@@ -43,12 +43,15 @@ describe('access across hub nodes', () => {
     const cluster = await startCluster(2, redis.url);
     const [one, two] = cluster.nodes as [(typeof cluster.nodes)[0], (typeof cluster.nodes)[0]];
     const caseId = await createCaseOver(one.url);
-    const socket = await connected(rawSocket(two.url, await mintToken(ann, '1s')));
-    expect(await socket.emitWithAck('case:join', { caseId })).toMatchObject({ ok: true });
-    await nextEvent('auth:expired', (listener) => {
+    const socket = rawSocket(two.url, await mintToken(ann, '3s'));
+    // Listened for from the start: on a busy machine the token may run out before the join is answered.
+    const expired = nextEvent('auth:expired', (listener) => {
       socket.on('auth:expired', listener);
       return () => socket.off('auth:expired', listener);
     });
+    await connected(socket);
+    expect(await socket.emitWithAck('case:join', { caseId })).toMatchObject({ ok: true });
+    await expired;
     expect(await socket.emitWithAck('owner:claim', { caseId })).toMatchObject({ ok: false, error: { code: 'token_expired' } });
     expect(await socket.emitWithAck('auth:refresh', { token: await mintToken(ann) })).toMatchObject({ ok: true });
     expect(await socket.emitWithAck('owner:claim', { caseId })).toMatchObject({ ok: true, ownership: { owner: { userId: 'ann' } } });

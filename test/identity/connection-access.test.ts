@@ -42,12 +42,20 @@ function tokenIssuedAt(who: Identity, issuedAt: number): Promise<string> {
     .sign(new TextEncoder().encode(testSecret));
 }
 
-/** A raw socket of `who`, in `caseId`, with a token that expires in about `seconds`. */
-async function joinedSocket(hub: TestHub, caseId: string, who: Identity, seconds: number): Promise<Socket> {
-  const socket = await connected(rawSocket(hub.url, await mintToken(who, `${seconds}s`)));
+/**
+ * A raw socket of `who`, in `caseId`, with a token that expires in about `seconds`, and its
+ * `auth:expired`, listened for from the start (on a busy machine the token may run out early).
+ */
+async function joinedSocket(hub: TestHub, caseId: string, who: Identity, seconds: number): Promise<{ socket: Socket; expired: Promise<{ code: string }> }> {
+  const socket = rawSocket(hub.url, await mintToken(who, `${seconds}s`));
+  const expired = nextEvent<{ code: string }>('auth:expired', (listener) => {
+    socket.on('auth:expired', listener);
+    return () => socket.off('auth:expired', listener);
+  });
+  await connected(socket);
   const joined = await socket.emitWithAck('case:join', { caseId });
   expect(joined.ok).toBe(true);
-  return socket;
+  return { socket, expired };
 }
 
 /** An edit of the notes as one update, sent as `doc:sync`; resolves with the acknowledgement. */
@@ -57,21 +65,15 @@ function sendNotes(socket: Socket, caseId: string, text: string): Promise<{ ok: 
   return socket.emitWithAck('doc:sync', caseId, encodeUpdate(Y.encodeStateAsUpdate(doc)));
 }
 
-function expired(socket: Socket): Promise<{ code: string }> {
-  return nextEvent('auth:expired', (listener) => {
-    socket.on('auth:expired', listener);
-    return () => socket.off('auth:expired', listener);
-  });
-}
 
 describe('a Socket.IO connection whose token expires', () => {
   it('hears auth:expired, is refused every write with token_expired, and after auth:refresh writes again in the same cases', async () => {
     const hub = await hubWith();
     const caseId = await hub.createCase();
-    const socket = await joinedSocket(hub, caseId, ann, 2);
+    const { socket, expired } = await joinedSocket(hub, caseId, ann, 3);
     expect(await sendNotes(socket, caseId, 'Before expiry. ')).toEqual({ ok: true });
 
-    expect(await expired(socket)).toMatchObject({ code: 'token_expired' });
+    expect(await expired).toMatchObject({ code: 'token_expired' });
     for (const [event, payload] of [
       ['owner:claim', { caseId }],
       ['approval:request', { caseId, kind: 'refund', amount: 10, currency: 'EUR', reason: 'x' }],
@@ -100,12 +102,12 @@ describe('a Socket.IO connection whose token expires', () => {
   it('is closed when no fresh token comes within CASEROOM_TOKEN_GRACE_MS', async () => {
     const hub = await hubWith({ CASEROOM_TOKEN_GRACE_MS: '200' });
     const caseId = await hub.createCase();
-    const socket = await joinedSocket(hub, caseId, ann, 1);
+    const { socket, expired } = await joinedSocket(hub, caseId, ann, 2);
     const disconnected = nextEvent<string>('the disconnect', (listener) => {
       socket.on('disconnect', listener);
       return () => socket.off('disconnect', listener);
     });
-    await expired(socket);
+    await expired;
     expect(await disconnected).toBe('io server disconnect');
   });
 
@@ -173,12 +175,13 @@ describe('the SDK with a token function', () => {
         return mintToken(ann, '1h');
       },
     });
-    const session = client.openCase(caseId);
-    await session.synced;
-    await nextEvent('auth:expired', (listener) => {
+    const expiredAtHub = nextEvent('auth:expired', (listener) => {
       client.socket.on('auth:expired', listener);
       return () => client.socket.off('auth:expired', listener);
     });
+    const session = client.openCase(caseId);
+    await session.synced;
+    await expiredAtHub;
     const refusals: string[] = [];
     session.on('error', (err) => refusals.push(err.code));
     session.notes.insert(0, 'Typed while expired.');
@@ -197,10 +200,10 @@ describe('the SDK with a token function', () => {
   it('goes offline with token_expired when it has no way to a fresh token, keeping what was typed', async () => {
     const hub = await hubWith();
     const caseId = await hub.createCase();
-    const client = connectClient(hub.url, await mintToken(ann, '1s'));
+    const client = connectClient(hub.url, await mintToken(ann, '2s'));
+    const failed = nextEvent<{ code: string }>('the client error', (listener) => client.on('error', listener));
     const session = client.openCase(caseId);
     await session.synced;
-    const failed = nextEvent<{ code: string }>('the client error', (listener) => client.on('error', listener));
     expect(await failed).toMatchObject({ code: 'token_expired' });
     await waitFor(
       'the client to go offline',
@@ -216,12 +219,13 @@ describe('a /yjs connection whose token expires', () => {
   it('is closed with 4401, which a provider takes as final', async () => {
     const hub = await hubWith();
     const caseId = await hub.createCase();
-    const provider = connectProvider(hub.url, caseId, await mintToken(ann, '1s'));
-    await providerSynced(provider);
-    const closed = await nextEvent<{ code: number; reason: string }>('the provider to be closed', (listener) => {
+    const provider = connectProvider(hub.url, caseId, await mintToken(ann, '2s'));
+    const closing = nextEvent<{ code: number; reason: string }>('the provider to be closed', (listener) => {
       provider.on('closed', listener);
       return () => provider.off('closed', listener);
     });
+    await providerSynced(provider);
+    const closed = await closing;
     expect(closed).toEqual({ code: 4401, reason: expect.stringMatching(/^token_expired/) });
     expect(provider.shouldConnect).toBe(false);
   });
