@@ -168,9 +168,9 @@ describe('the SDK with a token function', () => {
     let release!: () => void;
     const held = new Promise<void>((resolve) => (release = resolve));
     const client: CaseClient = connectClient(hub.url, '', {
-      // The first token lives a second; the refresh waits until the hub has said it expired.
+      // The first token lives two seconds; the refresh waits until the hub has said it expired.
       token: async () => {
-        if (calls++ === 0) return mintToken(ann, '1s');
+        if (calls++ === 0) return mintToken(ann, '2s');
         await held;
         return mintToken(ann, '1h');
       },
