@@ -15,7 +15,7 @@ import { scrape, valueOf } from '../helpers/metrics.js';
 import { ann, otto, qaBot, sam, sue } from '../helpers/people.js';
 import { connected, rawSocket, RawParticipant } from '../helpers/sockets.js';
 import { nextEvent, waitForDoc } from '../helpers/wait.js';
-import { connectProvider, openRawSocket, providerSynced } from '../helpers/yjs.js';
+import { connectProvider, openRawSocket, providerSynced, socketClosed } from '../helpers/yjs.js';
 
 const at = '2026-03-04T05:06:07.000Z';
 
@@ -210,18 +210,47 @@ describe('an edit that breaks the case document, over /yjs', () => {
 });
 
 describe('an edit that arrives before the one it builds on, over /yjs', () => {
-  it('waits for it, as a provider sends a keystroke before its sync step 2, and both are stored', async () => {
+  it('closes the connection and leaves the room untouched; sent in order on a new connection, both are stored', async () => {
     const { caseId, annSession } = await scene();
     const bot = new Y.Doc();
     const first = captureUpdate(bot, () => bot.getText('notes').insert(0, 'Offline edit. '));
     const second = captureUpdate(bot, () => bot.getText('notes').insert(0, 'Typed while connecting. '));
-    const ws = await openRawSocket(hub.url, `/yjs/${caseId}?token=${await mintToken(qaBot)}`);
-    ws.send(encodeSyncFrame(encodeUpdate(second)));
-    ws.send(encodeSyncFrame(encodeSyncStep2(first)));
+    const path = `/yjs/${caseId}?token=${await mintToken(qaBot)}`;
+    const early = await openRawSocket(hub.url, path);
+    const closed = socketClosed(early);
+    early.send(encodeSyncFrame(encodeUpdate(second)));
+    expect(await closed).toEqual({ code: 1007, reason: expect.stringMatching(/^missing_history/) });
+
+    // Nothing of it waits in the room: Sam's edit, Ann's, all go on being stored.
+    annSession.notes.insert(annSession.notes.length, ' Ann goes on.');
+    await annSession.flushed();
+    const again = await openRawSocket(hub.url, path);
+    again.send(encodeSyncFrame(encodeSyncStep2(first)));
+    again.send(encodeSyncFrame(encodeUpdate(second)));
     await waitForDoc(annSession.doc, 'both edits at Ann', () => annSession.notes.toString().includes('Typed while connecting.'));
     await hub.rooms.get(caseId)!.flushed();
     expect((await storedDoc(caseId)).notes.toString()).toBe(annSession.notes.toString());
     expect(annSession.notes.toString()).toContain('Offline edit.');
+  });
+
+  it("cannot plant a fact in the name of whoever sends next: an update built on someone else's next change is refused", async () => {
+    const { caseId, annSession, samSession } = await scene();
+    // Mallory builds a forged fact on top of a struct Sam's replica will make next (same client, next clock).
+    const sams = new Y.Doc();
+    sams.clientID = samSession.doc.clientID;
+    Y.applyUpdate(sams, Y.encodeStateAsUpdate(samSession.doc));
+    sams.getText('notes').insert(0, 'x'); // stands for Sam's next keystroke, which the hub has not seen
+    const planted = captureUpdate(sams, () => sams.getMap('facts').set('refund approved by', { answer: 'yes', by: 'sam', at }));
+    const mallory = await openRawSocket(hub.url, `/yjs/${caseId}?token=${await mintToken(qaBot)}`);
+    const closed = socketClosed(mallory);
+    mallory.send(encodeSyncFrame(encodeUpdate(planted)));
+    expect((await closed).code).toBe(1007);
+
+    samSession.notes.insert(0, 'Sam types. ');
+    await samSession.flushed();
+    await waitForDoc(annSession.doc, "Sam's edit at Ann", () => annSession.notes.toString().startsWith('Sam types.'));
+    expect(annSession.facts.has('refund approved by')).toBe(false);
+    expect((await storedDoc(caseId)).facts.has('refund approved by')).toBe(false);
   });
 });
 

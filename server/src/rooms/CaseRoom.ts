@@ -274,11 +274,12 @@ export class CaseRoom {
     } finally {
       trial.off('afterTransaction', check);
     }
-    // Structs that wait for others the hub does not have (an earlier change of the same client that
-    // was refused, or is still to come) would be acknowledged and never applied. A y-websocket
-    // provider gets no acknowledgement and may send a keystroke before the sync step 2 it builds
-    // on: those wait, as Yjs lets them, until the rest arrives.
-    if ((trial.store.pendingStructs !== null || trial.store.pendingDs !== null) && origin.transport !== 'y-websocket') {
+    // Structs that wait for others the hub does not have (a refused change, or one still to come)
+    // never enter the room: Yjs keeps them for the whole document, so whatever arrived next from
+    // anyone would complete them and be checked as that sender's, and the room would refuse every
+    // other edit while they wait. A /yjs provider that sent a keystroke before its sync step 2 is
+    // closed and sends both in order when it reconnects.
+    if (trial.store.pendingStructs !== null || trial.store.pendingDs !== null) {
       this.resetTrial();
       throw new CaseroomError('missing_history');
     }
