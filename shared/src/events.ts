@@ -160,4 +160,6 @@ export interface SocketData {
   identity: Identity;
   /** when the token in force expires (ms since the epoch); null when it does not say */
   expiresAt: number | null;
+  /** when it was issued (ms since the epoch); null when it does not say */
+  issuedAt: number | null;
 }

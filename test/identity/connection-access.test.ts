@@ -46,7 +46,12 @@ function tokenIssuedAt(who: Identity, issuedAt: number): Promise<string> {
  * A raw socket of `who`, in `caseId`, with a token that expires in about `seconds`, and its
  * `auth:expired`, listened for from the start (on a busy machine the token may run out early).
  */
-async function joinedSocket(hub: TestHub, caseId: string, who: Identity, seconds: number): Promise<{ socket: Socket; expired: Promise<{ code: string }> }> {
+async function joinedSocket(
+  hub: TestHub,
+  caseId: string,
+  who: Identity,
+  seconds: number,
+): Promise<{ socket: Socket; expired: Promise<{ code: string }> }> {
   const socket = rawSocket(hub.url, await mintToken(who, `${seconds}s`));
   const expired = nextEvent<{ code: string }>('auth:expired', (listener) => {
     socket.on('auth:expired', listener);
@@ -64,7 +69,6 @@ function sendNotes(socket: Socket, caseId: string, text: string): Promise<{ ok: 
   doc.getText('notes').insert(0, text);
   return socket.emitWithAck('doc:sync', caseId, encodeUpdate(Y.encodeStateAsUpdate(doc)));
 }
-
 
 describe('a Socket.IO connection whose token expires', () => {
   it('hears auth:expired, is refused every write with token_expired, and after auth:refresh writes again in the same cases', async () => {

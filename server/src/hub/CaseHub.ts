@@ -18,6 +18,7 @@ import {
   type OwnerUpdate,
   type Identity,
   type RosterUpdate,
+  unowned,
   type ServerToClientEvents,
   type SocketData,
 } from '@caseroom/shared';
@@ -225,6 +226,12 @@ export class CaseHub implements RoomRelay {
 
   private accept(socket: CaseSocket): void {
     const who = socket.data.identity;
+    // Revoked while the handshake was being checked: the revocation's sweep did not see this socket.
+    if (this.options.access.revocations.refuses(who.userId, socket.data.issuedAt)) {
+      socket.emit('auth:revoked', new CaseroomError('token_revoked').toWire());
+      socket.disconnect(true);
+      return;
+    }
     const log = bindLog(this.options.log, { socketId: socket.id, userId: who.userId });
     const context = new SocketContext(socket, log, new ConnectionLimiter(this.options.rateLimits), new SendBacklog(socket));
     this.live.set(socket.id, context);
@@ -277,6 +284,8 @@ export class CaseHub implements RoomRelay {
         respond(ack, context.log, async () => {
           const { token } = parse(refreshRequestSchema, request);
           const grant = await this.options.access.verify(token);
+          // Gone while the token was checked: no clock to arm for it.
+          if (!context.socket.connected) throw new CaseroomError('not_connected', 'The connection closed');
           const now = context.who;
           const next = grant.identity;
           if (next.userId !== now.userId || next.role !== now.role || next.team !== now.team || !sameScope(next, now))
@@ -333,11 +342,12 @@ export class CaseHub implements RoomRelay {
                   if (awareness) socket.emit('doc:awareness', caseId, awareness);
                 };
               }
-              const [ownership, caseApprovals] = await Promise.all([
-                owners.current(caseId),
+              // What the token's scope does not cover comes empty (a narrowed bot in the room).
+              const [ownership, caseApprovals, members] = await Promise.all([
+                mayRead(who, 'ownership') ? owners.current(caseId) : unowned,
                 mayRead(who, 'approvals') ? approvals.forCase(caseId) : [],
+                mayRead(who, 'people') ? presence.members(caseId) : [],
               ]);
-              const members = await presence.members(caseId);
               // Computed last: anything applied while the rest was read is included.
               const update = stateVector ? room.diffFrom(stateVector) : undefined;
               const you = { userId: who.userId, name: who.name, role: who.role };

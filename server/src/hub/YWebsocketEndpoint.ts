@@ -206,7 +206,7 @@ export class YWebsocketEndpoint implements RoomRelay {
         greeted: false,
       };
       this.options.rooms.join(caseId, conn).then(
-        (room) => this.attach(caseId, room, conn, grant.expiresAt),
+        (room) => this.attach(caseId, room, conn, grant),
         (err: unknown) => {
           this.options.log.error({ err, caseId, userId: who.userId }, 'loading the case room failed');
           ws.close(closeServerError, 'store_unavailable');
@@ -215,8 +215,14 @@ export class YWebsocketEndpoint implements RoomRelay {
     });
   }
 
-  private attach(caseId: string, room: CaseRoom, conn: YConnection, expiresAt: number | null): void {
+  private attach(caseId: string, room: CaseRoom, conn: YConnection, grant: Grant): void {
     const { ws } = conn;
+    // Revoked while the room was loading: the revocation's sweep did not see this connection.
+    if (this.options.access.revocations.refuses(conn.identity.userId, grant.issuedAt)) {
+      this.options.rooms.leave(room, conn);
+      ws.close(closeTokenRevoked, 'token_revoked');
+      return;
+    }
     if (ws.readyState !== WebSocket.OPEN || this.closing) {
       this.options.rooms.leave(room, conn);
       if (ws.readyState === WebSocket.OPEN) ws.close(closeRestart, 'shutting_down: the hub is restarting');
@@ -230,7 +236,7 @@ export class YWebsocketEndpoint implements RoomRelay {
     ws.on('pong', () => (conn.alive = true));
     ws.on('message', (data: RawData) => this.receive(room, conn, toBytes(data), log));
     ws.on('error', (err) => log.warn({ err }, 'y-websocket connection error'));
-    this.closeAtExpiry(conn, expiresAt, log);
+    this.closeAtExpiry(conn, grant.expiresAt, log);
     ws.on('close', () => {
       clearTimeout(conn.expiry ?? undefined);
       connections.delete(conn);

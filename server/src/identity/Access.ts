@@ -12,6 +12,8 @@ export interface Grant {
   identity: Identity;
   /** when the token expires (ms since the epoch); null when it does not say */
   expiresAt: number | null;
+  /** when it was issued (ms since the epoch); null when it does not say */
+  issuedAt: number | null;
 }
 
 export class Access {
@@ -25,7 +27,8 @@ export class Access {
     const identity = await this.tokens.verify(token);
     // Verified above: reading its times again needs no second check.
     const { iat, exp } = decodeJwt(token as string);
-    if (this.revocations.refuses(identity.userId, typeof iat === 'number' ? iat * 1000 : null)) throw new CaseroomError('token_revoked');
-    return { identity, expiresAt: typeof exp === 'number' ? exp * 1000 : null };
+    const issuedAt = typeof iat === 'number' ? iat * 1000 : null;
+    if (this.revocations.refuses(identity.userId, issuedAt)) throw new CaseroomError('token_revoked');
+    return { identity, expiresAt: typeof exp === 'number' ? exp * 1000 : null, issuedAt };
   }
 }
