@@ -50,6 +50,9 @@ export type Fact = z.infer<typeof factSchema>;
 // Any Yjs type: `AbstractType<unknown>` does not accept the concrete types (their event handlers differ).
 type AnyType = Y.AbstractType<any>;
 
+/** A refusal names at most this many problems (and the check stops looking there). */
+export const maxProblems = 20;
+
 /** One way a document breaks the schema: where (`steps[3].done`) and what is wrong. */
 export interface DocumentProblem {
   path: string;
@@ -104,7 +107,11 @@ function* offendingEntries(doc: Y.Doc): Generator<OffendingEntry> {
     if (item.deleted || !item.countable) continue;
     for (const entry of item.content.getContent()) {
       const problems: DocumentProblem[] = [];
-      checkStep(entry, index, steps, problems, { seen });
+      const position = index;
+      checkStep(entry, () => `steps[${position}]`, problems, {
+        // In document order: only the later of two steps with the same id is at fault.
+        idTaken: (id) => seen.has(id) || (seen.add(id), false),
+      });
       for (const problem of problems) yield { problem, items: [item] };
       index++;
     }
@@ -135,6 +142,11 @@ export function transactionProblems(transaction: Y.Transaction, author: string):
   const doc = transaction.doc;
   const { notes, steps, facts, app } = typesOf(doc);
   const problems: DocumentProblem[] = [];
+  // One hostile message can carry thousands of entries: a refusal names the first few, and the
+  // step ids are counted once, not compared step by step.
+  const full = (): boolean => problems.length >= maxProblems;
+  let idCounts: Map<string, number> | null = null;
+  const idTaken = (id: string): boolean => ((idCounts ??= countStepIds(steps)).get(id) ?? 0) > 1;
   /** each step the transaction touched, with the fields it touched (null: a new step, checked whole) */
   const touchedSteps = new Map<Y.Map<unknown>, Set<string> | null>();
   const touchField = (step: Y.Map<unknown>, field: string): void => {
@@ -146,6 +158,7 @@ export function transactionProblems(transaction: Y.Transaction, author: string):
   const stepOf = (type: AnyType): Y.Map<unknown> | null => (type instanceof Y.Map && type._item?.parent === steps ? type : null);
 
   for (const item of itemsAddedBy(transaction)) {
+    if (full()) return problems;
     if (item.deleted) continue;
     const parent = item.parent as AnyType;
     if (parent === notes) {
@@ -177,8 +190,9 @@ export function transactionProblems(transaction: Y.Transaction, author: string):
     }
   });
   for (const [step, fields] of touchedSteps) {
+    if (full()) return problems;
     if (step._item?.deleted) continue;
-    checkStep(step, indexOf(steps, step._item!), steps, problems, { fields });
+    checkStep(step, () => `steps[${indexOf(steps, step._item!)}]`, problems, { fields, idTaken });
   }
   for (const key of touchedRoots) {
     if (!documentKeys.includes(key)) problems.push(foreignRoot(key));
@@ -213,53 +227,50 @@ function checkNotesItem(item: Y.Item, problems: DocumentProblem[]): void {
 
 /**
  * Checks one step: the `fields` an edit touched (null: all of them), so that an edit to one field of
- * a step stored broken is not refused for the others. `seen` (whole-document checks) holds the ids
- * of the steps before it, so only the later of two steps with the same id is at fault; without it
- * the step is compared with every other.
+ * a step stored broken is not refused for the others. `idTaken` says whether another step has the
+ * same id; `path` is worked out only for a step at fault (it walks the list).
  */
 function checkStep(
   entry: unknown,
-  index: number,
-  steps: Y.Array<unknown>,
+  path: () => string,
   problems: DocumentProblem[],
-  options: { fields?: ReadonlySet<string> | null; seen?: Set<string> } = {},
+  options: { fields?: ReadonlySet<string> | null; idTaken: (id: string) => boolean },
 ): void {
-  const path = `steps[${index}]`;
+  let base: string | null = null;
+  const at = (suffix = ''): string => (base ??= path()) + suffix;
   if (!(entry instanceof Y.Map)) {
-    problems.push({ path, message: 'A step must be a map of id, text, assignee, due and done' });
+    problems.push({ path: at(), message: 'A step must be a map of id, text, assignee, due and done' });
     return;
   }
   const fields = options.fields ?? null;
   const names = fields ?? new Set<string>([...stepFieldNames, ...entry.keys()]);
   for (const name of names) {
     if (!Object.hasOwn(stepFields, name)) {
-      if (entry.has(name)) problems.push({ path: `${path}.${name}`, message: 'A step has no such field' });
+      if (entry.has(name)) problems.push({ path: at(`.${name}`), message: 'A step has no such field' });
       continue;
     }
     const field = name as StepField;
     if (!entry.has(field)) {
-      problems.push({ path: `${path}.${field}`, message: 'This field of the step is missing' });
+      problems.push({ path: at(`.${field}`), message: 'This field of the step is missing' });
       continue;
     }
     const result = stepFields[field].safeParse(entry.get(field));
-    if (!result.success) problems.push({ path: `${path}.${field}`, message: firstIssue(result.error) });
+    if (!result.success) problems.push({ path: at(`.${field}`), message: firstIssue(result.error) });
   }
   const id = entry.get('id');
   if (typeof id !== 'string' || (fields && !fields.has('id'))) return;
-  const { seen } = options;
-  const taken = seen ? seen.has(id) : anotherStepHasId(steps, entry, id);
-  seen?.add(id);
-  if (taken) problems.push({ path: `${path}.id`, message: 'Another step of the case has this id' });
+  if (options.idTaken(id)) problems.push({ path: at('.id'), message: 'Another step of the case has this id' });
 }
 
-/** Whether a live step other than `step` has `id` (walked in place: a case may have many steps). */
-function anotherStepHasId(steps: Y.Array<unknown>, step: Y.Map<unknown>, id: string): boolean {
+/** How many live steps have each id, in one walk of the list. */
+function countStepIds(steps: Y.Array<unknown>): Map<string, number> {
+  const counts = new Map<string, number>();
   for (let item = steps._start; item; item = item.right) {
-    if (item.deleted || !(item.content instanceof Y.ContentType)) continue;
-    const other = item.content.type;
-    if (other !== step && other instanceof Y.Map && other.get('id') === id) return true;
+    if (item.deleted || !(item.content instanceof Y.ContentType) || !(item.content.type instanceof Y.Map)) continue;
+    const id = item.content.type.get('id');
+    if (typeof id === 'string') counts.set(id, (counts.get(id) ?? 0) + 1);
   }
-  return false;
+  return counts;
 }
 
 function checkFact(question: string, value: unknown, problems: DocumentProblem[]): void {

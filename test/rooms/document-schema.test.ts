@@ -165,6 +165,9 @@ describe('an edit that breaks the case document, over Socket.IO', () => {
     expect((await storedDoc(caseId)).facts.get('order number')).toEqual(original);
     await waitForDoc(annSession.doc, 'the undo to reach Ann', () => annSession.facts.get('order number')?.at === original?.at);
     expect(annSession.facts.get('order number')).toEqual(original);
+    // Putting the value back records nothing new: one fact.recorded, Ann's.
+    const recorded = (await eventsOf(caseId)).filter((e) => e.type === 'fact.recorded');
+    expect(recorded.map((e) => e.actor?.userId)).toEqual(['ann']);
   });
 });
 

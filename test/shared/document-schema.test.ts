@@ -189,6 +189,15 @@ describe('the case document schema, at the door', () => {
     ]);
   });
 
+  it('names at most 20 problems of an update that adds thousands, and counts step ids once', () => {
+    const problems = sendAs('bob', validCase().doc, (doc) => {
+      const steps = doc.getArray('steps');
+      for (let i = 0; i < 5_000; i++) steps.push([new Y.Map()]);
+    });
+    expect(problems).toHaveLength(20);
+    expect(problems[0]!.path).toBe('steps[2].id');
+  });
+
   it('refuses a step that takes an id another step has', () => {
     const hub = validCase().doc;
     const [first] = new CaseDocument(hub).steps.list();

@@ -100,8 +100,9 @@ export class DocumentWatcher {
     if (!editor) return;
     for (const [question, change] of event.changes.keys) {
       const fact = facts.get(question);
-      if (change.action !== 'delete' && fact)
-        this.record('fact.recorded', editor, { question, answer: fact.answer, by: fact.by, at: fact.at });
+      // Putting back the value a question had (an undo of a refused edit) records nothing new.
+      if (change.action === 'delete' || !fact || sameFact(change.oldValue as Fact | undefined, fact)) continue;
+      this.record('fact.recorded', editor, { question, answer: fact.answer, by: fact.by, at: fact.at });
     }
   }
 
@@ -146,6 +147,10 @@ export class DocumentWatcher {
   ): void {
     this.events.recordQuietly(this.room.caseId, type, editor, data);
   }
+}
+
+function sameFact(a: Fact | undefined, b: Fact): boolean {
+  return a !== undefined && a.answer === b.answer && a.by === b.by && a.at === b.at;
 }
 
 function stepState(steps: StepList): Map<string, boolean> {
