@@ -9,6 +9,10 @@ import type { ClientSocket } from './request.js';
 
 /** How long before expiry to refresh: a tenth of the token's life, at most a minute. */
 const leadMs = (lifetimeMs: number): number => Math.min(60_000, lifetimeMs / 10);
+/** The longest delay timers take (a longer one fires at once); a later refresh is scheduled again then. */
+const maxTimerMs = 2 ** 31 - 1;
+/** The shortest wait between refreshes: a token function that hands back a nearly spent token must not spin. */
+const minIntervalMs = 1_000;
 
 export interface TokenRefreshEvents {
   /** a fresh token is in force: retry what was refused */
@@ -20,6 +24,8 @@ export interface TokenRefreshEvents {
 export class TokenRefresh {
   private timer: ReturnType<typeof setTimeout> | null = null;
   private running: Promise<boolean> | null = null;
+  /** when the token in force expires, on this client's clock (estimated from the hub's word) */
+  private expiresAt: number | null = null;
 
   constructor(
     private readonly socket: ClientSocket,
@@ -35,8 +41,17 @@ export class TokenRefresh {
   /** The hub told how long the token in force lasts: refresh ahead of that. */
   schedule(expiresInMs: number | null): void {
     this.cancel();
+    this.expiresAt = expiresInMs === null ? null : Date.now() + expiresInMs;
     if (expiresInMs === null || !this.canRefresh) return;
-    this.timer = setTimeout(() => void this.refresh(), Math.max(0, expiresInMs - leadMs(expiresInMs)));
+    this.after(expiresInMs - leadMs(expiresInMs));
+  }
+
+  private after(delayMs: number): void {
+    const delay = Math.min(Math.max(minIntervalMs, delayMs), maxTimerMs);
+    this.timer = setTimeout(() => {
+      if (delay < delayMs) return this.after(delayMs - delay);
+      void this.refresh();
+    }, delay);
   }
 
   /** Gets a fresh token to the hub (one attempt at a time); resolves with whether it worked. */
@@ -62,7 +77,11 @@ export class TokenRefresh {
       this.events.refreshed();
       return true;
     } catch (err) {
-      this.events.failed(err instanceof CaseroomError ? err : new CaseroomError('token_expired', 'Getting a fresh token failed'));
+      const error = err instanceof CaseroomError ? err : new CaseroomError('token_expired', 'Getting a fresh token failed');
+      // Early, with the token still good: try again later rather than go offline over a passing failure.
+      const left = this.expiresAt === null ? 0 : this.expiresAt - Date.now();
+      if (left > 2 * minIntervalMs) this.after(left / 2);
+      else this.events.failed(error);
       return false;
     }
   }

@@ -165,6 +165,29 @@ describe('the SDK with a token function', () => {
     expect(client.status).toBe('connected');
   });
 
+  it('does not refresh a token that lives longer than a timer can wait (30 days)', async () => {
+    const hub = await hubWith();
+    const caseId = await hub.createCase();
+    let issued = 0;
+    const client = connectClient(hub.url, '', {
+      token: () => {
+        issued++;
+        return mintToken(ann, '30d');
+      },
+    });
+    const told = nextEvent('auth:expires', (listener) => {
+      client.socket.on('auth:expires', listener);
+      return () => client.socket.off('auth:expires', listener);
+    });
+    const session = client.openCase(caseId);
+    await session.synced;
+    await told;
+    // A round trip after the hub said how long the token lasts: a refresh would have gone by now.
+    session.notes.insert(0, 'x');
+    await session.flushed();
+    expect(issued).toBe(1);
+  });
+
   it('sends again, once refreshed, an edit and a claim the hub refused while the token was expired', async () => {
     const hub = await hubWith();
     const caseId = await hub.createCase();
