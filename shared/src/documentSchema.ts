@@ -47,6 +47,12 @@ export const factSchema = z.strictObject({
 });
 export type Fact = z.infer<typeof factSchema>;
 
+// The checks walk Yjs's item lists (`_start`, `_map`, `_item`): typed, but not documented API.
+// Should a Yjs release rename them, every check would pass in silence: fail loudly at load instead.
+const probe = new Y.Doc().getArray('probe');
+if (!('_start' in probe) || !('_map' in probe) || !('_item' in probe))
+  throw new Error('caseroom: this Yjs version lays out its types differently; the case document schema cannot be checked');
+
 // Any Yjs type: `AbstractType<unknown>` does not accept the concrete types (their event handlers differ).
 type AnyType = Y.AbstractType<any>;
 

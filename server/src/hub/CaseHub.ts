@@ -38,7 +38,7 @@ import { RelayBatches, type RelayBatch } from '../rooms/RelayBatches.js';
 import type { RoomConnection, RoomRelay } from '../rooms/RoomConnection.js';
 import { caseRequestSchema, joinRequestSchema, parse, refreshRequestSchema } from '../validation.js';
 import { approvalHandlers } from './approvalHandlers.js';
-import { ConnectionExpiry } from './ConnectionExpiry.js';
+import { ConnectionExpiry, tokenExpiredMessage } from './ConnectionExpiry.js';
 import { documentHandlers } from './documentHandlers.js';
 import { engineConnectionOf } from './engineConnection.js';
 import { endSubscriptions, eventHandlers } from './eventHandlers.js';
@@ -261,7 +261,7 @@ export class CaseHub implements RoomRelay {
     // Own properties only: reserved names (`disconnect`) and Object.prototype's are not events.
     if (typeof event !== 'string' || !Object.hasOwn(this.handlers, event)) return refuseUnknownEvent(packet);
     if (context.expired && !allowedWhileExpired.has(event))
-      return refusePacket(packet, new CaseroomError('token_expired', 'The token expired: present a fresh one with auth:refresh'));
+      return refusePacket(packet, new CaseroomError('token_expired', tokenExpiredMessage));
     const handler = this.handlers[event as keyof ClientToServerEvents] as (context: SocketContext, ...args: unknown[]) => void;
     process.nextTick(() => {
       if (context.socket.connected) handler(context, ...args);

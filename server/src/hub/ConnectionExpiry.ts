@@ -6,13 +6,13 @@
  * within the grace period is closed.
  */
 import { CaseroomError } from '@caseroom/shared';
+import { atExpiry } from '../identity/tokenClock.js';
 import type { SocketContext } from './SocketContext.js';
 
-/** The longest delay a Node timer takes; a token valid for longer is looked at again then. */
-const maxTimerMs = 2 ** 31 - 1;
+export const tokenExpiredMessage = 'The token expired: present a fresh one with auth:refresh';
 
 export class ConnectionExpiry {
-  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly timers = new Map<string, { timer: NodeJS.Timeout }>();
 
   constructor(private readonly graceMs: number) {}
 
@@ -21,35 +21,30 @@ export class ConnectionExpiry {
     this.forget(context);
     context.expired = false;
     const { expiresAt } = context;
-    if (expiresAt === null) return;
-    const delay = expiresAt - Date.now();
-    if (delay <= 0) return this.expire(context);
-    this.arm(context, Math.min(delay, maxTimerMs), () => (Date.now() >= expiresAt ? this.expire(context) : this.watch(context)));
+    if (expiresAt !== null)
+      this.timers.set(
+        context.id,
+        atExpiry(expiresAt, () => this.expire(context)),
+      );
   }
 
   /** Stops the socket's clock (it disconnected). */
   forget(context: SocketContext): void {
-    clearTimeout(this.timers.get(context.id));
+    clearTimeout(this.timers.get(context.id)?.timer);
     this.timers.delete(context.id);
   }
 
   private expire(context: SocketContext): void {
     context.expired = true;
-    context.socket.emit(
-      'auth:expired',
-      new CaseroomError('token_expired', 'The token expired: present a fresh one with auth:refresh').toWire(),
-    );
+    context.socket.emit('auth:expired', new CaseroomError('token_expired', tokenExpiredMessage).toWire());
     context.log.info({ graceMs: this.graceMs }, 'token expired; waiting for a fresh one');
-    this.arm(context, this.graceMs, () => {
-      this.timers.delete(context.id);
-      context.log.info('no fresh token in time; closing the connection');
-      context.socket.disconnect(true);
-    });
-  }
-
-  private arm(context: SocketContext, delay: number, then: () => void): void {
-    const timer = setTimeout(then, delay);
-    timer.unref();
-    this.timers.set(context.id, timer);
+    this.timers.set(
+      context.id,
+      atExpiry(Date.now() + this.graceMs, () => {
+        this.timers.delete(context.id);
+        context.log.info('no fresh token in time; closing the connection');
+        context.socket.disconnect(true);
+      }),
+    );
   }
 }

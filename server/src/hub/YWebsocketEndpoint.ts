@@ -22,6 +22,7 @@ import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import type { CaseDirectory } from '../cases/CaseDirectory.js';
 import { refuseOnSocket } from '../http/rawRefusal.js';
 import type { Access, Grant } from '../identity/Access.js';
+import { atExpiry } from '../identity/tokenClock.js';
 import { ConnectionLimiter, type RateLimits } from '../limits/ConnectionLimiter.js';
 import { bindLog, type Log, type Logger } from '../logger.js';
 import type { HubMetrics } from '../metrics/HubMetrics.js';
@@ -53,8 +54,7 @@ export const closeForgedAuthor = 4403;
  */
 export const closeTokenExpired = 4401;
 export const closeTokenRevoked = 4402;
-/** The longest delay a Node timer takes; a token valid for longer is looked at again then. */
-const maxTimerMs = 2 ** 31 - 1;
+
 /** what a connection closed for a refused message is told, by error code */
 const closeCodeOf: Partial<Record<string, number>> = {
   internal_error: closeServerError,
@@ -69,7 +69,7 @@ const keepAliveMs = 30_000;
 interface YConnection extends RoomConnection {
   ws: WebSocket;
   /** closes the connection when its token expires (none for a token without `exp`) */
-  expiry: NodeJS.Timeout | null;
+  expiry: { timer: NodeJS.Timeout } | null;
   alive: boolean;
   limiter: ConnectionLimiter;
   /** whether our sync step 1 and the room's awareness went out */
@@ -238,7 +238,7 @@ export class YWebsocketEndpoint implements RoomRelay {
     ws.on('error', (err) => log.warn({ err }, 'y-websocket connection error'));
     this.closeAtExpiry(conn, grant.expiresAt, log);
     ws.on('close', () => {
-      clearTimeout(conn.expiry ?? undefined);
+      clearTimeout(conn.expiry?.timer);
       connections.delete(conn);
       if (connections.size === 0) this.byCase.delete(caseId);
       this.options.rooms.leave(room, conn);
@@ -252,15 +252,10 @@ export class YWebsocketEndpoint implements RoomRelay {
   /** A token is good for its lifetime, not only at the upgrade: at `exp` the connection closes with 4401. */
   private closeAtExpiry(conn: YConnection, expiresAt: number | null, log: Log): void {
     if (expiresAt === null) return;
-    const delay = expiresAt - Date.now();
-    const close = (): void => {
-      if (Date.now() < expiresAt) return this.closeAtExpiry(conn, expiresAt, log);
+    conn.expiry = atExpiry(expiresAt, () => {
       log.info('token expired; closing the y-websocket connection');
       conn.ws.close(closeTokenExpired, 'token_expired: reconnect with a fresh token');
-    };
-    if (delay <= 0) return close();
-    conn.expiry = setTimeout(close, Math.min(delay, maxTimerMs));
-    conn.expiry.unref();
+    });
   }
 
   private greet(room: CaseRoom, conn: YConnection): void {

@@ -39,6 +39,8 @@ export class CaseRooms extends EventEmitter<RoomEvents> {
   private readonly loading = new Map<string, Promise<CaseRoom>>();
   private readonly unloading = new Map<string, Promise<void>>();
   private readonly unloadTimers = new Map<string, NodeJS.Timeout>();
+  /** case id -> how many `use` calls are under way on its room (it stays loaded meanwhile) */
+  private readonly users = new Map<string, number>();
   private readonly relays: RoomRelay[] = [];
   private readonly options: CaseRoomsOptions;
   /** One options object for every room: a copy per room would cost each its own hidden class. */
@@ -89,11 +91,20 @@ export class CaseRooms extends EventEmitter<RoomEvents> {
   async use<T>(caseId: string, work: (room: CaseRoom) => T | Promise<T>): Promise<T> {
     const room = await this.open(caseId);
     this.cancelUnload(caseId);
+    this.users.set(caseId, (this.users.get(caseId) ?? 0) + 1);
     try {
       return await work(room);
     } finally {
-      if (room.connectionCount === 0 && this.rooms.get(caseId) === room) this.scheduleUnload(room);
+      const left = this.users.get(caseId)! - 1;
+      if (left > 0) this.users.set(caseId, left);
+      else this.users.delete(caseId);
+      if (this.idle(room)) this.scheduleUnload(room);
     }
+  }
+
+  /** Nobody is in the room and no `use` of it is under way. */
+  private idle(room: CaseRoom): boolean {
+    return room.connectionCount === 0 && !this.users.has(room.caseId) && this.rooms.get(room.caseId) === room;
   }
 
   /** Removes a connection; an empty room is unloaded after the grace period. */
@@ -101,7 +112,7 @@ export class CaseRooms extends EventEmitter<RoomEvents> {
     if (!room.hasConnection(connection)) return;
     room.removeConnection(connection);
     this.emit('left', room.caseId, connection);
-    if (room.connectionCount === 0 && this.rooms.get(room.caseId) === room) this.scheduleUnload(room);
+    if (this.idle(room)) this.scheduleUnload(room);
   }
 
   /** Brings every open room up to date with the store (after the cluster bus lost messages). */
@@ -149,7 +160,7 @@ export class CaseRooms extends EventEmitter<RoomEvents> {
     this.cancelUnload(room.caseId);
     const timer = setTimeout(() => {
       this.unloadTimers.delete(room.caseId);
-      if (room.connectionCount === 0) void this.unload(room);
+      if (this.idle(room)) void this.unload(room);
     }, this.options.graceMs);
     timer.unref();
     this.unloadTimers.set(room.caseId, timer);
