@@ -5,7 +5,7 @@
  * events directly: they read from the store after their cursor, so a slow or late subscriber
  * cannot miss or repeat one.
  */
-import { CaseroomError, teamFeedId, type CaseEvent, type CaseEventType, type Identity, type Person } from '@caseroom/shared';
+import { CaseroomError, type CaseEvent, type CaseEventType, type Identity, type Person } from '@caseroom/shared';
 import type { ClusterBus } from '../cluster/ClusterBus.js';
 import type { Logger } from '../logger.js';
 import type { CaseStore, EventQuery, NewCaseEvent } from '../store/CaseStore.js';
@@ -48,12 +48,6 @@ export class EventLog {
     const team = await this.teamOf(caseId);
     if (team === null) return;
     await this.store.appendEvents([caseEvent({ id: caseId, team }, type, actor, data)]);
-    this.wake();
-  }
-
-  /** Stores an event about a team's people rather than a case (see `teamFeedId`), then wakes subscribers. */
-  async recordForTeam(team: string, type: CaseEventType, actor: Identity | Person | null, data: Record<string, unknown>): Promise<void> {
-    await this.store.appendEvents([caseEvent({ id: teamFeedId(team), team }, type, actor, data)]);
     this.wake();
   }
 

@@ -6,12 +6,12 @@ import { timingSafeEqual } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { assertMayRead, CaseroomError, mayRead, maySeeEventType, roles } from '@caseroom/shared';
+import { assertMayRead, CaseroomError, mayRead, maySeeEventType, roles, teamFeedId } from '@caseroom/shared';
 import express, { type Express } from 'express';
 import { z } from 'zod';
 import type { ApprovalBook } from '../approvals/ApprovalBook.js';
 import type { CaseDirectory } from '../cases/CaseDirectory.js';
-import type { EventLog } from '../events/EventLog.js';
+import { caseEvent, type EventLog } from '../events/EventLog.js';
 import type { WebhookRegistry } from '../events/WebhookRegistry.js';
 import type { Access } from '../identity/Access.js';
 import type { Tokens } from '../identity/Tokens.js';
@@ -125,12 +125,15 @@ export function createHttpApp(options: HttpAppOptions): Express {
     const admin = options.adminToken !== null && bearerMatches(req.headers.authorization, options.adminToken);
     const actor = admin ? hostApplication : (await access.verify(bearerOf(req))).identity;
     if (actor.role !== 'supervisor') throw new CaseroomError('supervisor_only', 'Only a supervisor can revoke a person');
-    const at = await access.revocations.revoke(userId);
+    // Recorded in the team feed of a person the hub knows, in the same write as the revocation.
     const person = await store.getPerson(userId);
-    const revokedAt = new Date(at).toISOString();
-    if (person) await events.recordForTeam(person.team, 'person.revoked', actor, { userId, revokedAt });
+    const feed = person && { id: teamFeedId(person.team), team: person.team };
+    const at = await access.revocations.revoke(userId, (at) =>
+      feed ? [caseEvent(feed, 'person.revoked', actor, { userId, revokedAt: new Date(at).toISOString() })] : [],
+    );
+    if (feed) events.wake();
     log.info({ userId, by: actor.userId }, 'person revoked');
-    res.json({ ok: true, userId, revokedAt });
+    res.json({ ok: true, userId, revokedAt: new Date(at).toISOString() });
   });
 
   const api = express.Router();

@@ -7,7 +7,7 @@
  */
 import type { ClusterBus } from '../cluster/ClusterBus.js';
 import type { Logger } from '../logger.js';
-import type { CaseStore } from '../store/CaseStore.js';
+import type { CaseStore, NewCaseEvent } from '../store/CaseStore.js';
 
 export type RevocationListener = (userId: string, at: number) => void;
 
@@ -46,9 +46,12 @@ export class Revocations {
     return at !== undefined && (issuedAt === null || issuedAt <= at);
   }
 
-  /** Refuses every token of `userId` issued up to now, on every node; resolves with that moment once stored. */
-  async revoke(userId: string, at = Date.now()): Promise<number> {
-    await this.store.revokePerson(userId, at);
+  /**
+   * Refuses every token of `userId` issued up to now, on every node; resolves with that moment once
+   * stored, together with the events `eventsAt` makes for it.
+   */
+  async revoke(userId: string, eventsAt: (at: number) => NewCaseEvent[] = () => [], at = Date.now()): Promise<number> {
+    await this.store.revokePerson(userId, at, eventsAt(at));
     this.bus.publish({ kind: 'revoked', caseId: '', payload: encodeRevocation(userId, at) });
     this.apply(userId, at);
     return at;

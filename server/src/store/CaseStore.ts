@@ -119,10 +119,10 @@ export interface CaseStore {
   compareEventIds(a: string, b: string): number | null;
 
   /**
-   * Records that every token of `userId` issued at or before `at` (ms since the epoch) is revoked;
-   * a later revocation replaces an earlier one.
+   * Records that every token of `userId` issued at or before `at` (ms since the epoch) is revoked
+   * (a later revocation replaces an earlier one), with `events` in the same write.
    */
-  revokePerson(userId: string, at: number): Promise<void>;
+  revokePerson(userId: string, at: number, events: NewCaseEvent[]): Promise<void>;
   /** Every revocation: user id -> the moment up to which their tokens are refused. */
   revocations(): Promise<Map<string, number>>;
 

@@ -28,7 +28,7 @@ import { closeRedis, connectRedis, guarded, pingDeadlineMs, type Redis } from '.
 import { RedisApprovals } from './redis/RedisApprovals.js';
 import { RedisCases } from './redis/RedisCases.js';
 import { RedisDocuments } from './redis/RedisDocuments.js';
-import { RedisEventLog } from './redis/RedisEventLog.js';
+import { appendEventsLua, RedisEventLog } from './redis/RedisEventLog.js';
 import { RedisKeys } from './redis/RedisKeys.js';
 import { RedisOwnership } from './redis/RedisOwnership.js';
 import { LuaScript } from './redis/LuaScript.js';
@@ -41,12 +41,15 @@ export interface RedisStoreOptions {
   log: Logger;
 }
 
-/** Keeps the later of two revocations of a person (a plain HSET would let an older one written last win). */
-const revokeScript = new LuaScript(`
+/**
+ * Keeps the later of two revocations of a person (a plain HSET would let an older one written last
+ * win), and appends its events in the same script. KEYS: revocations, events…; ARGV: user, at, events…
+ */
+const revokeScript = new LuaScript(`${appendEventsLua}
 local current = tonumber(redis.call('HGET', KEYS[1], ARGV[1]))
 if current == nil or current < tonumber(ARGV[2]) then redis.call('HSET', KEYS[1], ARGV[1], ARGV[2]) end
-return 1
-`);
+append_events(2, 3)
+return 1`);
 
 export class RedisStore implements CaseStore {
   readonly kind = 'redis';
@@ -158,8 +161,9 @@ export class RedisStore implements CaseStore {
     await guarded(this.redis.hSet(this.keys.person(who.userId), { identity: JSON.stringify(who), seenAt: at }));
   }
 
-  async revokePerson(userId: string, at: number): Promise<void> {
-    await guarded(revokeScript.run(this.redis, [this.keys.revocations()], [userId, String(at)]));
+  async revokePerson(userId: string, at: number, events: NewCaseEvent[]): Promise<void> {
+    const part = this.events.scriptPart(events);
+    await guarded(revokeScript.run(this.redis, [this.keys.revocations(), ...part.keys], [userId, String(at), ...part.args]));
   }
 
   async revocations(): Promise<Map<string, number>> {

@@ -385,8 +385,11 @@ export class SqliteStore implements CaseStore {
     this.statements.rememberPerson.run(who.userId, JSON.stringify(who), at);
   }
 
-  async revokePerson(userId: string, at: number): Promise<void> {
-    this.statements.revokePerson.run(userId, at);
+  async revokePerson(userId: string, at: number, events: NewCaseEvent[]): Promise<void> {
+    this.db.transaction(() => {
+      this.statements.revokePerson.run(userId, at);
+      this.insertEvents(events);
+    })();
   }
 
   async revocations(): Promise<Map<string, number>> {
