@@ -5,37 +5,27 @@
  * sees only what those types would tell it: the event log filtered to them, and of a case's state
  * only the parts those events describe.
  */
-import type { CaseEventType } from './caseEvents.js';
+import { caseEventTypes, type CaseEventType } from './caseEvents.js';
 import { CaseroomError } from './errors.js';
 import type { Identity } from './identity.js';
+
+/** The event types of these families (`owner.` …), so that a new type joins its family's scope. */
+const family = (...prefixes: string[]): readonly CaseEventType[] =>
+  caseEventTypes.filter((type) => prefixes.some((prefix) => type.startsWith(prefix)));
 
 /** The parts of a case the hub reads out, and the events that describe each. */
 export const readScopes = {
   /** the case record: subject, customer, status */
-  case: ['case.created', 'case.status_changed'],
+  case: family('case.'),
   /** who is in the room */
-  people: ['member.joined', 'member.left', 'person.revoked'],
+  people: family('member.', 'person.'),
   /** the owner, handoffs and their history */
-  ownership: [
-    'owner.claimed',
-    'owner.handoff_offered',
-    'owner.handoff_accepted',
-    'owner.handoff_declined',
-    'owner.reassigned',
-    'owner.released',
-  ],
+  ownership: family('owner.'),
   /** peer approval requests, decisions and reviews */
-  approvals: [
-    'approval.requested',
-    'approval.approved',
-    'approval.rejected',
-    'approval.cancelled',
-    'approval.expired',
-    'approval.reviewed',
-  ],
+  approvals: family('approval.'),
   /** the case document: notes, steps, facts */
-  document: ['notes.changed', 'step.added', 'step.completed', 'step.removed', 'fact.recorded', 'document.repaired'],
-} as const satisfies Record<string, readonly CaseEventType[]>;
+  document: family('notes.', 'step.', 'fact.', 'document.'),
+} satisfies Record<string, readonly CaseEventType[]>;
 export type ReadScope = keyof typeof readScopes;
 
 /** Whether `who` may see events of `type` (a token without an `events` claim sees every type). */
