@@ -23,6 +23,7 @@ import { createHttpApp } from './http/app.js';
 import { refuseUnparsable } from './http/rawRefusal.js';
 import { CaseHub, type CaseNamespace } from './hub/CaseHub.js';
 import { coalesceWrites } from './hub/CoalescedWrites.js';
+import { engineShapeProblems } from './hub/engineConnection.js';
 import { socketAuth } from './hub/socketAuth.js';
 import { YWebsocketEndpoint } from './hub/YWebsocketEndpoint.js';
 import { Access } from './identity/Access.js';
@@ -176,8 +177,16 @@ export async function startHub(config: HubConfig, parts: HubParts = {}): Promise
     wsEngine: WebSocketServer,
     ...(cluster.adapter ? { adapter: cluster.adapter } : {}),
   });
-  // Each Socket.IO message leaves in one write, not one per packet (see hub/CoalescedWrites.ts).
-  io.engine.on('connection', coalesceWrites);
+  // Each Socket.IO message leaves in one write, not one per packet (see hub/CoalescedWrites.ts),
+  // on connections that have the engine.io members it reaches; others run as engine.io made them.
+  let shapeReported = false;
+  io.engine.on('connection', (conn: unknown) => {
+    const problems = engineShapeProblems(conn);
+    if (problems.length === 0) return coalesceWrites(conn);
+    metrics.engineShapeMismatch();
+    if (!shapeReported) log.warn({ missing: problems }, 'engine.io connections lack members the hub reaches; writes are not coalesced');
+    shapeReported = true;
+  });
   const nsp = io.of(casesNamespace) as CaseNamespace;
   const { messagesPerSecond, bytesPerSecond, burstSeconds } = config.limits;
   const rateLimits = { messagesPerSecond, bytesPerSecond, burstSeconds, maxMessageBytes: config.maxMessageBytes };

@@ -6,3 +6,4 @@ export { SqliteStore } from './store/SqliteStore.js';
 export { RedisStore } from './store/RedisStore.js';
 export { Tokens } from './identity/Tokens.js';
 export type { HostResolver } from './events/WebhookTargets.js';
+export { engineShapeProblems } from './hub/engineConnection.js';

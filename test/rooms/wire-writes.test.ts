@@ -6,7 +6,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { decodeSyncMessage } from '@caseroom/shared';
+import { engineShapeProblems } from '@caseroom/server';
 import { startTestHub, type TestHub } from '../helpers/hub.js';
+import { scrape, valueOf } from '../helpers/metrics.js';
 import { connected, rawSocket, RawParticipant } from '../helpers/sockets.js';
 import { waitForDoc } from '../helpers/wait.js';
 
@@ -76,5 +78,34 @@ describe('relayed updates on the wire', () => {
       });
     }
     for (const reader of readers) expect(reader.doc.getText('notes').toString()).toBe(writer.doc.getText('notes').toString());
+  });
+});
+
+describe('the engine.io members the hub reaches', () => {
+  it('are all there on a real connection (an engine.io upgrade that renames one fails here)', async () => {
+    const socket = await connected(rawSocket(hub.url, await hub.token({ userId: 'ann' })));
+    // engine.io keeps its connections in `clients`, by id.
+    const conns = Object.values((hub.io.engine as unknown as { clients: Record<string, unknown> }).clients);
+    expect(conns.length).toBeGreaterThan(0);
+    for (const conn of conns) expect(engineShapeProblems(conn)).toEqual([]);
+    expect(valueOf(await scrape(hub.url), 'caseroom_engine_shape_mismatches_total')).toBe(0);
+    socket.disconnect();
+  });
+
+  it('are named when missing, so the hub can run such a connection without reaching for them', () => {
+    const tcp = { cork: () => undefined, uncork: () => undefined };
+    const complete = {
+      writeBuffer: [],
+      flush: () => undefined,
+      close: () => undefined,
+      on: () => undefined,
+      transport: { name: 'websocket', once: () => undefined, socket: { bufferedAmount: 0, _socket: tcp } },
+    };
+    expect(engineShapeProblems(complete)).toEqual([]);
+    expect(engineShapeProblems({ ...complete, flush: undefined, writeBuffer: 'x' })).toEqual(['writeBuffer', 'flush']);
+    expect(engineShapeProblems({ ...complete, transport: { ...complete.transport, socket: { bufferedAmount: 0 } } })).toEqual([
+      'transport.socket._socket.cork',
+    ]);
+    expect(engineShapeProblems(null)).toEqual(['connection']);
   });
 });

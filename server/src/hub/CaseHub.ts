@@ -97,7 +97,7 @@ const scopes = Object.keys(readScopes) as ReadScope[];
  */
 function afterWritten(socket: CaseSocket, then: () => void, batches = 2): void {
   const conn = engineConnectionOf(socket.conn);
-  if (conn.writeBuffer.length === 0 || batches === 0 || !conn.transport) return then();
+  if (!Array.isArray(conn.writeBuffer) || conn.writeBuffer.length === 0 || batches === 0 || !conn.transport) return then();
   conn.transport.once('drain', () => {
     if (socket.connected) afterWritten(socket, then, batches - 1);
   });

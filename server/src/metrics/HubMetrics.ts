@@ -31,6 +31,7 @@ export class HubMetrics implements RoomMetrics {
   private readonly refused: Counter<'transport' | 'code'>;
   private readonly slowConsumers: Counter<'transport'>;
   private readonly readerFailures: Counter<'reader'>;
+  private readonly engineMismatches: Counter;
   private readonly storeWrite: Histogram;
   private readonly fanOut: Histogram;
   private readonly ownership: Counter<'kind'>;
@@ -122,6 +123,11 @@ export class HubMetrics implements RoomMetrics {
       labelNames: ['reader'],
       registers,
     });
+    this.engineMismatches = new Counter({
+      name: 'caseroom_engine_shape_mismatches_total',
+      help: 'Socket.IO connections whose engine.io internals did not have the shape the hub reaches (their writes are not coalesced)',
+      registers,
+    });
     this.storeWrite = new Histogram({
       name: 'caseroom_store_write_seconds',
       help: 'Time to make one document update durable in the store',
@@ -168,6 +174,10 @@ export class HubMetrics implements RoomMetrics {
   /** An update reached this node's Socket.IO connections `seconds` after it was applied here. */
   updateFannedOut(seconds: number): void {
     this.fanOut.observe(seconds);
+  }
+
+  engineShapeMismatch(): void {
+    this.engineMismatches.inc();
   }
 
   readerFailed(reader: string): void {
