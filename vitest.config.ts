@@ -54,6 +54,7 @@ const storeIndependent = [
   'test/approvals/approval-machine.test.ts',
   'test/cluster/**',
   'test/console/**',
+  'test/docs/**',
 ];
 
 /** The console's tests drive a real Chromium: left out, with a notice, where there is none (never under CI). */

@@ -73,7 +73,7 @@ const roleMap = z.string().transform((text, ctx): Map<string, Role> => {
   return map;
 });
 
-const envSchema = z.object({
+export const envSchema = z.object({
   NODE_ENV: z.string().default('development'),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: z.string().min(1).default('0.0.0.0'),

@@ -1,5 +1,5 @@
 export { startHub, type Hub, type HubParts } from './Hub.js';
-export { loadConfig, ConfigError, type HubConfig } from './config.js';
+export { envSchema, loadConfig, ConfigError, type HubConfig } from './config.js';
 export { bindLog, createLogger, type Log, type Logger } from './logger.js';
 export type { CaseStore, CaseQuery, StoredDocument } from './store/CaseStore.js';
 export { SqliteStore } from './store/SqliteStore.js';
