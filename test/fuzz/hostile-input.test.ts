@@ -25,7 +25,7 @@ import { openCaseAs } from '../helpers/clients.js';
 import { ackProblem, fuzzRuns, fuzzSeed, fuzzTimeout, mutated } from '../helpers/fuzz.js';
 import { mintToken, startTestHub, type TestHub } from '../helpers/hub.js';
 import { connected, connectError, rawSocket, type ConnectError } from '../helpers/sockets.js';
-import { rawSocket as rawWebSocket } from '../helpers/yjs.js';
+import { rawWebSocket } from '../helpers/yjs.js';
 
 const socketRuns = fuzzRuns(300);
 const frameRuns = fuzzRuns(100);

@@ -11,7 +11,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach } from 'vitest';
 import { spawnHub, tempDataDir, type HubProcess } from './hub.js';
-import { setTimeout as nextProbe } from 'node:timers/promises';
 
 const cleanups: Array<() => Promise<unknown> | unknown> = [];
 afterEach(async () => {
@@ -144,23 +143,4 @@ export async function startBalancer(backends: () => number[]): Promise<{ url: st
   });
   const { port } = server.address() as { port: number };
   return { url: `http://127.0.0.1:${port}` };
-}
-
-/**
- * Asks `probe` until it answers truthy, every `everyMs`: for state that is only seen by asking
- * (an HTTP readiness probe), never as a stand-in for an event a test could wait for.
- */
-export async function pollUntil<T>(
-  what: string,
-  probe: () => Promise<T | undefined | false>,
-  everyMs = 100,
-  timeoutMs = 20_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await nextProbe(everyMs);
-  }
 }

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Identity } from '@caseroom/shared';
+import { sue } from './people.js';
 import { createClient } from 'redis';
 import { loadConfig, startHub, Tokens, type Hub, type HubParts } from '@caseroom/server';
 import { afterEach } from 'vitest';
@@ -103,7 +104,8 @@ export async function startTestHub(env: Record<string, string> = {}, dataDir = t
 
 export async function createCaseOver(url: string, fields: { id?: string; subject?: string; team?: string } = {}): Promise<string> {
   const id = fields.id ?? `case-${process.pid}-${++caseCounter}`;
-  const token = await mintToken({ userId: 'sue', name: 'Sue Supervisor', role: 'supervisor', team: fields.team ?? 'billing' });
+  // Sue of the people fixtures: a supervisor, who may create cases for any team.
+  const token = await mintToken(sue);
   const res = await fetch(`${url}/api/cases`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },

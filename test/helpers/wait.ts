@@ -2,6 +2,7 @@
  * Waiting for events instead of sleeping: each helper subscribes, checks the condition on every
  * change, and fails with a clear message if it never holds within the limit.
  */
+import { setTimeout as nextProbe } from 'node:timers/promises';
 import type * as Y from 'yjs';
 
 export function waitFor<T>(
@@ -65,4 +66,23 @@ export function nextEvent<T>(
     () => (last === undefined ? undefined : last),
     timeoutMs,
   );
+}
+
+/**
+ * Asks `probe` until it answers truthy, every `everyMs`: for state that is only seen by asking
+ * (an HTTP readiness probe, a cache that ages), never as a stand-in for an event a test could wait for.
+ */
+export async function pollUntil<T>(
+  what: string,
+  probe: () => Promise<T | undefined | false>,
+  everyMs = 100,
+  timeoutMs = 20_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe().catch(() => undefined);
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await nextProbe(everyMs);
+  }
 }

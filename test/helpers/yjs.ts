@@ -51,7 +51,7 @@ export function providerSynced(provider: WebsocketProvider): Promise<boolean> {
 }
 
 /** A raw WebSocket to a path of the hub (e.g. `/yjs/case-1?token=...`), not yet open. */
-export function rawSocket(hubUrl: string, path: string): WebSocket {
+export function rawWebSocket(hubUrl: string, path: string): WebSocket {
   const socket = new WebSocket(`${hubUrl.replace(/^http/, 'ws')}${path}`);
   // Failures are observed through `open`, `close` and `unexpected-response`; an unheard 'error' would crash the run.
   socket.on('error', () => undefined);
@@ -61,7 +61,7 @@ export function rawSocket(hubUrl: string, path: string): WebSocket {
 
 /** Opens a raw socket and resolves once the upgrade succeeded. */
 export async function openRawSocket(hubUrl: string, path: string): Promise<WebSocket> {
-  const socket = rawSocket(hubUrl, path);
+  const socket = rawWebSocket(hubUrl, path);
   await new Promise<void>((resolve, reject) => {
     socket.once('open', () => resolve());
     socket.once('unexpected-response', (_req, res) => reject(new Error(`upgrade refused with HTTP ${res.statusCode}`)));
@@ -77,7 +77,7 @@ export interface RefusedUpgrade {
 
 /** Attempts an upgrade that the hub is expected to refuse; resolves with the HTTP status and JSON body. */
 export function refusedUpgrade(hubUrl: string, path: string): Promise<RefusedUpgrade> {
-  const socket = rawSocket(hubUrl, path);
+  const socket = rawWebSocket(hubUrl, path);
   return new Promise<RefusedUpgrade>((resolve, reject) => {
     socket.once('open', () => reject(new Error(`the upgrade to ${path} was accepted`)));
     socket.once('error', (err) => reject(new Error(`no HTTP answer to the upgrade: ${err.message}`)));

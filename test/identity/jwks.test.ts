@@ -1,5 +1,4 @@
 import { rmSync } from 'node:fs';
-import { setTimeout as pause } from 'node:timers/promises';
 import { createLogger, loadConfig, startHub, type Hub } from '@caseroom/server';
 import { exportSPKI, SignJWT, UnsecuredJWT, type JWTPayload } from 'jose';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -8,7 +7,7 @@ import { api, type ApiResponse } from '../helpers/http.js';
 import { signingKey, signWith, startIdentityProvider, type SigningKey, type TestIdentityProvider } from '../helpers/identityProvider.js';
 import { connectClient } from '../helpers/clients.js';
 import { connected, connectError, rawSocket } from '../helpers/sockets.js';
-import { nextEvent, waitFor } from '../helpers/wait.js';
+import { nextEvent, pollUntil, waitFor } from '../helpers/wait.js';
 import { connectProvider, providerSynced, refusedUpgrade } from '../helpers/yjs.js';
 
 const ann = { sub: 'ann', name: 'Ann Agent', role: 'agent', team: 'billing' };
@@ -23,20 +22,6 @@ async function createCase(hub: { url: string }, key: SigningKey): Promise<string
 }
 
 const me = (hub: { url: string }, token: string): Promise<ApiResponse> => api(hub.url, '/api/me', { token });
-
-/**
- * Presents a token until the hub's answer passes `done`. A poll, not a wait on an event: what
- * changes the answer is time passing (a cooldown, a cache age), which nothing announces.
- */
-async function pollUntil(what: string, attempt: () => Promise<ApiResponse>, done: (res: ApiResponse) => boolean): Promise<ApiResponse> {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const res = await attempt();
-    if (done(res)) return res;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what} (last answer ${res.status} ${JSON.stringify(res.body)})`);
-    await pause(25);
-  }
-}
 
 describe("a hub that trusts an identity provider's published keys", () => {
   let idp: TestIdentityProvider;
@@ -243,10 +228,14 @@ describe('key rotation', () => {
 
     expect((await me(hub, await signWith(before, ann))).status).toBe(200);
     idp.publish(after);
+    // Polled: what changes the answer is the cache ageing, which nothing announces.
     const refused = await pollUntil(
       'the removed key to be refused',
-      async () => me(hub, await signWith(before, ann)),
-      (res) => res.status !== 200,
+      async () => {
+        const res = await me(hub, await signWith(before, ann));
+        return res.status !== 200 && res;
+      },
+      25,
     );
     expect(refused.body.error.code).toBe('invalid_token');
     expect(idp.fetches).toHaveLength(2);
@@ -292,11 +281,8 @@ describe('tokens naming key ids the hub does not know', () => {
 
     // Once it has passed, the next unknown key id fetches once more, and the late key is found.
     const lateToken = await signWith(late, ann);
-    await pollUntil(
-      'the late key to be accepted',
-      () => me(hub, lateToken),
-      (res) => res.status === 200,
-    );
+    // Polled: what changes the answer is the cooldown passing, which nothing announces.
+    await pollUntil('the late key to be accepted', async () => (await me(hub, lateToken)).status === 200, 25);
     expect(idp.fetches).toHaveLength(2);
     expect(idp.fetches[1]! - idp.fetches[0]!).toBeGreaterThanOrEqual(cooldownMs);
   });
