@@ -57,6 +57,8 @@ export class CaseRoom {
    * persisted and relayed.
    */
   private trial: Y.Doc | null = null;
+  /** while an update from a connection is tried: who sent it, and what the check found */
+  private checking: { author: string; problems: DocumentProblem[] } | null = null;
   /** ids of the connections in the room */
   private readonly connections = new Set<string>();
   /** awareness client id -> the connection that announced it; nobody else may speak for it */
@@ -253,26 +255,16 @@ export class CaseRoom {
    */
   private tryOnTrial(update: Uint8Array, origin: RoomConnection): void {
     // Built on the first edit, not on load: a room that is only read never pays for a second copy.
-    const trial = (this.trial ??= replicaOf(this.doc));
+    const trial = (this.trial ??= this.newTrial());
     const problems: DocumentProblem[] = [];
-    // Checked while the transaction ends, before Yjs collects what it deleted: telling an undo
-    // from a forgery needs the values it replaced. A checker that fails refuses the edit.
-    const check = (transaction: Y.Transaction): void => {
-      try {
-        problems.push(...transactionProblems(transaction, origin.identity.userId));
-      } catch (err) {
-        this.log.error({ err }, 'checking an update against the case document schema failed');
-        problems.push({ path: '', message: 'The edit could not be checked' });
-      }
-    };
-    if (this.options.checkDocuments !== false) trial.on('afterTransaction', check);
+    this.checking = this.options.checkDocuments === false ? null : { author: origin.identity.userId, problems };
     try {
       Y.applyUpdate(trial, update);
     } catch {
       this.resetTrial();
       throw new CaseroomError('malformed_message', 'The document update could not be applied');
     } finally {
-      trial.off('afterTransaction', check);
+      this.checking = null;
     }
     // Structs that wait for others the hub does not have (a refused change, or one still to come)
     // never enter the room: Yjs keeps them for the whole document, so whatever arrived next from
@@ -302,7 +294,28 @@ export class CaseRoom {
 
   private resetTrial(): void {
     this.trial?.destroy();
-    this.trial = replicaOf(this.doc);
+    this.trial = this.newTrial();
+  }
+
+  /**
+   * A trial replica of the document, with the schema check listening to it for good: it checks
+   * while a transaction ends, before Yjs collects what it deleted (telling an undo from a forgery
+   * needs the values it replaced), and only an update from a connection (`checking`). A checker
+   * that fails refuses the edit.
+   */
+  private newTrial(): Y.Doc {
+    const trial = replicaOf(this.doc);
+    trial.on('afterTransaction', (transaction: Y.Transaction) => {
+      const checking = this.checking;
+      if (!checking) return;
+      try {
+        checking.problems.push(...transactionProblems(transaction, checking.author));
+      } catch (err) {
+        this.log.error({ err }, 'checking an update against the case document schema failed');
+        checking.problems.push({ path: '', message: 'The edit could not be checked' });
+      }
+    });
+    return trial;
   }
 
   /**
