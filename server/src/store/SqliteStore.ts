@@ -280,6 +280,8 @@ export class SqliteStore implements CaseStore {
   }
 
   async createApproval(approval: Approval, events: NewCaseEvent[]): Promise<void> {
+    // The hub makes approval ids: a second one with the same id is a fault, reported as every store does.
+    if (this.statements.getApproval.get(approval.id)) throw new Error(`approval ${approval.id} is already stored`);
     this.db.transaction(() => {
       this.statements.insertApproval.run(
         approval.id,
