@@ -193,12 +193,7 @@ export class CaseHub implements RoomRelay {
 
   /** Tells every socket of a revoked person why, then closes it. */
   closePerson(userId: string): void {
-    const reason = new CaseroomError('token_revoked').toWire();
-    for (const context of [...this.live.values()]) {
-      if (context.who.userId !== userId) continue;
-      context.socket.emit('auth:revoked', reason);
-      context.socket.disconnect(true);
-    }
+    for (const context of [...this.live.values()]) if (context.who.userId === userId) cutOff(context.socket);
   }
 
   /**
@@ -227,11 +222,7 @@ export class CaseHub implements RoomRelay {
   private accept(socket: CaseSocket): void {
     const who = socket.data.identity;
     // Revoked while the handshake was being checked: the revocation's sweep did not see this socket.
-    if (this.options.access.revocations.refuses(who.userId, socket.data.issuedAt)) {
-      socket.emit('auth:revoked', new CaseroomError('token_revoked').toWire());
-      socket.disconnect(true);
-      return;
-    }
+    if (this.options.access.revocations.refuses(who.userId, socket.data.issuedAt)) return cutOff(socket);
     const log = bindLog(this.options.log, { socketId: socket.id, userId: who.userId });
     const context = new SocketContext(socket, log, new ConnectionLimiter(this.options.rateLimits), new SendBacklog(socket));
     this.live.set(socket.id, context);
@@ -385,4 +376,10 @@ function expiresIn(expiresAt: number | null): number | null {
 /** Whether two identities see the same event types (a bot's narrowed scope, or everything). */
 function sameScope(a: Identity, b: Identity): boolean {
   return JSON.stringify(a.eventTypes ?? null) === JSON.stringify(b.eventTypes ?? null);
+}
+
+/** Tells a socket its person was revoked, then closes it (the client does not reconnect). */
+function cutOff(socket: CaseSocket): void {
+  socket.emit('auth:revoked', new CaseroomError('token_revoked').toWire());
+  socket.disconnect(true);
 }

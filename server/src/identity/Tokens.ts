@@ -39,6 +39,13 @@ function hmacKey(secret: string): Promise<CryptoKey> {
   return webcrypto.subtle.importKey('raw', new TextEncoder().encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify']);
 }
 
+/** What a verified token says: who, and when it was issued and expires (ms since the epoch; null when it does not say). */
+export interface VerifiedToken {
+  identity: Identity;
+  issuedAt: number | null;
+  expiresAt: number | null;
+}
+
 export class Tokens {
   private readonly key: Promise<CryptoKey>;
   private readonly issuer: string | undefined;
@@ -62,10 +69,11 @@ export class Tokens {
   }
 
   /**
-   * Returns who the token speaks for, or throws `unauthenticated`, `invalid_token`,
-   * `token_expired`, or `identity_unavailable` when the provider's keys cannot be fetched.
+   * Returns who the token speaks for and when it was issued and expires, or throws
+   * `unauthenticated`, `invalid_token`, `token_expired`, or `identity_unavailable` when the
+   * provider's keys cannot be fetched.
    */
-  async verify(token: unknown): Promise<Identity> {
+  async verify(token: unknown): Promise<VerifiedToken> {
     if (typeof token !== 'string' || token.length === 0) throw new CaseroomError('unauthenticated');
     let result: JWTVerifyResult;
     try {
@@ -78,7 +86,12 @@ export class Tokens {
       }
       throw new CaseroomError('invalid_token');
     }
-    return this.claims.read(result.payload);
+    const { iat, exp } = result.payload;
+    return {
+      identity: this.claims.read(result.payload),
+      issuedAt: typeof iat === 'number' ? iat * 1000 : null,
+      expiresAt: typeof exp === 'number' ? exp * 1000 : null,
+    };
   }
 
   /** Signs a token for `who`; used by the development login and by tests. */
