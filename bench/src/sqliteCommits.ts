@@ -20,7 +20,7 @@ async function measure(checkpointIntervalMs: number): Promise<string> {
   try {
     for (let i = 0; i < commits; i++) {
       const started = performance.now();
-      await store.appendUpdate('case-1', update);
+      await store.documents.append('case-1', update);
       times.push(performance.now() - started);
     }
   } finally {

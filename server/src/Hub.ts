@@ -73,7 +73,7 @@ export async function startHub(config: HubConfig, parts: HubParts = {}): Promise
   const cluster = await connectCluster(config, log);
   const access = new Access(tokens, await Revocations.load(store, cluster.bus, log));
   const events = new EventLog(store, log, cluster.bus);
-  const cases = new CaseDirectory(store, events);
+  const cases = new CaseDirectory(store);
   // Gauges read their sources at scrape time; the transports they count are created below.
   let connections = (): { 'socket.io': number; 'y-websocket': number } => ({ 'socket.io': 0, 'y-websocket': 0 });
   const metrics: HubMetrics = new HubMetrics({
@@ -115,14 +115,13 @@ export async function startHub(config: HubConfig, parts: HubParts = {}): Promise
   rooms.on('left', (caseId, connection) => roster.leave(caseId, connection.identity.userId, connection.id));
   const owners = new CaseOwners({
     store,
-    events,
     log,
     announce: (caseId, update) => {
       metrics.ownershipChanged(update.change.kind);
       caseHub?.announceOwner(caseId, update);
     },
   });
-  const approvals = new ApprovalBook({ store, events, cases, log, ...config.approvals });
+  const approvals = new ApprovalBook({ store, cases, log, ...config.approvals });
   const watchers = new Map<string, DocumentWatcher>();
   rooms.on('loaded', (caseId) => {
     const room = rooms.get(caseId);
@@ -208,7 +207,7 @@ export async function startHub(config: HubConfig, parts: HubParts = {}): Promise
     metrics,
     access,
     tokenGraceMs: config.tokenGraceMs,
-    rememberPerson: (who) => store.rememberPerson(who, new Date().toISOString()),
+    rememberPerson: (who) => store.people.remember(who, new Date().toISOString()),
   });
   caseHub = hubOfCases;
   rooms.addRelay(hubOfCases);

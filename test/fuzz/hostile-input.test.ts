@@ -66,7 +66,7 @@ afterAll(() => hub.stop());
 async function expectOtherCaseUntouched(): Promise<void> {
   expect(documentOf(watcher.doc)).toEqual(otherBefore);
   expect(watcherUpdates).toBe(0);
-  const stored = await hub.store.loadDocument(otherCase);
+  const stored = await hub.store.documents.load(otherCase);
   const doc = new Y.Doc();
   if (stored.snapshot) Y.applyUpdate(doc, stored.snapshot);
   for (const update of stored.updates) Y.applyUpdate(doc, update);

@@ -29,7 +29,7 @@ async function withStore<T>(dataDir: string, read: (store: CaseStore) => Promise
 /** How a case's document is laid out in the store. */
 export function storedRows(dataDir: string, caseId: string): Promise<StoredRows> {
   return withStore(dataDir, async (store) => {
-    const stored = await store.loadDocument(caseId);
+    const stored = await store.documents.load(caseId);
     return { updates: stored.updates.length, snapshot: stored.snapshot !== null };
   });
 }
@@ -37,7 +37,7 @@ export function storedRows(dataDir: string, caseId: string): Promise<StoredRows>
 /** The case's document rebuilt from the store alone: its snapshot, then its logged updates in order. */
 export function storedDocument(dataDir: string, caseId: string): Promise<Y.Doc> {
   return withStore(dataDir, async (store) => {
-    const stored = await store.loadDocument(caseId);
+    const stored = await store.documents.load(caseId);
     const doc = new Y.Doc();
     if (stored.snapshot) Y.applyUpdate(doc, stored.snapshot);
     for (const update of stored.updates) Y.applyUpdate(doc, update);

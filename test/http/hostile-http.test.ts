@@ -353,7 +353,7 @@ describe('a fault of the hub’s own', () => {
     ['an error that carries a 5xx status', Object.assign(new Error('upstream gone'), { status: 503 })],
   ])('(%s) is still a 500 internal_error, logged at error level', async (_what, fault) => {
     const mark = logs.mark();
-    const getCase = vi.spyOn(hub.store, 'getCase').mockRejectedValueOnce(fault);
+    const getCase = vi.spyOn(hub.store.cases, 'get').mockRejectedValueOnce(fault);
     try {
       const res = await send(routes.find((r) => r.path === '/api/cases/:id' && r.method === 'GET')!);
       expect(res.status).toBe(500);
@@ -368,7 +368,7 @@ describe('a fault of the hub’s own', () => {
 
   it('is a 503 with its own code and a warning when the store is out of reach', async () => {
     const mark = logs.mark();
-    const getCase = vi.spyOn(hub.store, 'getCase').mockRejectedValueOnce(new CaseroomError('store_unavailable'));
+    const getCase = vi.spyOn(hub.store.cases, 'get').mockRejectedValueOnce(new CaseroomError('store_unavailable'));
     try {
       const res = await send(routes.find((r) => r.path === '/api/cases/:id' && r.method === 'GET')!);
       expect(res.status).toBe(503);

@@ -309,7 +309,7 @@ describe('revoking a person', () => {
     hubs.splice(hubs.indexOf(hub), 1);
     const again = await hubWith({}, dataDir);
     expect(await api(again.url, '/api/me', { token: oldToken })).toMatchObject({ status: 401, body: { error: { code: 'token_revoked' } } });
-    const feed = await again.store.readEvents({ team: 'billing', types: ['person.revoked'], limit: 10 });
+    const feed = await again.store.events.read({ team: 'billing', types: ['person.revoked'], limit: 10 });
     expect(feed).toEqual([
       expect.objectContaining({
         caseId: 'team:billing',

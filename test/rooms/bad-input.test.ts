@@ -56,7 +56,7 @@ async function markFromMallory({ mallory }: Scene): Promise<void> {
 
 /** The case document as the store holds it, read through the hub's own store. */
 async function storedNotes(caseId: string): Promise<{ notes: string; facts: unknown }> {
-  const stored = await hub.store.loadDocument(caseId);
+  const stored = await hub.store.documents.load(caseId);
   const doc = new Y.Doc();
   if (stored.snapshot) Y.applyUpdate(doc, stored.snapshot);
   for (const update of stored.updates) Y.applyUpdate(doc, update);

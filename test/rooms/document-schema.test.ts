@@ -54,7 +54,7 @@ function watchFor(doc: Y.Doc, by: string): { sawBrokenStep: boolean; sawFactBy: 
 }
 
 async function storedDoc(caseId: string): Promise<CaseDocument> {
-  const stored = await hub.store.loadDocument(caseId);
+  const stored = await hub.store.documents.load(caseId);
   const doc = new Y.Doc();
   if (stored.snapshot) Y.applyUpdate(doc, stored.snapshot);
   for (const update of stored.updates) Y.applyUpdate(doc, update);
@@ -302,7 +302,7 @@ describe('a document stored before the schema', () => {
     legacy.doc.getArray('steps').push(['pushed by a specialist']);
     legacy.facts.record('order number', 'A-1001');
     legacy.doc.getMap('facts').set('card', 'ends 4242');
-    await hub.store.appendUpdate(caseId, Y.encodeStateAsUpdate(legacy.doc));
+    await hub.store.documents.append(caseId, Y.encodeStateAsUpdate(legacy.doc));
     return caseId;
   }
 

@@ -53,7 +53,7 @@ describe('the Redis store', () => {
   it('stores exactly one of 50 claims racing with the same expected epoch from two connections', async () => {
     const prefix = freshPrefix();
     const [one, two] = await Promise.all([openStore(prefix), openStore(prefix)]);
-    await one.createCase(caseRecord('race'), []);
+    await one.cases.create(caseRecord('race'), []);
     const ref = { id: 'race', team: 'billing' };
     const results = await Promise.all(
       Array.from({ length: 50 }, (_, i) => {
@@ -67,50 +67,50 @@ describe('the Redis store', () => {
           at: new Date().toISOString(),
         };
         const event = caseEvent(ref, 'owner.claimed', agent(i), { epoch: 1 });
-        return (i % 2 === 0 ? one : two).saveOwnership('race', 0, claimed, line, [event]);
+        return (i % 2 === 0 ? one : two).ownership.save('race', 0, claimed, line, [event]);
       }),
     );
     expect(results.filter(Boolean)).toHaveLength(1);
     const winner = agent(results.indexOf(true));
-    expect(await two.getOwnership('race')).toEqual({ owner: winner, epoch: 1, offer: null });
-    expect(await one.ownershipHistory('race')).toEqual([expect.objectContaining({ epoch: 1, to: winner.userId })]);
+    expect(await two.ownership.get('race')).toEqual({ owner: winner, epoch: 1, offer: null });
+    expect(await one.ownership.history('race')).toEqual([expect.objectContaining({ epoch: 1, to: winner.userId })]);
     // The losers' events were never stored: the change and its event are one step.
-    const events = await one.caseEvents('race', 0, 100);
+    const events = await one.events.forCase('race', 0, 100);
     expect(events.map((e) => [e.type, e.actor?.userId])).toEqual([['owner.claimed', winner.userId]]);
   });
 
   it('refuses an existing case id with case_exists, also when two connections create it at once', async () => {
     const prefix = freshPrefix();
     const [one, two] = await Promise.all([openStore(prefix), openStore(prefix)]);
-    const created = await Promise.allSettled([one.createCase(caseRecord('twice'), []), two.createCase(caseRecord('twice'), [])]);
+    const created = await Promise.allSettled([one.cases.create(caseRecord('twice'), []), two.cases.create(caseRecord('twice'), [])]);
     expect(created.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
     const refusal = created.find((r): r is PromiseRejectedResult => r.status === 'rejected')!.reason as CaseroomError;
     expect(refusal).toBeInstanceOf(CaseroomError);
     expect(refusal.code).toBe('case_exists');
-    await expect(one.createCase(caseRecord('twice'), [])).rejects.toMatchObject({ code: 'case_exists' });
+    await expect(one.cases.create(caseRecord('twice'), [])).rejects.toMatchObject({ code: 'case_exists' });
   });
 
   it('gives events strictly increasing ids and each case contiguous seqs under concurrent appends', async () => {
     const prefix = freshPrefix();
     const [one, two] = await Promise.all([openStore(prefix), openStore(prefix)]);
     const cases = ['c1', 'c2', 'c3'].map((id) => ({ id, team: id === 'c3' ? 'shipping' : 'billing' }));
-    expect(await one.lastEventId()).toBe('0-0');
+    expect(await one.events.lastId()).toBe('0-0');
     const appended = await Promise.all(
       Array.from({ length: 360 }, (_, i) => {
         const ref = cases[i % 3]!;
         const batch = [caseEvent(ref, 'fact.recorded', null, { n: i }), caseEvent(ref, 'step.added', null, { n: i })];
-        return (i % 2 === 0 ? one : two).appendEvents(batch);
+        return (i % 2 === 0 ? one : two).events.append(batch);
       }),
     );
-    const last = await Promise.all(cases.map((ref) => one.appendEvents([caseEvent(ref, 'owner.claimed', null, {})])));
+    const last = await Promise.all(cases.map((ref) => one.events.append([caseEvent(ref, 'owner.claimed', null, {})])));
     expect(appended.flat().length + last.flat().length).toBe(723);
 
-    const all = await one.readEvents({ after: '0-0', limit: 1000 });
+    const all = await one.events.read({ after: '0-0', limit: 1000 });
     expect(all).toHaveLength(723);
-    for (let i = 1; i < all.length; i++) expect(one.compareEventIds(all[i - 1]!.id, all[i]!.id)).toBe(-1);
-    expect(await two.lastEventId()).toBe(all.at(-1)!.id);
+    for (let i = 1; i < all.length; i++) expect(one.events.compare(all[i - 1]!.id, all[i]!.id)).toBe(-1);
+    expect(await two.events.lastId()).toBe(all.at(-1)!.id);
     for (const { id } of cases) {
-      const ofCase = await two.caseEvents(id, 0, 1000);
+      const ofCase = await two.events.forCase(id, 0, 1000);
       expect(ofCase.map((e) => e.seq)).toEqual(Array.from({ length: 241 }, (_, i) => i + 1));
       // A batch is one script: its two events are neighbours in its case.
       for (let i = 0; i < 240; i += 2) expect(ofCase[i + 1]!.data).toEqual(ofCase[i]!.data);
@@ -120,9 +120,9 @@ describe('the Redis store', () => {
     for (const event of [...appended, ...last].flat()) expect(byId.get(event.id)).toEqual(event);
 
     // Reads by team, by several cases and by type come in the same order, and page after a cursor.
-    const billing = await one.readEvents({ team: 'billing', types: ['step.added'], limit: 1000 });
+    const billing = await one.events.read({ team: 'billing', types: ['step.added'], limit: 1000 });
     expect(billing).toEqual(all.filter((e) => e.caseId !== 'c3' && e.type === 'step.added'));
-    const twoCases = await one.readEvents({ caseIds: ['c3', 'c1'], after: all[9]!.id, limit: 25 });
+    const twoCases = await one.events.read({ caseIds: ['c3', 'c1'], after: all[9]!.id, limit: 25 });
     expect(twoCases).toEqual(
       all
         .slice(10)
@@ -130,21 +130,21 @@ describe('the Redis store', () => {
         .slice(0, 25),
     );
     // Rare matches deep in streams longer than one read: the merge goes on past the first chunk.
-    const claims = await one.readEvents({ caseIds: ['c1', 'c3'], types: ['owner.claimed'], limit: 5 });
+    const claims = await one.events.read({ caseIds: ['c1', 'c3'], types: ['owner.claimed'], limit: 5 });
     expect(claims).toEqual(last.flat().filter((e) => e.caseId !== 'c2'));
-    expect(await one.caseEvents('c2', 238, 10)).toEqual(all.filter((e) => e.caseId === 'c2').slice(238));
+    expect(await one.events.forCase('c2', 238, 10)).toEqual(all.filter((e) => e.caseId === 'c2').slice(238));
   });
 
   it('orders and refuses event ids like a cursor should', async () => {
     const store = await openStore(freshPrefix());
-    expect(store.compareEventIds('1732350000000-0', '1732350000000-1')).toBe(-1);
-    expect(store.compareEventIds('1732350000001-0', '1732350000000-9')).toBe(1);
-    expect(store.compareEventIds('99-2', '99-2')).toBe(0);
+    expect(store.events.compare('1732350000000-0', '1732350000000-1')).toBe(-1);
+    expect(store.events.compare('1732350000001-0', '1732350000000-9')).toBe(1);
+    expect(store.events.compare('99-2', '99-2')).toBe(0);
     // Numerically, not as text.
-    expect(store.compareEventIds('9-0', '10-0')).toBe(-1);
-    expect(store.compareEventIds('0', '0-0')).toBe(0);
-    for (const foreign of ['42', 'yesterday', '1-', '-1', '01-0', '1-2-3', '']) expect(store.compareEventIds(foreign, '0-0')).toBeNull();
-    await expect(store.readEvents({ after: 'yesterday', limit: 10 })).rejects.toMatchObject({ code: 'invalid_cursor' });
+    expect(store.events.compare('9-0', '10-0')).toBe(-1);
+    expect(store.events.compare('0', '0-0')).toBe(0);
+    for (const foreign of ['42', 'yesterday', '1-', '-1', '01-0', '1-2-3', '']) expect(store.events.compare(foreign, '0-0')).toBeNull();
+    await expect(store.events.read({ after: 'yesterday', limit: 10 })).rejects.toMatchObject({ code: 'invalid_cursor' });
   });
 
   it('keeps document updates byte for byte, numbered in append order per case', async () => {
@@ -152,48 +152,48 @@ describe('the Redis store', () => {
     const everyByte = Uint8Array.from({ length: 256 }, (_, i) => i);
     const large = new Uint8Array(randomBytes(256 * 1024));
     const view = new Uint8Array(randomBytes(64)).subarray(8, 40); // a view into a larger buffer
-    const seqs = await Promise.all([everyByte, large, view].map((update) => store.appendUpdate('doc', update)));
+    const seqs = await Promise.all([everyByte, large, view].map((update) => store.documents.append('doc', update)));
     expect(seqs).toEqual([1, 2, 3]);
-    expect(await store.appendUpdate('other-doc', everyByte)).toBe(1);
-    const stored = await store.loadDocument('doc');
+    expect(await store.documents.append('other-doc', everyByte)).toBe(1);
+    const stored = await store.documents.load('doc');
     expect(stored).toEqual({ snapshot: null, updates: [everyByte, large, view], throughSeq: 3 });
-    expect(await store.loadDocument('never-written')).toEqual({ snapshot: null, updates: [], throughSeq: 0 });
+    expect(await store.documents.load('never-written')).toEqual({ snapshot: null, updates: [], throughSeq: 0 });
   });
 
   it('compacts: the snapshot replaces the updates it covers, and an older snapshot never replaces a newer one', async () => {
     const prefix = freshPrefix();
     const [one, two] = await Promise.all([openStore(prefix), openStore(prefix)]);
     const update = (n: number): Uint8Array => Uint8Array.of(n, 0, 255 - n);
-    for (let n = 1; n <= 10; n++) await one.appendUpdate('doc', update(n));
+    for (let n = 1; n <= 10; n++) await one.documents.append('doc', update(n));
     const snapshot = new Uint8Array(randomBytes(1000));
-    await one.compact('doc', snapshot, 6);
-    expect(await two.loadDocument('doc')).toEqual({ snapshot, updates: [7, 8, 9, 10].map(update), throughSeq: 10 });
+    await one.documents.compact('doc', snapshot, 6);
+    expect(await two.documents.load('doc')).toEqual({ snapshot, updates: [7, 8, 9, 10].map(update), throughSeq: 10 });
 
     // Another node finishing an older compaction later changes nothing.
-    await two.compact('doc', Uint8Array.of(1, 2, 3), 4);
-    expect(await one.loadDocument('doc')).toEqual({ snapshot, updates: [7, 8, 9, 10].map(update), throughSeq: 10 });
+    await two.documents.compact('doc', Uint8Array.of(1, 2, 3), 4);
+    expect(await one.documents.load('doc')).toEqual({ snapshot, updates: [7, 8, 9, 10].map(update), throughSeq: 10 });
 
-    await two.compact('doc', Uint8Array.of(9), 10);
-    expect(await one.loadDocument('doc')).toEqual({ snapshot: Uint8Array.of(9), updates: [], throughSeq: 10 });
-    expect(await one.appendUpdate('doc', update(11))).toBe(11);
-    expect(await two.loadDocument('doc')).toEqual({ snapshot: Uint8Array.of(9), updates: [update(11)], throughSeq: 11 });
+    await two.documents.compact('doc', Uint8Array.of(9), 10);
+    expect(await one.documents.load('doc')).toEqual({ snapshot: Uint8Array.of(9), updates: [], throughSeq: 10 });
+    expect(await one.documents.append('doc', update(11))).toBe(11);
+    expect(await two.documents.load('doc')).toEqual({ snapshot: Uint8Array.of(9), updates: [update(11)], throughSeq: 11 });
   });
 
   it('finishes the appends under way when it closes', async () => {
     const prefix = freshPrefix();
     const closing = await RedisStore.connect({ url: testRedisUrl, prefix, log });
-    const appends = Array.from({ length: 200 }, (_, i) => closing.appendUpdate('doc', Uint8Array.of(i % 256)));
+    const appends = Array.from({ length: 200 }, (_, i) => closing.documents.append('doc', Uint8Array.of(i % 256)));
     await closing.close();
     expect(await Promise.all(appends)).toEqual(Array.from({ length: 200 }, (_, i) => i + 1));
     const reader = await openStore(prefix);
-    expect((await reader.loadDocument('doc')).updates).toHaveLength(200);
+    expect((await reader.documents.load('doc')).updates).toHaveLength(200);
   });
 
   it('keeps teams whose names contain separators apart', async () => {
     const store = await openStore(freshPrefix());
-    await store.createCase(caseRecord('plain', { team: 'a' }), []);
-    await store.createCase(caseRecord('tricky', { team: 'a:team:a:open' }), []);
-    const ids = async (team: string): Promise<string[]> => (await store.listCases({ team, limit: 10 })).items.map((c) => c.id);
+    await store.cases.create(caseRecord('plain', { team: 'a' }), []);
+    await store.cases.create(caseRecord('tricky', { team: 'a:team:a:open' }), []);
+    const ids = async (team: string): Promise<string[]> => (await store.cases.list({ team, limit: 10 })).items.map((c) => c.id);
     expect(await ids('a')).toEqual(['plain']);
     expect(await ids('a:team:a:open')).toEqual(['tricky']);
   });
@@ -207,20 +207,20 @@ describe('the Redis store', () => {
       caseRecord('c', { createdAt: at(2) }),
       caseRecord('d', { createdAt: at(0) }),
     ];
-    for (const record of records) await store.createCase(record, []);
-    await store.setCaseStatus('a', 'resolved', at(5), []);
+    for (const record of records) await store.cases.create(record, []);
+    await store.cases.setStatus('a', 'resolved', at(5), []);
     const seen: string[] = [];
     let cursor: string | undefined;
     do {
-      const page = await store.listCases({ limit: 1, cursor });
+      const page = await store.cases.list({ limit: 1, cursor });
       seen.push(...page.items.map((c) => c.id));
       cursor = page.nextCursor ?? undefined;
     } while (cursor);
     expect(seen).toEqual(['c', 'b', 'a', 'd']);
-    expect((await store.listCases({ status: 'resolved', limit: 10 })).items).toEqual([
+    expect((await store.cases.list({ status: 'resolved', limit: 10 })).items).toEqual([
       { ...records[1], status: 'resolved', updatedAt: at(5) },
     ]);
-    expect((await store.listCases({ status: 'open', team: 'billing', limit: 10 })).items.map((c) => c.id)).toEqual(['c', 'b', 'd']);
+    expect((await store.cases.list({ status: 'open', team: 'billing', limit: 10 })).items.map((c) => c.id)).toEqual(['c', 'b', 'd']);
   });
 });
 
@@ -261,8 +261,8 @@ describe('the Redis store when Redis is out of reach', () => {
     await relay.close();
     const started = Date.now();
     await expect(store.ping()).rejects.toMatchObject({ code: 'store_unavailable' });
-    await expect(store.appendUpdate('doc', Uint8Array.of(1))).rejects.toMatchObject({ code: 'store_unavailable' });
-    await expect(store.createCase(caseRecord('offline'), [])).rejects.toMatchObject({ code: 'store_unavailable' });
+    await expect(store.documents.append('doc', Uint8Array.of(1))).rejects.toMatchObject({ code: 'store_unavailable' });
+    await expect(store.cases.create(caseRecord('offline'), [])).rejects.toMatchObject({ code: 'store_unavailable' });
     expect(Date.now() - started).toBeLessThan(500);
   });
 

@@ -1,6 +1,6 @@
 /**
  * The embedded store checkpoints SQLite's write-ahead log from a worker thread, not inside commits
- * on the event loop (see server/src/store/WalCheckpointer.ts).
+ * on the event loop (see server/src/store/sqlite/WalCheckpointer.ts).
  */
 import { execFile } from 'node:child_process';
 import { statSync, watch } from 'node:fs';
@@ -51,7 +51,7 @@ describe('the SQLite write-ahead log', () => {
     const script = `
       import { SqliteStore } from '@caseroom/server';
       const store = new SqliteStore({ dataDir: process.argv[1], synchronous: 'normal', checkpointIntervalMs: 10 });
-      await store.appendUpdate('case-1', new Uint8Array([0, 0]));
+      await store.documents.append('case-1', new Uint8Array([0, 0]));
       await store.close();
       console.log('closed');
     `;

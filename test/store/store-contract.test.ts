@@ -64,66 +64,66 @@ function approval(id: string, caseId: string): Approval {
 describe(`the ${testStore} store keeps the contract`, () => {
   it('creates a case once, with its event; a second case with the same id is case_exists', async () => {
     const store = await freshStore();
-    await store.createCase(caseRecord('c1'), [caseEvent({ id: 'c1', team: 'billing' }, 'case.created', ann, {})]);
-    await expect(store.createCase(caseRecord('c1'), [])).rejects.toMatchObject({ code: 'case_exists' });
-    expect(await store.getCase('c1')).toEqual(caseRecord('c1'));
-    expect(await store.getCase('nope')).toBeNull();
-    expect((await store.listCases({ team: 'billing', limit: 10 })).items.map((c) => c.id)).toEqual(['c1']);
-    expect((await store.caseEvents('c1', 0, 10)).map((e) => [e.seq, e.type])).toEqual([[1, 'case.created']]);
+    await store.cases.create(caseRecord('c1'), [caseEvent({ id: 'c1', team: 'billing' }, 'case.created', ann, {})]);
+    await expect(store.cases.create(caseRecord('c1'), [])).rejects.toMatchObject({ code: 'case_exists' });
+    expect(await store.cases.get('c1')).toEqual(caseRecord('c1'));
+    expect(await store.cases.get('nope')).toBeNull();
+    expect((await store.cases.list({ team: 'billing', limit: 10 })).items.map((c) => c.id)).toEqual(['c1']);
+    expect((await store.events.forCase('c1', 0, 10)).map((e) => [e.seq, e.type])).toEqual([[1, 'case.created']]);
   });
 
   it('stores ownership by compare-and-set on the epoch: of two changes from the same epoch, one wins', async () => {
     const store = await freshStore();
-    await store.createCase(caseRecord('c1'), []);
-    expect(await store.getOwnership('c1')).toEqual(unowned);
+    await store.cases.create(caseRecord('c1'), []);
+    expect(await store.ownership.get('c1')).toEqual(unowned);
     const claimed: Ownership = { owner: ann, epoch: 1, offer: null };
     const record = { epoch: 1, how: 'claim' as const, from: null, to: 'ann', by: 'ann', at };
-    expect(await store.saveOwnership('c1', 0, claimed, record, [])).toBe(true);
-    expect(await store.saveOwnership('c1', 0, { ...claimed, owner: { ...ann, userId: 'bob' } }, null, [])).toBe(false);
-    expect(await store.getOwnership('c1')).toEqual(claimed);
-    expect(await store.ownershipHistory('c1')).toEqual([record]);
+    expect(await store.ownership.save('c1', 0, claimed, record, [])).toBe(true);
+    expect(await store.ownership.save('c1', 0, { ...claimed, owner: { ...ann, userId: 'bob' } }, null, [])).toBe(false);
+    expect(await store.ownership.get('c1')).toEqual(claimed);
+    expect(await store.ownership.history('c1')).toEqual([record]);
   });
 
   it('stores an approval once and changes it by compare-and-set on its version', async () => {
     const store = await freshStore();
-    await store.createCase(caseRecord('c1'), []);
-    await store.createApproval(approval('a1', 'c1'), []);
+    await store.cases.create(caseRecord('c1'), []);
+    await store.approvals.create(approval('a1', 'c1'), []);
     // Ids are the hub's own: a second one with the same id is a fault, the same on every store.
-    await expect(store.createApproval(approval('a1', 'c1'), [])).rejects.toThrow('approval a1 is already stored');
+    await expect(store.approvals.create(approval('a1', 'c1'), [])).rejects.toThrow('approval a1 is already stored');
     const cancelled = { ...approval('a1', 'c1'), status: 'cancelled' as const, closedAt: at, version: 2 };
-    expect(await store.saveApproval(cancelled, 1, [])).toBe(true);
-    expect(await store.saveApproval({ ...cancelled, version: 3 }, 1, [])).toBe(false);
-    expect(await store.getApproval('a1')).toEqual(cancelled);
-    expect((await store.listApprovals({ caseId: 'c1', limit: 10 })).items.map((a) => a.id)).toEqual(['a1']);
+    expect(await store.approvals.save(cancelled, 1, [])).toBe(true);
+    expect(await store.approvals.save({ ...cancelled, version: 3 }, 1, [])).toBe(false);
+    expect(await store.approvals.get('a1')).toEqual(cancelled);
+    expect((await store.approvals.list({ caseId: 'c1', limit: 10 })).items.map((a) => a.id)).toEqual(['a1']);
   });
 
   it('numbers each case’s events from 1 in the order they were appended, and reads them by team and type', async () => {
     const store = await freshStore();
-    await store.createCase(caseRecord('c1'), []);
-    await store.createCase(caseRecord('c2', 'shipping'), []);
+    await store.cases.create(caseRecord('c1'), []);
+    await store.cases.create(caseRecord('c2', 'shipping'), []);
     const one = { id: 'c1', team: 'billing' };
     const two = { id: 'c2', team: 'shipping' };
-    await store.appendEvents([caseEvent(one, 'member.joined', ann, {}), caseEvent(two, 'member.joined', ann, {})]);
-    await store.appendEvents([caseEvent(one, 'owner.claimed', ann, {})]);
-    expect((await store.caseEvents('c1', 0, 10)).map((e) => [e.seq, e.type])).toEqual([
+    await store.events.append([caseEvent(one, 'member.joined', ann, {}), caseEvent(two, 'member.joined', ann, {})]);
+    await store.events.append([caseEvent(one, 'owner.claimed', ann, {})]);
+    expect((await store.events.forCase('c1', 0, 10)).map((e) => [e.seq, e.type])).toEqual([
       [1, 'member.joined'],
       [2, 'owner.claimed'],
     ]);
-    expect((await store.caseEvents('c1', 1, 10)).map((e) => e.seq)).toEqual([2]);
-    const billing = await store.readEvents({ team: 'billing', limit: 10 });
+    expect((await store.events.forCase('c1', 1, 10)).map((e) => e.seq)).toEqual([2]);
+    const billing = await store.events.read({ team: 'billing', limit: 10 });
     expect(billing.map((e) => e.caseId)).toEqual(['c1', 'c1']);
-    expect((await store.readEvents({ types: ['owner.claimed'], limit: 10 })).map((e) => e.caseId)).toEqual(['c1']);
-    expect(store.compareEventIds(billing[0]!.id, billing[1]!.id)).toBeLessThan(0);
-    expect(store.compareEventIds('not an id', billing[0]!.id)).toBeNull();
+    expect((await store.events.read({ types: ['owner.claimed'], limit: 10 })).map((e) => e.caseId)).toEqual(['c1']);
+    expect(store.events.compare(billing[0]!.id, billing[1]!.id)).toBeLessThan(0);
+    expect(store.events.compare('not an id', billing[0]!.id)).toBeNull();
   });
 
   it('keeps a document’s updates in order, and a compaction keeps every one of them', async () => {
     const store = await freshStore();
-    const seqs = [await store.appendUpdate('c1', Uint8Array.of(1)), await store.appendUpdate('c1', Uint8Array.of(2))];
+    const seqs = [await store.documents.append('c1', Uint8Array.of(1)), await store.documents.append('c1', Uint8Array.of(2))];
     expect(seqs[1]!).toBeGreaterThan(seqs[0]!);
-    expect((await store.loadDocument('c1')).updates).toEqual([Uint8Array.of(1), Uint8Array.of(2)]);
-    await store.compact('c1', Uint8Array.of(9), seqs[0]!);
-    const stored = await store.loadDocument('c1');
+    expect((await store.documents.load('c1')).updates).toEqual([Uint8Array.of(1), Uint8Array.of(2)]);
+    await store.documents.compact('c1', Uint8Array.of(9), seqs[0]!);
+    const stored = await store.documents.load('c1');
     expect(stored.snapshot).toEqual(Uint8Array.of(9));
     expect(stored.updates).toEqual([Uint8Array.of(2)]);
     expect(stored.throughSeq).toBe(seqs[1]);
@@ -131,14 +131,14 @@ describe(`the ${testStore} store keeps the contract`, () => {
 
   it('remembers people, and keeps the later of two revocations with their events', async () => {
     const store = await freshStore();
-    await store.rememberPerson({ userId: 'ann', name: 'Ann', role: 'agent', team: 'billing' }, at);
-    expect(await store.getPerson('ann')).toEqual({ userId: 'ann', name: 'Ann', role: 'agent', team: 'billing' });
-    expect(await store.getPerson('nobody')).toBeNull();
+    await store.people.remember({ userId: 'ann', name: 'Ann', role: 'agent', team: 'billing' }, at);
+    expect(await store.people.get('ann')).toEqual({ userId: 'ann', name: 'Ann', role: 'agent', team: 'billing' });
+    expect(await store.people.get('nobody')).toBeNull();
     const feed = { id: 'team:billing', team: 'billing' };
-    await store.revokePerson('ann', 2_000, [caseEvent(feed, 'person.revoked', null, { userId: 'ann' })]);
-    await store.revokePerson('ann', 1_000, []);
-    expect(await store.revocations()).toEqual(new Map([['ann', 2_000]]));
-    expect((await store.readEvents({ types: ['person.revoked'], limit: 10 })).map((e) => e.data)).toEqual([{ userId: 'ann' }]);
+    await store.people.revoke('ann', 2_000, [caseEvent(feed, 'person.revoked', null, { userId: 'ann' })]);
+    await store.people.revoke('ann', 1_000, []);
+    expect(await store.people.revocations()).toEqual(new Map([['ann', 2_000]]));
+    expect((await store.events.read({ types: ['person.revoked'], limit: 10 })).map((e) => e.data)).toEqual([{ userId: 'ann' }]);
   });
 
   it('answers a ping', async () => {

@@ -19,7 +19,7 @@ import {
 } from '@caseroom/shared';
 import type { CaseDirectory } from '../cases/CaseDirectory.js';
 import type { Logger } from '../logger.js';
-import { caseEvent, type EventLog } from '../events/EventLog.js';
+import { caseEvent } from '../events/EventLog.js';
 import type { CaseStore, NewCaseEvent } from '../store/CaseStore.js';
 import { ruleFor, type ApprovalPolicy } from './ApprovalPolicy.js';
 import { decideApproval, openApproval, type ApprovalCommand } from './approvalMachine.js';
@@ -30,8 +30,7 @@ const expiryPollMs = 30_000;
 const expiryBatch = 100;
 
 export interface ApprovalBookOptions {
-  store: CaseStore;
-  events: EventLog;
+  store: Pick<CaseStore, 'approvals'>;
   cases: CaseDirectory;
   policy: ApprovalPolicy;
   defaultExpiresInS: number;
@@ -67,11 +66,10 @@ export class ApprovalBook extends EventEmitter<ApprovalEvents> {
     const now = new Date();
     const rule = ruleFor(this.options.policy, input.kind, input.amount);
     const approval = openApproval(randomUUID(), input, actor, record, rule, now, this.options.defaultExpiresInS);
-    await this.options.store.createApproval(
+    await this.options.store.approvals.create(
       approval,
       eventsFor({ approval, change: { kind: 'requested', by: actor.userId, at: approval.requestedAt } }, actor),
     );
-    this.options.events.wake();
     this.announce({ approval, change: { kind: 'requested', by: actor.userId, at: approval.requestedAt } });
     this.scheduleExpiry();
     return approval;
@@ -93,7 +91,7 @@ export class ApprovalBook extends EventEmitter<ApprovalEvents> {
 
   /** One request, if `who` may see it (its team, or a supervisor). */
   async get(id: string, who: Identity): Promise<Approval> {
-    const approval = await this.options.store.getApproval(id);
+    const approval = await this.options.store.approvals.get(id);
     if (!approval || !canAccessTeam(who, approval.team)) throw new CaseroomError('unknown_approval', `No approval request ${id}`);
     return approval;
   }
@@ -103,7 +101,7 @@ export class ApprovalBook extends EventEmitter<ApprovalEvents> {
     const items: Approval[] = [];
     let cursor: string | undefined;
     do {
-      const page = await this.options.store.listApprovals({ caseId, limit: 200, cursor });
+      const page = await this.options.store.approvals.list({ caseId, limit: 200, cursor });
       items.push(...page.items);
       cursor = page.nextCursor ?? undefined;
     } while (cursor);
@@ -113,13 +111,13 @@ export class ApprovalBook extends EventEmitter<ApprovalEvents> {
   /** Pending requests of a team, oldest first: what a peer may answer now. */
   async pendingFor(who: Identity, team = who.team, limit = 200): Promise<Approval[]> {
     if (!canAccessTeam(who, team)) throw new CaseroomError('forbidden', `You cannot see team ${team}'s requests`);
-    return (await this.options.store.listApprovals({ team, statuses: ['pending'], limit })).items;
+    return (await this.options.store.approvals.list({ team, statuses: ['pending'], limit })).items;
   }
 
   /** The review queue: decided requests, for supervisors. */
   async reviews(query: ReviewQuery, who: Identity): Promise<Page<Approval>> {
     if (who.role !== 'supervisor') throw new CaseroomError('supervisor_only', 'Only supervisors read the review queue');
-    return this.options.store.listApprovals({ ...query, statuses: decided });
+    return this.options.store.approvals.list({ ...query, statuses: decided });
   }
 
   /** Starts expiring pending requests on the server's clock. */
@@ -137,7 +135,7 @@ export class ApprovalBook extends EventEmitter<ApprovalEvents> {
   private async transition(id: string, actor: Identity | null, command: ApprovalCommand): Promise<Approval> {
     const { store, log } = this.options;
     for (let attempt = 0; attempt < maxAttempts; attempt++) {
-      const state = await store.getApproval(id);
+      const state = await store.approvals.get(id);
       if (!state || (actor && !canAccessTeam(actor, state.team) && command.type !== 'decide')) {
         throw new CaseroomError('unknown_approval', `No approval request ${id}`);
       }
@@ -145,8 +143,7 @@ export class ApprovalBook extends EventEmitter<ApprovalEvents> {
       if (result instanceof CaseroomError) throw result;
       if (!result.change) return state;
       const update = { approval: result.approval, change: result.change };
-      if (await store.saveApproval(result.approval, state.version, eventsFor(update, actor))) {
-        this.options.events.wake();
+      if (await store.approvals.save(result.approval, state.version, eventsFor(update, actor))) {
         log.info({ caseId: state.caseId, approvalId: id, userId: actor?.userId, change: result.change.kind }, 'approval changed');
         this.announce(update);
         return result.approval;
@@ -161,7 +158,7 @@ export class ApprovalBook extends EventEmitter<ApprovalEvents> {
 
   private scheduleExpiry(): void {
     if (this.stopped) return;
-    void this.options.store.nextApprovalExpiry().then(
+    void this.options.store.approvals.nextExpiry().then(
       (next) => {
         if (this.stopped) return;
         const wait = next === null ? expiryPollMs : Math.min(Math.max(Date.parse(next) - Date.now(), 0), expiryPollMs);
@@ -176,7 +173,7 @@ export class ApprovalBook extends EventEmitter<ApprovalEvents> {
   private async expireDue(): Promise<void> {
     this.expiryTimer = null;
     try {
-      const due = await this.options.store.dueApprovals(new Date().toISOString(), expiryBatch);
+      const due = await this.options.store.approvals.due(new Date().toISOString(), expiryBatch);
       for (const approval of due) {
         if (this.stopped) return;
         await this.transition(approval.id, null, { type: 'expire' }).catch((err: unknown) =>

@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { canAccessTeam, CaseroomError, type CaseRecord, type CaseStatus, type Customer, type Identity, type Page } from '@caseroom/shared';
-import { caseEvent, type EventLog } from '../events/EventLog.js';
+import { caseEvent } from '../events/EventLog.js';
 import type { CaseStore } from '../store/CaseStore.js';
 
 export interface NewCase {
@@ -22,10 +22,7 @@ export interface CaseListing {
 }
 
 export class CaseDirectory {
-  constructor(
-    private readonly store: CaseStore,
-    private readonly events: EventLog,
-  ) {}
+  constructor(private readonly store: Pick<CaseStore, 'cases'>) {}
 
   /** Creates a case for the caller's team (supervisors may name another team). */
   async create(input: NewCase, by: Identity, now = new Date()): Promise<CaseRecord> {
@@ -42,21 +39,20 @@ export class CaseDirectory {
       createdBy: by.userId,
       updatedAt: at,
     };
-    await this.store.createCase(record, [
+    await this.store.cases.create(record, [
       caseEvent(record, 'case.created', by, { subject: record.subject, customer: record.customer, status: record.status }, now),
     ]);
-    this.events.wake();
     return record;
   }
 
   /** The case record, or null; no permission check (callers decide what an unknown case means). */
   find(caseId: string): Promise<CaseRecord | null> {
-    return this.store.getCase(caseId);
+    return this.store.cases.get(caseId);
   }
 
   /** The case, if `who` may open it; throws `unknown_case` or `forbidden`. */
   async open(caseId: string, who: Identity): Promise<CaseRecord> {
-    const record = await this.store.getCase(caseId);
+    const record = await this.store.cases.get(caseId);
     if (!record) throw new CaseroomError('unknown_case', `No case with id ${caseId}`);
     if (!canAccessTeam(who, record.team)) throw new CaseroomError('forbidden', 'This case belongs to another team');
     return record;
@@ -75,9 +71,8 @@ export class CaseDirectory {
       throw new CaseroomError('not_owner', 'Only the owner or a supervisor can change the case status');
     if (record.status === status) return { record, changed: false };
     const changed = caseEvent(record, 'case.status_changed', who, { from: record.status, to: status }, now);
-    const updated = await this.store.setCaseStatus(caseId, status, now.toISOString(), [changed]);
+    const updated = await this.store.cases.setStatus(caseId, status, now.toISOString(), [changed]);
     if (!updated) throw new CaseroomError('unknown_case');
-    this.events.wake();
     return { record: updated, changed: true };
   }
 
@@ -85,6 +80,6 @@ export class CaseDirectory {
   async list(query: CaseListing, who: Identity): Promise<Page<CaseRecord>> {
     const team = who.role === 'supervisor' ? query.team : (query.team ?? who.team);
     if (team !== undefined && !canAccessTeam(who, team)) throw new CaseroomError('forbidden', `You cannot list cases of team ${team}`);
-    return this.store.listCases({ team, status: query.status, limit: query.limit, cursor: query.cursor });
+    return this.store.cases.list({ team, status: query.status, limit: query.limit, cursor: query.cursor });
   }
 }

@@ -1,9 +1,9 @@
 /**
  * The case event log: every change, stored in order before anyone hears of it. Writers either
- * hand events to the store together with the change they describe and then call `wake()`, or
- * record standalone events (presence, document changes) here. Subscribers are woken, never sent
- * events directly: they read from the store after their cursor, so a slow or late subscriber
- * cannot miss or repeat one.
+ * hand events to the store together with the change they describe, or record standalone events
+ * (presence, document changes) here; the store says when events were appended, and the log wakes
+ * subscribers then. Subscribers are woken, never sent events directly: they read from the store
+ * after their cursor, so a slow or late subscriber cannot miss or repeat one.
  */
 import { CaseroomError, type CaseEvent, type CaseEventType, type Identity, type Person } from '@caseroom/shared';
 import type { ClusterBus } from '../cluster/ClusterBus.js';
@@ -33,22 +33,22 @@ export class EventLog {
   private readonly inFlight = new Set<Promise<void>>();
 
   constructor(
-    private readonly store: CaseStore,
+    private readonly store: Pick<CaseStore, 'events' | 'cases'>,
     private readonly log: Logger,
     /** other hub nodes' subscribers must wake too */
     private readonly bus?: ClusterBus,
   ) {
+    store.events.onAppended(() => this.wake());
     bus?.onMessage((message) => {
       if (message.kind === 'events') this.wakeLocal();
     });
   }
 
-  /** Stores standalone events of a case, then wakes subscribers. */
+  /** Stores standalone events of a case (the store's append wakes subscribers). */
   async record(caseId: string, type: CaseEventType, actor: Identity | Person | null, data: Record<string, unknown>): Promise<void> {
     const team = await this.teamOf(caseId);
     if (team === null) return;
-    await this.store.appendEvents([caseEvent({ id: caseId, team }, type, actor, data)]);
-    this.wake();
+    await this.store.events.append([caseEvent({ id: caseId, team }, type, actor, data)]);
   }
 
   /** Like `record`, but never throws: for producers that cannot act on a failure. */
@@ -81,11 +81,11 @@ export class EventLog {
   }
 
   read(query: EventQuery): Promise<CaseEvent[]> {
-    return this.store.readEvents(query);
+    return this.store.events.read(query);
   }
 
   forCase(caseId: string, afterSeq: number, limit: number): Promise<CaseEvent[]> {
-    return this.store.caseEvents(caseId, afterSeq, limit);
+    return this.store.events.forCase(caseId, afterSeq, limit);
   }
 
   /**
@@ -93,9 +93,9 @@ export class EventLog {
    * not an event id or lies ahead of the newest event), else after the newest event.
    */
   async startingPoint(after: string | undefined): Promise<string> {
-    const head = await this.store.lastEventId();
+    const head = await this.store.events.lastId();
     if (after === undefined) return head;
-    const order = this.store.compareEventIds(after, head);
+    const order = this.store.events.compare(after, head);
     if (order === null) throw new CaseroomError('invalid_cursor', 'The cursor is not the id of a stored event');
     if (order > 0) throw new CaseroomError('invalid_cursor', 'The cursor is ahead of the newest event');
     return after;
@@ -104,7 +104,7 @@ export class EventLog {
   private async teamOf(caseId: string): Promise<string | null> {
     const known = this.teams.get(caseId);
     if (known) return known;
-    const record = await this.store.getCase(caseId);
+    const record = await this.store.cases.get(caseId);
     if (record) this.teams.set(caseId, record.team);
     return record?.team ?? null;
   }

@@ -41,7 +41,7 @@ export interface HttpAppOptions {
   approvals: ApprovalBook;
   owners: CaseOwners;
   webhooks: WebhookRegistry;
-  store: CaseStore;
+  store: Pick<CaseStore, 'kind' | 'ping' | 'people'>;
   /** mints tokens for the development login */
   tokens: Tokens;
   /** verifies every bearer token, revocations included */
@@ -126,12 +126,11 @@ export function createHttpApp(options: HttpAppOptions): Express {
     const actor = admin ? hostApplication : (await access.verify(bearerOf(req))).identity;
     if (actor.role !== 'supervisor') throw new CaseroomError('supervisor_only', 'Only a supervisor can revoke a person');
     // Recorded in the team feed of a person the hub knows, in the same write as the revocation.
-    const person = await store.getPerson(userId);
+    const person = await store.people.get(userId);
     const feed = person && { id: teamFeedId(person.team), team: person.team };
     const at = await access.revocations.revoke(userId, (at) =>
       feed ? [caseEvent(feed, 'person.revoked', actor, { userId, revokedAt: new Date(at).toISOString() })] : [],
     );
-    if (feed) events.wake();
     log.info({ userId, by: actor.userId }, 'person revoked');
     res.json({ ok: true, userId, revokedAt: new Date(at).toISOString() });
   });

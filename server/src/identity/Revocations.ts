@@ -16,7 +16,7 @@ export class Revocations {
   private readonly listeners: RevocationListener[] = [];
 
   private constructor(
-    private readonly store: CaseStore,
+    private readonly store: Pick<CaseStore, 'people'>,
     private readonly bus: ClusterBus,
     private readonly log: Logger,
     stored: Map<string, number>,
@@ -32,8 +32,8 @@ export class Revocations {
     });
   }
 
-  static async load(store: CaseStore, bus: ClusterBus, log: Logger): Promise<Revocations> {
-    return new Revocations(store, bus, log, await store.revocations());
+  static async load(store: Pick<CaseStore, 'people'>, bus: ClusterBus, log: Logger): Promise<Revocations> {
+    return new Revocations(store, bus, log, await store.people.revocations());
   }
 
   /**
@@ -51,7 +51,7 @@ export class Revocations {
    * stored, together with the events `eventsAt` makes for it.
    */
   async revoke(userId: string, eventsAt: (at: number) => NewCaseEvent[] = () => [], at = Date.now()): Promise<number> {
-    await this.store.revokePerson(userId, at, eventsAt(at));
+    await this.store.people.revoke(userId, at, eventsAt(at));
     this.bus.publish({ kind: 'revoked', caseId: '', payload: encodeRevocation(userId, at) });
     this.apply(userId, at);
     return at;
@@ -63,7 +63,7 @@ export class Revocations {
   }
 
   private async reload(): Promise<void> {
-    for (const [userId, at] of await this.store.revocations()) this.apply(userId, at);
+    for (const [userId, at] of await this.store.people.revocations()) this.apply(userId, at);
   }
 
   private apply(userId: string, at: number): void {

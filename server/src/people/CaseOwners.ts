@@ -5,7 +5,7 @@
  */
 import { CaseroomError, type CaseRecord, type Identity, type Ownership, type OwnershipRecord, type OwnerUpdate } from '@caseroom/shared';
 import type { Logger } from '../logger.js';
-import { caseEvent, type EventLog } from '../events/EventLog.js';
+import { caseEvent } from '../events/EventLog.js';
 import type { CaseStore } from '../store/CaseStore.js';
 import { decideOwnership, type OwnershipCommand } from './ownershipMachine.js';
 
@@ -13,8 +13,7 @@ import { decideOwnership, type OwnershipCommand } from './ownershipMachine.js';
 const maxAttempts = 100;
 
 export interface CaseOwnersOptions {
-  store: CaseStore;
-  events: EventLog;
+  store: Pick<CaseStore, 'cases' | 'ownership' | 'people'>;
   log: Logger;
   /** called after a change is stored, to tell everyone in the case */
   announce: (caseId: string, update: OwnerUpdate) => void;
@@ -24,11 +23,11 @@ export class CaseOwners {
   constructor(private readonly options: CaseOwnersOptions) {}
 
   current(caseId: string): Promise<Ownership> {
-    return this.options.store.getOwnership(caseId);
+    return this.options.store.ownership.get(caseId);
   }
 
   history(caseId: string): Promise<OwnershipRecord[]> {
-    return this.options.store.ownershipHistory(caseId);
+    return this.options.store.ownership.history(caseId);
   }
 
   claim(caseId: string, actor: Identity): Promise<Ownership> {
@@ -57,7 +56,7 @@ export class CaseOwners {
   }
 
   private async person(userId: string): Promise<Identity> {
-    const who = await this.options.store.getPerson(userId);
+    const who = await this.options.store.people.get(userId);
     if (!who) throw new CaseroomError('unknown_user', `No person with id ${userId} has signed in to caseroom`);
     return who;
   }
@@ -65,7 +64,7 @@ export class CaseOwners {
   private async apply(caseId: string, actor: Identity, command: OwnershipCommand): Promise<Ownership> {
     const { store, log } = this.options;
     for (let attempt = 0; attempt < maxAttempts; attempt++) {
-      const [state, record] = await Promise.all([store.getOwnership(caseId), store.getCase(caseId)]);
+      const [state, record] = await Promise.all([store.ownership.get(caseId), store.cases.get(caseId)]);
       if (!record) throw new CaseroomError('unknown_case');
       const decision = decideOwnership(state, command, context(actor, record));
       if (decision instanceof CaseroomError) throw decision;
@@ -78,8 +77,7 @@ export class CaseOwners {
         { epoch: ownership.epoch, from: change.from, to: change.to, offer: ownership.offer },
         new Date(change.at),
       );
-      if (await store.saveOwnership(caseId, state.epoch, ownership, decision.record, [event])) {
-        this.options.events.wake();
+      if (await store.ownership.save(caseId, state.epoch, ownership, decision.record, [event])) {
         log.info({ caseId, userId: actor.userId, change: decision.change.kind, epoch: decision.ownership.epoch }, 'ownership changed');
         this.options.announce(caseId, { ownership: decision.ownership, change: decision.change });
         return decision.ownership;

@@ -23,7 +23,7 @@ import { AwarenessStates } from './AwarenessStates.js';
 import type { RoomConnection, RoomMetrics, RoomRelay } from './RoomConnection.js';
 
 export interface CaseRoomOptions {
-  store: CaseStore;
+  store: Pick<CaseStore, 'documents'>;
   relays: readonly RoomRelay[];
   /** cluster mode: other nodes write to the same documents */
   catchUpAfterLoad?: boolean;
@@ -119,7 +119,7 @@ export class CaseRoom {
 
   /** Loads a case's document from the store (without building it: see `doc`). */
   static async load(caseId: string, options: CaseRoomOptions): Promise<CaseRoom> {
-    return new CaseRoom(caseId, await options.store.loadDocument(caseId), options);
+    return new CaseRoom(caseId, await options.store.documents.load(caseId), options);
   }
 
   /** The case's Y.Doc, built from the stored bytes on first use. */
@@ -177,7 +177,7 @@ export class CaseRoom {
    * reaches this node's connections.
    */
   async catchUp(): Promise<number> {
-    const stored = await this.options.store.loadDocument(this.caseId);
+    const stored = await this.options.store.documents.load(this.caseId);
     this.storedThrough = Math.max(this.storedThrough, stored.throughSeq);
     if (this.stored) {
       // Not built yet: the newer read replaces the old one (the store only ever grows).
@@ -426,7 +426,7 @@ export class CaseRoom {
     // the next handshake brings it back). Only the sender's acknowledgement waits for the write.
     this.relay(update, from);
     metrics?.updateRelayed('local');
-    const write = this.options.store.appendUpdate(this.caseId, update).then(
+    const write = this.options.store.documents.append(this.caseId, update).then(
       (seq) => {
         this.storedThrough = Math.max(this.storedThrough, seq);
         metrics?.updateStored((performance.now() - applied) / 1000);
@@ -485,7 +485,7 @@ export class CaseRoom {
       // nodes' updates may still be on their way here, so the store is read first.
       const throughSeq = appliedThrough ?? (this.options.catchUpAfterLoad ? await this.catchUp() : this.storedThrough);
       const snapshot = Y.encodeStateAsUpdate(this.doc);
-      await this.options.store.compact(this.caseId, snapshot, throughSeq);
+      await this.options.store.documents.compact(this.caseId, snapshot, throughSeq);
       this.updatesSinceSnapshot -= counted;
       this.bytesSinceSnapshot -= countedBytes;
       this.snapshotBytes = snapshot.byteLength;

@@ -5,13 +5,12 @@
  */
 import { EventEmitter } from 'node:events';
 import type { Logger } from '../logger.js';
-import type { CaseStore } from '../store/CaseStore.js';
 import { awarenessTimeoutMs } from './AwarenessStates.js';
 import { CaseRoom, type CaseRoomOptions } from './CaseRoom.js';
 import type { RoomConnection, RoomRelay } from './RoomConnection.js';
 
 export interface CaseRoomsOptions {
-  store: CaseStore;
+  store: CaseRoomOptions['store'];
   log: Logger;
   graceMs: number;
   snapshotEvery: number;

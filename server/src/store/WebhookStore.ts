@@ -1,6 +1,6 @@
 /**
- * Webhooks and their delivery log, kept durably next to the case events they deliver. One
- * implementation per deployment mode, reached as `CaseStore.webhooks`.
+ * Webhooks and their delivery log, kept durably next to the case events they deliver (a new
+ * webhook's cursor is read from the event log in the same step that stores it).
  */
 import type { DeliveryOutcome, Page, Webhook, WebhookDelivery } from '@caseroom/shared';
 
@@ -20,7 +20,8 @@ export interface DeliveryQuery {
 export interface WebhookStore {
   /**
    * Stores a new webhook. Its cursor starts at the newest event stored at that moment, read in
-   * the same transaction, so it receives exactly what happens from then on.
+   * the same transaction, so it receives exactly what happens from then on. An id already stored
+   * is a fault (`webhookAlreadyStored`).
    */
   create(webhook: StoredWebhook): Promise<void>;
   get(id: string): Promise<StoredWebhook | null>;
@@ -39,4 +40,9 @@ export interface WebhookStore {
   failedAttempts(webhookId: string, eventId: string): Promise<number>;
   /** Newest first. */
   deliveries(query: DeliveryQuery): Promise<Page<WebhookDelivery>>;
+}
+
+/** The hub makes webhook ids: a second webhook with the same id is a fault, reported alike by every store. */
+export function webhookAlreadyStored(id: string): Error {
+  return new Error(`webhook ${id} is already stored`);
 }

@@ -1,8 +1,8 @@
 import type { HubConfig } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { CaseStore } from './CaseStore.js';
-import { RedisStore } from './RedisStore.js';
-import { SqliteStore } from './SqliteStore.js';
+import { RedisStore } from './redis/RedisStore.js';
+import { SqliteStore } from './sqlite/SqliteStore.js';
 
 /** The store for the configured deployment mode: Redis when REDIS_URL is set, else SQLite in DATA_DIR. */
 export async function createStore(config: HubConfig, log: Logger): Promise<CaseStore> {

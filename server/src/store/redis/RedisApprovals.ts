@@ -5,12 +5,13 @@
  * filters. Pending requests also sit in a sorted set scored by expiry time, for the expiry sweep.
  */
 import { approvalStatuses, type Approval, type ApprovalStatus, type Page } from '@caseroom/shared';
-import type { ApprovalQuery, NewCaseEvent } from '../CaseStore.js';
-import { decodeCursor, pageOf } from '../cursor.js';
-import type { Redis } from './connection.js';
+import { approvalAlreadyStored, type ApprovalQuery, type ApprovalStore } from '../ApprovalStore.js';
+import { cursorKey, pageOf } from '../cursor.js';
+import type { NewCaseEvent } from '../EventStore.js';
+import { guarded, type Redis } from './connection.js';
 import { idOfMember, lexMember, mergedRange } from './lexIndex.js';
 import { LuaScript } from './LuaScript.js';
-import { appendEventsLua, type RedisEventLog } from './RedisEventLog.js';
+import { appendEventsLua, type RedisEvents } from './RedisEvents.js';
 import type { ApprovalScope, RedisKeys } from './RedisKeys.js';
 
 /**
@@ -42,11 +43,11 @@ return 1`);
 
 const flag = (reviewed: boolean): string => (reviewed ? '1' : '0');
 
-export class RedisApprovals {
+export class RedisApprovals implements ApprovalStore {
   constructor(
     private readonly redis: Redis,
     private readonly keys: RedisKeys,
-    private readonly events: RedisEventLog,
+    private readonly events: RedisEvents,
   ) {}
 
   /** The three indexes an approval with this status and review state belongs to. */
@@ -55,15 +56,9 @@ export class RedisApprovals {
     return scopes.map((scope) => this.keys.approvals(scope, status, reviewed));
   }
 
-  async create(approval: Approval, events: NewCaseEvent[]): Promise<void> {
-    const part = this.events.scriptPart(events);
+  async create(approval: Approval, events: readonly NewCaseEvent[]): Promise<void> {
     const reviewed = approval.review !== null;
-    const keys = [
-      this.keys.approval(approval.id),
-      ...this.indexesOf(approval, approval.status, reviewed),
-      this.keys.approvalExpiries,
-      ...part.keys,
-    ];
+    const keys = [this.keys.approval(approval.id), ...this.indexesOf(approval, approval.status, reviewed), this.keys.approvalExpiries];
     const args = [
       JSON.stringify(approval),
       String(approval.version),
@@ -72,28 +67,25 @@ export class RedisApprovals {
       lexMember(approval.requestedAt, approval.id),
       String(Date.parse(approval.expiresAt)),
       approval.id,
-      ...part.args,
     ];
-    if ((await createScript.run(this.redis, keys, args)) === 0) throw new Error(`approval ${approval.id} is already stored`);
+    if ((await this.events.write(createScript, keys, args, events)) === 0) throw approvalAlreadyStored(approval.id);
   }
 
   async get(id: string): Promise<Approval | null> {
-    const json = await this.redis.hGet(this.keys.approval(id), 'record');
+    const json = await guarded(this.redis.hGet(this.keys.approval(id), 'record'));
     return json ? (JSON.parse(json) as Approval) : null;
   }
 
-  async save(next: Approval, expectedVersion: number, events: NewCaseEvent[]): Promise<boolean> {
+  async save(next: Approval, expectedVersion: number, events: readonly NewCaseEvent[]): Promise<boolean> {
     // The indexes to leave depend on the stored status; the script refuses if it moved since.
-    const [version, status, reviewed] = await this.redis.hmGet(this.keys.approval(next.id), ['version', 'status', 'reviewed']);
+    const [version, status, reviewed] = await guarded(this.redis.hmGet(this.keys.approval(next.id), ['version', 'status', 'reviewed']));
     if (version !== String(expectedVersion) || !status || !reviewed) return false;
-    const part = this.events.scriptPart(events);
     const nowReviewed = next.review !== null;
     const keys = [
       this.keys.approval(next.id),
       ...this.indexesOf(next, status as ApprovalStatus, reviewed === '1'),
       ...this.indexesOf(next, next.status, nowReviewed),
       this.keys.approvalExpiries,
-      ...part.keys,
     ];
     const args = [
       version,
@@ -106,9 +98,8 @@ export class RedisApprovals {
       lexMember(next.requestedAt, next.id),
       String(Date.parse(next.expiresAt)),
       next.id,
-      ...part.args,
     ];
-    return (await saveScript.run(this.redis, keys, args)) === 1;
+    return (await this.events.write(saveScript, keys, args, events)) === 1;
   }
 
   async list(query: ApprovalQuery): Promise<Page<Approval>> {
@@ -117,8 +108,9 @@ export class RedisApprovals {
     const statuses = query.statuses ?? approvalStatuses;
     const reviewed = query.reviewed === undefined ? [false, true] : [query.reviewed];
     const indexes = statuses.flatMap((status) => reviewed.map((r) => this.keys.approvals(scope, status, r)));
-    const after = query.cursor === undefined ? undefined : lexMember(...(decodeCursor(query.cursor, 2) as [string, string]));
-    const members = indexes.length === 0 ? [] : await mergedRange(this.redis, indexes, { direction: 'asc', after, count: query.limit + 1 });
+    const after = query.cursor === undefined ? undefined : lexMember(...cursorKey(query.cursor));
+    const members =
+      indexes.length === 0 ? [] : await guarded(mergedRange(this.redis, indexes, { direction: 'asc', after, count: query.limit + 1 }));
     const approvals = await Promise.all(members.map((member) => this.get(idOfMember(member))));
     // A case's requests all carry the case's team, so with both filters this keeps all or none.
     const kept = approvals.filter((a): a is Approval => a !== null && (query.team === undefined || a.team === query.team));
@@ -126,16 +118,15 @@ export class RedisApprovals {
   }
 
   async due(now: string, limit: number): Promise<Approval[]> {
-    const ids = await this.redis.zRange(this.keys.approvalExpiries, '-inf', Date.parse(now), {
-      BY: 'SCORE',
-      LIMIT: { offset: 0, count: limit },
-    });
+    const ids = await guarded(
+      this.redis.zRange(this.keys.approvalExpiries, '-inf', Date.parse(now), { BY: 'SCORE', LIMIT: { offset: 0, count: limit } }),
+    );
     const approvals = await Promise.all(ids.map((id) => this.get(id)));
     return approvals.filter((a): a is Approval => a !== null && a.status === 'pending');
   }
 
   async nextExpiry(): Promise<string | null> {
-    const [first] = await this.redis.zRangeWithScores(this.keys.approvalExpiries, 0, 0);
+    const [first] = await guarded(this.redis.zRangeWithScores(this.keys.approvalExpiries, 0, 0));
     return first ? new Date(first.score).toISOString() : null;
   }
 }

@@ -4,12 +4,13 @@
  * same script that stores it).
  */
 import { CaseroomError, caseStatuses, type CaseRecord, type CaseStatus, type Page } from '@caseroom/shared';
-import type { CaseQuery, NewCaseEvent } from '../CaseStore.js';
-import { decodeCursor, pageOf } from '../cursor.js';
-import type { Redis } from './connection.js';
+import type { CaseQuery, CaseRecordStore } from '../CaseRecordStore.js';
+import { cursorKey, pageOf } from '../cursor.js';
+import type { NewCaseEvent } from '../EventStore.js';
+import { guarded, type Redis } from './connection.js';
 import { idOfMember, lexMember, mergedRange } from './lexIndex.js';
 import { LuaScript } from './LuaScript.js';
-import { appendEventsLua, type RedisEventLog } from './RedisEventLog.js';
+import { appendEventsLua, type RedisEvents } from './RedisEvents.js';
 import type { RedisKeys } from './RedisKeys.js';
 
 /**
@@ -45,32 +46,31 @@ function recordOf(json: string, status: string, updatedAt: string): CaseRecord {
   return { ...(JSON.parse(json) as CaseRecord), status: status as CaseStatus, updatedAt };
 }
 
-export class RedisCases {
+export class RedisCases implements CaseRecordStore {
   constructor(
     private readonly redis: Redis,
     private readonly keys: RedisKeys,
-    private readonly events: RedisEventLog,
+    private readonly events: RedisEvents,
   ) {}
 
-  async create(record: CaseRecord, events: NewCaseEvent[]): Promise<void> {
+  async create(record: CaseRecord, events: readonly NewCaseEvent[]): Promise<void> {
     const k = this.keys;
-    const part = this.events.scriptPart(events);
-    const keys = [k.case(record.id), k.cases(record.status, record.team), k.cases(record.status), ...part.keys];
+    const keys = [k.case(record.id), k.cases(record.status, record.team), k.cases(record.status)];
     const member = lexMember(record.createdAt, record.id);
-    const args = [JSON.stringify(record), record.status, record.updatedAt, record.team, member, ...part.args];
-    if ((await createScript.run(this.redis, keys, args)) === 0) throw new CaseroomError('case_exists');
+    const args = [JSON.stringify(record), record.status, record.updatedAt, record.team, member];
+    if ((await this.events.write(createScript, keys, args, events)) === 0) throw new CaseroomError('case_exists');
   }
 
   async get(id: string): Promise<CaseRecord | null> {
-    const [json, status, updatedAt] = await this.redis.hmGet(this.keys.case(id), ['record', 'status', 'updatedAt']);
+    const [json, status, updatedAt] = await guarded(this.redis.hmGet(this.keys.case(id), ['record', 'status', 'updatedAt']));
     return json && status && updatedAt ? recordOf(json, status, updatedAt) : null;
   }
 
   async list(query: CaseQuery): Promise<Page<CaseRecord>> {
     const statuses = query.status === undefined ? caseStatuses : [query.status];
     const indexes = statuses.map((status) => this.keys.cases(status, query.team));
-    const after = query.cursor === undefined ? undefined : lexMember(...(decodeCursor(query.cursor, 2) as [string, string]));
-    const members = await mergedRange(this.redis, indexes, { direction: 'desc', after, count: query.limit + 1 });
+    const after = query.cursor === undefined ? undefined : lexMember(...cursorKey(query.cursor));
+    const members = await guarded(mergedRange(this.redis, indexes, { direction: 'desc', after, count: query.limit + 1 }));
     const records = await Promise.all(members.map((member) => this.get(idOfMember(member))));
     return pageOf(
       records.filter((r): r is CaseRecord => r !== null),
@@ -79,15 +79,14 @@ export class RedisCases {
     );
   }
 
-  async setStatus(id: string, status: CaseStatus, at: string, events: NewCaseEvent[]): Promise<CaseRecord | null> {
+  async setStatus(id: string, status: CaseStatus, at: string, events: readonly NewCaseEvent[]): Promise<CaseRecord | null> {
     // A case never changes team, so its index keys can be named before the script runs.
-    const team = await this.redis.hGet(this.keys.case(id), 'team');
+    const team = await guarded(this.redis.hGet(this.keys.case(id), 'team'));
     if (team === null || team === undefined) return null;
     const k = this.keys;
-    const part = this.events.scriptPart(events);
     const indexes = caseStatuses.flatMap((s) => [k.cases(s, team), k.cases(s)]);
-    const args = [status, at, String(caseStatuses.indexOf(status) + 1), ...part.args];
-    const json = (await setStatusScript.run(this.redis, [k.case(id), ...indexes, ...part.keys], args)) as string | null;
+    const args = [status, at, String(caseStatuses.indexOf(status) + 1)];
+    const json = (await this.events.write(setStatusScript, [k.case(id), ...indexes], args, events)) as string | null;
     return json === null ? null : recordOf(json, status, at);
   }
 }

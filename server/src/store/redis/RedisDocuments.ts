@@ -4,8 +4,8 @@
  * The latest snapshot and the seq it covers live in a hash beside it. Bytes go in and come out
  * untouched.
  */
-import type { StoredDocument } from '../CaseStore.js';
-import type { Redis } from './connection.js';
+import { storedDocument, type DocumentStore, type StoredDocument } from '../DocumentStore.js';
+import { guarded, type Redis } from './connection.js';
 import { LuaScript } from './LuaScript.js';
 import type { RedisKeys } from './RedisKeys.js';
 
@@ -33,7 +33,7 @@ type LoadReply = [Buffer | null, Buffer | null, Array<[Buffer, Buffer[]]>];
 const bytesOf = (data: Uint8Array): Buffer => Buffer.from(data.buffer, data.byteOffset, data.byteLength);
 const seqOf = (id: string): number => Number(id.slice(id.indexOf('-') + 1));
 
-export class RedisDocuments {
+export class RedisDocuments implements DocumentStore {
   constructor(
     private readonly redis: Redis,
     private readonly keys: RedisKeys,
@@ -45,22 +45,20 @@ export class RedisDocuments {
    * order, which is the group commit the SQLite store does with a transaction.
    */
   async append(caseId: string, update: Uint8Array): Promise<number> {
-    return seqOf(await this.redis.xAdd(this.keys.updates(caseId), '0-*', { u: bytesOf(update) }));
+    return seqOf(await guarded(this.redis.xAdd(this.keys.updates(caseId), '0-*', { u: bytesOf(update) })));
   }
 
   async load(caseId: string): Promise<StoredDocument> {
     const keys = [this.keys.snapshot(caseId), this.keys.updates(caseId)];
-    const [snapshot, snapshotSeq, entries] = (await loadScript.run(this.redis, keys, [], true)) as LoadReply;
-    const last = entries.at(-1);
-    return {
-      snapshot: snapshot ? new Uint8Array(snapshot) : null,
-      updates: entries.map(([, fields]) => new Uint8Array(fields[1]!)),
-      throughSeq: last ? seqOf(last[0].toString()) : snapshotSeq ? Number(snapshotSeq.toString()) : 0,
-    };
+    const [snapshot, snapshotSeq, entries] = (await guarded(loadScript.run(this.redis, keys, [], true))) as LoadReply;
+    return storedDocument(
+      snapshot && snapshotSeq ? { data: snapshot, throughSeq: Number(snapshotSeq.toString()) } : null,
+      entries.map(([id, fields]) => ({ seq: seqOf(id.toString()), data: fields[1]! })),
+    );
   }
 
   async compact(caseId: string, snapshot: Uint8Array, throughSeq: number): Promise<void> {
     const keys = [this.keys.snapshot(caseId), this.keys.updates(caseId)];
-    await compactScript.run(this.redis, keys, [bytesOf(snapshot), String(throughSeq)]);
+    await guarded(compactScript.run(this.redis, keys, [bytesOf(snapshot), String(throughSeq)]));
   }
 }

@@ -20,11 +20,11 @@ import type { Logger } from '../../logger.js';
 export type Redis = ReturnType<typeof createClient>;
 
 /**
- * How long a store operation may wait for Redis before it fails with `store_unavailable`.
- * node-redis times out only commands not yet written; one written to a Redis that hangs would wait
- * for as long as the connection stays up, so every operation carries its own deadline.
+ * How long a command (or script) of the store may wait for Redis before it fails with
+ * `store_unavailable`. node-redis times out only commands not yet written; one written to a Redis
+ * that hangs would wait for as long as the connection stays up, so every command carries its own.
  */
-const operationDeadlineMs = 5_000;
+const commandDeadlineMs = 5_000;
 /** Readiness probes of load balancers typically give up after a second; answer before that. */
 export const pingDeadlineMs = 800;
 /** The update log lets Redis number its entries (XADD `0-*`), which Redis 7 introduced. */
@@ -62,7 +62,7 @@ export async function connectRedis(url: string, log: Logger): Promise<Redis> {
 
 /**
  * Disconnects once every command sent has its reply; a Redis that does not answer within the
- * operation deadline is left behind, so shutdown never hangs on it.
+ * command deadline is left behind, so shutdown never hangs on it.
  */
 export async function closeRedis(client: Redis): Promise<void> {
   if (!client.isOpen) return;
@@ -71,7 +71,7 @@ export async function closeRedis(client: Redis): Promise<void> {
     timer = setTimeout(() => {
       client.destroy();
       resolve();
-    }, operationDeadlineMs);
+    }, commandDeadlineMs);
   });
   await Promise.race([client.close(), abandon]);
   clearTimeout(timer);
@@ -108,14 +108,14 @@ function storeError(err: unknown): unknown {
 }
 
 /**
- * Runs a store operation, reporting an unreachable Redis as `store_unavailable`, and Redis not
+ * Runs a command of the store, reporting an unreachable Redis as `store_unavailable`, and Redis not
  * answering within the deadline too. A write that missed its deadline may still be applied later,
  * like any write whose reply was lost.
  */
-export function guarded<T>(operation: Promise<T>, deadlineMs = operationDeadlineMs): Promise<T> {
+export function guarded<T>(command: Promise<T>, deadlineMs = commandDeadlineMs): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     const timer = setTimeout(() => reject(unavailable(new Error(`Redis did not answer within ${deadlineMs} ms`))), deadlineMs);
-    operation.then(
+    command.then(
       (value) => {
         clearTimeout(timer);
         resolve(value);

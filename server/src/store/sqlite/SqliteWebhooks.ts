@@ -2,10 +2,11 @@
  * Webhooks in the embedded store: tables in the SqliteStore's database, so a webhook's cursor
  * can start at the newest event in the same transaction that creates it.
  */
-import { CaseroomError, type Page, type WebhookDelivery } from '@caseroom/shared';
+import type { Page, WebhookDelivery } from '@caseroom/shared';
 import type Database from 'better-sqlite3';
-import { decodeCursor, encodeCursor } from './cursor.js';
-import type { DeliveryQuery, StoredWebhook, WebhookStore } from './WebhookStore.js';
+import { cursorSeq, pageOf } from '../cursor.js';
+import { webhookAlreadyStored, type DeliveryQuery, type StoredWebhook, type WebhookStore } from '../WebhookStore.js';
+import { SqlFilter } from './SqlFilter.js';
 
 const schema = `
 CREATE TABLE IF NOT EXISTS webhooks (
@@ -37,10 +38,10 @@ function toWebhook(row: WebhookRow): StoredWebhook {
   return { ...(JSON.parse(row.record) as Omit<StoredWebhook, 'secret'>), secret: row.secret };
 }
 
-export class SqliteWebhookStore implements WebhookStore {
+export class SqliteWebhooks implements WebhookStore {
   private readonly statements;
 
-  /** `db` must already hold the `events` table (the SqliteStore creates it). */
+  /** `db` must already hold the `events` table (SqliteEvents creates it). */
   constructor(private readonly db: Database.Database) {
     db.exec(schema);
     this.statements = {
@@ -64,7 +65,10 @@ export class SqliteWebhookStore implements WebhookStore {
 
   async create(webhook: StoredWebhook): Promise<void> {
     const { secret, ...shown } = webhook;
-    this.statements.insert.run(webhook.id, webhook.team, webhook.createdAt, JSON.stringify(shown), secret);
+    this.db.transaction(() => {
+      if (this.statements.exists.get(webhook.id)) throw webhookAlreadyStored(webhook.id);
+      this.statements.insert.run(webhook.id, webhook.team, webhook.createdAt, JSON.stringify(shown), secret);
+    })();
   }
 
   async get(id: string): Promise<StoredWebhook | null> {
@@ -103,25 +107,13 @@ export class SqliteWebhookStore implements WebhookStore {
   }
 
   async deliveries(query: DeliveryQuery): Promise<Page<WebhookDelivery>> {
-    const where = ['webhook_id = ?'];
-    const params: Array<string | number> = [query.webhookId];
-    if (query.outcome !== undefined) {
-      where.push('outcome = ?');
-      params.push(query.outcome);
-    }
-    if (query.cursor !== undefined) {
-      const [seq] = decodeCursor(query.cursor, 1) as [string];
-      if (!/^[0-9]{1,16}$/.test(seq)) throw new CaseroomError('invalid_payload', 'The cursor is not valid', { field: 'cursor' });
-      where.push('seq < ?');
-      params.push(Number(seq));
-    }
-    const sql = `SELECT seq, record FROM webhook_deliveries WHERE ${where.join(' AND ')} ORDER BY seq DESC LIMIT ?`;
-    const rows = this.db.prepare<unknown[], { seq: number; record: string }>(sql).all(...params, query.limit + 1);
-    const page = rows.slice(0, query.limit);
-    const last = page.at(-1);
-    return {
-      items: page.map((row) => JSON.parse(row.record) as WebhookDelivery),
-      nextCursor: rows.length > query.limit && last ? encodeCursor([String(last.seq)]) : null,
-    };
+    const filter = new SqlFilter()
+      .equals('webhook_id', query.webhookId)
+      .equals('outcome', query.outcome)
+      .below('seq', query.cursor === undefined ? undefined : cursorSeq(query.cursor));
+    const sql = `SELECT seq, record FROM webhook_deliveries ${filter} ORDER BY seq DESC LIMIT ?`;
+    const rows = this.db.prepare<unknown[], { seq: number; record: string }>(sql).all(...filter.params, query.limit + 1);
+    const page = pageOf(rows, query.limit, (row) => row.seq);
+    return { items: page.items.map((row) => JSON.parse(row.record) as WebhookDelivery), nextCursor: page.nextCursor };
   }
 }

@@ -1,8 +1,8 @@
 /**
- * Small helpers for the SQLite listings: a WHERE clause built from optional conditions (an absent
- * value adds nothing), and keyset pagination on (time, id) with opaque cursors.
+ * The WHERE clause of a SQLite listing, built from optional conditions (an absent value adds
+ * nothing), with keyset pagination on (time, id) after a page cursor.
  */
-import { decodeCursor } from './cursor.js';
+import { cursorKey } from '../cursor.js';
 
 type Value = string | number;
 
@@ -20,10 +20,15 @@ export class SqlFilter {
     return this;
   }
 
+  below(column: string, value: number | undefined): this {
+    if (value !== undefined) this.add(`${column} < ?`, value);
+    return this;
+  }
+
   /** Rows past a page cursor, for listings ordered by (timeColumn, id) in `direction`. */
   pastCursor(timeColumn: string, cursor: string | undefined, direction: 'asc' | 'desc'): this {
     if (cursor === undefined) return this;
-    const [time, id] = decodeCursor(cursor, 2) as [string, string];
+    const [time, id] = cursorKey(cursor);
     const op = direction === 'asc' ? '>' : '<';
     return this.add(`(${timeColumn} ${op} ? OR (${timeColumn} = ? AND id ${op} ?))`, time, time, id);
   }

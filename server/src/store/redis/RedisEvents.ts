@@ -3,17 +3,30 @@
  * stream and is added under that same id to its team's and its case's stream, so any of the three
  * can be read after a cursor and merged with the others in id order. The per-case `seq` is
  * assigned in the same script, and a hash maps it back to the id for reads by sequence number.
+ * Every aggregate of the RedisStore that stores events runs its script through `write`, so a
+ * change and its events are one atomic step and readers are told once Redis has stored them.
  */
-import { CaseroomError, type CaseEvent, type CaseEventType } from '@caseroom/shared';
-import type { EventQuery, NewCaseEvent } from '../CaseStore.js';
-import type { Redis } from './connection.js';
+import type { CaseEvent, CaseEventType } from '@caseroom/shared';
+import type { RedisArgument } from 'redis';
+import { AppendSignal } from '../AppendSignal.js';
+import {
+  caseEventRange,
+  invalidEventCursor,
+  readsNothing,
+  storedEvent,
+  type EventQuery,
+  type EventStore,
+  type NewCaseEvent,
+} from '../EventStore.js';
+import { guarded, type Redis } from './connection.js';
 import { LuaScript } from './LuaScript.js';
 import type { RedisKeys } from './RedisKeys.js';
 
 /**
  * Lua appending the events a script was given, after the change they describe, in the same
- * atomic step. KEYS[k] is the global stream, followed by three keys per event (its team's stream,
- * its case's stream, its case's seq -> id hash); ARGV from `a` holds six fields per event.
+ * atomic step, numbered within their case as EventStore.ts says. KEYS[k] is the global stream,
+ * followed by three keys per event (its team's stream, its case's stream, its case's seq -> id
+ * hash); ARGV from `a` holds six fields per event.
  */
 export const appendEventsLua = `
 local function append_events(k, a)
@@ -84,34 +97,44 @@ function withoutTeam({ team: _team, ...event }: StoredEvent): CaseEvent {
   return event;
 }
 
-export class RedisEventLog {
+export class RedisEvents implements EventStore {
+  private readonly appended = new AppendSignal();
+
   constructor(
     private readonly redis: Redis,
     private readonly keys: RedisKeys,
   ) {}
 
-  /** The KEYS and ARGV that `append_events` reads, to go after a script's own. */
-  scriptPart(events: readonly NewCaseEvent[]): { keys: string[]; args: string[] } {
+  /**
+   * Runs `script` with the KEYS and ARGV of `events` after its own (for `append_events`). A script
+   * that stored nothing answers 0 or nil, and appends no event; otherwise readers are told once
+   * Redis has answered.
+   */
+  async write(
+    script: LuaScript,
+    keys: readonly string[],
+    args: readonly RedisArgument[],
+    events: readonly NewCaseEvent[],
+  ): Promise<unknown> {
     const k = this.keys;
-    return {
-      keys: [k.events, ...events.flatMap((e) => [k.teamEvents(e.team), k.caseEvents(e.caseId), k.caseEventIds(e.caseId)])],
-      args: events.flatMap((e) => [e.caseId, e.team, e.type, e.at, e.actor ? JSON.stringify(e.actor) : '', JSON.stringify(e.data)]),
-    };
+    const eventKeys = [k.events, ...events.flatMap((e) => [k.teamEvents(e.team), k.caseEvents(e.caseId), k.caseEventIds(e.caseId)])];
+    const eventArgs = events.flatMap((e) => [
+      e.caseId,
+      e.team,
+      e.type,
+      e.at,
+      e.actor ? JSON.stringify(e.actor) : '',
+      JSON.stringify(e.data),
+    ]);
+    const reply = await guarded(script.run(this.redis, [...keys, ...eventKeys], [...args, ...eventArgs]));
+    if (reply !== 0 && reply !== null) this.appended.committed(events);
+    return reply;
   }
 
   async append(events: readonly NewCaseEvent[]): Promise<CaseEvent[]> {
     if (events.length === 0) return [];
-    const { keys, args } = this.scriptPart(events);
-    const written = (await appendOnly.run(this.redis, keys, args)) as Array<[string, number]>;
-    return events.map((e, i) => ({
-      id: written[i]![0],
-      caseId: e.caseId,
-      seq: written[i]![1],
-      type: e.type,
-      at: e.at,
-      actor: e.actor,
-      data: e.data,
-    }));
+    const written = (await this.write(appendOnly, [], [], events)) as Array<[string, number]>;
+    return events.map((e, i) => storedEvent(e, written[i]![0], written[i]![1]));
   }
 
   /**
@@ -120,8 +143,8 @@ export class RedisEventLog {
    */
   async read(query: EventQuery): Promise<CaseEvent[]> {
     const after = parseId(query.after ?? '0-0');
-    if (!after) throw new CaseroomError('invalid_cursor', 'The cursor is not the id of a stored event');
-    if (query.limit <= 0 || query.caseIds?.length === 0 || query.types?.length === 0) return [];
+    if (!after) throw invalidEventCursor();
+    if (readsNothing(query)) return [];
     const { team, types } = query;
     const streams = query.caseIds
       ? [...new Set(query.caseIds)].map((id) => this.keys.caseEvents(id))
@@ -131,7 +154,9 @@ export class RedisEventLog {
     const found: CaseEvent[] = [];
     let from = `${after[0]}-${after[1]}`;
     for (;;) {
-      const replies = (await Promise.all(streams.map((s) => this.redis.xRange(s, `(${from}`, '+', { COUNT: chunk })))) as StreamEntry[][];
+      const replies = (await Promise.all(
+        streams.map((s) => guarded(this.redis.xRange(s, `(${from}`, '+', { COUNT: chunk }))),
+      )) as StreamEntry[][];
       // A stream that filled its chunk may hold more: the merge is complete only up to the
       // smallest last id among those, and the next round starts there.
       let bound: StreamId | null = null;
@@ -156,10 +181,11 @@ export class RedisEventLog {
   }
 
   async forCase(caseId: string, afterSeq: number, limit: number): Promise<CaseEvent[]> {
-    if (limit <= 0) return [];
-    const first = Math.max(0, Math.floor(afterSeq)) + 1;
+    const range = caseEventRange(afterSeq, limit);
+    if (!range) return [];
     const keys = [this.keys.caseEventIds(caseId), this.keys.caseEvents(caseId)];
-    const entries = (await readCaseScript.run(this.redis, keys, [String(first), String(limit)])) as Array<[string, string[]]>;
+    const args = [String(range.firstSeq), String(range.limit)];
+    const entries = (await guarded(readCaseScript.run(this.redis, keys, args))) as Array<[string, string[]]>;
     return entries.map(([id, flat]) => {
       const fields: Record<string, string> = {};
       for (let i = 0; i < flat.length; i += 2) fields[flat[i]!] = flat[i + 1]!;
@@ -168,7 +194,7 @@ export class RedisEventLog {
   }
 
   async lastId(): Promise<string> {
-    const [last] = (await this.redis.xRevRange(this.keys.events, '+', '-', { COUNT: 1 })) as StreamEntry[];
+    const [last] = (await guarded(this.redis.xRevRange(this.keys.events, '+', '-', { COUNT: 1 }))) as StreamEntry[];
     return last?.id ?? '0-0';
   }
 
@@ -176,5 +202,9 @@ export class RedisEventLog {
     const x = parseId(a);
     const y = parseId(b);
     return x && y ? compareIds(x, y) : null;
+  }
+
+  onAppended(listener: () => void): () => void {
+    return this.appended.listen(listener);
   }
 }

@@ -3,16 +3,20 @@
  * SQLite, creating a webhook reads its starting cursor from the event log in the same atomic step,
  * and logging a delivered attempt moves the cursor in the same step as the log line.
  */
-import { CaseroomError, deliveryOutcomes, type Page, type WebhookDelivery } from '@caseroom/shared';
-import { decodeCursor, encodeCursor } from './cursor.js';
-import { guarded, type Redis } from './redis/connection.js';
-import { idOfMember, lexMember } from './redis/lexIndex.js';
-import { LuaScript } from './redis/LuaScript.js';
-import type { RedisKeys } from './redis/RedisKeys.js';
-import type { DeliveryQuery, StoredWebhook, WebhookStore } from './WebhookStore.js';
+import { deliveryOutcomes, type Page, type WebhookDelivery } from '@caseroom/shared';
+import { cursorSeq, pageOf } from '../cursor.js';
+import { webhookAlreadyStored, type DeliveryQuery, type StoredWebhook, type WebhookStore } from '../WebhookStore.js';
+import { guarded, type Redis } from './connection.js';
+import { idOfMember, lexMember } from './lexIndex.js';
+import { LuaScript } from './LuaScript.js';
+import type { RedisKeys } from './RedisKeys.js';
 
-/** KEYS: webhook, all webhooks, the team's webhooks, events. ARGV: record, secret, team, member. */
+/**
+ * KEYS: webhook, all webhooks, the team's webhooks, events. ARGV: record, secret, team, member
+ * -> 0 when the id is taken.
+ */
 const createScript = new LuaScript(`
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
 local newest = redis.call('XREVRANGE', KEYS[4], '+', '-', 'COUNT', 1)
 local cursor = '0-0'
 if newest[1] then cursor = newest[1][1] end
@@ -54,7 +58,7 @@ else
 end
 return 1`);
 
-export class RedisWebhookStore implements WebhookStore {
+export class RedisWebhooks implements WebhookStore {
   constructor(
     private readonly redis: Redis,
     private readonly keys: RedisKeys,
@@ -65,7 +69,7 @@ export class RedisWebhookStore implements WebhookStore {
     const k = this.keys;
     const keys = [k.webhook(webhook.id), k.webhooks(), k.webhooks(webhook.team), k.events];
     const args = [JSON.stringify(shown), secret, webhook.team, lexMember(webhook.createdAt, webhook.id)];
-    await guarded(createScript.run(this.redis, keys, args));
+    if ((await guarded(createScript.run(this.redis, keys, args))) === 0) throw webhookAlreadyStored(webhook.id);
   }
 
   async get(id: string): Promise<StoredWebhook | null> {
@@ -115,20 +119,15 @@ export class RedisWebhookStore implements WebhookStore {
 
   /** Newest first. */
   async deliveries(query: DeliveryQuery): Promise<Page<WebhookDelivery>> {
-    let before = '+inf';
-    if (query.cursor !== undefined) {
-      const [seq] = decodeCursor(query.cursor, 1) as [string];
-      if (!/^[0-9]{1,16}$/.test(seq)) throw new CaseroomError('invalid_payload', 'The cursor is not valid', { field: 'cursor' });
-      before = `(${seq}`;
-    }
+    const before = query.cursor === undefined ? '+inf' : `(${cursorSeq(query.cursor)}`;
     const index = this.keys.deliveryIndex(query.webhookId, query.outcome);
     const limit = { offset: 0, count: query.limit + 1 };
     const seqs = await guarded(this.redis.zRange(index, before, '-inf', { BY: 'SCORE', REV: true, LIMIT: limit }));
-    const page = seqs.slice(0, query.limit);
-    const records = page.length === 0 ? [] : await guarded(this.redis.hmGet(this.keys.deliveries(query.webhookId), page));
+    const page = pageOf(seqs, query.limit, (seq) => Number(seq));
+    const records = page.items.length === 0 ? [] : await guarded(this.redis.hmGet(this.keys.deliveries(query.webhookId), page.items));
     return {
       items: records.filter((r): r is string => typeof r === 'string').map((r) => JSON.parse(r) as WebhookDelivery),
-      nextCursor: seqs.length > query.limit ? encodeCursor([page.at(-1)!]) : null,
+      nextCursor: page.nextCursor,
     };
   }
 }
