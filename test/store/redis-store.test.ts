@@ -2,15 +2,16 @@
  * What only the Redis store has to prove, against the real Redis of the test run: atomicity and
  * compare-and-set across separate connections (as between hub nodes), stream ids and sequence
  * numbers under concurrency, bytes kept exactly, and failing fast when Redis is out of reach. The
- * integration suite covers the rest on both stores.
+ * store contract (store-*.test.ts) and the integration suite cover the rest on both stores.
  */
 import { randomBytes } from 'node:crypto';
 import { createServer, connect, type Server, type Socket } from 'node:net';
-import { CaseroomError, type CaseRecord, type Ownership, type Person } from '@caseroom/shared';
+import { CaseroomError, type Ownership, type Person } from '@caseroom/shared';
 import { createLogger, RedisStore } from '@caseroom/server';
 import { afterEach, describe, expect, it } from 'vitest';
 import { caseEvent } from '../../server/src/events/EventLog.js';
 import { deleteRedisKeys, testRedisUrl } from '../helpers/hub.js';
+import { caseRecord } from '../helpers/records.js';
 
 const log = createLogger('silent');
 const cleanups: Array<() => Promise<unknown>> = [];
@@ -30,21 +31,6 @@ async function openStore(prefix: string, url = testRedisUrl): Promise<RedisStore
   const store = await RedisStore.connect({ url, prefix, log });
   cleanups.push(() => store.close());
   return store;
-}
-
-function caseRecord(id: string, fields: Partial<CaseRecord> = {}): CaseRecord {
-  const at = '2026-11-23T10:00:00.000Z';
-  return {
-    id,
-    subject: 'Charged twice',
-    team: 'billing',
-    status: 'open',
-    customer: null,
-    createdAt: at,
-    createdBy: 'sue',
-    updatedAt: at,
-    ...fields,
-  };
 }
 
 const agent = (i: number): Person => ({ userId: `agent-${i}`, name: `Agent ${i}`, role: 'agent' });
@@ -196,31 +182,6 @@ describe('the Redis store', () => {
     const ids = async (team: string): Promise<string[]> => (await store.cases.list({ team, limit: 10 })).items.map((c) => c.id);
     expect(await ids('a')).toEqual(['plain']);
     expect(await ids('a:team:a:open')).toEqual(['tricky']);
-  });
-
-  it('pages cases newest first, ties broken by id, across both statuses', async () => {
-    const store = await openStore(freshPrefix());
-    const at = (minute: number): string => `2026-11-23T10:0${minute}:00.000Z`;
-    const records = [
-      caseRecord('b', { createdAt: at(1) }),
-      caseRecord('a', { createdAt: at(1) }),
-      caseRecord('c', { createdAt: at(2) }),
-      caseRecord('d', { createdAt: at(0) }),
-    ];
-    for (const record of records) await store.cases.create(record, []);
-    await store.cases.setStatus('a', 'resolved', at(5), []);
-    const seen: string[] = [];
-    let cursor: string | undefined;
-    do {
-      const page = await store.cases.list({ limit: 1, cursor });
-      seen.push(...page.items.map((c) => c.id));
-      cursor = page.nextCursor ?? undefined;
-    } while (cursor);
-    expect(seen).toEqual(['c', 'b', 'a', 'd']);
-    expect((await store.cases.list({ status: 'resolved', limit: 10 })).items).toEqual([
-      { ...records[1], status: 'resolved', updatedAt: at(5) },
-    ]);
-    expect((await store.cases.list({ status: 'open', team: 'billing', limit: 10 })).items.map((c) => c.id)).toEqual(['c', 'b', 'd']);
   });
 });
 
