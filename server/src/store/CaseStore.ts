@@ -2,7 +2,7 @@
  * Everything the hub keeps durably goes through this interface: one aggregate store per kind of
  * record, each a small interface of its own file, and one implementation of the whole per
  * deployment mode (sqlite/ embedded, redis/ in cluster mode). Nothing above `store/` knows which.
- * test/store/store-contract.test.ts holds both to the same results and the same error codes.
+ * The store-*.test.ts files of test/store hold both to the same results and the same error codes.
  */
 import type { ApprovalStore } from './ApprovalStore.js';
 import type { CaseRecordStore } from './CaseRecordStore.js';

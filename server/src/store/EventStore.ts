@@ -33,13 +33,13 @@ export interface EventStore {
   forCase(caseId: string, afterSeq: number, limit: number): Promise<CaseEvent[]>;
   /** The newest event id; before the first event, a cursor that reads from the beginning. */
   lastId(): Promise<string>;
-  /** Orders two event ids (negative: a is older); null when `a` is not an event id of this store. */
+  /** Orders two event ids (negative: a is older); null when either is not an event id of this store. */
   compare(a: string, b: string): number | null;
   /**
    * Calls `listener` once after each write through this store that stored events commits (any
    * aggregate's: a new case, an ownership change, a revocation…), never for a write that stored
-   * none or was refused. Writes made by other hub nodes are not heard here. Returns a function
-   * that stops it.
+   * none or was refused. Writes made by other hub nodes are not heard here. The listener runs
+   * before the write's promise settles and must not throw. Returns a function that stops it.
    */
   onAppended(listener: () => void): () => void;
 }
