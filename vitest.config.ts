@@ -48,6 +48,8 @@ const storeIndependent = [
   'test/shared/**',
   'test/sdk/**',
   'test/server/config.test.ts',
+  'test/server/bus-messages.test.ts',
+  'test/server/domain-changes.test.ts',
   'test/ops/token-bucket.test.ts',
   'test/rooms/awareness-states.test.ts',
   'test/people/ownership-machine.test.ts',

@@ -18,7 +18,9 @@ import { WebhookTargets, type HostResolver } from './events/WebhookTargets.js';
 import { CaseDirectory } from './cases/CaseDirectory.js';
 import { ClusterRelay } from './cluster/ClusterRelay.js';
 import { connectCluster, connectPresence } from './cluster/connectCluster.js';
+import { relayChanges } from './cluster/relayChanges.js';
 import type { HubConfig } from './config.js';
+import { DomainChanges } from './DomainChanges.js';
 import { createHttpApp } from './http/app.js';
 import { refuseUnparsable } from './http/rawRefusal.js';
 import { CaseHub, type CaseNamespace } from './hub/CaseHub.js';
@@ -53,6 +55,8 @@ export interface Hub {
   readonly events: EventLog;
   readonly webhooks: WebhookRegistry;
   readonly tokens: Tokens;
+  /** what the planes announce: ownership, rosters, approvals, case status, stored events, revocations */
+  readonly changes: DomainChanges;
   /** the Socket.IO server (its `/cases` namespace is the hub's; an embedding app may add its own) */
   readonly io: SocketServer;
   /** Stops accepting, disconnects everyone, flushes pending writes, closes the store. */
@@ -69,19 +73,17 @@ export interface HubParts {
 export async function startHub(config: HubConfig, parts: HubParts = {}): Promise<Hub> {
   const log = parts.log ?? createLogger(config.logLevel);
   const store = parts.store ?? (await createStore(config, log));
+  const changes = new DomainChanges(log);
   const tokens = new Tokens(config.jwt, log);
   const cluster = await connectCluster(config, log);
-  const access = new Access(tokens, await Revocations.load(store, cluster.bus, log));
-  const events = new EventLog(store, log, cluster.bus);
-  const cases = new CaseDirectory(store, events);
-  // Gauges read their sources at scrape time; the transports they count are created below.
-  let connections = (): { 'socket.io': number; 'y-websocket': number } => ({ 'socket.io': 0, 'y-websocket': 0 });
-  const metrics: HubMetrics = new HubMetrics({
-    connections: () => connections(),
-    openCases: (): number => rooms.size,
-    store: { kind: store.kind, ping: () => store.ping() },
-    clusterBusUp: cluster.bus.connected === null ? undefined : () => cluster.bus.connected === true,
-  });
+  const access = new Access(tokens, await Revocations.load(store, changes, log));
+  relayChanges(cluster.bus, changes, access.revocations, log);
+  const events = new EventLog(store, log, changes);
+  const cases = new CaseDirectory(store, events, changes, log);
+  const metrics = new HubMetrics(
+    { store, clusterBusUp: cluster.bus.connected === null ? undefined : () => cluster.bus.connected === true },
+    changes,
+  );
   const rooms = new CaseRooms({
     metrics,
     store,
@@ -94,35 +96,25 @@ export async function startHub(config: HubConfig, parts: HubParts = {}): Promise
     catchUpAfterLoad: config.redis !== null,
   });
   rooms.addRelay(new ClusterRelay(cluster.bus, rooms));
-  // The people plane announces through the Socket.IO hub, which is created below.
-  let caseHub: CaseHub | undefined;
-  const roster = new Roster({
-    graceMs: config.presenceGraceMs,
-    announce: (caseId, update) => {
-      presence.localChanged(caseId, update);
-      const { kind, userId } = update.change;
-      const member = update.members.find((m) => m.userId === userId) ?? null;
-      if (kind === 'joined' && member) events.recordQuietly(caseId, 'member.joined', member, { userId, role: member.role });
-      if (kind === 'left') events.recordQuietly(caseId, 'member.left', null, { userId });
-    },
-  });
-  const presence = await connectPresence(config, cluster.bus, log, {
+  metrics.countOpenCases(() => rooms.size);
+  const roster = new Roster({ graceMs: config.presenceGraceMs, changes });
+  const presence = await connectPresence(config, {
+    bus: cluster.bus,
+    changes,
+    log,
     localMembers: (caseId) => roster.members(caseId),
-    announce: (caseId, update) => caseHub?.announceRoster(caseId, update),
     hasRoom: (caseId) => rooms.get(caseId) !== undefined,
+  });
+  changes.on('localRoster', ({ caseId, update }) => {
+    const { kind, userId } = update.change;
+    const member = update.members.find((m) => m.userId === userId) ?? null;
+    if (kind === 'joined' && member) events.recordQuietly(caseId, 'member.joined', member, { userId, role: member.role });
+    if (kind === 'left') events.recordQuietly(caseId, 'member.left', null, { userId });
   });
   rooms.on('entered', (caseId, connection) => roster.enter(caseId, connection.identity, connection.id));
   rooms.on('left', (caseId, connection) => roster.leave(caseId, connection.identity.userId, connection.id));
-  const owners = new CaseOwners({
-    store,
-    events,
-    log,
-    announce: (caseId, update) => {
-      metrics.ownershipChanged(update.change.kind);
-      caseHub?.announceOwner(caseId, update);
-    },
-  });
-  const approvals = new ApprovalBook({ store, events, cases, log, ...config.approvals });
+  const owners = new CaseOwners({ store, events, changes, log });
+  const approvals = new ApprovalBook({ store, events, cases, changes, log, ...config.approvals });
   const watchers = new Map<string, DocumentWatcher>();
   rooms.on('loaded', (caseId) => {
     const room = rooms.get(caseId);
@@ -134,10 +126,6 @@ export async function startHub(config: HubConfig, parts: HubParts = {}): Promise
   rooms.on('unloading', (room) => {
     watchers.get(room.caseId)?.close();
     watchers.delete(room.caseId);
-  });
-  approvals.on('changed', (update) => {
-    metrics.approvalChanged(update.change.kind);
-    caseHub?.announceApproval(update);
   });
   const { allowPrivateTargets, ...delivery } = config.webhooks;
   const targets = new WebhookTargets({ allowPrivate: allowPrivateTargets, resolve: parts.resolveHost });
@@ -199,6 +187,7 @@ export async function startHub(config: HubConfig, parts: HubParts = {}): Promise
     owners,
     approvals,
     events,
+    changes,
     log,
     maxMessageBytes: config.maxMessageBytes,
     rateLimits,
@@ -210,26 +199,22 @@ export async function startHub(config: HubConfig, parts: HubParts = {}): Promise
     tokenGraceMs: config.tokenGraceMs,
     rememberPerson: (who) => store.rememberPerson(who, new Date().toISOString()),
   });
-  caseHub = hubOfCases;
   rooms.addRelay(hubOfCases);
+  metrics.countConnections('socket.io', () => nsp.sockets.size);
 
   const yws = new YWebsocketEndpoint({
     rooms,
     cases,
     access,
+    changes,
     log,
     maxMessageBytes: config.maxMessageBytes,
     rateLimits,
     maxSendBacklogBytes: config.limits.maxSendBacklogBytes,
     metrics,
   });
-  connections = () => ({ 'socket.io': nsp.sockets.size, 'y-websocket': yws.connectionCount });
   rooms.addRelay(yws);
-  // A revoked person's connections close on every node; their tokens are refused from now on.
-  access.revocations.onRevoked((userId) => {
-    hubOfCases.closePerson(userId);
-    yws.closePerson(userId);
-  });
+  metrics.countConnections('y-websocket', () => yws.connectionCount);
   // WebSockets leave the HTTP server's bookkeeping once upgraded; shutdown needs them to cut off stragglers.
   const upgraded = new Set<Duplex>();
   // One listener shared by every socket, not a closure (and a `once` wrapper) per connection.
@@ -300,5 +285,5 @@ export async function startHub(config: HubConfig, parts: HubParts = {}): Promise
       log.info('hub stopped');
     })());
 
-  return { url, port, log, store, rooms, roster, approvals, events, webhooks, tokens, io, close };
+  return { url, port, log, store, rooms, roster, approvals, events, webhooks, tokens, changes, io, close };
 }
