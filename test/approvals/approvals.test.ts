@@ -132,10 +132,7 @@ describe('asking a peer', () => {
     const approval = await a.session.requestApproval({ ...refund, expiresIn: 1 });
     const expired = nextEvent<ApprovalUpdate>(
       'the expiry',
-      (listener) => {
-        hub.approvals.on('changed', listener);
-        return () => hub.approvals.off('changed', listener);
-      },
+      (listener) => hub.changes.on('approval', ({ update }) => listener(update)),
       (u) => u.approval.id === approval.id && u.change.kind === 'expired',
     );
     await a.client.close();

@@ -4,7 +4,6 @@
  * announced. Pending requests expire on the server's clock, whether or not anyone is connected.
  */
 import { randomUUID } from 'node:crypto';
-import { EventEmitter } from 'node:events';
 import {
   canAccessTeam,
   CaseroomError,
@@ -18,6 +17,7 @@ import {
   type Verdict,
 } from '@caseroom/shared';
 import type { CaseDirectory } from '../cases/CaseDirectory.js';
+import type { DomainChanges } from '../DomainChanges.js';
 import type { Logger } from '../logger.js';
 import { caseEvent } from '../events/EventLog.js';
 import type { CaseStore, NewCaseEvent } from '../store/CaseStore.js';
@@ -35,11 +35,8 @@ export interface ApprovalBookOptions {
   policy: ApprovalPolicy;
   defaultExpiresInS: number;
   log: Logger;
-}
-
-interface ApprovalEvents {
-  /** a transition was stored; the hub announces it */
-  changed: [update: ApprovalUpdate];
+  /** where a stored transition is announced */
+  changes: DomainChanges;
 }
 
 export interface ReviewQuery {
@@ -51,13 +48,11 @@ export interface ReviewQuery {
 
 const decided: readonly ApprovalStatus[] = ['approved', 'rejected'];
 
-export class ApprovalBook extends EventEmitter<ApprovalEvents> {
+export class ApprovalBook {
   private expiryTimer: NodeJS.Timeout | null = null;
   private stopped = false;
 
-  constructor(private readonly options: ApprovalBookOptions) {
-    super();
-  }
+  constructor(private readonly options: ApprovalBookOptions) {}
 
   /** Opens a request in a case. Agents, specialists and supervisors may; bots may not. */
   async request(caseId: string, actor: Identity, input: ApprovalInput): Promise<Approval> {
@@ -153,7 +148,7 @@ export class ApprovalBook extends EventEmitter<ApprovalEvents> {
   }
 
   private announce(update: ApprovalUpdate): void {
-    this.emit('changed', update);
+    this.options.changes.announce({ kind: 'approval', update });
   }
 
   private scheduleExpiry(): void {

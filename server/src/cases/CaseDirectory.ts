@@ -1,10 +1,13 @@
 /**
  * Cases as records: creating, finding and listing them, with the team rule applied in one place
- * (a person may see cases of their own team; supervisors see every case).
+ * (a person may see cases of their own team; supervisors see every case). A change of status is
+ * stored with its event, then announced.
  */
 import { randomUUID } from 'node:crypto';
 import { canAccessTeam, CaseroomError, type CaseRecord, type CaseStatus, type Customer, type Identity, type Page } from '@caseroom/shared';
+import type { DomainChanges } from '../DomainChanges.js';
 import { caseEvent } from '../events/EventLog.js';
+import type { Logger } from '../logger.js';
 import type { CaseStore } from '../store/CaseStore.js';
 
 export interface NewCase {
@@ -22,7 +25,12 @@ export interface CaseListing {
 }
 
 export class CaseDirectory {
-  constructor(private readonly store: Pick<CaseStore, 'cases'>) {}
+  constructor(
+    private readonly store: Pick<CaseStore, 'cases'>,
+    /** where a stored change of status is announced */
+    private readonly changes: DomainChanges,
+    private readonly log: Logger,
+  ) {}
 
   /** Creates a case for the caller's team (supervisors may name another team). */
   async create(input: NewCase, by: Identity, now = new Date()): Promise<CaseRecord> {
@@ -58,22 +66,18 @@ export class CaseDirectory {
     return record;
   }
 
-  /** Resolves or reopens a case; only its owner or a supervisor may. `changed` is false when it already had that status. */
-  async setStatus(
-    caseId: string,
-    status: CaseStatus,
-    who: Identity,
-    ownerId: string | null,
-    now = new Date(),
-  ): Promise<{ record: CaseRecord; changed: boolean }> {
+  /** Resolves or reopens a case; only its owner or a supervisor may. A case that already has that status stays as it is. */
+  async setStatus(caseId: string, status: CaseStatus, who: Identity, ownerId: string | null, now = new Date()): Promise<CaseRecord> {
     const record = await this.open(caseId, who);
     if (who.role !== 'supervisor' && who.userId !== ownerId)
       throw new CaseroomError('not_owner', 'Only the owner or a supervisor can change the case status');
-    if (record.status === status) return { record, changed: false };
+    if (record.status === status) return record;
     const changed = caseEvent(record, 'case.status_changed', who, { from: record.status, to: status }, now);
     const updated = await this.store.cases.setStatus(caseId, status, now.toISOString(), [changed]);
     if (!updated) throw new CaseroomError('unknown_case');
-    return { record: updated, changed: true };
+    this.log.info({ caseId, userId: who.userId, status }, 'case status changed');
+    this.changes.announce({ kind: 'caseStatus', caseId, record: updated });
+    return updated;
   }
 
   /** Lists cases of one team (the caller's own unless a supervisor names another, or none for all). */

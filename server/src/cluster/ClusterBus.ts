@@ -3,12 +3,12 @@
  * have open, "new events are stored" wake-ups, and roster changes. In embedded mode there is one
  * node and the bus goes nowhere; in cluster mode it is Redis pub/sub (RedisBus).
  */
-import type { BusMessage } from './busMessages.js';
+import type { BusMessage, BusMessageBody } from './busMessages.js';
 
 export interface ClusterBus {
   readonly nodeId: string;
   /** Sends to every other node (best effort: a node that misses one catches up from the store). */
-  publish(message: Omit<BusMessage, 'from'>): void;
+  publish(message: BusMessageBody): void;
   /** Handles messages from other nodes. */
   onMessage(listener: (message: BusMessage) => void): void;
   /** Called after the bus reconnected: messages may have been lost meanwhile. */

@@ -12,10 +12,11 @@ export class ClusterRelay implements RoomRelay {
     rooms: CaseRooms,
   ) {
     bus.onMessage((message) => {
+      if (message.kind !== 'doc' && message.kind !== 'awareness') return;
       const room = rooms.get(message.caseId);
       if (!room) return;
       if (message.kind === 'doc') room.receiveFromPeer(message.payload);
-      if (message.kind === 'awareness') room.receiveAwarenessFromPeer(message.payload);
+      else room.receiveAwarenessFromPeer(message.payload);
     });
     bus.onReconnect(() => rooms.catchUpAll());
   }

@@ -5,7 +5,7 @@
  */
 import { createClient, type RedisClientType } from 'redis';
 import type { Logger } from '../logger.js';
-import { decodeBusMessage, encodeBusMessage, type BusMessage } from './busMessages.js';
+import { decodeBusMessage, encodeBusMessage, type BusMessage, type BusMessageBody } from './busMessages.js';
 import type { ClusterBus } from './ClusterBus.js';
 
 export interface RedisBusOptions {
@@ -50,7 +50,7 @@ export class RedisBus implements ClusterBus {
     return bus;
   }
 
-  publish(message: Omit<BusMessage, 'from'>): void {
+  publish(message: BusMessageBody): void {
     const frame = Buffer.from(encodeBusMessage({ ...message, from: this.nodeId }));
     this.pub
       .publish(this.channel, frame)

@@ -12,6 +12,7 @@
  */
 import type { RosterChangeKind, RosterMember, RosterUpdate } from '@caseroom/shared';
 import { createClient, type RedisClientType } from 'redis';
+import type { DomainChanges } from '../DomainChanges.js';
 import type { Logger } from '../logger.js';
 import { mergeRosters, type Presence } from '../people/Presence.js';
 import type { ClusterBus } from './ClusterBus.js';
@@ -23,8 +24,8 @@ export interface RedisPresenceOptions {
   log: Logger;
   /** how long a node's heartbeat lives; its people leave the rosters within about this long after it dies */
   heartbeatTtlMs: number;
-  /** delivers a roster update to this node's sockets in the case room */
-  announce: (caseId: string, update: RosterUpdate) => void;
+  /** where this node's roster changes come from, and the merged roster's changes go */
+  changes: DomainChanges;
   /** whether this node has anyone in the case room (only then does it announce) */
   hasRoom: (caseId: string) => boolean;
   /** this node's own members of a case, always fresher than what it last wrote */
@@ -37,6 +38,7 @@ export class RedisPresence implements Presence {
   private readonly lastSeen = new Map<string, RosterMember[]>();
   private readonly refreshing = new Map<string, { again: boolean }>();
   private readonly heartbeat: NodeJS.Timeout;
+  private readonly stopListening: () => void;
 
   private constructor(
     private readonly redis: RedisClientType,
@@ -46,6 +48,7 @@ export class RedisPresence implements Presence {
     options.bus.onMessage((message) => {
       if (message.kind === 'roster') this.refresh(message.caseId);
     });
+    this.stopListening = options.changes.on('localRoster', ({ caseId, update }) => this.localChanged(caseId, update));
     this.heartbeat = setInterval(() => void this.beat(), Math.max(100, Math.floor(options.heartbeatTtlMs / 3)));
     this.heartbeat.unref();
   }
@@ -67,7 +70,8 @@ export class RedisPresence implements Presence {
     return mergeRosters([...rosters, this.options.localMembers(caseId)]);
   }
 
-  localChanged(caseId: string, update: RosterUpdate): void {
+  /** Writes this node's members of a case, then tells the other nodes to read the roster again. */
+  private localChanged(caseId: string, update: RosterUpdate): void {
     const key = this.key(`presence:${caseId}`);
     const write =
       update.members.length > 0
@@ -84,7 +88,7 @@ export class RedisPresence implements Presence {
             .exec();
     write.then(
       () => {
-        this.options.bus.publish({ kind: 'roster', caseId, payload: new Uint8Array() });
+        this.options.bus.publish({ kind: 'roster', caseId });
         this.refresh(caseId);
       },
       (err: unknown) => this.options.log.warn({ err, caseId }, 'presence: writing this node’s roster failed'),
@@ -92,6 +96,7 @@ export class RedisPresence implements Presence {
   }
 
   async stop(): Promise<void> {
+    this.stopListening();
     clearInterval(this.heartbeat);
     // Leave cleanly: our people are gone from every roster now, not after the heartbeat expires.
     try {
@@ -122,7 +127,7 @@ export class RedisPresence implements Presence {
           const members = await this.members(caseId);
           const change = changeBetween(this.lastSeen.get(caseId) ?? [], members);
           this.lastSeen.set(caseId, members);
-          if (change) this.options.announce(caseId, { members, change });
+          if (change) this.options.changes.announce({ kind: 'roster', caseId, update: { members, change } });
         } while (state.again);
       } catch (err) {
         this.options.log.warn({ err, caseId }, 'presence: reading the roster failed');
@@ -161,7 +166,7 @@ export class RedisPresence implements Presence {
     if (node === this.nodeId) tx.del(this.key(`node:${node}`));
     await tx.exec();
     for (const caseId of cases) {
-      this.options.bus.publish({ kind: 'roster', caseId, payload: new Uint8Array() });
+      this.options.bus.publish({ kind: 'roster', caseId });
       this.refresh(caseId);
     }
   }

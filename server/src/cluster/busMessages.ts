@@ -1,28 +1,51 @@
 /**
  * What hub nodes tell each other over the cluster bus, as compact binary frames (no JSON for
- * document traffic): the kind, the sending node, the case, and a payload.
+ * document traffic): the kind and the sending node, then what that kind carries.
  */
 import * as decoding from 'lib0/decoding';
 import * as encoding from 'lib0/encoding';
 
-export const busKinds = ['doc', 'awareness', 'events', 'roster', 'revoked'] as const;
-export type BusKind = (typeof busKinds)[number];
+/** A message as a node publishes it; the bus adds the sender. */
+export type BusMessageBody =
+  /** a document update applied on the sending node */
+  | { kind: 'doc'; caseId: string; payload: Uint8Array }
+  /** an awareness update from one of the sending node's connections */
+  | { kind: 'awareness'; caseId: string; payload: Uint8Array }
+  /** new case events are stored: wake the event log's readers */
+  | { kind: 'events' }
+  /** the sending node's part of a case's roster changed: read the roster again */
+  | { kind: 'roster'; caseId: string }
+  /** a person's tokens issued up to `at` (ms) are refused */
+  | { kind: 'revoked'; userId: string; at: number };
 
-export interface BusMessage {
-  kind: BusKind;
-  /** the node that sent it; a node ignores its own messages */
-  from: string;
-  /** empty for cluster-wide messages (`events`, `revoked`) */
-  caseId: string;
-  payload: Uint8Array;
-}
+/** the node that sent it; a node ignores its own messages */
+export type BusMessage = BusMessageBody & { from: string };
+
+type BusKind = BusMessageBody['kind'];
+
+/** A kind's number on the wire is its place here: append new kinds, never reorder. */
+const busKinds: readonly BusKind[] = ['doc', 'awareness', 'events', 'roster', 'revoked'];
 
 export function encodeBusMessage(message: BusMessage): Uint8Array {
   const encoder = encoding.createEncoder();
   encoding.writeVarUint(encoder, busKinds.indexOf(message.kind));
   encoding.writeVarString(encoder, message.from);
-  encoding.writeVarString(encoder, message.caseId);
-  encoding.writeVarUint8Array(encoder, message.payload);
+  switch (message.kind) {
+    case 'doc':
+    case 'awareness':
+      encoding.writeVarString(encoder, message.caseId);
+      encoding.writeVarUint8Array(encoder, message.payload);
+      break;
+    case 'events':
+      break;
+    case 'roster':
+      encoding.writeVarString(encoder, message.caseId);
+      break;
+    case 'revoked':
+      encoding.writeVarString(encoder, message.userId);
+      encoding.writeFloat64(encoder, message.at);
+      break;
+  }
   return encoding.toUint8Array(encoder);
 }
 
@@ -32,12 +55,18 @@ export function decodeBusMessage(bytes: Uint8Array): BusMessage | null {
     const decoder = decoding.createDecoder(bytes);
     const kind = busKinds[decoding.readVarUint(decoder)];
     if (!kind) return null;
-    return {
-      kind,
-      from: decoding.readVarString(decoder),
-      caseId: decoding.readVarString(decoder),
-      payload: decoding.readVarUint8Array(decoder),
-    };
+    const from = decoding.readVarString(decoder);
+    switch (kind) {
+      case 'doc':
+      case 'awareness':
+        return { kind, from, caseId: decoding.readVarString(decoder), payload: decoding.readVarUint8Array(decoder) };
+      case 'events':
+        return { kind, from };
+      case 'roster':
+        return { kind, from, caseId: decoding.readVarString(decoder) };
+      case 'revoked':
+        return { kind, from, userId: decoding.readVarString(decoder), at: decoding.readFloat64(decoder) };
+    }
   } catch {
     return null;
   }

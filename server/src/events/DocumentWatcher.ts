@@ -7,6 +7,7 @@
 import { factsKey, itemsAddedBy, notesKey, StepList, stepsKey, type Fact, type Identity } from '@caseroom/shared';
 import * as Y from 'yjs';
 import type { CaseRoom } from '../rooms/CaseRoom.js';
+import type { CaseRooms } from '../rooms/CaseRooms.js';
 import type { RoomConnection } from '../rooms/RoomConnection.js';
 import type { EventLog } from './EventLog.js';
 
@@ -28,7 +29,7 @@ function editorOf(transaction: Y.Transaction): Identity | null {
 /** The steps known before the watcher's first look at them. */
 const noSteps: ReadonlyMap<string, boolean> = new Map();
 
-export class DocumentWatcher {
+class DocumentWatcher {
   private known: ReadonlyMap<string, boolean> = noSteps;
   private notes: NotesSummary | null = null;
   private detach: () => void;
@@ -147,6 +148,24 @@ export class DocumentWatcher {
   ): void {
     this.events.recordQuietly(this.room.caseId, type, editor, data);
   }
+}
+
+/**
+ * Watches each case document loaded on this node from when its room builds the document (a room
+ * that is only read never builds it) until the room unloads, when pending notes are recorded.
+ */
+export function watchDocuments(rooms: CaseRooms, events: EventLog, notesDebounceMs: number): void {
+  const watchers = new Map<string, DocumentWatcher>();
+  rooms.on('loaded', (caseId) => {
+    const room = rooms.get(caseId);
+    room?.whenBuilt(() => {
+      if (rooms.get(caseId) === room) watchers.set(caseId, new DocumentWatcher(room, events, notesDebounceMs));
+    });
+  });
+  rooms.on('unloading', (room) => {
+    watchers.get(room.caseId)?.close();
+    watchers.delete(room.caseId);
+  });
 }
 
 function sameFact(a: Fact | undefined, b: Fact): boolean {

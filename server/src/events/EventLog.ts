@@ -3,10 +3,12 @@
  * hand events to the store together with the change they describe, or record standalone events
  * (presence, document changes) here; the store says when events were appended, and the log wakes
  * subscribers then. Subscribers are woken, never sent events directly: they read from the store
- * after their cursor, so a slow or late subscriber cannot miss or repeat one.
+ * after their cursor, so a slow or late subscriber cannot miss or repeat one. "New events are
+ * stored" is announced as a domain change, which the cluster carries to the other nodes and
+ * brings back from them.
  */
 import { CaseroomError, type CaseEvent, type CaseEventType, type Identity, type Person } from '@caseroom/shared';
-import type { ClusterBus } from '../cluster/ClusterBus.js';
+import type { DomainChanges } from '../DomainChanges.js';
 import type { Logger } from '../logger.js';
 import type { CaseStore, EventQuery, NewCaseEvent } from '../store/CaseStore.js';
 
@@ -26,7 +28,6 @@ export function caseEvent(
 }
 
 export class EventLog {
-  private readonly listeners = new Set<() => void>();
   /** case id -> team; a case never changes team */
   private readonly teams = new Map<string, string>();
   /** standalone records still being written; shutdown waits for them */
@@ -35,13 +36,9 @@ export class EventLog {
   constructor(
     private readonly store: Pick<CaseStore, 'events' | 'cases'>,
     private readonly log: Logger,
-    /** other hub nodes' subscribers must wake too */
-    private readonly bus?: ClusterBus,
+    private readonly changes: DomainChanges,
   ) {
     store.events.onAppended(() => this.wake());
-    bus?.onMessage((message) => {
-      if (message.kind === 'events') this.wakeLocal();
-    });
   }
 
   /** Stores standalone events of a case (the store's append wakes subscribers). */
@@ -64,20 +61,14 @@ export class EventLog {
     while (this.inFlight.size > 0) await Promise.all([...this.inFlight]);
   }
 
-  /** Tells subscribers, on this node and every other, that new events are stored. */
+  /** Says that new events are stored on this node: subscribers here and on every other node wake. */
   wake(): void {
-    this.wakeLocal();
-    this.bus?.publish({ kind: 'events', caseId: '', payload: new Uint8Array() });
+    this.changes.announce({ kind: 'events', source: 'local' });
   }
 
-  private wakeLocal(): void {
-    for (const listener of this.listeners) listener();
-  }
-
-  /** Calls `listener` after new events are stored; returns a function that stops it. */
+  /** Calls `listener` after new events are stored, on this node or another; returns a function that stops it. */
   onWake(listener: () => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.changes.on('events', () => listener());
   }
 
   read(query: EventQuery): Promise<CaseEvent[]> {

@@ -25,6 +25,7 @@ import {
 import type { Namespace } from 'socket.io';
 import type { ApprovalBook } from '../approvals/ApprovalBook.js';
 import type { CaseDirectory } from '../cases/CaseDirectory.js';
+import type { DomainChanges } from '../DomainChanges.js';
 import type { EventLog } from '../events/EventLog.js';
 import type { Access } from '../identity/Access.js';
 import { ConnectionLimiter, type RateLimits } from '../limits/ConnectionLimiter.js';
@@ -58,6 +59,8 @@ export interface CaseHubOptions {
   owners: CaseOwners;
   approvals: ApprovalBook;
   events: EventLog;
+  /** what the hub announces to the case rooms: rosters, owners, approvals, case status; and revocations */
+  changes: DomainChanges;
   log: Logger;
   maxMessageBytes: number;
   rateLimits: RateLimits;
@@ -126,9 +129,10 @@ export class CaseHub implements RoomRelay {
       ...documentHandlers(maxMessageBytes),
       ...approvalHandlers(approvals),
       ...eventHandlers(events, cases, metrics),
-      ...peopleHandlers({ roster, owners, cases, announceCase: (caseId, record) => this.announceCase(caseId, record) }),
+      ...peopleHandlers({ roster, owners, cases }),
     };
     nsp.on('connection', (socket) => this.accept(socket));
+    this.announceChanges(options.changes);
   }
 
   /** Relayed merged with the case's other updates of this turn (see RelayBatches). */
@@ -149,25 +153,34 @@ export class CaseHub implements RoomRelay {
     this.localRoom(caseId, origin).emit('doc:awareness', caseId, update);
   }
 
-  /** Roster, ownership and case changes go to the case room on every node. */
-  announceRoster(caseId: string, update: RosterUpdate): void {
+  /** What the planes announce reaches the sockets it concerns; a revoked person's sockets close. */
+  private announceChanges(changes: DomainChanges): void {
+    changes.on('roster', ({ caseId, update }) => this.announceRoster(caseId, update));
+    changes.on('owner', ({ caseId, update }) => this.announceOwner(caseId, update));
+    changes.on('approval', ({ update }) => this.announceApproval(update));
+    changes.on('caseStatus', ({ caseId, record }) => this.announceCase(caseId, record));
+    changes.on('revoked', ({ userId }) => this.closePerson(userId));
+  }
+
+  private announceRoster(caseId: string, update: RosterUpdate): void {
     // Each node announces the merged roster to its own sockets (see people/Presence.ts).
     this.nsp.local.to(socketRoomOf(caseId)).except(outOfScopeRoomOf('people')).emit('roster', caseId, update);
   }
 
-  announceOwner(caseId: string, update: OwnerUpdate): void {
+  /** Ownership and case changes go to the case room on every node. */
+  private announceOwner(caseId: string, update: OwnerUpdate): void {
     this.nsp.to(socketRoomOf(caseId)).except(outOfScopeRoomOf('ownership')).emit('owner', caseId, update);
   }
 
   /** Approval updates reach the case room and every connected associate of the case's team. */
-  announceApproval(update: ApprovalUpdate): void {
+  private announceApproval(update: ApprovalUpdate): void {
     this.nsp
       .to([socketRoomOf(update.approval.caseId), teamRoomOf(update.approval.team)])
       .except(outOfScopeRoomOf('approvals'))
       .emit('approval', update);
   }
 
-  announceCase(caseId: string, record: CaseRecord): void {
+  private announceCase(caseId: string, record: CaseRecord): void {
     this.nsp.to(socketRoomOf(caseId)).except(outOfScopeRoomOf('case')).emit('case:updated', caseId, record);
   }
 
@@ -192,7 +205,7 @@ export class CaseHub implements RoomRelay {
   }
 
   /** Tells every socket of a revoked person why, then closes it. */
-  closePerson(userId: string): void {
+  private closePerson(userId: string): void {
     for (const context of [...this.live.values()]) if (context.who.userId === userId) cutOff(context.socket);
   }
 

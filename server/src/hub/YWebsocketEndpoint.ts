@@ -20,6 +20,7 @@ import {
 } from '@caseroom/shared';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import type { CaseDirectory } from '../cases/CaseDirectory.js';
+import type { DomainChanges } from '../DomainChanges.js';
 import { refuseOnSocket } from '../http/rawRefusal.js';
 import type { Access, Grant } from '../identity/Access.js';
 import { atExpiry } from '../identity/tokenClock.js';
@@ -80,6 +81,8 @@ export interface YWebsocketEndpointOptions {
   rooms: CaseRooms;
   cases: CaseDirectory;
   access: Access;
+  /** a revoked person's connections close */
+  changes: DomainChanges;
   log: Logger;
   maxMessageBytes: number;
   rateLimits: RateLimits;
@@ -111,6 +114,7 @@ export class YWebsocketEndpoint implements RoomRelay {
       }
     }, keepAliveMs);
     this.keepAlive.unref();
+    options.changes.on('revoked', ({ userId }) => this.closePerson(userId));
   }
 
   /** Takes an HTTP upgrade if its path is ours; returns false to leave it to others. */
@@ -130,7 +134,7 @@ export class YWebsocketEndpoint implements RoomRelay {
   }
 
   /** Closes every connection of a revoked person (4402). */
-  closePerson(userId: string): void {
+  private closePerson(userId: string): void {
     for (const connections of this.byCase.values())
       for (const conn of connections) if (conn.identity.userId === userId) conn.ws.close(closeTokenRevoked, 'token_revoked');
   }

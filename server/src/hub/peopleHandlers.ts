@@ -1,5 +1,4 @@
 /** Socket handlers of the people plane: presence status, ownership and the case's status. */
-import type { CaseRecord } from '@caseroom/shared';
 import type { CaseDirectory } from '../cases/CaseDirectory.js';
 import type { CaseOwners } from '../people/CaseOwners.js';
 import type { Roster } from '../people/Roster.js';
@@ -11,8 +10,6 @@ export interface PeoplePlane {
   roster: Roster;
   owners: CaseOwners;
   cases: CaseDirectory;
-  /** tells the case room the record changed */
-  announceCase: (caseId: string, record: CaseRecord) => void;
 }
 
 type PeopleEvents =
@@ -45,12 +42,7 @@ export function peopleHandlers(people: PeoplePlane): SocketHandlers<PeopleEvents
   const setStatus = async (context: SocketContext, request: unknown, status: 'open' | 'resolved') => {
     const caseId = joinedCase(context, request);
     const { owner } = await owners.current(caseId);
-    const { record, changed } = await cases.setStatus(caseId, status, context.who, owner?.userId ?? null);
-    if (changed) {
-      context.log.info({ caseId, status }, 'case status changed');
-      people.announceCase(caseId, record);
-    }
-    return { case: record };
+    return { case: await cases.setStatus(caseId, status, context.who, owner?.userId ?? null) };
   };
 
   return {

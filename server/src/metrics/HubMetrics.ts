@@ -1,18 +1,18 @@
 /**
  * The hub's Prometheus metrics, served at `/metrics`. Each hub has its own registry (several hubs
  * in one process, as in tests, never collide). Counters and histograms are fed by the rooms and
- * the transports; gauges are read from their sources when scraped.
+ * the transports, and by the domain changes announced; gauges are read from their sources when
+ * scraped, each source counted from when it exists (`countConnections`, `countOpenCases`).
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { DomainChanges } from '../DomainChanges.js';
 import type { RoomConnection, RoomMetrics } from '../rooms/RoomConnection.js';
 
 type Transport = RoomConnection['transport'];
+/** the transports that hold connections open (an HTTP request is no connection) */
+type ConnectedTransport = Exclude<Transport, 'http'>;
 
 export interface MetricSources {
-  /** open connections per transport on this node */
-  connections: () => Record<Exclude<Transport, 'http'>, number>;
-  /** case rooms loaded on this node */
-  openCases: () => number;
   /** the store kind (`sqlite`, `redis`) and a ping that rejects when it does not answer */
   store: { kind: string; ping: () => Promise<unknown> };
   /** cluster mode only: whether the Redis connections between nodes are up */
@@ -37,25 +37,19 @@ export class HubMetrics implements RoomMetrics {
   private readonly ownership: Counter<'kind'>;
   private readonly approvals: Counter<'kind'>;
   private readonly subscriptions = new Map<string, { userId: string; lag: SubscriptionLag }>();
+  private readonly connectionCounts = new Map<ConnectedTransport, () => number>();
 
-  constructor(sources: MetricSources) {
+  constructor(sources: MetricSources, changes: DomainChanges) {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry, prefix: 'caseroom_' });
+    const connectionCounts = this.connectionCounts;
     new Gauge({
       name: 'caseroom_connections',
       help: 'Open client connections on this node, by transport',
       labelNames: ['transport'],
       registers,
       collect() {
-        for (const [transport, count] of Object.entries(sources.connections())) this.set({ transport }, count);
-      },
-    });
-    new Gauge({
-      name: 'caseroom_open_cases',
-      help: 'Case documents loaded in memory on this node',
-      registers,
-      collect() {
-        this.set(sources.openCases());
+        for (const [transport, count] of connectionCounts) this.set({ transport }, count());
       },
     });
     new Gauge({
@@ -152,6 +146,25 @@ export class HubMetrics implements RoomMetrics {
       labelNames: ['kind'],
       registers,
     });
+    changes.on('owner', ({ update }) => this.ownership.inc({ kind: update.change.kind }));
+    changes.on('approval', ({ update }) => this.approvals.inc({ kind: update.change.kind }));
+  }
+
+  /** Reports a transport's open connections on this node at each scrape. */
+  countConnections(transport: ConnectedTransport, count: () => number): void {
+    this.connectionCounts.set(transport, count);
+  }
+
+  /** Reports the case rooms loaded on this node at each scrape. */
+  countOpenCases(count: () => number): void {
+    new Gauge({
+      name: 'caseroom_open_cases',
+      help: 'Case documents loaded in memory on this node',
+      registers: [this.registry],
+      collect() {
+        this.set(count());
+      },
+    });
   }
 
   updateReceived(transport: Transport): void {
@@ -186,14 +199,6 @@ export class HubMetrics implements RoomMetrics {
 
   slowConsumerDropped(transport: Transport): void {
     this.slowConsumers.inc({ transport });
-  }
-
-  ownershipChanged(kind: string): void {
-    this.ownership.inc({ kind });
-  }
-
-  approvalChanged(kind: string): void {
-    this.approvals.inc({ kind });
   }
 
   /** Reports a bot subscription's lag while it lives; call the returned function when it stops. */

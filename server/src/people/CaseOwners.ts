@@ -3,7 +3,8 @@
  * with compare-and-set on the epoch, and only then announces it. A lost race is re-decided
  * against the state that won, so 50 simultaneous claims give one owner and 49 `already_owned`.
  */
-import { CaseroomError, type CaseRecord, type Identity, type Ownership, type OwnershipRecord, type OwnerUpdate } from '@caseroom/shared';
+import { CaseroomError, type CaseRecord, type Identity, type Ownership, type OwnershipRecord } from '@caseroom/shared';
+import type { DomainChanges } from '../DomainChanges.js';
 import type { Logger } from '../logger.js';
 import { caseEvent } from '../events/EventLog.js';
 import type { CaseStore } from '../store/CaseStore.js';
@@ -15,8 +16,8 @@ const maxAttempts = 100;
 export interface CaseOwnersOptions {
   store: Pick<CaseStore, 'cases' | 'ownership' | 'people'>;
   log: Logger;
-  /** called after a change is stored, to tell everyone in the case */
-  announce: (caseId: string, update: OwnerUpdate) => void;
+  /** where a stored change is announced */
+  changes: DomainChanges;
 }
 
 export class CaseOwners {
@@ -79,7 +80,7 @@ export class CaseOwners {
       );
       if (await store.ownership.save(caseId, state.epoch, ownership, decision.record, [event])) {
         log.info({ caseId, userId: actor.userId, change: decision.change.kind, epoch: decision.ownership.epoch }, 'ownership changed');
-        this.options.announce(caseId, { ownership: decision.ownership, change: decision.change });
+        this.options.changes.announce({ kind: 'owner', caseId, update: { ownership: decision.ownership, change: decision.change } });
         return decision.ownership;
       }
     }

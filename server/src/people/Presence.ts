@@ -1,35 +1,36 @@
 /**
  * The roster everyone sees. Each node's `Roster` knows the connections it holds; `Presence`
  * turns that into the room's roster: on one node it is the same thing, in a cluster it is the
- * union of every live node's roster (see cluster/RedisPresence.ts).
+ * union of every live node's roster (see cluster/RedisPresence.ts). Either way it hears this
+ * node's roster changes (`localRoster`) and announces the room's (`roster`).
  */
-import type { RosterMember, RosterUpdate } from '@caseroom/shared';
+import type { RosterMember } from '@caseroom/shared';
+import type { DomainChanges } from '../DomainChanges.js';
 
 export interface Presence {
   /** Everyone in a case room, on every node. */
   members(caseId: string): Promise<RosterMember[]>;
-  /** This node's roster of a case changed; `update.members` are this node's members. */
-  localChanged(caseId: string, update: RosterUpdate): void;
   stop(): Promise<void>;
 }
 
 /** One node: its roster is the roster. */
 export class LocalPresence implements Presence {
+  private readonly stopListening: () => void;
+
   constructor(
     private readonly localMembers: (caseId: string) => RosterMember[],
-    /** delivers a roster update to this node's sockets in the case room */
-    private readonly announce: (caseId: string, update: RosterUpdate) => void,
-  ) {}
+    changes: DomainChanges,
+  ) {
+    this.stopListening = changes.on('localRoster', ({ caseId, update }) => changes.announce({ kind: 'roster', caseId, update }));
+  }
 
   async members(caseId: string): Promise<RosterMember[]> {
     return this.localMembers(caseId);
   }
 
-  localChanged(caseId: string, update: RosterUpdate): void {
-    this.announce(caseId, update);
+  async stop(): Promise<void> {
+    this.stopListening();
   }
-
-  async stop(): Promise<void> {}
 }
 
 /** Merges several nodes' rosters: one entry per person, connections summed, earliest `since`. */

@@ -1,10 +1,12 @@
 /**
  * Who is in each case room on this node: one entry per person however many tabs they have, with
  * their status. A person whose last connection drops stays listed for a grace period, so a page
- * reload does not make them flicker out and back in.
+ * reload does not make them flicker out and back in. Every change is announced as this node's
+ * roster of the case (`localRoster`); Presence makes the case's roster of it.
  */
-import type { Identity, PresenceStatus, RosterChangeKind, RosterMember, RosterUpdate } from '@caseroom/shared';
+import type { Identity, PresenceStatus, RosterChangeKind, RosterMember } from '@caseroom/shared';
 import { CaseroomError } from '@caseroom/shared';
+import type { DomainChanges } from '../DomainChanges.js';
 
 interface Entry {
   member: Omit<RosterMember, 'connections'>;
@@ -15,7 +17,7 @@ interface Entry {
 
 export interface RosterOptions {
   graceMs: number;
-  announce: (caseId: string, update: RosterUpdate) => void;
+  changes: DomainChanges;
 }
 
 export class Roster {
@@ -88,7 +90,7 @@ export class Roster {
   }
 
   private announce(caseId: string, kind: RosterChangeKind, userId: string): void {
-    this.options.announce(caseId, { members: this.members(caseId), change: { kind, userId } });
+    this.options.changes.announce({ kind: 'localRoster', caseId, update: { members: this.members(caseId), change: { kind, userId } } });
   }
 }
 

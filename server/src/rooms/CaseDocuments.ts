@@ -5,7 +5,6 @@
  */
 import { randomUUID } from 'node:crypto';
 import { CaseroomError, type DocumentProblem, type Identity } from '@caseroom/shared';
-import type { EventLog } from '../events/EventLog.js';
 import type { CaseRooms } from './CaseRooms.js';
 
 export interface DocumentReport {
@@ -13,10 +12,15 @@ export interface DocumentReport {
   problems: DocumentProblem[];
 }
 
+/** Where a repair is written down: the case event log, which stands above the rooms it watches. */
+export interface RepairRecord {
+  record(caseId: string, type: 'document.repaired', by: Identity, data: { removed: DocumentProblem[] }): Promise<void>;
+}
+
 export class CaseDocuments {
   constructor(
     private readonly rooms: CaseRooms,
-    private readonly events: EventLog,
+    private readonly repairs: RepairRecord,
   ) {}
 
   /** What in a case's document breaks the schema (the caller has checked the case may be seen). */
@@ -33,7 +37,7 @@ export class CaseDocuments {
   async repair(caseId: string, by: Identity): Promise<DocumentProblem[]> {
     if (by.role !== 'supervisor') throw new CaseroomError('supervisor_only', 'Only a supervisor can repair a case document');
     const removed = await this.rooms.use(caseId, (room) => room.repair({ id: `http:${randomUUID()}`, transport: 'http', identity: by }));
-    if (removed.length > 0) await this.events.record(caseId, 'document.repaired', by, { removed });
+    if (removed.length > 0) await this.repairs.record(caseId, 'document.repaired', by, { removed });
     return removed;
   }
 }

@@ -1,0 +1,62 @@
+/**
+ * The one way the planes announce what changed: ownership, rosters, approvals, case status, stored
+ * events and revocations. A plane announces after the change is stored; the transports, the
+ * metrics, the event log's readers and the cluster subscribe to the kinds they care about. The
+ * planes never learn who listens, so building the hub needs no callback bound after the fact.
+ */
+import type { ApprovalUpdate, CaseRecord, OwnerUpdate, RosterUpdate } from '@caseroom/shared';
+import type { Logger } from './logger.js';
+
+/** Whether a change was made on this node or heard from another one over the cluster bus. */
+export type ChangeSource = 'local' | 'peer';
+
+export type DomainChange =
+  /** a case's ownership changed: a claim, a handoff offered, accepted or declined, a reassignment, a release */
+  | { kind: 'owner'; caseId: string; update: OwnerUpdate }
+  /** this node's people in a case changed (a tab opened or closed, a status): what Presence merges */
+  | { kind: 'localRoster'; caseId: string; update: RosterUpdate }
+  /** a case's roster as everyone sees it changed (on one node the same as `localRoster`; in a cluster, every node's) */
+  | { kind: 'roster'; caseId: string; update: RosterUpdate }
+  /** an approval request was opened, decided, cancelled, expired or reviewed */
+  | { kind: 'approval'; update: ApprovalUpdate }
+  /** a case was resolved or reopened */
+  | { kind: 'caseStatus'; caseId: string; record: CaseRecord }
+  /** new case events are stored: event log readers read on from their cursors */
+  | { kind: 'events'; source: ChangeSource }
+  /** every token of a person issued up to `at` is refused from now on */
+  | { kind: 'revoked'; userId: string; at: number; source: ChangeSource };
+
+export type DomainChangeKind = DomainChange['kind'];
+export type DomainChangeOf<K extends DomainChangeKind> = Extract<DomainChange, { kind: K }>;
+
+type Listener = (change: never) => void;
+
+export class DomainChanges {
+  private readonly listeners = new Map<DomainChangeKind, Set<Listener>>();
+
+  constructor(private readonly log: Logger) {}
+
+  /** Calls `listener` with every change of `kind` from now on; returns a function that stops it. */
+  on<K extends DomainChangeKind>(kind: K, listener: (change: DomainChangeOf<K>) => void): () => void {
+    let listeners = this.listeners.get(kind);
+    if (!listeners) this.listeners.set(kind, (listeners = new Set()));
+    listeners.add(listener);
+    return () => listeners.delete(listener);
+  }
+
+  /**
+   * Tells every listener of the change's kind, in the order they subscribed. The change is already
+   * stored: a listener that throws is logged, and neither the others nor the announcer hear of it.
+   */
+  announce(change: DomainChange): void {
+    const listeners = this.listeners.get(change.kind);
+    if (!listeners) return;
+    for (const listener of listeners) {
+      try {
+        (listener as (change: DomainChange) => void)(change);
+      } catch (err) {
+        this.log.error({ err, change: change.kind }, 'a listener of a domain change failed');
+      }
+    }
+  }
+}
