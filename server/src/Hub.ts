@@ -92,8 +92,9 @@ export async function startHub(config: HubConfig, parts: HubParts = {}): Promise
     checkDocuments: config.checkDocuments,
     filterAwareness: (state, from) => sanitizeAwareness(state, from.identity),
     catchUpAfterLoad: config.redis !== null,
+    relayIntervalMs: config.relayIntervalMs,
   });
-  rooms.addRelay(new ClusterRelay(cluster.bus, rooms));
+  rooms.addPeerRelay(new ClusterRelay(cluster.bus, rooms));
   // The people plane announces through the Socket.IO hub, which is created below.
   let caseHub: CaseHub | undefined;
   const roster = new Roster({
@@ -204,7 +205,6 @@ export async function startHub(config: HubConfig, parts: HubParts = {}): Promise
     rateLimits,
     maxCasesPerSocket: config.limits.maxCasesPerSocket,
     maxSendBacklogBytes: config.limits.maxSendBacklogBytes,
-    relayIntervalMs: config.relayIntervalMs,
     metrics,
     access,
     tokenGraceMs: config.tokenGraceMs,

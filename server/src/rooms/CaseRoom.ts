@@ -20,11 +20,17 @@ import * as Y from 'yjs';
 import type { Logger } from '../logger.js';
 import type { CaseStore, StoredDocument } from '../store/CaseStore.js';
 import { AwarenessStates } from './AwarenessStates.js';
-import type { RoomConnection, RoomMetrics, RoomRelay } from './RoomConnection.js';
+import { RelayBatch } from './RelayBatch.js';
+import type { PeerRelay, RelayedUpdates, RoomConnection, RoomMetrics, RoomRelay } from './RoomConnection.js';
 
 export interface CaseRoomOptions {
   store: CaseStore;
+  /** this node's transports */
   relays: readonly RoomRelay[];
+  /** the other hub nodes (none on a single node) */
+  peers: readonly PeerRelay[];
+  /** at most one relay of a case's updates per this many milliseconds (0: one per turn) */
+  relayIntervalMs: number;
   /** cluster mode: other nodes write to the same documents */
   catchUpAfterLoad?: boolean;
   log: Logger;
@@ -59,6 +65,8 @@ export class CaseRoom {
   private trial: Y.Doc | null = null;
   /** while an update from a connection is tried: who sent it, and what the check found */
   private checking: { author: string; problems: DocumentProblem[] } | null = null;
+  /** made on the first update to relay */
+  private relayBatch: RelayBatch | null = null;
   /** ids of the connections in the room */
   private readonly connections = new Set<string>();
   /** awareness client id -> the connection that announced it; nobody else may speak for it */
@@ -392,10 +400,11 @@ export class CaseRoom {
     return this.awareness.snapshot();
   }
 
-  /** Tells every relay the current awareness entries of these clients. */
+  /** Tells the other nodes the awareness entries a connection here changed, and every transport those of any change. */
   private relayAwareness(clientIds: number[], from: RoomConnection | null): void {
     if (clientIds.length === 0) return;
     const update = this.awareness.encode(clientIds);
+    if (from) for (const peer of this.options.peers) peer.publishAwareness(this.caseId, update);
     for (const relay of this.options.relays) relay.relayAwareness(this.caseId, update, from);
   }
 
@@ -406,6 +415,7 @@ export class CaseRoom {
 
   destroy(): void {
     this.onBuilt.length = 0;
+    this.relayBatch?.cancel();
     this.ydoc.destroy();
     this.trial?.destroy();
   }
@@ -424,6 +434,7 @@ export class CaseRoom {
     // Relayed at once, in the order applied: the others converge whether or not this node lives to
     // store it (a crash before the write leaves the edit in their replicas and the sender's, and
     // the next handshake brings it back). Only the sender's acknowledgement waits for the write.
+    this.publish(update);
     this.relay(update, from);
     metrics?.updateRelayed('local');
     const write = this.options.store.appendUpdate(this.caseId, update).then(
@@ -449,11 +460,28 @@ export class CaseRoom {
     this.durable.catch(() => undefined);
   }
 
-  /** Hands an update to every relay; one relay failing neither stops the others nor the write. */
-  private relay(update: Uint8Array, from: RoomConnection | null): void {
+  /** Queues an update for this node's transports, merged with the room's others of this relay interval. */
+  private relay(update: Uint8Array, sender: RoomConnection | null): void {
+    this.relayBatch ??= new RelayBatch(this.caseId, this.options.relayIntervalMs, (relayed) => this.relayUpdates(relayed));
+    this.relayBatch.add(update, sender);
+  }
+
+  /** Hands a batch to every transport; one failing neither stops the others nor the room. */
+  private relayUpdates(relayed: RelayedUpdates): void {
     for (const relay of this.options.relays) {
       try {
-        relay.relayUpdate(this.caseId, update, from);
+        relay.relayUpdates(relayed);
+      } catch (err) {
+        this.readerFailed('relay', err);
+      }
+    }
+  }
+
+  /** Hands an update made here to the other nodes, at once: each merges it for its own connections. */
+  private publish(update: Uint8Array): void {
+    for (const peer of this.options.peers) {
+      try {
+        peer.publishUpdate(this.caseId, update);
       } catch (err) {
         this.readerFailed('relay', err);
       }
