@@ -20,6 +20,7 @@ import * as Y from 'yjs';
 import type { Logger } from '../logger.js';
 import type { CaseStore, StoredDocument } from '../store/CaseStore.js';
 import { AwarenessStates } from './AwarenessStates.js';
+import { connectionOf, fromConnection, fromPeer, fromStore, originOf, type Origin } from './Origin.js';
 import { RelayBatch } from './RelayBatch.js';
 import type { PeerRelay, RelayedUpdates, RoomConnection, RoomMetrics, RoomRelay } from './RoomConnection.js';
 
@@ -97,11 +98,12 @@ export class CaseRoom {
     this.adoptStored(stored);
     this.storedThrough = stored.throughSeq;
     this.sizeEstimate = this.snapshotBytes + this.bytesSinceSnapshot;
-    this.ydoc.on('update', (update: Uint8Array, origin: unknown) => {
-      if (origin !== 'store') this.pristineSnapshot = null;
+    this.ydoc.on('update', (update: Uint8Array, transactionOrigin: unknown) => {
+      const origin = originOf(transactionOrigin);
+      if (origin !== fromStore) this.pristineSnapshot = null;
       this.sizeEstimate += update.byteLength;
       // Updates from connections reached the trial replica first; anything else is mirrored.
-      if (this.trial && !isConnection(origin)) Y.applyUpdate(this.trial, update);
+      if (this.trial && origin?.kind !== 'connection') Y.applyUpdate(this.trial, update);
       this.persistAndRelay(update, origin);
     });
   }
@@ -160,7 +162,7 @@ export class CaseRoom {
     if (!stored) return;
     this.stored = null;
     // Loading replays what is already stored: no relaying, no re-persisting.
-    applyStored(this.ydoc, stored, 'store');
+    applyStored(this.ydoc, stored, fromStore);
     for (const callback of this.onBuilt.splice(0)) callback();
     // A long log is folded now rather than read again by every later load.
     if (this.logIsLong()) void this.compact(stored.throughSeq);
@@ -253,7 +255,7 @@ export class CaseRoom {
     assertValidUpdate(update);
     this.tryOnTrial(update, origin);
     this.checkSize(update, origin);
-    Y.applyUpdate(this.doc, update, origin);
+    Y.applyUpdate(this.doc, update, fromConnection(origin));
     return this.durable;
   }
 
@@ -420,8 +422,8 @@ export class CaseRoom {
     this.trial?.destroy();
   }
 
-  private persistAndRelay(update: Uint8Array, origin: unknown): void {
-    if (origin === 'store') return;
+  private persistAndRelay(update: Uint8Array, origin: Origin | null): void {
+    if (origin === fromStore) return;
     const { metrics } = this.options;
     if (origin === fromPeer) {
       // Stored by whoever made it; only this node's connections still need it.
@@ -429,7 +431,7 @@ export class CaseRoom {
       metrics?.updateRelayed('peer');
       return;
     }
-    const from = isConnection(origin) ? origin : null;
+    const from = connectionOf(origin);
     const applied = performance.now();
     // Relayed at once, in the order applied: the others converge whether or not this node lives to
     // store it (a crash before the write leaves the edit in their replicas and the sender's, and
@@ -530,7 +532,7 @@ export class CaseRoom {
  * Applies what the store holds for a case, as one transaction. A function of its own so that no
  * closure of the room keeps a stored snapshot and log alive once they are applied.
  */
-function applyStored(doc: Y.Doc, stored: StoredDocument, origin: unknown): void {
+function applyStored(doc: Y.Doc, stored: StoredDocument, origin: Origin): void {
   doc.transact(() => {
     if (stored.snapshot) Y.applyUpdate(doc, stored.snapshot);
     for (const update of stored.updates) Y.applyUpdate(doc, update);
@@ -551,11 +553,4 @@ function replicaOf(doc: Y.Doc): Y.Doc {
   const replica = new Y.Doc({ gc: true });
   Y.applyUpdate(replica, Y.encodeStateAsUpdate(doc));
   return replica;
-}
-
-/** Marks changes that came from another hub node or from the store after load. */
-const fromPeer = Symbol('caseroom-peer');
-
-function isConnection(origin: unknown): origin is RoomConnection {
-  return typeof origin === 'object' && origin !== null && 'transport' in origin && 'id' in origin;
 }
