@@ -137,7 +137,8 @@ export const envSchema = z.object({
   CASEROOM_SNAPSHOT_EVERY: positiveInt.default(500),
   /**
    * A case's document updates are relayed at most once per this many milliseconds, merged (0: once
-   * per turn of the event loop). An edit after a quiet spell is never held back.
+   * per turn of the event loop), to Socket.IO and y-websocket clients alike. An edit after a quiet
+   * spell is never held back.
    */
   CASEROOM_RELAY_INTERVAL_MS: z.coerce.number().int().min(0).max(1000).default(0),
   /** Seconds until a pending approval request expires when the requester names no time. */

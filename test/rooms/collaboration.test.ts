@@ -1,12 +1,13 @@
 import type { CaseSession } from '@caseroom/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
-import { decodeSyncMessage } from '@caseroom/shared';
+import { decodeFrame, decodeSyncMessage, encodeSyncFrame, encodeSyncStep1 } from '@caseroom/shared';
 import { connectClient } from '../helpers/clients.js';
 import { startTestHub, type TestHub } from '../helpers/hub.js';
 import { storedRows } from '../helpers/store.js';
-import { connected, rawSocket } from '../helpers/sockets.js';
+import { connected, RawParticipant, rawSocket } from '../helpers/sockets.js';
 import { waitFor, waitForDoc } from '../helpers/wait.js';
+import { openRawSocket } from '../helpers/yjs.js';
 
 let hub: TestHub;
 
@@ -202,6 +203,72 @@ describe('relaying a busy case', () => {
       Y.applyUpdate(replica, relays[0]!);
       expect(replica.getText('notes').toString()).toBe('One. ');
       Y.applyUpdate(replica, relays[1]!);
+      expect(replica.getText('notes').toString()).toBe('One. Two. Three.');
+    } finally {
+      await busy.stop();
+    }
+  });
+
+  it('hands a y-websocket client the same merged relays as a Socket.IO one: /yjs honours CASEROOM_RELAY_INTERVAL_MS too', async () => {
+    const busy = await startTestHub({ CASEROOM_RELAY_INTERVAL_MS: '1000' });
+    try {
+      const caseId = await busy.createCase();
+      // A writer that sends each edit on its own and waits for it to be stored: without the interval, each is a relay.
+      const writer = new RawParticipant(await connected(rawSocket(busy.url, await busy.token())), caseId);
+      await writer.join();
+      const type = async (text: string): Promise<void> => {
+        const ack = await writer.edit((doc) => doc.getText('notes').insert(doc.getText('notes').length, text));
+        expect(ack.ok).toBe(true);
+      };
+      /** the document updates relayed to each reader (sync steps left out) */
+      const overSocketIo: Uint8Array[] = [];
+      const overYjs: Uint8Array[] = [];
+      const watcher = await connected(rawSocket(busy.url, await busy.token({ userId: 'bob', role: 'specialist' })));
+      watcher.on('doc:sync', (_caseId: string, message: ArrayBuffer) => {
+        const decoded = decodeSyncMessage(new Uint8Array(message));
+        if (decoded.type === 'update') overSocketIo.push(decoded.update);
+      });
+      expect((await watcher.emitWithAck('case:join', { caseId })).ok).toBe(true);
+      const reader = await openRawSocket(busy.url, `/yjs/${caseId}?token=${await busy.token({ userId: 'yan', role: 'specialist' })}`);
+      const replica = new Y.Doc();
+      let answered = false;
+      reader.on('message', (data: Buffer) => {
+        const frame = decodeFrame(new Uint8Array(data));
+        if (frame.kind !== 'sync') return;
+        if (frame.message.type === 'step2') {
+          Y.applyUpdate(replica, frame.message.update);
+          answered = true;
+        }
+        if (frame.message.type === 'update') overYjs.push(frame.message.update);
+      });
+      reader.send(encodeSyncFrame(encodeSyncStep1(Y.encodeStateVector(replica))));
+      // The hub answers our step 1 once the reader is in the room.
+      await waitFor(
+        'the hub to answer the y-websocket step 1',
+        (check) => (reader.on('message', check), () => reader.off('message', check)),
+        () => answered,
+      );
+      const relayed = (count: number) =>
+        waitFor(
+          `${count} relays to each reader`,
+          (check) => {
+            watcher.on('doc:sync', check);
+            reader.on('message', check);
+            return () => (watcher.off('doc:sync', check), reader.off('message', check));
+          },
+          () => overSocketIo.length >= count && overYjs.length >= count,
+        );
+
+      await type('One. ');
+      await relayed(1);
+      await type('Two. ');
+      await type('Three.');
+      await relayed(2);
+      expect(overYjs).toHaveLength(2);
+      expect(overYjs).toEqual(overSocketIo);
+      Y.applyUpdate(replica, overYjs[0]!);
+      expect(replica.getText('notes').toString()).toBe('One. ');
+      Y.applyUpdate(replica, overYjs[1]!);
       expect(replica.getText('notes').toString()).toBe('One. Two. Three.');
     } finally {
       await busy.stop();

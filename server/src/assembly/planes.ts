@@ -58,8 +58,9 @@ export function roomsPlane(config: HubConfig, { store, cluster, metrics, log }: 
     checkDocuments: config.checkDocuments,
     filterAwareness: (state, from) => sanitizeAwareness(state, from.identity),
     catchUpAfterLoad: config.redis !== null,
+    relayIntervalMs: config.relayIntervalMs,
   });
-  rooms.addRelay(new ClusterRelay(cluster.bus, rooms));
+  rooms.addPeerRelay(new ClusterRelay(cluster.bus, rooms));
   metrics.countOpenCases(() => rooms.size);
   return rooms;
 }

@@ -118,7 +118,6 @@ export function attachTransports(
     rateLimits,
     maxCasesPerSocket: config.limits.maxCasesPerSocket,
     maxSendBacklogBytes: config.limits.maxSendBacklogBytes,
-    relayIntervalMs: config.relayIntervalMs,
     metrics,
     access,
     tokenGraceMs: config.tokenGraceMs,

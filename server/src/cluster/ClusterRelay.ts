@@ -3,10 +3,10 @@
  * to the rooms open here. Updates that came from a peer are never sent on again.
  */
 import type { CaseRooms } from '../rooms/CaseRooms.js';
-import type { RoomConnection, RoomRelay } from '../rooms/RoomConnection.js';
+import type { PeerRelay } from '../rooms/RoomConnection.js';
 import type { ClusterBus } from './ClusterBus.js';
 
-export class ClusterRelay implements RoomRelay {
+export class ClusterRelay implements PeerRelay {
   constructor(
     private readonly bus: ClusterBus,
     rooms: CaseRooms,
@@ -21,11 +21,11 @@ export class ClusterRelay implements RoomRelay {
     bus.onReconnect(() => rooms.catchUpAll());
   }
 
-  relayUpdate(caseId: string, update: Uint8Array, origin: RoomConnection | null): void {
-    if (origin) this.bus.publish({ kind: 'doc', caseId, payload: update });
+  publishUpdate(caseId: string, update: Uint8Array): void {
+    this.bus.publish({ kind: 'doc', caseId, payload: update });
   }
 
-  relayAwareness(caseId: string, update: Uint8Array, origin: RoomConnection | null): void {
-    if (origin) this.bus.publish({ kind: 'awareness', caseId, payload: update });
+  publishAwareness(caseId: string, update: Uint8Array): void {
+    this.bus.publish({ kind: 'awareness', caseId, payload: update });
   }
 }

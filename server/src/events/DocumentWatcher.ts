@@ -8,7 +8,7 @@ import { factsKey, itemsAddedBy, notesKey, StepList, stepsKey, type Fact, type I
 import * as Y from 'yjs';
 import type { CaseRoom } from '../rooms/CaseRoom.js';
 import type { CaseRooms } from '../rooms/CaseRooms.js';
-import type { RoomConnection } from '../rooms/RoomConnection.js';
+import { connectionOf } from '../rooms/Origin.js';
 import type { EventLog } from './EventLog.js';
 
 const excerptLength = 120;
@@ -22,8 +22,7 @@ interface NotesSummary {
 }
 
 function editorOf(transaction: Y.Transaction): Identity | null {
-  const origin = transaction.origin as Partial<RoomConnection> | null;
-  return origin && typeof origin === 'object' && 'transport' in origin && origin.identity ? origin.identity : null;
+  return connectionOf(transaction.origin)?.identity ?? null;
 }
 
 /** The steps known before the watcher's first look at them. */

@@ -35,8 +35,7 @@ import type { CaseOwners } from '../people/CaseOwners.js';
 import type { Presence } from '../people/Presence.js';
 import type { Roster } from '../people/Roster.js';
 import type { CaseRooms } from '../rooms/CaseRooms.js';
-import { RelayBatches, type RelayBatch } from '../rooms/RelayBatches.js';
-import type { RoomConnection, RoomRelay } from '../rooms/RoomConnection.js';
+import type { RelayedUpdates, RoomConnection, RoomRelay } from '../rooms/RoomConnection.js';
 import { caseRequestSchema, joinRequestSchema, parse, refreshRequestSchema } from '../validation.js';
 import { approvalHandlers } from './approvalHandlers.js';
 import { ConnectionExpiry, tokenExpiredMessage } from './ConnectionExpiry.js';
@@ -67,8 +66,6 @@ export interface CaseHubOptions {
   maxCasesPerSocket: number;
   /** bytes waiting to reach one socket before it is dropped as a slow consumer */
   maxSendBacklogBytes: number;
-  /** at most one relay of a case's document updates per this many milliseconds (0: one per turn) */
-  relayIntervalMs: number;
   metrics?: HubMetrics;
   /** verifies the fresh tokens presented in band (`auth:refresh`) */
   access: Access;
@@ -113,15 +110,12 @@ export class CaseHub implements RoomRelay {
   private readonly live = new Map<string, SocketContext>();
   /** one handler per client event, shared by every socket */
   private readonly handlers: SocketHandlers;
-  /** document updates waiting to go out, merged per case */
-  private readonly relayBatches: RelayBatches;
   private readonly expiry: ConnectionExpiry;
 
   constructor(nsp: CaseNamespace, options: CaseHubOptions) {
     this.nsp = nsp;
     this.options = options;
     this.expiry = new ConnectionExpiry(options.tokenGraceMs);
-    this.relayBatches = new RelayBatches((batch) => this.fanOut(batch), options.relayIntervalMs);
     const { roster, owners, cases, approvals, events, metrics, maxMessageBytes } = options;
     this.handlers = {
       ...this.caseHandlers(),
@@ -135,15 +129,10 @@ export class CaseHub implements RoomRelay {
     this.announceChanges(options.changes);
   }
 
-  /** Relayed merged with the case's other updates of this turn (see RelayBatches). */
-  relayUpdate(caseId: string, update: Uint8Array, origin: RoomConnection | null): void {
-    this.relayBatches.add(caseId, update, origin);
-  }
-
-  private fanOut({ caseId, update, sender, appliedAt }: RelayBatch): void {
+  /** A case's updates of one relay interval, merged by its room (see rooms/RelayBatch.ts). */
+  relayUpdates({ caseId, update, sender, appliedAt }: RelayedUpdates): void {
     this.dropSlowConsumers(caseId);
-    const room = this.nsp.local.to(socketRoomOf(caseId));
-    (sender?.transport === 'socket.io' ? room.except(sender.id) : room).emit('doc:sync', caseId, encodeUpdate(update));
+    this.localRoom(caseId, sender).emit('doc:sync', caseId, encodeUpdate(update));
     const sent = performance.now();
     for (const at of appliedAt) this.options.metrics?.updateFannedOut((sent - at) / 1000);
   }

@@ -29,8 +29,7 @@ import { bindLog, type Log, type Logger } from '../logger.js';
 import type { HubMetrics } from '../metrics/HubMetrics.js';
 import type { CaseRoom } from '../rooms/CaseRoom.js';
 import type { CaseRooms } from '../rooms/CaseRooms.js';
-import { RelayBatches } from '../rooms/RelayBatches.js';
-import type { RoomConnection, RoomRelay } from '../rooms/RoomConnection.js';
+import type { RelayedUpdates, RoomConnection, RoomRelay } from '../rooms/RoomConnection.js';
 import { caseIdSchema } from '../validation.js';
 
 export const yWebsocketPrefix = '/yjs/';
@@ -94,10 +93,6 @@ export interface YWebsocketEndpointOptions {
 export class YWebsocketEndpoint implements RoomRelay {
   private readonly wss: WebSocketServer;
   private readonly byCase = new Map<string, Set<YConnection>>();
-  /** document updates waiting to go out, merged per case (as on the Socket.IO side) */
-  private readonly relayBatches = new RelayBatches(({ caseId, update, sender }) =>
-    this.send(caseId, encodeSyncFrame(encodeUpdate(update)), sender),
-  );
   private readonly keepAlive: NodeJS.Timeout;
   private closing = false;
 
@@ -125,8 +120,9 @@ export class YWebsocketEndpoint implements RoomRelay {
     return true;
   }
 
-  relayUpdate(caseId: string, update: Uint8Array, origin: RoomConnection | null): void {
-    this.relayBatches.add(caseId, update, origin);
+  /** A case's updates of one relay interval, merged by its room (see rooms/RelayBatch.ts). */
+  relayUpdates({ caseId, update, sender }: RelayedUpdates): void {
+    this.send(caseId, encodeSyncFrame(encodeUpdate(update)), sender);
   }
 
   relayAwareness(caseId: string, update: Uint8Array, origin: RoomConnection | null): void {

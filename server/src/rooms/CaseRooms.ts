@@ -4,22 +4,13 @@
  * document. Loading waits for a previous unload of the same case to finish its writes.
  */
 import { EventEmitter } from 'node:events';
-import type { Logger } from '../logger.js';
 import { awarenessTimeoutMs } from './AwarenessStates.js';
 import { CaseRoom, type CaseRoomOptions } from './CaseRoom.js';
-import type { RoomConnection, RoomRelay } from './RoomConnection.js';
+import type { PeerRelay, RoomConnection, RoomRelay } from './RoomConnection.js';
 
-export interface CaseRoomsOptions {
-  store: CaseRoomOptions['store'];
-  log: Logger;
+export interface CaseRoomsOptions extends Omit<CaseRoomOptions, 'relays' | 'peers'> {
+  /** how long a room nobody is in stays loaded */
   graceMs: number;
-  snapshotEvery: number;
-  maxDocumentBytes?: number;
-  checkDocuments?: boolean;
-  metrics?: CaseRoomOptions['metrics'];
-  filterAwareness?: CaseRoomOptions['filterAwareness'];
-  /** cluster mode: other nodes write to the same documents */
-  catchUpAfterLoad?: boolean;
 }
 
 interface RoomEvents {
@@ -41,6 +32,7 @@ export class CaseRooms extends EventEmitter<RoomEvents> {
   /** case id -> how many `use` calls are under way on its room (it stays loaded meanwhile) */
   private readonly users = new Map<string, number>();
   private readonly relays: RoomRelay[] = [];
+  private readonly peers: PeerRelay[] = [];
   private readonly options: CaseRoomsOptions;
   /** One options object for every room: a copy per room would cost each its own hidden class. */
   private readonly roomOptions: CaseRoomOptions;
@@ -50,7 +42,7 @@ export class CaseRooms extends EventEmitter<RoomEvents> {
   constructor(options: CaseRoomsOptions) {
     super();
     this.options = options;
-    this.roomOptions = { ...options, relays: this.relays };
+    this.roomOptions = { ...options, relays: this.relays, peers: this.peers };
     this.awarenessSweep = setInterval(() => {
       const now = Date.now();
       for (const room of this.rooms.values()) room.expireAwareness(now);
@@ -61,6 +53,11 @@ export class CaseRooms extends EventEmitter<RoomEvents> {
   /** Registers a transport that delivers room output to its own connections. */
   addRelay(relay: RoomRelay): void {
     this.relays.push(relay);
+  }
+
+  /** Registers the link to the other hub nodes: it gets every change made on this node, as it is made. */
+  addPeerRelay(relay: PeerRelay): void {
+    this.peers.push(relay);
   }
 
   /** The live room of a case, if it is loaded on this node. */

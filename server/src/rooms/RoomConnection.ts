@@ -13,13 +13,34 @@ export interface RoomConnection {
   readonly identity: Identity;
 }
 
+/** A case's document updates of one relay interval, merged: what every transport gets of them. */
+export interface RelayedUpdates {
+  caseId: string;
+  /** every update of the batch, merged */
+  update: Uint8Array;
+  /** the one connection all of them came from, which need not get them back; else null */
+  sender: RoomConnection | null;
+  /** when each of them was applied (performance.now()) */
+  appliedAt: number[];
+}
+
 /**
- * A transport that delivers what a room produces to its own local connections. Each relay gets
- * every update once and encodes it once, however many recipients it has.
+ * A transport that delivers what a room produces to its own local connections. Each relay gets a
+ * case's merged updates once and encodes them once, however many recipients it has.
  */
 export interface RoomRelay {
-  relayUpdate(caseId: string, update: Uint8Array, origin: RoomConnection | null): void;
+  relayUpdates(relayed: RelayedUpdates): void;
+  /** `origin`: the connection the change came from, which need not get it back */
   relayAwareness(caseId: string, update: Uint8Array, origin: RoomConnection | null): void;
+}
+
+/**
+ * The other hub nodes: each gets what this node's connections changed, one update at a time as it
+ * is applied (their rooms merge it for their own connections). What came from a peer never goes back.
+ */
+export interface PeerRelay {
+  publishUpdate(caseId: string, update: Uint8Array): void;
+  publishAwareness(caseId: string, update: Uint8Array): void;
 }
 
 /** What rooms report for monitoring; the hub's metrics implement it. */
