@@ -197,7 +197,7 @@ export const serverEvents = {
     positional: ['caseId', 'reason'],
   },
   'auth:expires': {
-    doc: 'When the connection’s token expires: sent on connecting and after each `auth:refresh`.',
+    doc: 'When the connection’s token expires: sent on connecting (the answer to `auth:refresh` says it for the fresh token).',
     payload: tokenLifetimeSchema,
   },
   'auth:expired': {

@@ -20,8 +20,8 @@ export type Person = z.infer<typeof personSchema>;
 export const rosterMemberSchema = z.strictObject({
   ...personSchema.shape,
   status: z.enum(presenceStatuses),
-  /** open connections (tabs, devices) of this person in this case */
-  connections: z.number().int().positive(),
+  /** open connections (tabs, devices) of this person in this case; 0 for a while after the last closed (a reload comes back) */
+  connections: z.number().int().nonnegative(),
   /** when this person entered the room */
   since: timeSchema,
 });
