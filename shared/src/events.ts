@@ -55,7 +55,6 @@ export interface ServerEventSpec {
 
 /** A y-protocols message (sync or awareness) for a joined case. */
 const documentMessageSchema = z.strictObject({ caseId: caseIdSchema, message: bytesSchema });
-const documentMessage = { request: documentMessageSchema, positional: ['caseId', 'message'] } as const;
 
 /** What a client learns when it joins: the case, who is in the room, who owns it, its approval requests. */
 const joinAnswerSchema = z.strictObject({
@@ -85,12 +84,14 @@ export const clientEvents = {
   'case:leave': { doc: 'Closes a case on this socket.', request: caseRequestSchema, answer: nothing },
   'doc:sync': {
     doc: 'A y-protocols sync message for a joined case. For step 1 the answer carries the hub’s step 2 as `reply`; for step 2 and updates it means "applied and stored".',
-    ...documentMessage,
+    request: documentMessageSchema,
+    positional: ['caseId', 'message'],
     answer: z.strictObject({ reply: bytesSchema.optional() }),
   },
   'doc:awareness': {
     doc: 'A y-protocols awareness update (cursors, selections, typing) for a joined case.',
-    ...documentMessage,
+    request: documentMessageSchema,
+    positional: ['caseId', 'message'],
     answer: nothing,
   },
   'presence:status': { doc: 'Sets your status in the case room.', request: statusRequestSchema, answer: nothing },
@@ -265,8 +266,14 @@ export const ackSchemaOf = (event: ClientEventName) => ackSchema(clientEvents[ev
  */
 export function readRequest<E extends ClientEventName>(event: E, args: readonly unknown[]): ClientRequest<E> {
   const spec: ClientEventSpec = clientEvents[event];
-  const value = spec.positional ? Object.fromEntries(spec.positional.map((key, i) => [key, args[i]])) : args[0];
-  return parsePayload(spec.request, value, spec.fieldCodes) as ClientRequest<E>;
+  return parsePayload(spec.request, spec.positional ? fieldsOf(spec.positional, args) : args[0], spec.fieldCodes) as ClientRequest<E>;
+}
+
+/** Positional arguments as the object their schema describes (a plain loop: `doc:sync` is the hot path). */
+function fieldsOf(keys: readonly string[], args: readonly unknown[]): Record<string, unknown> {
+  const fields: Record<string, unknown> = {};
+  for (let i = 0; i < keys.length; i++) fields[keys[i]!] = args[i];
+  return fields;
 }
 
 /** What the hub attaches to each socket after authentication: who the token speaks for, and until when. */
