@@ -9,7 +9,8 @@ type RequestEvent = {
 }[keyof ClientToServerEvents];
 
 type RequestOf<E extends RequestEvent> = Parameters<ClientToServerEvents[E]>[0];
-type AnswerOf<E extends RequestEvent> = Extract<Parameters<Parameters<ClientToServerEvents[E]>[1]>[0], { ok: true }>;
+type AckOf<E extends RequestEvent> = ClientToServerEvents[E] extends (request: never, ack: (response: infer A) => void) => void ? A : never;
+type AnswerOf<E extends RequestEvent> = Extract<AckOf<E>, { ok: true }>;
 
 /**
  * Sends a request and resolves with the hub's answer, or rejects with a `CaseroomError` carrying

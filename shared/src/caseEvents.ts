@@ -3,7 +3,10 @@
  * CRM sync) and webhooks. Each event is stored with a per-case sequence number before anyone hears
  * of it; `id` is a global, ordered cursor a bot stores to resume exactly where it left off.
  */
-import type { Person } from './people.js';
+import { z } from 'zod';
+import { caseIdSchema } from './cases.js';
+import { personSchema } from './people.js';
+import { timeSchema } from './wire.js';
 
 export const caseEventTypes = [
   'case.created',
@@ -43,24 +46,32 @@ export function isCaseEventType(value: unknown): value is CaseEventType {
   return typeof value === 'string' && (caseEventTypes as readonly string[]).includes(value);
 }
 
-export interface CaseEvent {
+export const caseEventSchema = z.strictObject({
   /** global cursor: opaque, ordered; store the last one you handled and resume after it */
-  id: string;
-  caseId: string;
+  id: z.string(),
+  /** a case id, or a team feed's (`teamFeedId`) */
+  caseId: z.string(),
   /** 1, 2, 3 … within the case */
-  seq: number;
-  type: CaseEventType;
-  at: string;
+  seq: z.number().int().positive(),
+  type: z.enum(caseEventTypes),
+  at: timeSchema,
   /** who did it; null for the hub's own doing (e.g. an approval expiring) */
-  actor: Person | null;
-  data: Record<string, unknown>;
-}
+  actor: personSchema.nullable(),
+  data: z.record(z.string(), z.unknown()),
+});
+export type CaseEvent = z.infer<typeof caseEventSchema>;
 
 /** What a subscriber asks for. */
-export interface EventFilter {
-  /** case ids, or every case of the subscriber's team */
-  cases?: string[] | 'team';
-  types?: CaseEventType[];
+export const eventFilterSchema = z.strictObject({
+  /** case ids, or every case of the subscriber's team (the default) */
+  cases: z.union([z.literal('team'), z.array(caseIdSchema).min(1).max(1000)]).default('team'),
+  types: z.array(z.enum(caseEventTypes)).min(1).optional(),
   /** resume after this cursor (an event id); absent: only what happens from now on */
-  after?: string;
-}
+  after: z.string().min(1).max(100).optional(),
+});
+export type EventFilter = z.input<typeof eventFilterSchema>;
+
+/** Refusals of a subscription's filter get their own code. */
+export const filterFieldCodes = { cases: 'invalid_filter', types: 'invalid_filter' } as const;
+
+export const subscriptionIdSchema = z.string().min(1).max(100);

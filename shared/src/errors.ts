@@ -3,6 +3,8 @@
  * The catalogue is the single place codes are defined; the server maps them to HTTP statuses
  * and acknowledgements, the SDK rejects promises with them.
  */
+import { z } from 'zod';
+
 export const errorCatalog = {
   // identity
   unauthenticated: { status: 401, message: 'A token is required' },
@@ -71,18 +73,29 @@ export const errorCatalog = {
 
 export type ErrorCode = keyof typeof errorCatalog;
 
-/** An error as it travels on the wire, in acknowledgements and HTTP bodies. */
-export interface WireError {
-  code: ErrorCode;
-  message: string;
-  /** For `invalid_payload`: the path of the first field that is wrong, e.g. `customer.name`. */
-  field?: string;
-  /** Code-specific facts safe to show (e.g. `owner` on `already_owned`, `path` on `invalid_document`). */
-  details?: Record<string, unknown>;
-}
+export const errorCodes = Object.keys(errorCatalog) as [ErrorCode, ...ErrorCode[]];
 
-/** The acknowledgement every client request receives. */
-export type Ack<T extends object = object> = ({ ok: true } & T) | { ok: false; error: WireError };
+/** An error as it travels on the wire, in acknowledgements and HTTP bodies. */
+export const wireErrorSchema = z.strictObject({
+  code: z.enum(errorCodes),
+  message: z.string(),
+  /** For `invalid_payload`: the path of the first field that is wrong, e.g. `customer.name`. */
+  field: z.string().optional(),
+  /** Code-specific facts safe to show (e.g. `owner` on `already_owned`, `path` on `invalid_document`). */
+  details: z.record(z.string(), z.unknown()).optional(),
+});
+export type WireError = z.infer<typeof wireErrorSchema>;
+
+/** A refused request's acknowledgement. */
+export const refusalSchema = z.strictObject({ ok: z.literal(false), error: wireErrorSchema });
+
+/** The acknowledgement every client request receives: `T` on success. */
+export type Ack<T extends object = object> = ({ ok: true } & T) | z.infer<typeof refusalSchema>;
+
+/** The schema of `Ack<T>` for an answer schema `T`. */
+export function ackSchema<T extends z.ZodObject>(answer: T) {
+  return z.discriminatedUnion('ok', [answer.extend({ ok: z.literal(true) }), refusalSchema]);
+}
 
 export function isErrorCode(value: unknown): value is ErrorCode {
   return typeof value === 'string' && Object.hasOwn(errorCatalog, value);

@@ -1,158 +1,279 @@
 /**
- * The Socket.IO event maps of the `/cases` namespace, shared by the hub and the SDK so that a
- * misspelt event or a wrong payload is a compile error on both sides. Document traffic is binary
- * (y-protocols bytes); every request carries an acknowledgement callback.
+ * Every Socket.IO event of the `/cases` namespace, once: its payload's schema, its acknowledgement's
+ * schema, and what it does. The typed event maps the hub and the SDK hand to Socket.IO are derived
+ * from these two tables, the hub checks each request against its schema before a handler runs, and
+ * docs/wire.md is generated from them. Document traffic is binary (y-protocols bytes).
  */
-import type { Approval, ApprovalInput, ApprovalUpdate, Verdict } from './approvals.js';
-import type { CaseEvent, EventFilter } from './caseEvents.js';
-import type { CaseRecord } from './cases.js';
-import type { Ownership, OwnerUpdate, Person, PresenceStatus, RosterMember, RosterUpdate } from './people.js';
-import type { Ack, WireError } from './errors.js';
-import type { Identity } from './identity.js';
+import { z } from 'zod';
+import {
+  amountFieldCodes,
+  approvalIdSchema,
+  approvalRequestSchema,
+  approvalSchema,
+  approvalUpdateSchema,
+  decisionRequestSchema,
+  pendingRequestSchema,
+} from './approvals.js';
+import { caseEventSchema, eventFilterSchema, filterFieldCodes, subscriptionIdSchema } from './caseEvents.js';
+import { caseIdSchema, caseRecordSchema, caseRequestSchema, joinRequestSchema } from './cases.js';
+import { ackSchema, wireErrorSchema, type Ack, type ErrorCode } from './errors.js';
+import { refreshRequestSchema, tokenLifetimeSchema, type Identity, type TokenLifetime } from './identity.js';
+import {
+  ownerUpdateSchema,
+  ownershipSchema,
+  personRequestSchema,
+  personSchema,
+  rosterMemberSchema,
+  rosterUpdateSchema,
+  statusRequestSchema,
+} from './people.js';
+import { bytesSchema, nothing, parsePayload } from './wire.js';
 
 export const casesNamespace = '/cases';
 
-export interface JoinRequest {
-  caseId: string;
-  /**
-   * The client's state vector (y-protocols sync step 1). When given, the acknowledgement carries
-   * the server's answer as `update`, saving the `doc:sync` round trip before the first render.
-   */
-  stateVector?: Uint8Array;
+/** A client request: what the client sends, and what its acknowledgement carries on success. */
+export interface ClientEventSpec {
+  doc: string;
+  /** one object argument; with `positional`, its fields travel as separate arguments, in that order */
+  request: z.ZodType;
+  positional?: readonly string[];
+  /** the acknowledgement is `{ ok: true, ...answer }` or `{ ok: false, error }` */
+  answer: z.ZodObject;
+  /** refusals of these top-level fields get these codes instead of `invalid_payload` */
+  fieldCodes?: Readonly<Partial<Record<string, ErrorCode>>>;
 }
 
-export interface CaseRequest {
-  caseId: string;
+/** An event the hub sends. */
+export interface ServerEventSpec {
+  doc: string;
+  /** one object argument; with `positional`, its fields travel as separate arguments, in that order */
+  payload: z.ZodType;
+  positional?: readonly string[];
+  /** the client acknowledges it (the callback takes no arguments) once handled */
+  acknowledged?: true;
 }
 
-export interface PersonRequest {
-  caseId: string;
-  /** the person the request names (handoff target, reassignment target) */
-  userId: string;
-}
-
-export interface StatusRequest {
-  caseId: string;
-  status: PresenceStatus;
-}
-
-export type ApprovalRequest = ApprovalInput & { caseId: string };
-
-export interface DecisionRequest {
-  approvalId: string;
-  verdict: Verdict;
-  comment?: string;
-}
+/** A y-protocols message (sync or awareness) for a joined case. */
+const documentMessageSchema = z.strictObject({ caseId: caseIdSchema, message: bytesSchema });
 
 /** What a client learns when it joins: the case, who is in the room, who owns it, its approval requests. */
-export type JoinAck = Ack<{
-  case: CaseRecord;
+const joinAnswerSchema = z.strictObject({
+  case: caseRecordSchema,
   /** who the hub knows you as in this case (facts you record are in this name) */
-  you: Person;
-  roster: RosterMember[];
-  ownership: Ownership;
-  approvals: Approval[];
+  you: personSchema,
+  roster: z.array(rosterMemberSchema),
+  ownership: ownershipSchema,
+  approvals: z.array(approvalSchema),
   /** what the client lacks of the document (sync step 2 content), when the request gave its `stateVector` */
-  update?: Uint8Array;
-}>;
-export type ApprovalAck = Ack<{ approval: Approval }>;
-export type OwnershipAck = Ack<{ ownership: Ownership }>;
-export type CaseAck = Ack<{ case: CaseRecord }>;
-export type SyncAck = Ack<{ reply?: Uint8Array }>;
-export type PlainAck = Ack;
-/** When the token now in force expires, counted from the hub's clock: no clock skew to correct. */
-export interface TokenLifetime {
-  /** milliseconds until it expires; null: it does not */
-  expiresInMs: number | null;
-}
+  update: bytesSchema.optional(),
+});
+
+const ownershipAnswer = z.strictObject({ ownership: ownershipSchema });
+const approvalAnswer = z.strictObject({ approval: approvalSchema });
+const caseAnswer = z.strictObject({ case: caseRecordSchema });
+
+/** What clients send; every request is answered through its acknowledgement callback. */
+export const clientEvents = {
+  'case:join': {
+    doc:
+      'Opens a case on this socket. With `stateVector` (`Y.encodeStateVector` of your replica) the answer carries what you lack as `update`; ' +
+      'the hub then sends its own sync step 1 as `doc:sync`, and you answer with what it lacks.',
+    request: joinRequestSchema,
+    answer: joinAnswerSchema,
+  },
+  'case:leave': { doc: 'Closes a case on this socket.', request: caseRequestSchema, answer: nothing },
+  'doc:sync': {
+    doc: 'A y-protocols sync message for a joined case. For step 1 the answer carries the hub’s step 2 as `reply`; for step 2 and updates it means "applied and stored".',
+    request: documentMessageSchema,
+    positional: ['caseId', 'message'],
+    answer: z.strictObject({ reply: bytesSchema.optional() }),
+  },
+  'doc:awareness': {
+    doc: 'A y-protocols awareness update (cursors, selections, typing) for a joined case.',
+    request: documentMessageSchema,
+    positional: ['caseId', 'message'],
+    answer: nothing,
+  },
+  'presence:status': { doc: 'Sets your status in the case room.', request: statusRequestSchema, answer: nothing },
+  'owner:claim': {
+    doc: 'Claims an unowned case (agents and supervisors): the first claim wins.',
+    request: caseRequestSchema,
+    answer: ownershipAnswer,
+  },
+  'owner:offer': { doc: 'The owner offers the case to a named person of the team.', request: personRequestSchema, answer: ownershipAnswer },
+  'owner:accept': { doc: 'The person offered the case takes it.', request: caseRequestSchema, answer: ownershipAnswer },
+  'owner:decline': {
+    doc: 'The person offered the case turns it down; the owner stays.',
+    request: caseRequestSchema,
+    answer: ownershipAnswer,
+  },
+  'owner:reassign': {
+    doc: 'A supervisor gives the case to a named person directly.',
+    request: personRequestSchema,
+    answer: ownershipAnswer,
+  },
+  'owner:release': { doc: 'The owner lets go of a resolved case.', request: caseRequestSchema, answer: ownershipAnswer },
+  'approval:request': {
+    doc: 'Opens a peer approval request in a joined case; it is broadcast to the room and the team. A wrong `amount` or `currency` is `invalid_amount`.',
+    request: approvalRequestSchema,
+    answer: approvalAnswer,
+    fieldCodes: amountFieldCodes,
+  },
+  'approval:decide': {
+    doc: 'A peer of the team approves or rejects a request (need not be in the case room).',
+    request: decisionRequestSchema,
+    answer: approvalAnswer,
+  },
+  'approval:cancel': {
+    doc: 'The requester withdraws a pending request.',
+    request: z.strictObject({ approvalId: approvalIdSchema }),
+    answer: approvalAnswer,
+  },
+  'approval:pending': {
+    doc: 'Pending requests of your team (a supervisor may name another team).',
+    request: pendingRequestSchema,
+    answer: z.strictObject({ approvals: z.array(approvalSchema) }),
+  },
+  'events:subscribe': {
+    doc:
+      'Subscribes to case events: replays what came after `after`, then streams live, as `events` batches. ' +
+      'The answer’s `cursor` is where the subscription starts. A wrong `cases` or `types` is `invalid_filter`.',
+    request: eventFilterSchema,
+    answer: z.strictObject({ subscriptionId: z.string(), cursor: z.string() }),
+    fieldCodes: filterFieldCodes,
+  },
+  'events:unsubscribe': {
+    doc: 'Ends a subscription of this socket.',
+    request: z.strictObject({ subscriptionId: subscriptionIdSchema }),
+    answer: nothing,
+  },
+  'auth:refresh': {
+    doc:
+      'Presents a fresh token in band: writes work again after `auth:expired`, and nothing is left or resynced. ' +
+      'It must speak for the same person, role, team and scope as the connection’s.',
+    request: refreshRequestSchema,
+    answer: tokenLifetimeSchema,
+  },
+  'case:resolve': { doc: 'The owner (or a supervisor) marks the case resolved.', request: caseRequestSchema, answer: caseAnswer },
+  'case:reopen': { doc: 'The owner (or a supervisor) reopens a resolved case.', request: caseRequestSchema, answer: caseAnswer },
+} as const satisfies Record<string, ClientEventSpec>;
+
+/** What the hub sends. */
+export const serverEvents = {
+  'doc:sync': {
+    doc: 'A y-protocols sync message: the hub’s step 1 after a join, then updates from others, merged per event-loop turn or per `CASEROOM_RELAY_INTERVAL_MS` (the same batch as /yjs clients get; it may include your own, which is a no-op).',
+    payload: documentMessageSchema,
+    positional: ['caseId', 'message'],
+  },
+  'doc:awareness': {
+    doc: 'A y-protocols awareness update from others in the room.',
+    payload: documentMessageSchema,
+    positional: ['caseId', 'message'],
+  },
+  roster: {
+    doc: 'The roster changed: everyone in the room, and what changed.',
+    payload: z.strictObject({ caseId: caseIdSchema, update: rosterUpdateSchema }),
+    positional: ['caseId', 'update'],
+  },
+  owner: {
+    doc: 'Ownership changed (stored before it is announced); `ownership.epoch` orders the updates.',
+    payload: z.strictObject({ caseId: caseIdSchema, update: ownerUpdateSchema }),
+    positional: ['caseId', 'update'],
+  },
+  events: {
+    doc: 'A batch of case events for a subscription, in order; acknowledge it once handled to get the next.',
+    payload: z.strictObject({ subscriptionId: z.string(), events: z.array(caseEventSchema) }),
+    positional: ['subscriptionId', 'events'],
+    acknowledged: true,
+  },
+  approval: { doc: 'An approval request opened or changed; sent to its case room and to its team’s feed.', payload: approvalUpdateSchema },
+  'case:updated': {
+    doc: 'The case record changed (e.g. its status).',
+    payload: z.strictObject({ caseId: caseIdSchema, record: caseRecordSchema }),
+    positional: ['caseId', 'record'],
+  },
+  'case:closed': {
+    doc: 'The hub closed this case on this socket (e.g. it is shutting down); rejoin to continue.',
+    payload: z.strictObject({ caseId: caseIdSchema, reason: wireErrorSchema }),
+    positional: ['caseId', 'reason'],
+  },
+  'auth:expires': {
+    doc: 'When the connection’s token expires: sent on connecting (the answer to `auth:refresh` says it for the fresh token).',
+    payload: tokenLifetimeSchema,
+  },
+  'auth:expired': {
+    doc: 'The token expired: every request but `auth:refresh` and `case:leave` is refused with `token_expired` until a fresh token is presented; without one the connection is closed.',
+    payload: wireErrorSchema,
+  },
+  'auth:revoked': { doc: 'The person was revoked (`token_revoked`): the connection closes right after this.', payload: wireErrorSchema },
+} as const satisfies Record<string, ServerEventSpec>;
+
+type ClientEvents = typeof clientEvents;
+type ServerEvents = typeof serverEvents;
+export type ClientEventName = keyof ClientEvents;
+export type ServerEventName = keyof ServerEvents;
+
+/** A payload as the arguments it travels as: the object itself, or its fields in `positional` order. */
+type Arguments<T, Spec> = Spec extends { positional: infer Keys extends readonly string[] }
+  ? { -readonly [I in keyof Keys]: Keys[I] extends keyof T ? T[Keys[I]] : never }
+  : [T];
+
+/** What a client sends with event `E`, before its acknowledgement callback. */
+type RequestArguments<E extends ClientEventName> = Arguments<z.input<ClientEvents[E]['request']>, ClientEvents[E]>;
+
+/** What the acknowledgement of `E` carries besides `ok: true` (zod types an object without fields as `Record<string, never>`, which `ok` would not fit). */
+type AnswerFields<E extends ClientEventName> = [keyof ClientEvents[E]['answer']['shape']] extends [never]
+  ? object
+  : z.infer<ClientEvents[E]['answer']>;
+
+/** Socket.IO's map of what clients send: each request's arguments, then its acknowledgement callback. */
+export type ClientToServerEvents = {
+  [E in ClientEventName]: (...args: [...RequestArguments<E>, ack: (response: Ack<AnswerFields<E>>) => void]) => void;
+};
+
+/** Socket.IO's map of what the hub sends. */
+export type ServerToClientEvents = {
+  [E in ServerEventName]: (
+    ...args: ServerEvents[E] extends { acknowledged: true }
+      ? [...Arguments<z.infer<ServerEvents[E]['payload']>, ServerEvents[E]>, ack: () => void]
+      : Arguments<z.infer<ServerEvents[E]['payload']>, ServerEvents[E]>
+  ) => void;
+};
+
+/** A request of event `E` as its schema parsed it: what the hub's handler receives. */
+export type ClientRequest<E extends ClientEventName> = z.output<ClientEvents[E]['request']>;
+/** What the hub answers event `E` with on success (the acknowledgement adds `ok: true`). */
+export type ClientAnswer<E extends ClientEventName> = z.input<ClientEvents[E]['answer']>;
 export type RefreshAck = Ack<TokenLifetime>;
 
-export interface ClientToServerEvents {
-  /**
-   * Opens a case on this socket. With `stateVector`, the ack carries what the client lacks; the
-   * server then sends its own sync step 1 as `doc:sync` (the client answers with what it lacks).
-   */
-  'case:join': (request: JoinRequest, ack: (response: JoinAck) => void) => void;
-  /** Closes a case on this socket. */
-  'case:leave': (request: JoinRequest, ack: (response: PlainAck) => void) => void;
-  /**
-   * A y-protocols sync message for a joined case. For step 1 the ack carries the server's step 2
-   * as `reply`; for step 2 and updates the ack means "applied and stored".
-   */
-  'doc:sync': (caseId: string, message: Uint8Array, ack: (response: SyncAck) => void) => void;
-  /** A y-protocols awareness update (cursors, selections, typing) for a joined case. */
-  'doc:awareness': (caseId: string, update: Uint8Array, ack: (response: PlainAck) => void) => void;
-
-  /** Sets your status in the case room (active, idle, away). */
-  'presence:status': (request: StatusRequest, ack: (response: PlainAck) => void) => void;
-
-  /** Claims an unowned case (agents and supervisors): the first claim wins. */
-  'owner:claim': (request: CaseRequest, ack: (response: OwnershipAck) => void) => void;
-  /** The owner offers the case to a named person of the team. */
-  'owner:offer': (request: PersonRequest, ack: (response: OwnershipAck) => void) => void;
-  /** The person offered the case takes it. */
-  'owner:accept': (request: CaseRequest, ack: (response: OwnershipAck) => void) => void;
-  /** The person offered the case turns it down; the owner stays. */
-  'owner:decline': (request: CaseRequest, ack: (response: OwnershipAck) => void) => void;
-  /** A supervisor gives the case to a named person directly. */
-  'owner:reassign': (request: PersonRequest, ack: (response: OwnershipAck) => void) => void;
-  /** The owner lets go of a resolved case. */
-  'owner:release': (request: CaseRequest, ack: (response: OwnershipAck) => void) => void;
-
-  /** Opens a peer approval request in a joined case; it is broadcast to the room and the team. */
-  'approval:request': (request: ApprovalRequest, ack: (response: ApprovalAck) => void) => void;
-  /** A peer of the team approves or rejects a request (need not be in the case room). */
-  'approval:decide': (request: DecisionRequest, ack: (response: ApprovalAck) => void) => void;
-  /** The requester withdraws a pending request. */
-  'approval:cancel': (request: { approvalId: string }, ack: (response: ApprovalAck) => void) => void;
-  /** Pending requests of your team (a supervisor may name another team). */
-  'approval:pending': (request: { team?: string }, ack: (response: Ack<{ approvals: Approval[] }>) => void) => void;
-
-  /**
-   * Subscribes to case events: replays what came after `after`, then streams live, as `events`
-   * batches. The ack's `cursor` is where the subscription starts.
-   */
-  'events:subscribe': (request: EventFilter, ack: (response: Ack<{ subscriptionId: string; cursor: string | null }>) => void) => void;
-  'events:unsubscribe': (request: { subscriptionId: string }, ack: (response: PlainAck) => void) => void;
-
-  /**
-   * Presents a fresh token in band: writes work again after `auth:expired`, and nothing is left or
-   * resynced. It must speak for the same person, role and team as the connection's.
-   */
-  'auth:refresh': (request: { token: string }, ack: (response: RefreshAck) => void) => void;
-
-  /** The owner (or a supervisor) marks the case resolved. */
-  'case:resolve': (request: CaseRequest, ack: (response: CaseAck) => void) => void;
-  /** The owner (or a supervisor) reopens a resolved case. */
-  'case:reopen': (request: CaseRequest, ack: (response: CaseAck) => void) => void;
+/** Whether `name` is an event clients may send (own properties only: `__proto__` is no event). */
+export function isClientEvent(name: unknown): name is ClientEventName {
+  return typeof name === 'string' && Object.hasOwn(clientEvents, name);
 }
 
-export interface ServerToClientEvents {
-  /** A y-protocols sync message (step 1 on join, updates relayed from others). */
-  'doc:sync': (caseId: string, message: Uint8Array) => void;
-  /** A y-protocols awareness update from others in the room. */
-  'doc:awareness': (caseId: string, update: Uint8Array) => void;
-  /** The roster changed: everyone in the room, and what changed. */
-  roster: (caseId: string, update: RosterUpdate) => void;
-  /** Ownership changed (stored before it is announced); `ownership.epoch` orders the updates. */
-  owner: (caseId: string, update: OwnerUpdate) => void;
-  /** A batch of case events for a subscription, in order; acknowledge once handled to get the next. */
-  events: (subscriptionId: string, events: CaseEvent[], ack: () => void) => void;
-  /** An approval request opened or changed; sent to its case room and to its team's feed. */
-  approval: (update: ApprovalUpdate) => void;
-  /** The case record changed (e.g. its status). */
-  'case:updated': (caseId: string, record: CaseRecord) => void;
-  /** The server closed this case on this socket (e.g. it is shutting down); rejoin to continue. */
-  'case:closed': (caseId: string, reason: WireError) => void;
-  /** When the connection's token expires: sent on connecting and after each `auth:refresh`. */
-  'auth:expires': (lifetime: TokenLifetime) => void;
-  /**
-   * The token expired: every request but `auth:refresh` and `case:leave` is refused with
-   * `token_expired` until a fresh token is presented; without one the connection is closed.
-   */
-  'auth:expired': (error: WireError) => void;
-  /** The person was revoked (`token_revoked`): the connection closes right after this. */
-  'auth:revoked': (error: WireError) => void;
+/** How many arguments event `event` takes before its acknowledgement callback. */
+export function argumentCount(event: ClientEventName): number {
+  const spec: ClientEventSpec = clientEvents[event];
+  return spec.positional?.length ?? 1;
+}
+
+/** The full acknowledgement schema of a client event (success or refusal). */
+export const ackSchemaOf = (event: ClientEventName) => ackSchema(clientEvents[event].answer);
+
+/**
+ * The request of a client event, read from its arguments and checked against its schema. Throws
+ * `invalid_payload` naming the first wrong field, or the code the event gives that field.
+ */
+export function readRequest<E extends ClientEventName>(event: E, args: readonly unknown[]): ClientRequest<E> {
+  const spec: ClientEventSpec = clientEvents[event];
+  return parsePayload(spec.request, spec.positional ? fieldsOf(spec.positional, args) : args[0], spec.fieldCodes) as ClientRequest<E>;
+}
+
+/** Positional arguments as the object their schema describes (a plain loop: `doc:sync` is the hot path). */
+function fieldsOf(keys: readonly string[], args: readonly unknown[]): Record<string, unknown> {
+  const fields: Record<string, unknown> = {};
+  for (let i = 0; i < keys.length; i++) fields[keys[i]!] = args[i];
+  return fields;
 }
 
 /** What the hub attaches to each socket after authentication: who the token speaks for, and until when. */

@@ -1,4 +1,6 @@
 /** Who a token says its bearer is. Roles decide what a person may do in a case. */
+import { z } from 'zod';
+
 export const roles = ['agent', 'specialist', 'supervisor', 'bot'] as const;
 export type Role = (typeof roles)[number];
 
@@ -17,3 +19,13 @@ export interface Identity {
    */
   eventTypes?: string[];
 }
+
+/** A fresh token presented in band: a JWT in its compact form, whose signature the hub checks. */
+export const refreshRequestSchema = z.strictObject({ token: z.string().min(1).max(16_384) });
+
+/** When the token now in force expires, counted from the hub's clock: no clock skew to correct. */
+export const tokenLifetimeSchema = z.strictObject({
+  /** milliseconds until it expires; null: it does not */
+  expiresInMs: z.number().nonnegative().nullable(),
+});
+export type TokenLifetime = z.infer<typeof tokenLifetimeSchema>;

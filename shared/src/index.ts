@@ -1,4 +1,5 @@
 export * from './errors.js';
+export * from './wire.js';
 export * from './identity.js';
 export * from './access.js';
 export * from './cases.js';

@@ -1,14 +1,15 @@
 /**
  * The pages of docs/ that restate the code agree with it: the configuration page lists exactly the
- * variables config.ts reads, with their defaults, and the error page's table is the catalogue of
- * shared/src/errors.ts (`npm run docs` writes it again).
+ * variables config.ts reads, with their defaults, the error page's table is the catalogue of
+ * shared/src/errors.ts, and the wire page's tables are the event table of shared/src/events.ts
+ * (`npm run docs` writes those again).
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { envSchema } from '@caseroom/server';
-import { errorCatalog } from '@caseroom/shared';
+import { clientEvents, errorCatalog, serverEvents } from '@caseroom/shared';
 import { describe, expect, it } from 'vitest';
-import { errorsPage, tableIn } from '../../scripts/docsTables.js';
+import { clientEventTable, errorTable, serverEventTable, tableIn, type GeneratedTable } from '../../scripts/docsTables.js';
 
 const repoRoot = resolve(import.meta.dirname, '../..');
 
@@ -55,9 +56,31 @@ describe('docs/configuration.md', () => {
 
 describe('docs/errors.md', () => {
   it('holds the error catalogue, code by code, as shared/src/errors.ts has it', () => {
-    const table = tableIn(readFileSync(errorsPage, 'utf8'));
+    const table = tableIn(readFileSync(errorTable.page, 'utf8'), errorTable.begin);
     expect(table, 'run npm run docs').not.toBeNull();
     const documented = tableRows(table!).map(([code, status, message]) => [unquote(code!), Number(status), message!.replace(/\\\|/g, '|')]);
     expect(documented).toEqual(Object.entries(errorCatalog).map(([code, { status, message }]) => [code, status, message]));
+  });
+});
+
+describe('docs/wire.md', () => {
+  /** The rows of a generated table as its page holds them. */
+  const rowsOnPage = (table: GeneratedTable): string[][] | null => {
+    const text = tableIn(readFileSync(table.page, 'utf8'), table.begin);
+    return text === null ? null : tableRows(text);
+  };
+
+  it('holds every client request of the event table, as the table describes it', () => {
+    const rows = rowsOnPage(clientEventTable);
+    expect(rows, 'run npm run docs').not.toBeNull();
+    expect(rows!.map(([event]) => unquote(event!))).toEqual(Object.keys(clientEvents));
+    expect(rows).toEqual(clientEventTable.rows());
+  });
+
+  it('holds every event the hub sends, as the table describes it', () => {
+    const rows = rowsOnPage(serverEventTable);
+    expect(rows, 'run npm run docs').not.toBeNull();
+    expect(rows!.map(([event]) => unquote(event!))).toEqual(Object.keys(serverEvents));
+    expect(rows).toEqual(serverEventTable.rows());
   });
 });

@@ -6,7 +6,17 @@ import { timingSafeEqual } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { assertMayRead, CaseroomError, mayRead, maySeeEventType, roles, teamFeedId } from '@caseroom/shared';
+import {
+  assertMayRead,
+  caseIdSchema,
+  CaseroomError,
+  mayRead,
+  maySeeEventType,
+  parsePayload,
+  roles,
+  teamFeedId,
+  userIdSchema,
+} from '@caseroom/shared';
 import express, { type Express } from 'express';
 import { z } from 'zod';
 import type { ApprovalBook } from '../approvals/ApprovalBook.js';
@@ -19,19 +29,10 @@ import type { CaseOwners } from '../people/CaseOwners.js';
 import type { Logger } from '../logger.js';
 import type { CaseDocuments } from '../rooms/CaseDocuments.js';
 import type { CaseStore } from '../store/CaseStore.js';
-import {
-  caseIdSchema,
-  caseListingSchema,
-  eventPageSchema,
-  newCaseSchema,
-  parse,
-  reviewListingSchema,
-  reviewSchema,
-  userIdSchema,
-} from '../validation.js';
 import { authenticate, bearerOf, identityOf } from './authenticate.js';
 import { errorResponder } from './errors.js';
 import { jsonBody } from './jsonBody.js';
+import { caseListingSchema, eventPageSchema, newCaseSchema, reviewListingSchema, reviewSchema } from './requestSchemas.js';
 import { webhookRoutes } from './webhookRoutes.js';
 
 export interface HttpAppOptions {
@@ -109,7 +110,7 @@ export function createHttpApp(options: HttpAppOptions): Express {
   if (options.devLogin) {
     // Lets a person try the hub without an identity provider. Never enabled in production.
     app.post('/api/dev/login', async (req, res) => {
-      const body = parse(devLoginSchema, req.body);
+      const body = parsePayload(devLoginSchema, req.body);
       const userId = body.userId ?? `${body.name.toLowerCase().replace(/[^a-z0-9]+/g, '-')}@${body.team}`;
       const token = await tokens.mint({ userId, name: body.name, role: body.role, team: body.team });
       res.json({ ok: true, token, identity: { userId, name: body.name, role: body.role, team: body.team } });
@@ -121,7 +122,7 @@ export function createHttpApp(options: HttpAppOptions): Express {
   // Signs a person out everywhere: their open connections close on every node, and every token of
   // theirs issued up to now is refused, after restarts too. Supervisors, or the host application.
   app.post('/api/users/:id/revoke', async (req, res) => {
-    const userId = parse(userIdSchema, req.params.id);
+    const userId = parsePayload(userIdSchema, req.params.id);
     const admin = options.adminToken !== null && bearerMatches(req.headers.authorization, options.adminToken);
     const actor = admin ? hostApplication : (await access.verify(bearerOf(req))).identity;
     if (actor.role !== 'supervisor') throw new CaseroomError('supervisor_only', 'Only a supervisor can revoke a person');
@@ -144,7 +145,7 @@ export function createHttpApp(options: HttpAppOptions): Express {
   });
 
   api.post('/cases', async (req, res) => {
-    const record = await cases.create(parse(newCaseSchema, req.body), identityOf(req));
+    const record = await cases.create(parsePayload(newCaseSchema, req.body), identityOf(req));
     log.info({ caseId: record.id, userId: identityOf(req).userId }, 'case created');
     res.status(201).json({ ok: true, case: record });
   });
@@ -152,7 +153,7 @@ export function createHttpApp(options: HttpAppOptions): Express {
   api.get('/cases', async (req, res) => {
     const who = identityOf(req);
     assertMayRead(who, 'case');
-    const page = await cases.list(parse(caseListingSchema, req.query), who);
+    const page = await cases.list(parsePayload(caseListingSchema, req.query), who);
     if (!mayRead(who, 'ownership')) return void res.json({ ok: true, cases: page.items, nextCursor: page.nextCursor });
     // Each case's current owner, so a case list needs no request per case.
     const ownerships = await Promise.all(page.items.map((record) => owners.current(record.id)));
@@ -162,7 +163,7 @@ export function createHttpApp(options: HttpAppOptions): Express {
 
   api.get('/cases/:id', async (req, res) => {
     const who = identityOf(req);
-    const record = await cases.open(parse(caseIdSchema, req.params.id), who);
+    const record = await cases.open(parsePayload(caseIdSchema, req.params.id), who);
     // Each part only for a token whose scope covers it (a narrowed bot gets fewer, or none).
     const [ownership, history, document] = await Promise.all([
       mayRead(who, 'ownership') ? owners.current(record.id) : undefined,
@@ -177,7 +178,7 @@ export function createHttpApp(options: HttpAppOptions): Express {
   // Supervisors: removes what breaks the case document's schema, as an edit everyone in the room sees.
   api.post('/cases/:id/repair', async (req, res) => {
     const who = identityOf(req);
-    const record = await cases.open(parse(caseIdSchema, req.params.id), who);
+    const record = await cases.open(parsePayload(caseIdSchema, req.params.id), who);
     const removed = await documents.repair(record.id, who);
     log.info({ caseId: record.id, userId: who.userId, removed: removed.length }, 'case document repaired');
     res.json({ ok: true, removed, document: await documents.report(record.id) });
@@ -185,7 +186,7 @@ export function createHttpApp(options: HttpAppOptions): Express {
 
   api.get('/cases/:id/approvals', async (req, res) => {
     const who = identityOf(req);
-    const record = await cases.open(parse(caseIdSchema, req.params.id), who);
+    const record = await cases.open(parsePayload(caseIdSchema, req.params.id), who);
     assertMayRead(who, 'approvals');
     res.json({ ok: true, approvals: await approvals.forCase(record.id) });
   });
@@ -193,8 +194,8 @@ export function createHttpApp(options: HttpAppOptions): Express {
   // The case's event log, oldest first; pass the last `seq` you saw as `after` for the next page.
   api.get('/cases/:id/events', async (req, res) => {
     const who = identityOf(req);
-    const record = await cases.open(parse(caseIdSchema, req.params.id), who);
-    const { after, limit } = parse(eventPageSchema, req.query);
+    const record = await cases.open(parsePayload(caseIdSchema, req.params.id), who);
+    const { after, limit } = parsePayload(eventPageSchema, req.query);
     const page = await events.forCase(record.id, after, limit + 1);
     const read = page.slice(0, limit);
     // Paged over the whole log, shown within the token's scope: `nextAfter` skips what was hidden.
@@ -215,12 +216,12 @@ export function createHttpApp(options: HttpAppOptions): Express {
   api.get('/reviews', async (req, res) => {
     const who = identityOf(req);
     assertMayRead(who, 'approvals');
-    const page = await approvals.reviews(parse(reviewListingSchema, req.query), who);
+    const page = await approvals.reviews(parsePayload(reviewListingSchema, req.query), who);
     res.json({ ok: true, reviews: page.items, nextCursor: page.nextCursor });
   });
 
   api.post('/reviews/:id', async (req, res) => {
-    const { verdict, note } = parse(reviewSchema, req.body);
+    const { verdict, note } = parsePayload(reviewSchema, req.body);
     const approval = await approvals.review(String(req.params.id), identityOf(req), verdict, note);
     res.json({ ok: true, approval });
   });

@@ -2,11 +2,10 @@
  * The webhook API, for supervisors: register, list, remove, and read a webhook's delivery log.
  * Mounted on the authenticated `/api` router.
  */
-import { deliveryOutcomes, isCaseEventType, type CaseEventType } from '@caseroom/shared';
+import { deliveryOutcomes, isCaseEventType, parsePayload, type CaseEventType } from '@caseroom/shared';
 import express, { type Router } from 'express';
 import { z } from 'zod';
 import type { WebhookRegistry } from '../events/WebhookRegistry.js';
-import { parse } from '../validation.js';
 import { identityOf } from './authenticate.js';
 
 function isHttpUrl(text: string): boolean {
@@ -49,14 +48,14 @@ export function webhookRoutes(webhooks: WebhookRegistry): Router {
   const router = express.Router();
 
   router.post('/webhooks', async (req, res) => {
-    const registration = parse(registrationSchema, req.body, registrationFieldCodes);
+    const registration = parsePayload(registrationSchema, req.body, registrationFieldCodes);
     const { webhook, secret } = await webhooks.register(registration, identityOf(req));
     // The only time the secret is shown: the receiver needs it to check signatures.
     res.status(201).json({ ok: true, webhook, secret });
   });
 
   router.get('/webhooks', async (req, res) => {
-    const { team } = parse(listingSchema, req.query);
+    const { team } = parsePayload(listingSchema, req.query);
     res.json({ ok: true, webhooks: await webhooks.list(identityOf(req), team) });
   });
 
@@ -66,7 +65,7 @@ export function webhookRoutes(webhooks: WebhookRegistry): Router {
   });
 
   router.get('/webhooks/:id/deliveries', async (req, res) => {
-    const { status, limit, cursor } = parse(deliveryListingSchema, req.query);
+    const { status, limit, cursor } = parsePayload(deliveryListingSchema, req.query);
     const page = await webhooks.deliveries({ webhookId: String(req.params.id), outcome: status, limit, cursor }, identityOf(req));
     res.json({ ok: true, deliveries: page.items, nextCursor: page.nextCursor });
   });

@@ -15,6 +15,7 @@ import {
   type ApprovalUpdate,
   type CaseRecord,
   type ClientToServerEvents,
+  isClientEvent,
   type OwnerUpdate,
   type Identity,
   type RosterUpdate,
@@ -36,7 +37,6 @@ import type { Presence } from '../people/Presence.js';
 import type { Roster } from '../people/Roster.js';
 import type { CaseRooms } from '../rooms/CaseRooms.js';
 import type { RelayedUpdates, RoomConnection, RoomRelay } from '../rooms/RoomConnection.js';
-import { caseRequestSchema, joinRequestSchema, parse, refreshRequestSchema } from '../validation.js';
 import { approvalHandlers } from './approvalHandlers.js';
 import { ConnectionExpiry, tokenExpiredMessage } from './ConnectionExpiry.js';
 import { documentHandlers } from './documentHandlers.js';
@@ -44,9 +44,9 @@ import { engineConnectionOf } from './engineConnection.js';
 import { endSubscriptions, eventHandlers } from './eventHandlers.js';
 import { admitPacket, normalizeArguments, refusePacket, refuseUnknownEvent } from './packetGuards.js';
 import { peopleHandlers } from './peopleHandlers.js';
-import { respond } from './respond.js';
 import { SendBacklog } from './SendBacklog.js';
-import { SocketContext, type CaseSocket, type SocketHandlers } from './SocketContext.js';
+import { SocketContext, type CaseSocket } from './SocketContext.js';
+import { runHandler, type SocketHandler, type SocketHandlers } from './SocketHandler.js';
 
 export type CaseNamespace = Namespace<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
 
@@ -116,11 +116,11 @@ export class CaseHub implements RoomRelay {
     this.nsp = nsp;
     this.options = options;
     this.expiry = new ConnectionExpiry(options.tokenGraceMs);
-    const { roster, owners, cases, approvals, events, metrics, maxMessageBytes } = options;
+    const { roster, owners, cases, approvals, events, metrics } = options;
     this.handlers = {
       ...this.caseHandlers(),
       ...this.authHandlers(),
-      ...documentHandlers(maxMessageBytes),
+      ...documentHandlers(),
       ...approvalHandlers(approvals),
       ...eventHandlers(events, cases, metrics),
       ...peopleHandlers({ roster, owners, cases }),
@@ -241,8 +241,9 @@ export class CaseHub implements RoomRelay {
 
   /**
    * A packet from a client, on its way to the event's handler: a slow consumer is dropped first,
-   * then size and rate limits, argument shape and unknown events are answered here. The handler
-   * runs on the next tick, as Socket.IO would run a listener, and not after a disconnect.
+   * then size and rate limits, argument shape and unknown events are answered here. The request is
+   * checked against its schema and handled on the next tick, as Socket.IO would run a listener,
+   * and not after a disconnect.
    */
   private receive(context: SocketContext, packet: unknown[]): void {
     // A client that asks (say, sync step 1 after step 1) but does not read the answers piles them up here.
@@ -251,13 +252,14 @@ export class CaseHub implements RoomRelay {
     if (!admitPacket(context, packet, this.options.maxMessageBytes, this.options.metrics, dropIfSlow)) return;
     normalizeArguments(packet);
     const [event, ...args] = packet;
-    // Own properties only: reserved names (`disconnect`) and Object.prototype's are not events.
-    if (typeof event !== 'string' || !Object.hasOwn(this.handlers, event)) return refuseUnknownEvent(packet);
+    // Reserved names (`disconnect`) and Object.prototype's are not events.
+    if (!isClientEvent(event)) return refuseUnknownEvent(packet);
     if (context.expired && !allowedWhileExpired.has(event))
       return refusePacket(packet, new CaseroomError('token_expired', tokenExpiredMessage));
-    const handler = this.handlers[event as keyof ClientToServerEvents] as (context: SocketContext, ...args: unknown[]) => void;
+    const ack = typeof args.at(-1) === 'function' ? args.pop() : undefined;
+    const handler = this.handlers[event] as SocketHandler<typeof event>;
     process.nextTick(() => {
-      if (context.socket.connected) handler(context, ...args);
+      if (context.socket.connected) void runHandler(event, handler, context, args, ack);
     });
   }
 
@@ -273,24 +275,22 @@ export class CaseHub implements RoomRelay {
   /** A fresh token in band: the same person, role and team, for longer. */
   private authHandlers(): SocketHandlers<'auth:refresh'> {
     return {
-      'auth:refresh': (context, request, ack) =>
-        respond(ack, context.log, async () => {
-          const { token } = parse(refreshRequestSchema, request);
-          const grant = await this.options.access.verify(token);
-          // Gone while the token was checked: no clock to arm for it.
-          if (!context.socket.connected) throw new CaseroomError('not_connected', 'The connection closed');
-          const now = context.who;
-          const next = grant.identity;
-          if (next.userId !== now.userId || next.role !== now.role || next.team !== now.team || !sameScope(next, now))
-            throw new CaseroomError(
-              'forbidden',
-              'A fresh token must speak for the same person, role, team and scope; reconnect to change them',
-            );
-          context.socket.data = grant;
-          this.expiry.watch(context);
-          context.log.info('token refreshed');
-          return { expiresInMs: expiresIn(grant.expiresAt) };
-        }),
+      'auth:refresh': async (context, { token }) => {
+        const grant = await this.options.access.verify(token);
+        // Gone while the token was checked: no clock to arm for it.
+        if (!context.socket.connected) throw new CaseroomError('not_connected', 'The connection closed');
+        const now = context.who;
+        const next = grant.identity;
+        if (next.userId !== now.userId || next.role !== now.role || next.team !== now.team || !sameScope(next, now))
+          throw new CaseroomError(
+            'forbidden',
+            'A fresh token must speak for the same person, role, team and scope; reconnect to change them',
+          );
+        context.socket.data = grant;
+        this.expiry.watch(context);
+        context.log.info('token refreshed');
+        return { expiresInMs: expiresIn(grant.expiresAt) };
+      },
     };
   }
 
@@ -298,75 +298,66 @@ export class CaseHub implements RoomRelay {
   private caseHandlers(): SocketHandlers<'case:join' | 'case:leave'> {
     const { rooms, cases, owners, approvals, presence } = this.options;
     return {
-      'case:join': (context, request, ack) => {
+      'case:join': async (context, { caseId, stateVector }, afterReply) => {
         const { socket, who, joined, log } = context;
-        let greet: (() => void) | undefined;
-        return respond(
-          ack,
-          log,
-          async () => {
-            const { caseId, stateVector } = parse(joinRequestSchema, request);
-            if (stateVector) assertValidStateVector(stateVector);
-            // Being in the room means reading the document as it changes.
-            assertMayRead(who, 'document');
-            const { maxCasesPerSocket } = this.options;
-            const joining = (context.joining ??= new Set());
-            if (!joined.has(caseId) && !joining.has(caseId) && joined.size + joining.size >= maxCasesPerSocket) {
-              throw new CaseroomError('too_many_cases', `A connection may have at most ${maxCasesPerSocket} cases open; leave one first`);
+        if (stateVector) assertValidStateVector(stateVector);
+        // Being in the room means reading the document as it changes.
+        assertMayRead(who, 'document');
+        const { maxCasesPerSocket } = this.options;
+        const joining = (context.joining ??= new Set());
+        if (!joined.has(caseId) && !joining.has(caseId) && joined.size + joining.size >= maxCasesPerSocket) {
+          throw new CaseroomError('too_many_cases', `A connection may have at most ${maxCasesPerSocket} cases open; leave one first`);
+        }
+        joining.add(caseId);
+        try {
+          const record = await cases.open(caseId, who);
+          let room = joined.get(caseId);
+          if (!room) {
+            const live = await rooms.join(caseId, context);
+            if (socket.disconnected) {
+              rooms.leave(live, context);
+              throw new CaseroomError('not_joined', 'The socket disconnected while joining');
             }
-            joining.add(caseId);
-            try {
-              const record = await cases.open(caseId, who);
-              let room = joined.get(caseId);
-              if (!room) {
-                const live = await rooms.join(caseId, context);
-                if (socket.disconnected) {
-                  rooms.leave(live, context);
-                  throw new CaseroomError('not_joined', 'The socket disconnected while joining');
-                }
-                room = live;
-                joined.set(caseId, live);
-                await socket.join(socketRoomOf(caseId));
-                log.info({ caseId }, 'case joined');
-                // Our half of the handshake follows the ack: the client answers with what we lack.
-                greet = () => {
-                  socket.emit('doc:sync', caseId, encodeSyncStep1(live.stateVector()));
-                  const awareness = live.awarenessSnapshot();
-                  if (awareness) socket.emit('doc:awareness', caseId, awareness);
-                };
-              }
-              // What the token's scope does not cover comes empty (a narrowed bot in the room).
-              const [ownership, caseApprovals, members] = await Promise.all([
-                mayRead(who, 'ownership') ? owners.current(caseId) : unowned,
-                mayRead(who, 'approvals') ? approvals.forCase(caseId) : [],
-                mayRead(who, 'people') ? presence.members(caseId) : [],
-              ]);
-              // Computed last: anything applied while the rest was read is included.
-              const update = stateVector ? room.diffFrom(stateVector) : undefined;
-              const you = { userId: who.userId, name: who.name, role: who.role };
-              return { case: record, you, roster: members, ownership, approvals: caseApprovals, ...(update ? { update } : {}) };
-            } finally {
-              joining.delete(caseId);
-              // Every join under way is in the set until it ends: empty, nobody needs it.
-              if (joining.size === 0) context.joining = null;
-            }
-          },
-          // Once the acknowledgement is written: working out our state vector from a stored
-          // snapshot takes a while on a large case, and must not hold up the rest of a large reply.
-          () => greet && afterWritten(socket, greet),
-        );
+            room = live;
+            joined.set(caseId, live);
+            await socket.join(socketRoomOf(caseId));
+            log.info({ caseId }, 'case joined');
+            // Our half of the handshake follows the ack, once it is written (working out our state
+            // vector from a stored snapshot takes a while on a large case, and must not hold up the
+            // rest of a large reply): the client answers with what we lack.
+            afterReply(() =>
+              afterWritten(socket, () => {
+                socket.emit('doc:sync', caseId, encodeSyncStep1(live.stateVector()));
+                const awareness = live.awarenessSnapshot();
+                if (awareness) socket.emit('doc:awareness', caseId, awareness);
+              }),
+            );
+          }
+          // What the token's scope does not cover comes empty (a narrowed bot in the room).
+          const [ownership, caseApprovals, members] = await Promise.all([
+            mayRead(who, 'ownership') ? owners.current(caseId) : unowned,
+            mayRead(who, 'approvals') ? approvals.forCase(caseId) : [],
+            mayRead(who, 'people') ? presence.members(caseId) : [],
+          ]);
+          // Computed last: anything applied while the rest was read is included.
+          const update = stateVector ? room.diffFrom(stateVector) : undefined;
+          const you = { userId: who.userId, name: who.name, role: who.role };
+          return { case: record, you, roster: members, ownership, approvals: caseApprovals, ...(update ? { update } : {}) };
+        } finally {
+          joining.delete(caseId);
+          // Every join under way is in the set until it ends: empty, nobody needs it.
+          if (joining.size === 0) context.joining = null;
+        }
       },
 
-      'case:leave': (context, request, ack) =>
-        respond(ack, context.log, async () => {
-          const { caseId } = parse(caseRequestSchema, request);
-          const room = context.roomOf(caseId);
-          context.joined.delete(caseId);
-          await context.socket.leave(socketRoomOf(caseId));
-          rooms.leave(room, context);
-          context.log.info({ caseId }, 'case left');
-          return {};
-        }),
+      'case:leave': async (context, { caseId }) => {
+        const room = context.roomOf(caseId);
+        context.joined.delete(caseId);
+        await context.socket.leave(socketRoomOf(caseId));
+        rooms.leave(room, context);
+        context.log.info({ caseId }, 'case left');
+        return {};
+      },
     };
   }
 }

@@ -5,7 +5,6 @@ import type { ConnectionLimiter } from '../limits/ConnectionLimiter.js';
 import type { Log } from '../logger.js';
 import type { CaseRoom } from '../rooms/CaseRoom.js';
 import type { RoomConnection } from '../rooms/RoomConnection.js';
-import { caseIdSchema, parse } from '../validation.js';
 import type { SendBacklog } from './SendBacklog.js';
 
 export type CaseSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
@@ -61,20 +60,10 @@ export class SocketContext implements RoomConnection {
     return this.socket.data.expiresAt;
   }
 
-  /** The joined room of a case named in a payload; throws `invalid_payload` or `not_joined`. */
-  roomOf(caseId: unknown): CaseRoom {
-    const id = parse(caseIdSchema, caseId);
-    const room = this.joined.get(id);
-    if (!room) throw new CaseroomError('not_joined', `Join case ${id} before sending messages for it`);
+  /** The joined room of a case named in a request; throws `not_joined`. */
+  roomOf(caseId: string): CaseRoom {
+    const room = this.joined.get(caseId);
+    if (!room) throw new CaseroomError('not_joined', `Join case ${caseId} before sending messages for it`);
     return room;
   }
 }
-
-/** A handler of one client event: the socket's context, then the event's arguments. */
-export type SocketHandler<E extends keyof ClientToServerEvents> = (
-  context: SocketContext,
-  ...args: Parameters<ClientToServerEvents[E]>
-) => void;
-
-/** Handlers of some client events; the hub's full set must name every event. */
-export type SocketHandlers<E extends keyof ClientToServerEvents = keyof ClientToServerEvents> = { [K in E]: SocketHandler<K> };

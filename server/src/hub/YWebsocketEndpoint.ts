@@ -9,6 +9,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import {
   assertMayRead,
+  caseIdSchema,
   CaseroomError,
   decodeFrame,
   encodeAwarenessFrame,
@@ -30,7 +31,6 @@ import type { HubMetrics } from '../metrics/HubMetrics.js';
 import type { CaseRoom } from '../rooms/CaseRoom.js';
 import type { CaseRooms } from '../rooms/CaseRooms.js';
 import type { RelayedUpdates, RoomConnection, RoomRelay } from '../rooms/RoomConnection.js';
-import { caseIdSchema } from '../validation.js';
 
 export const yWebsocketPrefix = '/yjs/';
 

@@ -1,22 +1,12 @@
 /** Socket handlers of the events plane: bots (and apps) subscribe to case events with replay. */
 import { randomUUID } from 'node:crypto';
-import { allowedEventTypes, canAccessTeam, caseEventTypes, CaseroomError, type CaseEvent, type Identity } from '@caseroom/shared';
-import { z } from 'zod';
+import { allowedEventTypes, canAccessTeam, CaseroomError, type CaseEvent, type Identity } from '@caseroom/shared';
 import type { CaseDirectory } from '../cases/CaseDirectory.js';
 import type { EventLog } from '../events/EventLog.js';
 import { EventSubscription } from '../events/EventSubscription.js';
 import type { HubMetrics } from '../metrics/HubMetrics.js';
-import { caseIdSchema, parse } from '../validation.js';
-import { respond } from './respond.js';
-import type { LiveSubscription, SocketContext, SocketHandlers } from './SocketContext.js';
-
-const subscribeSchema = z.strictObject({
-  cases: z.union([z.literal('team'), z.array(caseIdSchema).min(1).max(1000)]).default('team'),
-  types: z.array(z.enum(caseEventTypes)).min(1).optional(),
-  after: z.string().min(1).max(100).optional(),
-});
-
-const unsubscribeSchema = z.strictObject({ subscriptionId: z.string().min(1).max(100) });
+import type { LiveSubscription, SocketContext } from './SocketContext.js';
+import type { SocketHandlers } from './SocketHandler.js';
 
 export function eventHandlers(
   events: EventLog,
@@ -24,44 +14,33 @@ export function eventHandlers(
   metrics?: HubMetrics,
 ): SocketHandlers<'events:subscribe' | 'events:unsubscribe'> {
   return {
-    'events:subscribe': (context, request, ack) => {
+    'events:subscribe': async (context, filter, afterReply) => {
       const { socket, who, log } = context;
-      let started: EventSubscription | undefined;
-      return respond(
-        ack,
-        log,
-        async () => {
-          const filter = parse(subscribeSchema, request, { cases: 'invalid_filter', types: 'invalid_filter' });
-          const types = allowedEventTypes(who, filter.types);
-          const caseIds = filter.cases === 'team' ? undefined : await ownCases(filter.cases, who, cases);
-          const after = await events.startingPoint(filter.after);
-          const subscriptionId = randomUUID();
-          const deliver = async (batch: CaseEvent[]): Promise<void> => {
-            await socket.emitWithAck('events', subscriptionId, batch);
-          };
-          // A supervisor's 'team' subscription covers their own team; name cases to follow others.
-          const scope = { team: caseIds ? undefined : who.team, caseIds, types };
-          const subscription = new EventSubscription(events, scope, after, deliver, log.child({ subscriptionId }));
-          started = subscription;
-          const unwatch = metrics?.watchSubscription(subscriptionId, who.userId, () => subscription.lagSeconds()) ?? (() => undefined);
-          (context.subscriptions ??= new Map()).set(subscriptionId, { subscription, unwatch });
-          log.info({ subscriptionId, cases: filter.cases === 'team' ? 'team' : filter.cases.length, after }, 'event subscription started');
-          return { subscriptionId, cursor: after };
-        },
-        // Delivery begins once the subscriber knows the subscription id its batches carry.
-        () => started?.start(),
-      );
+      const types = allowedEventTypes(who, filter.types);
+      const caseIds = filter.cases === 'team' ? undefined : await ownCases(filter.cases, who, cases);
+      const after = await events.startingPoint(filter.after);
+      const subscriptionId = randomUUID();
+      const deliver = async (batch: CaseEvent[]): Promise<void> => {
+        await socket.emitWithAck('events', subscriptionId, batch);
+      };
+      // A supervisor's 'team' subscription covers their own team; name cases to follow others.
+      const scope = { team: caseIds ? undefined : who.team, caseIds, types };
+      const subscription = new EventSubscription(events, scope, after, deliver, log.child({ subscriptionId }));
+      const unwatch = metrics?.watchSubscription(subscriptionId, who.userId, () => subscription.lagSeconds()) ?? (() => undefined);
+      (context.subscriptions ??= new Map()).set(subscriptionId, { subscription, unwatch });
+      log.info({ subscriptionId, cases: filter.cases === 'team' ? 'team' : filter.cases.length, after }, 'event subscription started');
+      // Delivery begins once the subscriber knows the subscription id its batches carry.
+      afterReply(() => subscription.start());
+      return { subscriptionId, cursor: after };
     },
 
-    'events:unsubscribe': (context, request, ack) =>
-      respond(ack, context.log, () => {
-        const { subscriptionId } = parse(unsubscribeSchema, request);
-        const live = context.subscriptions?.get(subscriptionId);
-        if (!live) throw new CaseroomError('unknown_subscription');
-        end(live);
-        context.subscriptions!.delete(subscriptionId);
-        return {};
-      }),
+    'events:unsubscribe': (context, { subscriptionId }) => {
+      const live = context.subscriptions?.get(subscriptionId);
+      if (!live) throw new CaseroomError('unknown_subscription');
+      end(live);
+      context.subscriptions!.delete(subscriptionId);
+      return {};
+    },
   };
 }
 

@@ -2,7 +2,7 @@
  * What stands between a client's packet and its handler: size and rate limits, argument shape,
  * and an answer for events nobody handles. Each refusal goes to the sender's callback.
  */
-import { CaseroomError, type ClientToServerEvents } from '@caseroom/shared';
+import { argumentCount, CaseroomError, isClientEvent } from '@caseroom/shared';
 import { messageSize } from '../limits/messageSize.js';
 import type { HubMetrics } from '../metrics/HubMetrics.js';
 import type { SocketContext } from './SocketContext.js';
@@ -53,20 +53,17 @@ export function admitPacket(
   return true;
 }
 
-/** Payload arguments each client event takes before its acknowledgement callback (default 1). */
-const payloadArity: Partial<Record<keyof ClientToServerEvents, number>> = { 'doc:sync': 2, 'doc:awareness': 2 };
-
 /**
  * Socket.IO hands the acknowledgement callback over as the last argument, wherever that falls.
  * A client that sends too few or too many arguments would otherwise get its callback treated as a
- * payload and never hear back; this pads or trims the payload so the callback lands in its place
- * and the handler can refuse the request properly.
+ * payload and never hear back; this pads or trims the payload to the arguments the event table
+ * gives the event (one for an event nobody handles), so the callback lands in its place and the
+ * request can be refused properly.
  */
 export function normalizeArguments(packet: Packet): void {
   const [event] = packet;
   const ack = typeof packet.at(-1) === 'function' ? packet.pop() : undefined;
-  // Own properties only: an event named `constructor` or `__proto__` must not reach Object.prototype.
-  const want = 1 + (Object.hasOwn(payloadArity, event as string) ? payloadArity[event as keyof ClientToServerEvents]! : 1);
+  const want = 1 + (isClientEvent(event) ? argumentCount(event) : 1);
   while (packet.length < want) packet.push(undefined);
   packet.length = want;
   if (ack) packet.push(ack);

@@ -1,0 +1,199 @@
+/**
+ * What the hub really sends on `/cases` is what the event table (shared/src/events.ts) declares:
+ * a session that makes every request of the table, and hears every event of it, records each
+ * acknowledgement and each event a real hub sent, and every one must pass its schema. The types
+ * keep the hub's code honest; this keeps what comes out of the stores and the planes honest.
+ */
+import {
+  ackSchemaOf,
+  clientEvents,
+  encodeAwarenessUpdate,
+  encodeSyncStep1,
+  encodeUpdate,
+  serverEvents,
+  type ClientEventName,
+  type Identity,
+  type ServerEventName,
+} from '@caseroom/shared';
+import type { Socket } from 'socket.io-client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as Y from 'yjs';
+import { mintToken, startTestHub, type TestHub } from '../helpers/hub.js';
+import { api } from '../helpers/http.js';
+import { amy, ann, qaBot, sue } from '../helpers/people.js';
+import { connected, rawSocket } from '../helpers/sockets.js';
+import { waitFor } from '../helpers/wait.js';
+
+interface Heard {
+  socket: Socket;
+  event: string;
+  args: unknown[];
+}
+interface Answered {
+  event: string;
+  ack: unknown;
+}
+
+const tom: Identity = { userId: 'tom', name: 'Tom', role: 'agent', team: 'billing' };
+
+let hub: TestHub;
+const heard: Heard[] = [];
+const answered: Answered[] = [];
+
+/** A raw socket of `who` that records every event the hub sends it (acknowledging those that ask). */
+async function listener(who: Identity, expiresIn = '1h'): Promise<Socket> {
+  const socket = rawSocket(hub.url, await mintToken(who, expiresIn));
+  // Before connecting: auth:expires comes right with the connection.
+  socket.onAny((event: string, ...args: unknown[]) => {
+    const ack = typeof args.at(-1) === 'function' ? (args.pop() as () => void) : undefined;
+    heard.push({ socket, event, args });
+    ack?.();
+  });
+  return connected(socket);
+}
+
+/** Sends a request, records its acknowledgement, and returns it. */
+async function ask(socket: Socket, event: ClientEventName, ...args: unknown[]): Promise<any> {
+  const ack: unknown = await socket.emitWithAck(event, ...args);
+  answered.push({ event, ack });
+  return ack;
+}
+
+/**
+ * Resolves once `socket` has heard `event` with arguments `accept` takes, counting what it heard
+ * from the `since`th record on (by default: only what comes next).
+ */
+function hears(
+  socket: Socket,
+  event: ServerEventName,
+  accept: (...args: any[]) => boolean = () => true,
+  since = heard.length,
+): Promise<true> {
+  return waitFor(
+    `${event} to reach ${socket.id}`,
+    (check) => {
+      socket.onAny(check);
+      return () => socket.offAny(check);
+    },
+    () => heard.slice(since).some((entry) => entry.socket === socket && entry.event === event && accept(...entry.args)) || undefined,
+  );
+}
+
+/** Why `value` does not fit `schema`, or null. */
+function misfit(schema: { safeParse(value: unknown): { success: boolean; error?: { issues: unknown[] } } }, value: unknown): unknown {
+  const result = schema.safeParse(value);
+  return result.success ? null : result.error!.issues;
+}
+
+beforeAll(async () => {
+  hub = await startTestHub();
+  const caseId = await hub.createCase();
+
+  // Expires while the rest plays out: it hears auth:expired.
+  const tim = await listener({ userId: 'tim', name: 'Tim', role: 'agent', team: 'billing' }, '3s');
+
+  const bot = await listener(qaBot);
+  const { subscriptionId } = await ask(bot, 'events:subscribe', { cases: [caseId] });
+
+  const annSocket = await listener(ann);
+  const annDoc = new Y.Doc();
+  const greeted = hears(annSocket, 'doc:sync');
+  await ask(annSocket, 'case:join', { caseId, stateVector: Y.encodeStateVector(annDoc) });
+  await greeted;
+  await ask(annSocket, 'doc:sync', caseId, encodeSyncStep1(Y.encodeStateVector(annDoc)));
+
+  const amySocket = await listener(amy);
+  const amyJoined = hears(annSocket, 'roster');
+  await ask(amySocket, 'case:join', { caseId });
+  await amyJoined;
+
+  const relayed = hears(amySocket, 'doc:sync', (_caseId, message: Uint8Array) => message[0] === 2);
+  const before = Y.encodeStateVector(annDoc);
+  annDoc.getText('notes').insert(0, 'Customer was charged twice.');
+  await ask(annSocket, 'doc:sync', caseId, encodeUpdate(Y.encodeStateAsUpdate(annDoc, before)));
+  await relayed;
+  const cursor = hears(amySocket, 'doc:awareness');
+  await ask(annSocket, 'doc:awareness', caseId, encodeAwarenessUpdate([{ clientId: annDoc.clientID, clock: 1, state: { cursor: 3 } }]));
+  await cursor;
+  await ask(annSocket, 'presence:status', { caseId, status: 'away' });
+
+  await ask(annSocket, 'owner:claim', { caseId });
+  await ask(annSocket, 'owner:offer', { caseId, userId: amy.userId });
+  await ask(amySocket, 'owner:decline', { caseId });
+  await ask(annSocket, 'owner:offer', { caseId, userId: amy.userId });
+  await ask(amySocket, 'owner:accept', { caseId });
+  const sueSocket = await listener(sue);
+  await ask(sueSocket, 'case:join', { caseId });
+  await ask(sueSocket, 'owner:reassign', { caseId, userId: ann.userId });
+  await ask(annSocket, 'case:resolve', { caseId });
+  await ask(annSocket, 'owner:release', { caseId });
+  const reopened = hears(annSocket, 'case:updated');
+  await ask(sueSocket, 'case:reopen', { caseId });
+  await reopened;
+
+  const { approval } = await ask(annSocket, 'approval:request', {
+    caseId,
+    kind: 'refund',
+    summary: 'Refund the second charge',
+    amount: 49.99,
+    currency: 'EUR',
+    customerProposal: 'A refund of the second charge',
+  });
+  await ask(amySocket, 'approval:decide', { approvalId: approval.id, verdict: 'approve', comment: 'Within policy' });
+  const waiver = await ask(annSocket, 'approval:request', { caseId, kind: 'fee_waiver', summary: 'Waive the late fee' });
+  await ask(amySocket, 'approval:pending', {});
+  const cancelled = hears(amySocket, 'approval', (update: { change: { kind: string } }) => update.change.kind === 'cancelled');
+  await ask(annSocket, 'approval:cancel', { approvalId: waiver.approval.id });
+  await cancelled;
+
+  // Refusals: a field named, and an edit that breaks the document (with details.path).
+  await ask(annSocket, 'owner:claim', { caseId: '../etc' });
+  const broken = new Y.Doc();
+  broken.getArray('steps').push(['not a step']);
+  expect(await ask(annSocket, 'doc:sync', caseId, encodeUpdate(Y.encodeStateAsUpdate(broken)))).toMatchObject({
+    error: { code: 'invalid_document', details: { path: expect.any(String) } },
+  });
+
+  await ask(annSocket, 'auth:refresh', { token: await mintToken(ann) });
+
+  await hears(bot, 'events', (_id, events: Array<{ type: string }>) => events.some((e) => e.type === 'approval.cancelled'), 0);
+  await ask(bot, 'events:unsubscribe', { subscriptionId });
+  await ask(annSocket, 'case:leave', { caseId });
+
+  const tomSocket = await listener(tom);
+  const revoked = hears(tomSocket, 'auth:revoked');
+  expect(await api(hub.url, `/api/users/${tom.userId}/revoke`, { method: 'POST', token: await mintToken(sue) })).toMatchObject({
+    status: 200,
+  });
+  await revoked;
+  await hears(tim, 'auth:expired', () => true, 0);
+
+  // Last: the hub going away closes the cases still open.
+  const closed = hears(amySocket, 'case:closed');
+  await hub.close();
+  await closed;
+}, 60_000);
+
+afterAll(() => hub.stop());
+
+describe('everything a real hub sends on /cases', () => {
+  it('answers every request of the table, each with an acknowledgement its schema accepts', () => {
+    expect(new Set(answered.map(({ event }) => event))).toEqual(new Set(Object.keys(clientEvents)));
+    const misfits = answered
+      .map(({ event, ack }) => ({ event, ack, problem: misfit(ackSchemaOf(event as ClientEventName), ack) }))
+      .filter(({ problem }) => problem !== null);
+    expect(misfits).toEqual([]);
+  });
+
+  it('sends every event of the table, each with a payload its schema accepts', () => {
+    expect(new Set(heard.map(({ event }) => event))).toEqual(new Set(Object.keys(serverEvents)));
+    const misfits = heard
+      .map(({ event, args }) => {
+        const spec = serverEvents[event as ServerEventName];
+        const payload = 'positional' in spec ? Object.fromEntries(spec.positional.map((key, i) => [key, args[i]])) : args[0];
+        return { event, args, problem: misfit(spec.payload, payload) };
+      })
+      .filter(({ problem }) => problem !== null);
+    expect(misfits).toEqual([]);
+  });
+});
