@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BotClient, type CaseEvent, type CaseSession } from '@caseroom/client';
 import type { Identity } from '@caseroom/shared';
-import { Collector, connectBot, intakeBot } from '../helpers/bots.js';
+import { Collector, connectBot } from '../helpers/bots.js';
 import { openCaseAs } from '../helpers/clients.js';
 import { startTestHub, tempDataDir, type TestHub } from '../helpers/hub.js';
 import { refusalOf } from '../helpers/session.js';
 import { waitFor, waitForDoc } from '../helpers/wait.js';
-import { ann } from '../helpers/people.js';
+import { ann, intakeBot } from '../helpers/people.js';
 
 let hub: TestHub;
 beforeAll(async () => {

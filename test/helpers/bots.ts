@@ -3,6 +3,7 @@ import { BotClient, type CaseEvent, type EventFilter, type EventSubscription } f
 import type { Identity } from '@caseroom/shared';
 import { afterEach } from 'vitest';
 import { mintToken } from './hub.js';
+import { intakeBot } from './people.js';
 import { waitFor } from './wait.js';
 
 const open = new Set<BotClient>();
@@ -10,8 +11,6 @@ afterEach(async () => {
   await Promise.all([...open].map((bot) => bot.close()));
   open.clear();
 });
-
-export const intakeBot: Identity = { userId: 'intake-bot', name: 'Intake bot', role: 'bot', team: 'billing' };
 
 export async function connectBot(url: string, who: Partial<Identity> = {}): Promise<BotClient> {
   const bot = new BotClient({
