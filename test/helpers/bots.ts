@@ -12,10 +12,11 @@ afterEach(async () => {
   open.clear();
 });
 
-export async function connectBot(url: string, who: Partial<Identity> = {}): Promise<BotClient> {
+/** Connects a bot: the intake bot of the people fixtures unless the test names another (or a variant). */
+export async function connectBot(url: string, who: Identity = intakeBot): Promise<BotClient> {
   const bot = new BotClient({
     url,
-    token: await mintToken({ ...intakeBot, ...who }),
+    token: await mintToken(who),
     transports: ['websocket'],
     reconnectionDelayMax: 200,
   });
