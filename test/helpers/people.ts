@@ -10,11 +10,11 @@ export const ann: Identity = { userId: 'ann', name: 'Ann', role: 'agent', team: 
 export const amy: Identity = { userId: 'amy', name: 'Amy', role: 'agent', team: 'billing' };
 /** a billing specialist: joins, edits and decides approvals, but may never own a case */
 export const sam: Identity = { userId: 'sam', name: 'Sam', role: 'specialist', team: 'billing' };
-/** a second billing specialist, for a case with two people in it besides its owner */
+/** a second billing specialist: the other person working a case beside its owner, or beside Sam */
 export const bob: Identity = { userId: 'bob', name: 'Bob', role: 'specialist', team: 'billing' };
 /** a supervisor of another team: supervisors may act on every team's cases */
 export const sue: Identity = { userId: 'sue', name: 'Sue', role: 'supervisor', team: 'ops' };
-/** a billing bot that edits case documents and tries what only people may do */
+/** a billing bot that works in case documents and follows events, and is refused what only people may do */
 export const qaBot: Identity = { userId: 'qa', name: 'QA bot', role: 'bot', team: 'billing' };
 /** the billing connector that follows the team's events (the bot `connectBot` signs in) */
 export const intakeBot: Identity = { userId: 'intake-bot', name: 'Intake bot', role: 'bot', team: 'billing' };
