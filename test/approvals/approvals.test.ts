@@ -5,7 +5,7 @@ import { connectAs, openCaseAs } from '../helpers/clients.js';
 import { mintToken, startTestHub, type TestHub } from '../helpers/hub.js';
 import { refusalOf } from '../helpers/session.js';
 import { nextEvent, waitFor } from '../helpers/wait.js';
-import { amy, ann, otto, qaBot, sam, sue } from '../helpers/people.js';
+import { agentNumber, amy, ann, otto, qaBot, sam, sue } from '../helpers/people.js';
 
 let hub: TestHub;
 
@@ -147,9 +147,7 @@ describe('racing deciders', () => {
     const caseId = await hub.createCase();
     const a = await open(caseId, ann);
     const approval = await a.session.requestApproval(refund);
-    const peers = await Promise.all(
-      Array.from({ length: 20 }, (_, i) => connected({ userId: `peer-${i}`, name: `Peer ${i}`, role: 'agent', team: 'billing' })),
-    );
+    const peers = await Promise.all(Array.from({ length: 20 }, (_, i) => connected(agentNumber(i))));
     const results = await Promise.allSettled(peers.map((p, i) => (i % 2 === 0 ? p.approve(approval.id) : p.reject(approval.id))));
     const winners = results.filter((r): r is PromiseFulfilledResult<Approval> => r.status === 'fulfilled');
     expect(winners).toHaveLength(1);

@@ -11,7 +11,7 @@ import { startBalancer, startCluster, startRedis } from '../helpers/cluster.js';
 import { createCaseOver, mintToken } from '../helpers/hub.js';
 import { pollUntil, waitForDoc } from '../helpers/wait.js';
 import { waitForSession } from '../helpers/session.js';
-import { ann, sam } from '../helpers/people.js';
+import { agentNumber, ann, sam } from '../helpers/people.js';
 import { scrape, valueOf } from '../helpers/metrics.js';
 
 describe('several hub nodes on one Redis', () => {
@@ -41,7 +41,7 @@ describe('several hub nodes on one Redis', () => {
     const sessions: CaseSession[] = await Promise.all(
       Array.from({ length: 50 }, async (_, i) => {
         const node = cluster.nodes[i % 3]!;
-        return (await openCaseAs(node.url, caseId, { userId: `agent-${i}`, name: `Agent ${i}`, role: 'agent', team: 'billing' })).session;
+        return (await openCaseAs(node.url, caseId, agentNumber(i))).session;
       }),
     );
     const results = await Promise.allSettled(sessions.map((s) => s.claim()));

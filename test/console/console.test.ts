@@ -8,6 +8,7 @@ import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium, openConsole, signIn, type Person } from '../helpers/browser.js';
 import { mintToken, startTestHub, type TestHub } from '../helpers/hub.js';
+import * as people from '../helpers/people.js';
 
 const consoleBuilt = existsSync(resolve(import.meta.dirname, '../../console/dist/index.html'));
 
@@ -35,7 +36,7 @@ async function textOf(locator: Locator): Promise<string> {
 describe('agent console', () => {
   let hub: TestHub;
   let browser: Browser;
-  const people: Person[] = [];
+  const consoles: Person[] = [];
 
   beforeAll(async () => {
     if (!consoleBuilt) throw new Error('console/dist is missing: `npm test` builds it first (npm run build)');
@@ -44,7 +45,7 @@ describe('agent console', () => {
   });
 
   afterAll(async () => {
-    for (const person of people) await person.context.close();
+    for (const person of consoles) await person.context.close();
     await browser?.close();
     await hub?.stop();
   });
@@ -52,12 +53,12 @@ describe('agent console', () => {
   it('lets an agent own a case that a specialist co-edits, with a peer approval on the record', async () => {
     const agent = await openConsole(browser, hub.url);
     const specialist = await openConsole(browser, hub.url);
-    people.push(agent, specialist);
+    consoles.push(agent, specialist);
 
     // The agent signs in and opens a new case from the case list.
     await agent.page.getByTestId('login-form').waitFor();
     await agent.screenshot('1-sign-in');
-    await signIn(agent.page, { name: 'Ann Agent', role: 'agent' });
+    await signIn(agent.page, people.ann);
     await agent.page.getByTestId('case-list').waitFor();
     await agent.page.getByTestId('new-case-subject').fill('Charged twice for March');
     await agent.page.getByTestId('new-case-customer').fill('Kim Customer');
@@ -69,17 +70,17 @@ describe('agent console', () => {
     // The first to respond owns it.
     await agent.page.getByTestId('claim').click();
     await agent.page.locator('[data-testid="roster-member"][data-user-id] [data-testid="owner-badge"]').waitFor();
-    expect(await textOf(agent.page.getByTestId('owner'))).toContain('Ann Agent (you)');
+    expect(await textOf(agent.page.getByTestId('owner'))).toContain('Ann (you)');
 
     // The specialist finds the case in the team's list, owned, and joins it.
-    await signIn(specialist.page, { name: 'Sam Specialist', role: 'specialist' });
+    await signIn(specialist.page, people.sam);
     const row = specialist.page.locator('[data-testid="case-row"][data-case-id="console-case-1"]');
     await row.waitFor();
-    expect(await textOf(row)).toContain('Ann Agent');
+    expect(await textOf(row)).toContain('Ann');
     await specialist.screenshot('2-case-list');
     await row.getByTestId('case-link').click();
     await specialist.page.locator('[data-testid="case-session-status"][data-status="synced"]').waitFor();
-    await agent.page.locator('[data-testid="roster-member"]', { hasText: 'Sam Specialist' }).waitFor();
+    await agent.page.locator('[data-testid="roster-member"]', { hasText: 'Sam' }).waitFor();
 
     // Both type into the notes and each sees the other's words.
     await typeAtEndOfNotes(agent.page, 'Customer was charged twice on 3 March.');
@@ -89,7 +90,7 @@ describe('agent console', () => {
     const specialistSees = await notesContain(specialist.page, 'duplicate confirmed.');
     expect(agentSees).toBe('Customer was charged twice on 3 March. Bank statement checked: duplicate confirmed.');
     expect(specialistSees).toBe(agentSees);
-    await specialist.page.getByTestId('presence-chip').filter({ hasText: 'Ann Agent' }).waitFor();
+    await specialist.page.getByTestId('presence-chip').filter({ hasText: 'Ann' }).waitFor();
 
     // A specialist cannot take the case: the refusal is shown, and the owner stays visible.
     await specialist.page.getByTestId('claim').click();
@@ -97,7 +98,7 @@ describe('agent console', () => {
     await refusal.waitFor();
     expect(await refusal.getAttribute('data-code')).toBe('cannot_own');
     expect(await textOf(refusal)).not.toMatch(/at .*\.(js|ts):\d+/);
-    expect(await textOf(specialist.page.getByTestId('owner'))).toContain('Ann Agent');
+    expect(await textOf(specialist.page.getByTestId('owner'))).toContain('Ann');
     expect(await specialist.page.getByTestId('owner-badge').count()).toBe(1);
 
     // The specialist asks a peer; the agent's badge counts the request and the agent approves it.
@@ -120,7 +121,7 @@ describe('agent console', () => {
     await agent.page.locator('[data-testid="approvals-count"]', { hasText: '0' }).waitFor();
     const approved = specialist.page.locator('[data-testid="event-feed"] [data-testid="event"][data-type="approval.approved"]');
     await approved.waitFor();
-    expect(await textOf(approved)).toContain('Ann Agent');
+    expect(await textOf(approved)).toContain('Ann');
     for (const type of ['owner.claimed', 'approval.requested', 'member.joined'])
       expect(await specialist.page.locator(`[data-testid="event"][data-type="${type}"]`).count()).toBeGreaterThan(0);
     await specialist.screenshot('5-case-view-specialist');
@@ -130,9 +131,9 @@ describe('agent console', () => {
     const caseId = await hub.createCase({ subject: 'Parcel never arrived' });
     const agent = await openConsole(browser, `${hub.url}/#/case/${caseId}`);
     const specialist = await openConsole(browser, `${hub.url}/#/case/${caseId}`);
-    people.push(agent, specialist);
-    await signIn(agent.page, { name: 'Ada Agent', role: 'agent' });
-    await signIn(specialist.page, { name: 'Sid Specialist', role: 'specialist' });
+    consoles.push(agent, specialist);
+    await signIn(agent.page, people.amy);
+    await signIn(specialist.page, people.bob);
     for (const person of [agent, specialist])
       await person.page.locator('[data-testid="case-session-status"][data-status="synced"]').waitFor();
 
@@ -142,7 +143,7 @@ describe('agent console', () => {
     await agent.page.getByTestId('new-fact-submit').click();
     const fact = specialist.page.getByTestId('fact').filter({ hasText: 'TRK-991' });
     await fact.waitFor();
-    expect(await textOf(fact)).toContain('Ada Agent');
+    expect(await textOf(fact)).toContain('Amy');
 
     // Before asking again, the specialist is told the answer is already known.
     await specialist.page.getByTestId('fact-question').fill('tracking number');
@@ -168,47 +169,48 @@ describe('agent console', () => {
 
   it('lets a supervisor reassign a case and review the decision a peer made', async () => {
     const caseId = await hub.createCase({ subject: 'Fee charged after cancelling' });
-    const [bob, cy, sue] = await Promise.all([0, 1, 2].map(() => openConsole(browser, `${hub.url}/#/case/${caseId}`)));
-    people.push(bob!, cy!, sue!);
-    await signIn(bob!.page, { name: 'Bob Agent', role: 'agent' });
-    await signIn(cy!.page, { name: 'Cy Agent', role: 'agent' });
-    await signIn(sue!.page, { name: 'Sue Supervisor', role: 'supervisor' });
-    for (const person of [bob!, cy!, sue!])
+    const [ann, amy, sue] = await Promise.all([0, 1, 2].map(() => openConsole(browser, `${hub.url}/#/case/${caseId}`)));
+    consoles.push(ann!, amy!, sue!);
+    await signIn(ann!.page, people.ann);
+    await signIn(amy!.page, people.amy);
+    // Sue as billing's supervisor: the console's review queue shows a supervisor's own team.
+    await signIn(sue!.page, people.supervisorOf('billing'));
+    for (const person of [ann!, amy!, sue!])
       await person.page.locator('[data-testid="case-session-status"][data-status="synced"]').waitFor();
 
-    // Bob owns the case; only he is offered the handoff, and only Sue the reassign button.
-    await bob!.page.getByTestId('claim').click();
-    await cy!.page.getByTestId('owner').filter({ hasText: 'Bob Agent' }).waitFor();
-    expect(await bob!.page.getByTestId('claim').isHidden()).toBe(true);
-    expect(await cy!.page.getByTestId('offer-handoff').isHidden()).toBe(true);
-    expect(await bob!.page.getByTestId('reassign').isHidden()).toBe(true);
+    // Ann owns the case; only she is offered the handoff, and only Sue the reassign button.
+    await ann!.page.getByTestId('claim').click();
+    await amy!.page.getByTestId('owner').filter({ hasText: 'Ann' }).waitFor();
+    expect(await ann!.page.getByTestId('claim').isHidden()).toBe(true);
+    expect(await amy!.page.getByTestId('offer-handoff').isHidden()).toBe(true);
+    expect(await ann!.page.getByTestId('reassign').isHidden()).toBe(true);
 
-    // Sue moves the case to Cy; everyone sees the new owner.
-    await sue!.page.locator('[data-testid="handoff-to"] option', { hasText: 'Cy Agent' }).waitFor({ state: 'attached' });
-    await sue!.page.getByTestId('handoff-to').selectOption({ label: 'Cy Agent (agent)' });
+    // Sue moves the case to Amy; everyone sees the new owner.
+    await sue!.page.locator('[data-testid="handoff-to"] option', { hasText: 'Amy' }).waitFor({ state: 'attached' });
+    await sue!.page.getByTestId('handoff-to').selectOption({ label: 'Amy (agent)' });
     await sue!.page.getByTestId('reassign').click();
-    await bob!.page.getByTestId('owner').filter({ hasText: 'Cy Agent' }).waitFor();
-    await cy!.page.getByTestId('owner').filter({ hasText: 'Cy Agent (you)' }).waitFor();
+    await ann!.page.getByTestId('owner').filter({ hasText: 'Amy' }).waitFor();
+    await amy!.page.getByTestId('owner').filter({ hasText: 'Amy (you)' }).waitFor();
 
-    // Cy asks, Bob approves from the case itself.
-    await cy!.page.getByTestId('approval-kind').fill('fee_waiver');
-    await cy!.page.getByTestId('approval-summary').fill('Waive the late-cancellation fee');
-    await cy!.page.getByTestId('approval-request').click();
-    const pending = bob!.page.locator('[data-testid="approval"][data-status="pending"]');
+    // Amy asks, Ann approves from the case itself.
+    await amy!.page.getByTestId('approval-kind').fill('fee_waiver');
+    await amy!.page.getByTestId('approval-summary').fill('Waive the late-cancellation fee');
+    await amy!.page.getByTestId('approval-request').click();
+    const pending = ann!.page.locator('[data-testid="approval"][data-status="pending"]');
     await pending.getByTestId('approval-approve').click();
-    await cy!.page.locator('[data-testid="approval"][data-status="approved"]').waitFor();
+    await amy!.page.locator('[data-testid="approval"][data-status="approved"]').waitFor();
 
     // Sue finds the decision in the review queue and upholds it; it moves to the reviewed list.
     await sue!.page.getByTestId('nav-reviews').click();
     const queued = sue!.page.locator('[data-testid="review-queue"] [data-testid="review"]', { hasText: 'Waive the late-cancellation fee' });
     await queued.waitFor();
-    expect(await textOf(queued)).toContain('Bob Agent approved');
+    expect(await textOf(queued)).toContain('Ann approved');
     await sue!.screenshot('7-review-queue');
     await queued.getByTestId('review-note').fill('Fee was charged after the cancellation window');
     await queued.getByTestId('review-uphold').click();
     const reviewed = sue!.page.locator('[data-testid="reviewed"] [data-testid="review"]', { hasText: 'Waive the late-cancellation fee' });
     await reviewed.getByTestId('review-verdict').waitFor();
-    expect(await textOf(reviewed.getByTestId('review-verdict'))).toContain('Sue Supervisor upheld');
+    expect(await textOf(reviewed.getByTestId('review-verdict'))).toContain('Sue upheld');
     expect(await queued.count()).toBe(0);
   });
 
@@ -216,19 +218,19 @@ describe('agent console', () => {
     const production = await startTestHub({ CASEROOM_DEV_LOGIN: 'false' });
     try {
       const person = await openConsole(browser, production.url);
-      people.push(person);
+      consoles.push(person);
       // The development login is refused with the hub's message.
-      await person.page.getByTestId('login-name').fill('Ann Agent');
+      await person.page.getByTestId('login-name').fill(people.ann.name);
       await person.page.getByTestId('login-submit').click();
       await person.page.getByTestId('error-notice').waitFor();
       expect(await person.page.getByTestId('error-notice').getAttribute('data-code')).toBe('dev_login_disabled');
       expect(await person.page.getByTestId('who').count()).toBe(0);
 
       // A host application hands a token over in the fragment; it does not stay in the address bar.
-      const token = await mintToken({ userId: 'hal', name: 'Hal Host', role: 'agent' });
+      const token = await mintToken(people.ann);
       const handedOver = await openConsole(browser, `${production.url}/#token=${encodeURIComponent(token)}`);
-      people.push(handedOver);
-      await handedOver.page.getByTestId('who').filter({ hasText: 'Hal Host' }).waitFor();
+      consoles.push(handedOver);
+      await handedOver.page.getByTestId('who').filter({ hasText: 'Ann' }).waitFor();
       expect(handedOver.page.url()).not.toContain(token);
       await handedOver.page.getByTestId('case-list').waitFor();
     } finally {

@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BotClient, type CaseEvent, type CaseSession } from '@caseroom/client';
 import type { Identity } from '@caseroom/shared';
-import { Collector, connectBot, intakeBot } from '../helpers/bots.js';
+import { Collector, connectBot } from '../helpers/bots.js';
 import { openCaseAs } from '../helpers/clients.js';
 import { startTestHub, tempDataDir, type TestHub } from '../helpers/hub.js';
 import { refusalOf } from '../helpers/session.js';
 import { waitFor, waitForDoc } from '../helpers/wait.js';
-import { ann } from '../helpers/people.js';
+import { ann, intakeBot } from '../helpers/people.js';
 
 let hub: TestHub;
 beforeAll(async () => {
@@ -136,7 +136,7 @@ describe('bots in the case', () => {
 });
 
 describe('refused subscriptions', () => {
-  async function refusal(filter: object, who: Partial<Identity> & { eventTypes?: string[] } = {}): Promise<string | undefined> {
+  async function refusal(filter: object, who: Identity = intakeBot): Promise<string | undefined> {
     const bot = await connectBot(hub.url, who);
     await waitFor(
       'the bot to connect',
@@ -162,12 +162,12 @@ describe('refused subscriptions', () => {
     const theirs = await hub.createCase({ team: 'shipping' });
     expect(await refusal({ cases: [theirs] })).toBe('out_of_scope');
     expect(await refusal({ cases: ['no-such-case'] })).toBe('out_of_scope');
-    expect(await refusal({ types: ['approval.approved'] }, { eventTypes: ['fact.recorded'] })).toBe('out_of_scope');
-    expect(await refusal({ types: ['fact.recorded'] }, { eventTypes: ['fact.recorded'] })).toBeUndefined();
+    expect(await refusal({ types: ['approval.approved'] }, { ...intakeBot, eventTypes: ['fact.recorded'] })).toBe('out_of_scope');
+    expect(await refusal({ types: ['fact.recorded'] }, { ...intakeBot, eventTypes: ['fact.recorded'] })).toBeUndefined();
   });
 
   it('gives a token scoped to some event types only those types', async () => {
-    const bot = await connectBot(hub.url, { eventTypes: ['case.created'] });
+    const bot = await connectBot(hub.url, { ...intakeBot, eventTypes: ['case.created'] });
     const seen = new Collector(bot, { cases: 'team' });
     await seen.subscription.ready;
     const caseId = await hub.createCase();

@@ -16,6 +16,7 @@ import { createLogger, type HostResolver } from '@caseroom/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api } from '../helpers/http.js';
 import { mintToken, startTestHub, tempDataDir, type TestHub } from '../helpers/hub.js';
+import { supervisorOf } from '../helpers/people.js';
 import { waitFor } from '../helpers/wait.js';
 import { startReceiver } from '../helpers/webhookReceiver.js';
 
@@ -66,7 +67,6 @@ function capturedLog() {
 
 let teamCounter = 0;
 const freshTeam = () => `team-${process.pid}-${++teamCounter}`;
-const supervisorOf = (team: string): Identity => ({ userId: `sue@${team}`, name: 'Sue Supervisor', role: 'supervisor', team });
 
 async function register(hubUrl: string, who: Identity, url: string): Promise<Webhook> {
   const res = await api(hubUrl, '/api/webhooks', { token: await mintToken(who), body: { url } });

@@ -9,6 +9,7 @@ import { retryDelay } from '../../server/src/events/WebhookFollower.js';
 import { connectClient } from '../helpers/clients.js';
 import { api } from '../helpers/http.js';
 import { createCaseOver, mintToken, startTestHub, tempDataDir, type TestHub } from '../helpers/hub.js';
+import { agentOf, supervisorOf } from '../helpers/people.js';
 import { startReceiver, type ReceivedDelivery } from '../helpers/webhookReceiver.js';
 
 /**
@@ -26,8 +27,6 @@ afterAll(() => hub.stop());
 let teamCounter = 0;
 /** Each test gets a team of its own, so webhooks of other tests never see its cases. */
 const freshTeam = () => `team-${process.pid}-${++teamCounter}`;
-const supervisorOf = (team: string): Identity => ({ userId: `sue@${team}`, name: 'Sue Supervisor', role: 'supervisor', team });
-const agentOf = (team: string): Identity => ({ userId: `ann@${team}`, name: 'Ann Agent', role: 'agent', team });
 
 interface Registered {
   webhook: Webhook;

@@ -25,6 +25,7 @@ import * as Y from 'yjs';
 import { openCaseAs } from '../helpers/clients.js';
 import { ackProblem, fuzzRuns, fuzzSeed, fuzzTimeout, mutated } from '../helpers/fuzz.js';
 import { mintToken, startTestHub, type TestHub } from '../helpers/hub.js';
+import { ann, mallory, otto } from '../helpers/people.js';
 import { connected, connectError, rawSocket, type ConnectError } from '../helpers/sockets.js';
 import { rawWebSocket } from '../helpers/yjs.js';
 
@@ -52,7 +53,7 @@ beforeAll(async () => {
   hub = await startTestHub({ CASEROOM_MAX_MESSAGE_BYTES: '16384' });
   ownCase = await hub.createCase();
   otherCase = await hub.createCase({ team: 'shipping' });
-  ({ session: watcher } = await openCaseAs(hub.url, otherCase, { userId: 'sid', team: 'shipping' }));
+  ({ session: watcher } = await openCaseAs(hub.url, otherCase, otto));
   watcher.notes.insert(0, 'Parcel lost in transit. ');
   watcher.facts.record('tracking number', 'TR-1');
   watcher.steps.add({ text: 'Open a claim with the carrier' });
@@ -119,7 +120,7 @@ const events = Object.keys(clientEvents);
 const requestObject = fc.record(
   {
     caseId: caseIdArg,
-    userId: fc.oneof(fc.constantFrom('ann', 'bob', 'sid'), fc.string({ maxLength: 10 })),
+    userId: fc.oneof(fc.constantFrom('ann', 'bob', 'otto'), fc.string({ maxLength: 10 })),
     status: fc.oneof(fc.constantFrom('active', 'idle', 'away'), fc.string({ maxLength: 8 })),
     kind: fc.string({ maxLength: 20 }),
     summary: fc.string({ maxLength: 50 }),
@@ -162,7 +163,7 @@ describe('Socket.IO requests with random and mutated arguments', () => {
       let socket: Socket | undefined;
       const attacker = async (): Promise<Socket> => {
         if (socket?.connected) return socket;
-        socket = await connected(rawSocket(hub.url, await mintToken({ userId: 'mallory' })));
+        socket = await connected(rawSocket(hub.url, await mintToken(mallory)));
         const joined = await socket.emitWithAck('case:join', { caseId: ownCase });
         expect(joined).toMatchObject({ ok: true });
         return socket;
@@ -228,7 +229,7 @@ describe('y-websocket frames, random and mutated', () => {
     async () => {
       // 4422 / 4403: a mutated update that decodes and applies but breaks the case document.
       const allowedCloses = new Set([1007, 1008, 1009, 1011, 4403, 4422]);
-      const token = await mintToken({ userId: 'mallory' });
+      const token = await mintToken(mallory);
       let marker = 900_000_000;
       const outcomes = { answered: 0, closed: 0 };
       await fc.assert(
@@ -270,7 +271,7 @@ describe('tokens, random and mangled', () => {
   const identityCodes = new Set(['unauthenticated', 'invalid_token', 'token_expired']);
   let valid: string;
   beforeAll(async () => {
-    valid = await mintToken({ userId: 'ann', role: 'agent', team: 'billing' });
+    valid = await mintToken(ann);
   });
 
   const mangled = fc.oneof(

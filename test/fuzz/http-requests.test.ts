@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ackProblem, fuzzRuns, fuzzSeed, fuzzTimeout } from '../helpers/fuzz.js';
 import { rawRequest } from '../helpers/http.js';
 import { mintToken, startTestHub, tempDataDir, type TestHub } from '../helpers/hub.js';
+import { ann, sue } from '../helpers/people.js';
 import { capturedLogs, errorLevel, type CapturedLogs } from '../helpers/logs.js';
 
 const runs = fuzzRuns(300);
@@ -27,8 +28,8 @@ beforeAll(async () => {
   logs = capturedLogs();
   hub = await startTestHub({}, tempDataDir(), { log: logs.log });
   caseId = await hub.createCase();
-  tokens.supervisor = await mintToken({ userId: 'sue', name: 'Sue Supervisor', role: 'supervisor', team: 'billing' });
-  tokens.agent = await mintToken({ userId: 'ann', role: 'agent', team: 'billing' });
+  tokens.supervisor = await mintToken(sue);
+  tokens.agent = await mintToken(ann);
 });
 afterAll(() => hub.stop());
 

@@ -3,6 +3,7 @@ import { BotClient, type CaseEvent, type EventFilter, type EventSubscription } f
 import type { Identity } from '@caseroom/shared';
 import { afterEach } from 'vitest';
 import { mintToken } from './hub.js';
+import { intakeBot } from './people.js';
 import { waitFor } from './wait.js';
 
 const open = new Set<BotClient>();
@@ -11,12 +12,11 @@ afterEach(async () => {
   open.clear();
 });
 
-export const intakeBot: Identity = { userId: 'intake-bot', name: 'Intake bot', role: 'bot', team: 'billing' };
-
-export async function connectBot(url: string, who: Partial<Identity> = {}): Promise<BotClient> {
+/** Connects a bot: the intake bot of the people fixtures unless the test names another (or a variant). */
+export async function connectBot(url: string, who: Identity = intakeBot): Promise<BotClient> {
   const bot = new BotClient({
     url,
-    token: await mintToken({ ...intakeBot, ...who }),
+    token: await mintToken(who),
     transports: ['websocket'],
     reconnectionDelayMax: 200,
   });

@@ -5,6 +5,7 @@
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import type { Identity } from '@caseroom/shared';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 
 export const chromiumPath = process.env.CASEROOM_CHROMIUM ?? '/usr/bin/chromium';
@@ -56,11 +57,11 @@ export async function openConsole(browser: Browser, url: string): Promise<Person
   };
 }
 
-/** Signs in through the development login form. */
-export async function signIn(page: Page, who: { name: string; role: 'agent' | 'specialist' | 'supervisor'; team?: string }): Promise<void> {
+/** Signs in through the development login form as a person of the people fixtures (the hub makes up their user id). */
+export async function signIn(page: Page, who: Pick<Identity, 'name' | 'role' | 'team'>): Promise<void> {
   await page.getByTestId('login-name').fill(who.name);
   await page.getByTestId('login-role').selectOption(who.role);
-  await page.getByTestId('login-team').fill(who.team ?? 'billing');
+  await page.getByTestId('login-team').fill(who.team);
   await page.getByTestId('login-submit').click();
   await page.getByTestId('who').waitFor();
 }

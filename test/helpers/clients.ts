@@ -19,7 +19,7 @@ export function connectClient(url: string, token: string, options: Partial<CaseC
 }
 
 /** Connects as `who`; resolves once the socket is connected. */
-export async function connectAs(url: string, who: Partial<Identity>): Promise<CaseClient> {
+export async function connectAs(url: string, who: Identity): Promise<CaseClient> {
   const client = connectClient(url, await mintToken(who));
   await waitFor(
     'the client to connect',
@@ -30,11 +30,7 @@ export async function connectAs(url: string, who: Partial<Identity>): Promise<Ca
 }
 
 /** Connects as `who` and opens a case; resolves once the case document is synced. */
-export async function openCaseAs(
-  url: string,
-  caseId: string,
-  who: Partial<Identity>,
-): Promise<{ client: CaseClient; session: CaseSession }> {
+export async function openCaseAs(url: string, caseId: string, who: Identity): Promise<{ client: CaseClient; session: CaseSession }> {
   const client = connectClient(url, await mintToken(who));
   const session = client.openCase(caseId);
   await session.synced;

@@ -19,8 +19,8 @@ export function tempDataDir(): string {
 
 export interface TestHub extends Hub {
   dataDir: string;
-  /** Mints a token for a person (defaults: an agent of team `billing`). */
-  token(who?: Partial<Identity>): Promise<string>;
+  /** Mints a token for `who`, a person of the people fixtures (test/helpers/people.ts). */
+  token(who: Identity): Promise<string>;
   /** Creates a case over HTTP as a supervisor and returns its id. */
   createCase(fields?: { id?: string; subject?: string; team?: string }): Promise<string>;
   /** Closes the hub and removes its data directory (unless kept). */
@@ -29,17 +29,12 @@ export interface TestHub extends Hub {
 
 const tokens = new Tokens({ secret: testSecret });
 
-export function mintToken(who: Partial<Identity> = {}, expiresIn: string | number = '1h'): Promise<string> {
-  return tokens.mint(
-    {
-      userId: who.userId ?? 'ann',
-      name: who.name ?? 'Ann Agent',
-      role: who.role ?? 'agent',
-      team: who.team ?? 'billing',
-      ...(who.eventTypes ? { eventTypes: who.eventTypes } : {}),
-    },
-    expiresIn,
-  );
+/**
+ * A token signed with the test secret for `who`: a person of the people fixtures, or a visible
+ * variant of one (`{ ...ann, team: 'tech' }`). No default person: a test says whom it acts as.
+ */
+export function mintToken(who: Identity, expiresIn: string | number = '1h'): Promise<string> {
+  return tokens.mint(who, expiresIn);
 }
 
 let caseCounter = 0;

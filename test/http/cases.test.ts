@@ -3,15 +3,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectClient, openCaseAs } from '../helpers/clients.js';
 import { api } from '../helpers/http.js';
 import { mintToken, startTestHub, testStore, type TestHub } from '../helpers/hub.js';
+import { agentOf, ann, otto, sue, supervisorOf } from '../helpers/people.js';
 
 let hub: TestHub;
 let agent: string; // Ann, agent of billing
-let supervisor: string; // Sue, supervisor of billing
+let supervisor: string; // Sue, a supervisor (of ops: supervisors act on every team's cases)
 
 beforeAll(async () => {
   hub = await startTestHub();
-  agent = await mintToken({ userId: 'ann', role: 'agent', team: 'billing' });
-  supervisor = await mintToken({ userId: 'sue', name: 'Sue Supervisor', role: 'supervisor', team: 'billing' });
+  agent = await mintToken(ann);
+  supervisor = await mintToken(sue);
 });
 afterAll(() => hub.stop());
 
@@ -91,8 +92,8 @@ describe('POST /api/cases', () => {
 describe('GET /api/cases/:id', () => {
   it('shows a case to its team and to supervisors, and refuses other teams', async () => {
     const id = await hub.createCase({ id: uniqueId('shipping'), team: 'shipping', subject: 'Parcel stuck' });
-    const shippingAgent = await mintToken({ userId: 'sam', team: 'shipping' });
-    const supervisorElsewhere = await mintToken({ userId: 'sid', role: 'supervisor', team: 'tech' });
+    const shippingAgent = await mintToken(otto);
+    const supervisorElsewhere = await mintToken(supervisorOf('tech'));
 
     const own = await api(hub.url, `/api/cases/${id}`, { token: shippingAgent });
     expect(own.status).toBe(200);
@@ -135,7 +136,7 @@ describe('GET /api/cases', () => {
     const created: string[] = [];
     // Many cases share a creation millisecond, so the order must also break ties.
     for (let i = 0; i < 11; i++) created.push(await hub.createCase({ id: uniqueId('p'), team }));
-    const member = await mintToken({ userId: 'pat', team });
+    const member = await mintToken(agentOf(team));
 
     const ids = await walk(`team=${team}&limit=3`, member);
     expect(ids).toHaveLength(created.length);
@@ -152,7 +153,7 @@ describe('GET /api/cases', () => {
     const team = uniqueId('status');
     const open = [await hub.createCase({ id: uniqueId('o'), team }), await hub.createCase({ id: uniqueId('o'), team })];
     const resolvedId = await hub.createCase({ id: uniqueId('r'), team });
-    const session = connectClient(hub.url, await mintToken({ userId: 'sue', name: 'Sue', role: 'supervisor', team })).openCase(resolvedId);
+    const session = connectClient(hub.url, await mintToken(supervisorOf(team))).openCase(resolvedId);
     await session.synced;
     expect((await session.resolve()).status).toBe('resolved');
 
@@ -164,12 +165,13 @@ describe('GET /api/cases', () => {
   it('names each listed case’s current owner, or null', async () => {
     const team = uniqueId('owners');
     const [claimed, waiting] = [await hub.createCase({ id: uniqueId('c'), team }), await hub.createCase({ id: uniqueId('w'), team })];
-    const { client, session } = await openCaseAs(hub.url, claimed, { userId: 'oli', name: 'Oli Owner', team });
+    const owner = agentOf(team);
+    const { client, session } = await openCaseAs(hub.url, claimed, owner);
     try {
       await session.claim();
       const res = await api(hub.url, `/api/cases?team=${team}`, { token: supervisor });
       expect(res.status).toBe(200);
-      expect(res.body.owners).toEqual({ [claimed]: expect.objectContaining({ userId: 'oli', name: 'Oli Owner' }), [waiting]: null });
+      expect(res.body.owners).toEqual({ [claimed]: expect.objectContaining({ userId: owner.userId, name: owner.name }), [waiting]: null });
     } finally {
       await client.close();
     }

@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ackProblem } from '../helpers/fuzz.js';
 import { rawRequest, type RawResponse } from '../helpers/http.js';
 import { mintToken, startTestHub, tempDataDir, type TestHub } from '../helpers/hub.js';
+import { sue } from '../helpers/people.js';
 import { capturedLogs, errorLevel, type CapturedLogs } from '../helpers/logs.js';
 
 let hub: TestHub;
@@ -23,7 +24,7 @@ beforeAll(async () => {
   logs = capturedLogs();
   hub = await startTestHub({}, tempDataDir(), { log: logs.log });
   caseId = await hub.createCase();
-  token = await mintToken({ userId: 'sue', name: 'Sue Supervisor', role: 'supervisor', team: 'billing' });
+  token = await mintToken(sue);
 });
 afterAll(() => hub.stop());
 

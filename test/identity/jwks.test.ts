@@ -3,6 +3,7 @@ import { createLogger, loadConfig, startHub, type Hub } from '@caseroom/server';
 import { exportSPKI, SignJWT, UnsecuredJWT, type JWTPayload } from 'jose';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { forgetRedisKeys, mintToken, redisEnv, startTestHub, tempDataDir, testSecret, type TestHub } from '../helpers/hub.js';
+import * as people from '../helpers/people.js';
 import { api, type ApiResponse } from '../helpers/http.js';
 import { signingKey, signWith, startIdentityProvider, type SigningKey, type TestIdentityProvider } from '../helpers/identityProvider.js';
 import { connectClient } from '../helpers/clients.js';
@@ -121,7 +122,7 @@ describe("a hub that trusts an identity provider's published keys", () => {
   });
 
   it('still accepts shared-secret tokens while the development login is on', async () => {
-    expect((await me(hub, await mintToken())).status).toBe(200);
+    expect((await me(hub, await mintToken(people.ann))).status).toBe(200);
     const login = await api(hub.url, '/api/dev/login', { body: { name: 'Dev Dan', role: 'agent', team: 'billing' } });
     expect(login.status).toBe(200);
     expect((await me(hub, login.body.token)).body.identity).toMatchObject({ name: 'Dev Dan' });
@@ -148,7 +149,7 @@ describe('a hub with an identity provider and the development login off', () => 
   });
 
   it('refuses tokens signed with the shared secret, and has no development login', async () => {
-    const token = await mintToken();
+    const token = await mintToken(people.ann);
     expect(await me(hub, token)).toMatchObject({ status: 401, body: { error: { code: 'invalid_token' } } });
     expect((await connectError(rawSocket(hub.url, token))).data?.code).toBe('invalid_token');
     const login = await api(hub.url, '/api/dev/login', { body: { name: 'Dev Dan', role: 'agent', team: 'billing' } });
@@ -480,7 +481,7 @@ describe('a hub whose identity provider is not listening at all', () => {
     expect((await connectError(rawSocket(hub.url, token))).data?.code).toBe('identity_unavailable');
     expect((await api(hub.url, '/healthz')).status).toBe(200);
     // The development login's tokens need no provider.
-    expect((await me(hub, await mintToken())).status).toBe(200);
+    expect((await me(hub, await mintToken(people.ann))).status).toBe(200);
   });
 });
 

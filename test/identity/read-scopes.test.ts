@@ -9,13 +9,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openCaseAs } from '../helpers/clients.js';
 import { api } from '../helpers/http.js';
 import { mintToken, startTestHub, type TestHub } from '../helpers/hub.js';
-import { ann, otto, sue } from '../helpers/people.js';
+import { ann, intakeBot, otto, sue } from '../helpers/people.js';
 import { connected, rawSocket } from '../helpers/sockets.js';
 import { refusedUpgrade } from '../helpers/yjs.js';
 import { nextEvent } from '../helpers/wait.js';
 
-/** A CRM bot that may see only that cases were created. */
-const crm: Identity = { userId: 'crm', name: 'CRM sync', role: 'bot', team: 'billing', eventTypes: ['case.created'] };
+/** The intake bot on a token narrowed as a CRM sync's would be: it may see only that cases were created. */
+const crm: Identity = { ...intakeBot, eventTypes: ['case.created'] };
 
 let hub: TestHub;
 let caseId: string;

@@ -5,12 +5,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectClient } from '../helpers/clients.js';
 import { api } from '../helpers/http.js';
 import { mintToken, startTestHub, testSecret, type TestHub } from '../helpers/hub.js';
+import * as people from '../helpers/people.js';
 import { connected, connectError, rawSocket } from '../helpers/sockets.js';
 import { nextEvent } from '../helpers/wait.js';
 
 const key = new TextEncoder().encode(testSecret);
 const nowSeconds = (): number => Math.floor(Date.now() / 1000);
-const ann = { name: 'Ann Agent', role: 'agent', team: 'billing' } as const;
+/** Ann's claims but the subject, which each token below sets or leaves out. */
+const ann = { name: people.ann.name, role: people.ann.role, team: people.ann.team };
 
 /** Signs `claims` with the test secret exactly as given: no defaults added. */
 function sign(claims: JWTPayload, header: { alg: string } = { alg: 'HS256' }, secret: Uint8Array = key): Promise<string> {
@@ -31,11 +33,7 @@ const refusals: Array<[what: string, token: () => Promise<string | undefined>, c
   ['no token at all', async () => undefined, 'unauthenticated'],
   ['an empty token', async () => '', 'unauthenticated'],
   ['a token that is not a JWT', async () => 'not-a-jwt', 'invalid_token'],
-  [
-    'a token signed with another secret',
-    () => new Tokens({ secret: 'some-other-secret-0123456789' }).mint({ userId: 'ann', ...ann }),
-    'invalid_token',
-  ],
+  ['a token signed with another secret', () => new Tokens({ secret: 'some-other-secret-0123456789' }).mint(people.ann), 'invalid_token'],
   ['an expired token', () => sign({ sub: 'ann', ...ann, iat: nowSeconds() - 7200, exp: nowSeconds() - 3600 }), 'token_expired'],
   ['an unsigned token (alg: none)', async () => new UnsecuredJWT({ sub: 'ann', ...ann }).setExpirationTime('1h').encode(), 'invalid_token'],
   [
@@ -44,7 +42,7 @@ const refusals: Array<[what: string, token: () => Promise<string | undefined>, c
     'invalid_token',
   ],
   ['a token without a subject', () => sign({ ...ann, exp: nowSeconds() + 3600 }), 'invalid_token'],
-  ['a token without a team', () => sign({ sub: 'ann', name: 'Ann Agent', role: 'agent', exp: nowSeconds() + 3600 }), 'invalid_token'],
+  ['a token without a team', () => sign({ sub: 'ann', name: ann.name, role: ann.role, exp: nowSeconds() + 3600 }), 'invalid_token'],
   ['a token with an unknown role', () => sign({ sub: 'ann', ...ann, role: 'admin', exp: nowSeconds() + 3600 }), 'invalid_token'],
 ];
 
@@ -85,11 +83,7 @@ describe('the Socket.IO hub refuses a bad token', () => {
 describe('the SDK reports a refused token', () => {
   it.each([
     ['an expired token', () => sign({ sub: 'ann', ...ann, exp: nowSeconds() - 60 }), 'token_expired'],
-    [
-      'a token signed with another secret',
-      () => new Tokens({ secret: 'some-other-secret-0123456789' }).mint({ userId: 'ann', ...ann }),
-      'invalid_token',
-    ],
+    ['a token signed with another secret', () => new Tokens({ secret: 'some-other-secret-0123456789' }).mint(people.ann), 'invalid_token'],
     ['an empty token', async () => '', 'unauthenticated'],
   ])('emits error and rejects the session for %s', async (_what, token, code) => {
     const client = connectClient(hub.url, await token());
@@ -115,13 +109,13 @@ describe('a hub with a configured issuer and audience', () => {
   const claims = { sub: 'ann', ...ann, exp: nowSeconds() + 3600 };
 
   it('accepts a token that names both', async () => {
-    const token = await new Tokens({ secret: testSecret, issuer, audience }).mint({ userId: 'ann', ...ann });
+    const token = await new Tokens({ secret: testSecret, issuer, audience }).mint(people.ann);
     expect((await api(strict.url, '/api/cases', { token })).status).toBe(200);
     await connected(rawSocket(strict.url, token));
   });
 
   it.each([
-    ['a token without issuer or audience', () => mintToken()],
+    ['a token without issuer or audience', () => mintToken(people.ann)],
     ['a token from another issuer', () => sign({ ...claims, iss: 'https://evil.example.com', aud: audience })],
     ['a token for another audience', () => sign({ ...claims, iss: issuer, aud: 'someone-else' })],
     ['a token without an audience', () => sign({ ...claims, iss: issuer })],

@@ -8,6 +8,7 @@ import { encodeAwarenessUpdate } from '@caseroom/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openCaseAs } from '../helpers/clients.js';
 import { createCaseOver, mintToken, redisEnv, tempDataDir, testSecret, forgetRedisKeys } from '../helpers/hub.js';
+import { ann, yan } from '../helpers/people.js';
 import { connected, connectError, rawSocket, RawParticipant } from '../helpers/sockets.js';
 import { connectProvider, providerSynced, refusedUpgrade } from '../helpers/yjs.js';
 import { rmSync } from 'node:fs';
@@ -40,12 +41,12 @@ describe('logs', () => {
     const notesBody = 'CUSTOMER-SECRET-CARD-4242';
     const cursorBody = 'AWARENESS-SECRET-NAME';
     const caseId = await createCaseOver(hub.url);
-    const annToken = await mintToken({ userId: 'ann' });
-    const yanToken = await mintToken({ userId: 'yan' });
-    const expiredToken = await mintToken({ userId: 'old' }, -60);
+    const annToken = await mintToken(ann);
+    const yanToken = await mintToken(yan);
+    const expiredToken = await mintToken(ann, -60);
 
     // Normal work over the SDK, raw Socket.IO, y-websocket and HTTP.
-    const { session } = await openCaseAs(hub.url, caseId, { userId: 'ann' });
+    const { session } = await openCaseAs(hub.url, caseId, ann);
     session.notes.insert(0, notesBody);
     session.facts.record('card', notesBody);
     await session.flushed();

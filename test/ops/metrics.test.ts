@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectBot } from '../helpers/bots.js';
 import { openCaseAs } from '../helpers/clients.js';
 import { startTestHub, type TestHub } from '../helpers/hub.js';
+import * as people from '../helpers/people.js';
 import { scrape, valueOf, type Sample } from '../helpers/metrics.js';
 import { connected, rawSocket, RawParticipant } from '../helpers/sockets.js';
 import { waitForDoc } from '../helpers/wait.js';
@@ -28,9 +29,9 @@ describe('/metrics', () => {
   it('counts connections, open cases, updates, store writes, fan-out, ownership and approvals', async () => {
     const before = await scrape(hub.url);
     const caseId = await hub.createCase();
-    const { session: ann } = await openCaseAs(hub.url, caseId, { userId: 'ann' });
-    const { session: bob } = await openCaseAs(hub.url, caseId, { userId: 'bob' });
-    const provider = connectProvider(hub.url, caseId, await hub.token({ userId: 'yan' }));
+    const { session: ann } = await openCaseAs(hub.url, caseId, people.ann);
+    const { session: bob } = await openCaseAs(hub.url, caseId, people.bob);
+    const provider = connectProvider(hub.url, caseId, await hub.token(people.yan));
     await providerSynced(provider);
     // One at a time: edits made together would reach the hub as one merged update.
     for (let i = 0; i < 5; i++) {
@@ -40,7 +41,7 @@ describe('/metrics', () => {
     await waitForDoc(bob.doc, 'bob to see the edits', () => bob.notes.toString() === ann.notes.toString());
     await ann.claim();
     await bob.requestApproval({ kind: 'refund', summary: 'Refund the duplicate charge', amount: 20, currency: 'EUR' });
-    const mallory = new RawParticipant(await connected(rawSocket(hub.url, await hub.token({ userId: 'mallory' }))), caseId);
+    const mallory = new RawParticipant(await connected(rawSocket(hub.url, await hub.token(people.mallory))), caseId);
     await mallory.join();
     expect(await mallory.socket.emitWithAck('doc:sync', caseId, encodeUpdate(new Uint8Array([1, 2, 3, 4])))).toMatchObject({ ok: false });
 
@@ -67,7 +68,7 @@ describe('/metrics', () => {
 
   it('shows how far behind a bot subscription is while the bot holds a batch', async () => {
     const caseId = await hub.createCase();
-    const bot = await connectBot(hub.url, { userId: 'slow-bot' });
+    const bot = await connectBot(hub.url, people.qaBot);
     let release: () => void = () => undefined;
     const held = new Promise<void>((resolve) => (release = resolve));
     let handed: (event: CaseEvent) => void = () => undefined;
@@ -77,11 +78,11 @@ describe('/metrics', () => {
       await held;
     });
     await subscription.ready;
-    const { session: ann } = await openCaseAs(hub.url, caseId, { userId: 'ann' });
+    const { session: ann } = await openCaseAs(hub.url, caseId, people.ann);
     await ann.claim();
     const firstAt = (await first).at;
     const atLeast = (Date.now() - Date.parse(firstAt)) / 1000;
-    const lag = valueOf(await scrape(hub.url), 'caseroom_event_subscription_lag_seconds', { user: 'slow-bot' });
+    const lag = valueOf(await scrape(hub.url), 'caseroom_event_subscription_lag_seconds', { user: people.qaBot.userId });
     expect(lag).toBeGreaterThanOrEqual(atLeast - 0.001);
     release();
   });
@@ -91,7 +92,7 @@ describe('/metrics', () => {
     try {
       const caseId = await other.createCase();
       const before = sum(await scrape(hub.url), 'caseroom_updates_received_total');
-      const { session } = await openCaseAs(other.url, caseId, { userId: 'ann' });
+      const { session } = await openCaseAs(other.url, caseId, people.ann);
       session.notes.insert(0, 'only on the other hub');
       await session.flushed();
       expect(sum(await scrape(other.url), 'caseroom_updates_received_total')).toBeGreaterThanOrEqual(1);

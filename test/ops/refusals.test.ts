@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { openCaseAs } from '../helpers/clients.js';
 import { mintToken, startTestHub, testSecret, type TestHub } from '../helpers/hub.js';
+import * as people from '../helpers/people.js';
 import { connected, rawSocket, RawParticipant } from '../helpers/sockets.js';
 import { storedDocument } from '../helpers/store.js';
 import { refusedUpgrade } from '../helpers/yjs.js';
@@ -32,14 +33,14 @@ function insertUpdate(text: string): Uint8Array {
 describe('cross-case isolation', () => {
   it('refuses every message that names a case of the same team the socket did not join, and case B stays as it was', async () => {
     const [caseA, caseB] = [await hub.createCase(), await hub.createCase()];
-    const { session: bea } = await openCaseAs(hub.url, caseB, { userId: 'bea' });
-    bea.notes.insert(0, 'Private to case B.');
-    await bea.flushed();
-    const bBefore = bea.doc.getText('notes').toString();
-    let beaSawUpdates = 0;
-    bea.doc.on('update', () => beaSawUpdates++);
+    const { session: amy } = await openCaseAs(hub.url, caseB, people.amy);
+    amy.notes.insert(0, 'Private to case B.');
+    await amy.flushed();
+    const bBefore = amy.doc.getText('notes').toString();
+    let amySawUpdates = 0;
+    amy.doc.on('update', () => amySawUpdates++);
 
-    const mallory = new RawParticipant(await connected(rawSocket(hub.url, await mintToken({ userId: 'mallory' }))), caseA);
+    const mallory = new RawParticipant(await connected(rawSocket(hub.url, await mintToken(people.mallory))), caseA);
     await mallory.join();
     const forged: Array<[string, ...unknown[]]> = [
       ['doc:sync', caseB, encodeSyncStep1(new Uint8Array([0]))],
@@ -61,18 +62,18 @@ describe('cross-case isolation', () => {
     expect(await mallory.edit((doc) => doc.getText('notes').insert(0, 'in A. '))).toEqual({ ok: true });
     expect(mallory.doc.getText('notes').toString()).toBe('in A. ');
 
-    expect(bea.doc.getText('notes').toString()).toBe(bBefore);
-    expect(bea.awareness.getStates().has(66)).toBe(false);
-    expect(beaSawUpdates).toBe(0);
+    expect(amy.doc.getText('notes').toString()).toBe(bBefore);
+    expect(amy.awareness.getStates().has(66)).toBe(false);
+    expect(amySawUpdates).toBe(0);
     expect((await storedDocument(hub.dataDir, caseB)).getText('notes').toString()).toBe(bBefore);
     expect(await hub.approvals.forCase(caseB)).toEqual([]);
-    const res = await fetch(`${hub.url}/api/cases/${caseB}`, { headers: { authorization: `Bearer ${await mintToken()}` } });
+    const res = await fetch(`${hub.url}/api/cases/${caseB}`, { headers: { authorization: `Bearer ${await mintToken(people.ann)}` } });
     expect(await res.json()).toMatchObject({ case: { status: 'open' }, ownership: { owner: null } });
   });
 
   it('refuses a case the socket left', async () => {
     const caseId = await hub.createCase();
-    const p = new RawParticipant(await connected(rawSocket(hub.url, await mintToken({ userId: 'ann' }))), caseId);
+    const p = new RawParticipant(await connected(rawSocket(hub.url, await mintToken(people.ann))), caseId);
     await p.join();
     expect(await send(p.socket, 'case:leave', { caseId })).toEqual({ ok: true });
     expect(await send(p.socket, 'doc:sync', caseId, encodeUpdate(insertUpdate('after leaving')))).toMatchObject({
@@ -94,16 +95,16 @@ describe('a bot token used for what only people do', () => {
     ],
   ])('is refused: %s', async (_what, event, body, code) => {
     const caseId = await hub.createCase();
-    const bot = await connected(rawSocket(hub.url, await mintToken({ userId: 'qa-bot', role: 'bot' })));
+    const bot = await connected(rawSocket(hub.url, await mintToken(people.qaBot)));
     expect(await send(bot, 'case:join', { caseId })).toMatchObject({ ok: true });
     expect(await send(bot, event, body(caseId))).toMatchObject({ ok: false, error: { code } });
   });
 
   it('is refused deciding an approval', async () => {
     const caseId = await hub.createCase();
-    const { session: ann } = await openCaseAs(hub.url, caseId, { userId: 'ann' });
+    const { session: ann } = await openCaseAs(hub.url, caseId, people.ann);
     const approval = await ann.requestApproval({ kind: 'refund', summary: 'Refund the duplicate', amount: 20, currency: 'EUR' });
-    const bot = await connected(rawSocket(hub.url, await mintToken({ userId: 'qa-bot', role: 'bot' })));
+    const bot = await connected(rawSocket(hub.url, await mintToken(people.qaBot)));
     expect(await send(bot, 'approval:decide', { approvalId: approval.id, verdict: 'approve' })).toMatchObject({
       ok: false,
       error: { code: 'bots_cannot_decide' },
@@ -114,7 +115,7 @@ describe('a bot token used for what only people do', () => {
 
 describe('the y-websocket endpoint refuses a bad token before the upgrade', () => {
   const key = new TextEncoder().encode(testSecret);
-  const claims = { sub: 'ann', name: 'Ann Agent', role: 'agent', team: 'billing' };
+  const claims = { sub: people.ann.userId, name: people.ann.name, role: people.ann.role, team: people.ann.team };
   const now = () => Math.floor(Date.now() / 1000);
   it.each([
     ['no token', async () => undefined, 'unauthenticated'],
@@ -141,7 +142,7 @@ describe('event names that are Object.prototype members', () => {
   it.each(['constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf'])(
     'answers %s with invalid_payload, and the hub keeps serving',
     async (event) => {
-      const socket = await connected(rawSocket(hub.url, await mintToken({ userId: 'mallory' })));
+      const socket = await connected(rawSocket(hub.url, await mintToken(people.mallory)));
       expect(await send(socket, event, { caseId: 'x' }, 1, 2)).toMatchObject({
         ok: false,
         error: { code: 'invalid_payload', field: 'event' },

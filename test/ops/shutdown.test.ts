@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { openCaseAs } from '../helpers/clients.js';
 import { createCaseOver, killedAfterEach, mintToken, spawnHub, tempDataDir, type HubProcess } from '../helpers/hub.js';
+import * as people from '../helpers/people.js';
 import { connected, rawSocket, RawParticipant } from '../helpers/sockets.js';
 import { connectProvider, providerSynced } from '../helpers/yjs.js';
 
@@ -30,7 +31,7 @@ async function freshHub(): Promise<{ dataDir: string; hub: HubProcess; caseId: s
 describe('SIGTERM', () => {
   it('keeps every edit acknowledged up to the signal, and exits 0', async () => {
     const { dataDir, hub, caseId } = await freshHub();
-    const writer = new RawParticipant(await connected(rawSocket(hub.url, await mintToken({ userId: 'ann' }))), caseId);
+    const writer = new RawParticipant(await connected(rawSocket(hub.url, await mintToken(people.ann))), caseId);
     await writer.join();
     const acknowledged: number[] = [];
     let signalled: Promise<number | null> | undefined;
@@ -50,20 +51,20 @@ describe('SIGTERM', () => {
     expect(acknowledged.length).toBeGreaterThan(0);
 
     const restarted = await spawn(dataDir);
-    const { session } = await openCaseAs(restarted.url, caseId, { userId: 'reader' });
+    const { session } = await openCaseAs(restarted.url, caseId, people.sam);
     const notes = session.notes.toString();
     for (const i of acknowledged) expect(notes).toContain(`[${i}]`);
   });
 
   it('tells Socket.IO sessions their cases closed, closes y-websocket with 1012, and the restarted hub serves what they wrote', async () => {
     const { dataDir, hub, caseId } = await freshHub();
-    const watcher = await connected(rawSocket(hub.url, await mintToken({ userId: 'wes' })));
+    const watcher = await connected(rawSocket(hub.url, await mintToken(people.amy)));
     expect(await watcher.emitWithAck('case:join', { caseId })).toMatchObject({ ok: true });
     const notice = new Promise<unknown[]>((resolve) => watcher.once('case:closed', (...args: unknown[]) => resolve(args)));
-    const { session } = await openCaseAs(hub.url, caseId, { userId: 'ann' });
+    const { session } = await openCaseAs(hub.url, caseId, people.ann);
     session.notes.insert(0, 'before the restart. ');
     await session.flushed();
-    const provider = connectProvider(hub.url, caseId, await mintToken({ userId: 'yan' }));
+    const provider = connectProvider(hub.url, caseId, await mintToken(people.yan));
     await providerSynced(provider);
     const providerClosed = new Promise<number>((resolve) =>
       provider.on('connection-close', (event: { code: number } | null) => resolve(event?.code ?? 0)),
@@ -75,15 +76,15 @@ describe('SIGTERM', () => {
     expect(session.status).not.toBe('synced');
 
     const restarted = await spawn(dataDir);
-    const { session: reader } = await openCaseAs(restarted.url, caseId, { userId: 'reader' });
+    const { session: reader } = await openCaseAs(restarted.url, caseId, people.sam);
     expect(reader.notes.toString()).toBe('before the restart. ');
   });
 
   it('exits 0 in bounded time even while a client has stopped reading', async () => {
     const { hub, caseId } = await freshHub();
-    const { session: ann } = await openCaseAs(hub.url, caseId, { userId: 'ann' });
-    const { client: stuck } = await openCaseAs(hub.url, caseId, { userId: 'sam', role: 'specialist' });
-    const provider = connectProvider(hub.url, caseId, await mintToken({ userId: 'yan' }));
+    const { session: ann } = await openCaseAs(hub.url, caseId, people.ann);
+    const { client: stuck } = await openCaseAs(hub.url, caseId, people.sam);
+    const provider = connectProvider(hub.url, caseId, await mintToken(people.yan));
     await providerSynced(provider);
     (stuck.socket.io.engine.transport as unknown as { ws: { _socket: NetSocket } }).ws._socket.pause();
     (provider.ws as unknown as { _socket: NetSocket })._socket.pause();

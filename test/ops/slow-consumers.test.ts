@@ -11,6 +11,7 @@ import type { RoomConnection } from '../../server/src/rooms/RoomConnection.js';
 import type { WebsocketProvider } from 'y-websocket';
 import { connectClient, openCaseAs } from '../helpers/clients.js';
 import { startTestHub, type TestHub } from '../helpers/hub.js';
+import * as people from '../helpers/people.js';
 import { scrape, valueOf } from '../helpers/metrics.js';
 import { connected, rawSocket } from '../helpers/sockets.js';
 import { nextEvent, waitFor, waitForDoc } from '../helpers/wait.js';
@@ -58,9 +59,9 @@ async function writeUntilDropped(ann: CaseSession, caseId: string, remaining: nu
 describe('a Socket.IO client that stops reading', () => {
   it('is dropped past the backlog limit while others keep up, and resyncs after it reads again', async () => {
     const caseId = await hub.createCase();
-    const { session: ann } = await openCaseAs(hub.url, caseId, { userId: 'ann' });
-    const { session: bob } = await openCaseAs(hub.url, caseId, { userId: 'bob', role: 'specialist' });
-    const slowClient = connectClient(hub.url, await hub.token({ userId: 'sam', role: 'specialist' }));
+    const { session: ann } = await openCaseAs(hub.url, caseId, people.ann);
+    const { session: bob } = await openCaseAs(hub.url, caseId, people.bob);
+    const slowClient = connectClient(hub.url, await hub.token(people.sam));
     const slow = slowClient.openCase(caseId);
     await slow.synced;
     expect(hub.rooms.get(caseId)!.connectionCount).toBe(3);
@@ -96,8 +97,8 @@ describe('a Socket.IO client that stops reading', () => {
 describe('a y-websocket client that stops reading', () => {
   it('is dropped past the backlog limit, and its provider resyncs after it reads again', async () => {
     const caseId = await hub.createCase();
-    const { session: ann } = await openCaseAs(hub.url, caseId, { userId: 'ann' });
-    const provider: WebsocketProvider = connectProvider(hub.url, caseId, await hub.token({ userId: 'yan' }));
+    const { session: ann } = await openCaseAs(hub.url, caseId, people.ann);
+    const provider: WebsocketProvider = connectProvider(hub.url, caseId, await hub.token(people.yan));
     await providerSynced(provider);
     expect(hub.rooms.get(caseId)!.connectionCount).toBe(2);
 
@@ -116,7 +117,7 @@ describe('a client that keeps asking without reading the answers', () => {
   /** A case whose document is about 128 KiB, so every full answer is twice the backlog limit. */
   async function bigCase(): Promise<string> {
     const caseId = await hub.createCase();
-    const { session: ann } = await openCaseAs(hub.url, caseId, { userId: 'ann' });
+    const { session: ann } = await openCaseAs(hub.url, caseId, people.ann);
     for (let i = 0; i < 4; i++) ann.notes.insert(ann.notes.length, chunk);
     await ann.flushed();
     return caseId;
@@ -135,7 +136,7 @@ describe('a client that keeps asking without reading the answers', () => {
 
   it('is dropped over Socket.IO once the answers pile up', async () => {
     const caseId = await bigCase();
-    const socket = await connected(rawSocket(hub.url, await hub.token({ userId: 'mallory' })));
+    const socket = await connected(rawSocket(hub.url, await hub.token(people.mallory)));
     expect(await socket.emitWithAck('case:join', { caseId })).toMatchObject({ ok: true });
     netSocketOf((socket.io.engine.transport as unknown as { ws: unknown }).ws).pause();
     const dropped = () =>
@@ -150,7 +151,7 @@ describe('a client that keeps asking without reading the answers', () => {
 
   it('is dropped over y-websocket once the answers pile up', async () => {
     const caseId = await bigCase();
-    const ws = await openRawSocket(hub.url, `/yjs/${caseId}?token=${await hub.token({ userId: 'mallory' })}`);
+    const ws = await openRawSocket(hub.url, `/yjs/${caseId}?token=${await hub.token(people.mallory)}`);
     netSocketOf(ws).pause();
     const left = leaves(caseId, 'y-websocket');
     const askAll = encodeSyncFrame(encodeSyncStep1(new Uint8Array([0])));

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Identity } from '@caseroom/shared';
 import { openCaseAs } from '../helpers/clients.js';
 import { mintToken, startTestHub, type TestHub } from '../helpers/hub.js';
+import * as people from '../helpers/people.js';
 import { refusalOf, waitForSession } from '../helpers/session.js';
 
 let hub: TestHub;
@@ -10,15 +11,6 @@ beforeAll(async () => {
   hub = await startTestHub({ CASEROOM_PRESENCE_GRACE_MS: '50' });
 });
 afterAll(() => hub.stop());
-
-const people = {
-  ann: { userId: 'ann', name: 'Ann', role: 'agent', team: 'billing' },
-  amy: { userId: 'amy', name: 'Amy', role: 'agent', team: 'billing' },
-  sam: { userId: 'sam', name: 'Sam', role: 'specialist', team: 'billing' },
-  bot: { userId: 'intake', name: 'Intake', role: 'bot', team: 'billing' },
-  sue: { userId: 'sue', name: 'Sue', role: 'supervisor', team: 'billing' },
-  otto: { userId: 'otto', name: 'Otto', role: 'agent', team: 'shipping' },
-} satisfies Record<string, Identity>;
 
 const open = (caseId: string, who: Identity) => openCaseAs(hub.url, caseId, who);
 
@@ -33,12 +25,7 @@ async function caseOverHttp(caseId: string) {
 describe('the single owner', () => {
   it('gives the case to exactly one of 50 racing claims, and every client ends on the same owner and epoch', async () => {
     const caseId = await hub.createCase();
-    const sessions = await Promise.all(
-      Array.from(
-        { length: 50 },
-        async (_, i) => (await open(caseId, { userId: `agent-${i}`, name: `Agent ${i}`, role: 'agent', team: 'billing' })).session,
-      ),
-    );
+    const sessions = await Promise.all(Array.from({ length: 50 }, async (_, i) => (await open(caseId, people.agentNumber(i))).session));
     const results = await Promise.allSettled(sessions.map((s) => s.claim()));
     const winners = results.filter((r) => r.status === 'fulfilled');
     const refusals = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
@@ -136,7 +123,7 @@ describe('refusals change nothing', () => {
     const ann = await open(caseId, people.ann);
     const amy = await open(caseId, people.amy);
     const sam = await open(caseId, people.sam);
-    const bot = await open(caseId, people.bot);
+    const bot = await open(caseId, people.intakeBot);
     await open(await hub.createCase({ team: 'shipping' }), people.otto); // otto has signed in (another team)
 
     expect(await refusalOf(sam.session.claim())).toBe('cannot_own');

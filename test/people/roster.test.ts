@@ -5,7 +5,7 @@ import { connectClient, openCaseAs } from '../helpers/clients.js';
 import { mintToken, startTestHub, type TestHub } from '../helpers/hub.js';
 import { waitFor } from '../helpers/wait.js';
 import { waitForSession } from '../helpers/session.js';
-import { ann, sam } from '../helpers/people.js';
+import { amy, ann, mallory, sam } from '../helpers/people.js';
 
 let hub: TestHub;
 const graceMs = 300;
@@ -53,8 +53,8 @@ describe('the roster', () => {
     await waitForSession(watcher, 'roster', 'ann back', (s) => memberOf(s, 'ann')?.connections === 1);
     expect(changes.filter((c) => c.userId === 'ann').map((c) => c.kind)).toEqual(['joined', 'updated', 'updated']);
 
-    // Gone for good: after the grace period ann leaves the roster.
-    const leaving = connectClient(hub.url, await mintToken({ ...ann, userId: 'amy', name: 'Amy' }));
+    // Gone for good: after the grace period amy leaves the roster.
+    const leaving = connectClient(hub.url, await mintToken(amy));
     await leaving.openCase(caseId).synced;
     await waitForSession(watcher, 'roster', 'amy to join', (s) => memberOf(s, 'amy') !== undefined);
     await leaving.close();
@@ -121,7 +121,7 @@ describe('awareness', () => {
     );
 
     const { encodeAwarenessUpdate } = await import('@caseroom/shared');
-    const impostor = connectClient(hub.url, await mintToken({ ...ann, userId: 'mallory', name: 'Mallory' }));
+    const impostor = connectClient(hub.url, await mintToken(mallory));
     await impostor.openCase(caseId).synced;
     const forged = encodeAwarenessUpdate([{ clientId: honestId, clock: 999, state: { cursor: { anchor: 42 } } }]);
     const ack = await impostor.socket.emitWithAck('doc:awareness', caseId, forged);

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { connectClient } from '../helpers/clients.js';
 import { startTestHub, type TestHub } from '../helpers/hub.js';
+import * as people from '../helpers/people.js';
 import { connected, rawSocket, RawParticipant } from '../helpers/sockets.js';
 import { waitFor, waitForDoc } from '../helpers/wait.js';
 
@@ -36,14 +37,14 @@ interface Scene {
 /** A case Ann already wrote in, Bob watching it, and Mallory (a billing agent) connected. */
 async function scene(malloryTeam = 'billing'): Promise<Scene> {
   const caseId = await hub.createCase();
-  const ann = connectClient(hub.url, await hub.token({ userId: 'ann' })).openCase(caseId);
+  const ann = connectClient(hub.url, await hub.token(people.ann)).openCase(caseId);
   await ann.synced;
   ann.notes.insert(0, earlierNotes);
   ann.facts.record('order number', 'A-1001');
   await ann.flushed();
-  const bob = connectClient(hub.url, await hub.token({ userId: 'bob', role: 'specialist' })).openCase(caseId);
+  const bob = connectClient(hub.url, await hub.token(people.bob)).openCase(caseId);
   await bob.synced;
-  const socket = await connected(rawSocket(hub.url, await hub.token({ userId: 'mallory', team: malloryTeam })));
+  const socket = await connected(rawSocket(hub.url, await hub.token({ ...people.mallory, team: malloryTeam })));
   return { caseId, bob, mallory: new RawParticipant(socket, caseId) };
 }
 
@@ -76,9 +77,9 @@ async function expectOnlyTheMarkerChanged(s: Scene, sendMarker: () => Promise<vo
   expect({ notes: s.bob.notes.toString(), facts: s.bob.facts.toJSON() }).toEqual(expected);
   expect(s.bob.steps.list()).toEqual([]);
 
-  const carl = connectClient(hub.url, await hub.token({ userId: 'carl' })).openCase(s.caseId);
-  await carl.synced;
-  expect({ notes: carl.notes.toString(), facts: carl.facts.toJSON() }).toEqual(expected);
+  const amy = connectClient(hub.url, await hub.token(people.amy)).openCase(s.caseId);
+  await amy.synced;
+  expect({ notes: amy.notes.toString(), facts: amy.facts.toJSON() }).toEqual(expected);
   expect(await storedNotes(s.caseId)).toEqual(expected);
 }
 
@@ -152,7 +153,7 @@ describe('bad document messages on a joined case', () => {
     s.mallory.socket.emit('doc:sync', s.caseId, encodeUpdate(insertUpdate('z'.repeat(maxMessageBytes * 4))), () => undefined);
     await disconnected;
     await expectOnlyTheMarkerChanged(s, async () => {
-      const again = new RawParticipant(await connected(rawSocket(hub.url, await hub.token({ userId: 'mallory' }))), s.caseId);
+      const again = new RawParticipant(await connected(rawSocket(hub.url, await hub.token(people.mallory))), s.caseId);
       await again.join();
       expect(await again.edit((doc) => doc.getText('notes').insert(doc.getText('notes').length, marker))).toEqual({ ok: true });
     });
@@ -270,7 +271,7 @@ describe('messages for cases the socket may not or did not join', () => {
     expect(await send(s.mallory.socket, 'case:join', { caseId: own })).toMatchObject({ ok: true, case: { id: own } });
     // The marker comes from someone allowed in.
     await expectOnlyTheMarkerChanged(s, async () => {
-      const ann = connectClient(hub.url, await hub.token({ userId: 'ann' })).openCase(s.caseId);
+      const ann = connectClient(hub.url, await hub.token(people.ann)).openCase(s.caseId);
       await ann.synced;
       ann.notes.insert(ann.notes.length, marker);
       await ann.flushed();

@@ -4,6 +4,7 @@ import * as Y from 'yjs';
 import { decodeFrame, decodeSyncMessage, encodeSyncFrame, encodeSyncStep1 } from '@caseroom/shared';
 import { connectClient } from '../helpers/clients.js';
 import { startTestHub, type TestHub } from '../helpers/hub.js';
+import * as people from '../helpers/people.js';
 import { storedRows } from '../helpers/store.js';
 import { connected, RawParticipant, rawSocket } from '../helpers/sockets.js';
 import { waitFor, waitForDoc } from '../helpers/wait.js';
@@ -28,8 +29,8 @@ afterAll(() => hub.stop());
 describe('two agents on one case document', () => {
   it('converges concurrent edits of notes, steps and facts', async () => {
     const caseId = await hub.createCase();
-    const ann = connectClient(hub.url, await hub.token({ userId: 'ann' })).openCase(caseId);
-    const bob = connectClient(hub.url, await hub.token({ userId: 'bob', role: 'specialist' })).openCase(caseId);
+    const ann = connectClient(hub.url, await hub.token(people.ann)).openCase(caseId);
+    const bob = connectClient(hub.url, await hub.token(people.bob)).openCase(caseId);
     await Promise.all([ann.synced, bob.synced]);
 
     ann.notes.insert(0, 'Customer charged twice. ');
@@ -57,21 +58,21 @@ describe('two agents on one case document', () => {
 
   it('gives a late joiner the whole document', async () => {
     const caseId = await hub.createCase();
-    const ann = connectClient(hub.url, await hub.token()).openCase(caseId);
+    const ann = connectClient(hub.url, await hub.token(people.ann)).openCase(caseId);
     await ann.synced;
     ann.notes.insert(0, 'Already asked for the order number.');
     ann.facts.record('order number', 'A-2002');
     await ann.flushed();
 
-    const carl = connectClient(hub.url, await hub.token({ userId: 'carl', role: 'specialist' })).openCase(caseId);
-    await carl.synced;
-    expect(carl.notes.toString()).toBe('Already asked for the order number.');
-    expect(carl.facts.get('order number')?.answer).toBe('A-2002');
+    const sam = connectClient(hub.url, await hub.token(people.sam)).openCase(caseId);
+    await sam.synced;
+    expect(sam.notes.toString()).toBe('Already asked for the order number.');
+    expect(sam.facts.get('order number')?.answer).toBe('A-2002');
   });
 
   it('answers a join that carries a state vector with exactly what that replica lacks', async () => {
     const caseId = await hub.createCase();
-    const ann = connectClient(hub.url, await hub.token()).openCase(caseId);
+    const ann = connectClient(hub.url, await hub.token(people.ann)).openCase(caseId);
     await ann.synced;
     ann.notes.insert(0, 'First line. ');
     await ann.flushed();
@@ -80,7 +81,7 @@ describe('two agents on one case document', () => {
     ann.notes.insert(ann.notes.length, 'Second line.');
     await ann.flushed();
 
-    const socket = await connected(rawSocket(hub.url, await hub.token({ userId: 'carl', role: 'specialist' })));
+    const socket = await connected(rawSocket(hub.url, await hub.token(people.sam)));
     const ack = await socket.emitWithAck('case:join', { caseId, stateVector: Y.encodeStateVector(partial) });
     expect(ack.ok).toBe(true);
     const update = new Uint8Array(ack.update);
@@ -95,9 +96,9 @@ describe('two agents on one case document', () => {
 
   it('merges edits both sides made while one of them was offline', async () => {
     const caseId = await hub.createCase();
-    const annClient = connectClient(hub.url, await hub.token({ userId: 'ann' }));
+    const annClient = connectClient(hub.url, await hub.token(people.ann));
     const ann = annClient.openCase(caseId);
-    const bob = connectClient(hub.url, await hub.token({ userId: 'bob' })).openCase(caseId);
+    const bob = connectClient(hub.url, await hub.token(people.bob)).openCase(caseId);
     await Promise.all([ann.synced, bob.synced]);
     ann.notes.insert(0, 'start.');
     await waitForDoc(bob.doc, 'bob to see the start', () => bob.notes.toString() === 'start.');
@@ -120,8 +121,8 @@ describe('two agents on one case document', () => {
 
   it('sends a burst of edits as one message in flight and one merged behind it, and everyone gets all of it', async () => {
     const caseId = await hub.createCase();
-    const ann = connectClient(hub.url, await hub.token()).openCase(caseId);
-    const bob = connectClient(hub.url, await hub.token({ userId: 'bob', role: 'specialist' })).openCase(caseId);
+    const ann = connectClient(hub.url, await hub.token(people.ann)).openCase(caseId);
+    const bob = connectClient(hub.url, await hub.token(people.bob)).openCase(caseId);
     await Promise.all([ann.synced, bob.synced]);
 
     // Made in one go, as a paste or a script would: the first edit goes out, the other 99 wait for its acknowledgement.
@@ -136,10 +137,10 @@ describe('two agents on one case document', () => {
   it('carries several cases over one socket without mixing them', async () => {
     const first = await hub.createCase();
     const second = await hub.createCase();
-    const client = connectClient(hub.url, await hub.token());
+    const client = connectClient(hub.url, await hub.token(people.ann));
     const a = client.openCase(first);
     const b = client.openCase(second);
-    const watcher = connectClient(hub.url, await hub.token({ userId: 'watcher' })).openCase(second);
+    const watcher = connectClient(hub.url, await hub.token(people.amy)).openCase(second);
     await Promise.all([a.synced, b.synced, watcher.synced]);
     a.notes.insert(0, 'only in the first case');
     b.notes.insert(0, 'only in the second case');
@@ -152,9 +153,9 @@ describe('two agents on one case document', () => {
 describe('transports', () => {
   it('serves a client that starts on HTTP long-polling and upgrades to WebSocket, as one that starts on WebSocket', async () => {
     const caseId = await hub.createCase();
-    const pollingFirst = connectClient(hub.url, await hub.token({ userId: 'ann' }), { transports: ['polling', 'websocket'] });
+    const pollingFirst = connectClient(hub.url, await hub.token(people.ann), { transports: ['polling', 'websocket'] });
     const ann = pollingFirst.openCase(caseId);
-    const bob = connectClient(hub.url, await hub.token({ userId: 'bob', role: 'specialist' })).openCase(caseId);
+    const bob = connectClient(hub.url, await hub.token(people.bob)).openCase(caseId);
     await Promise.all([ann.synced, bob.synced]);
     ann.notes.insert(0, 'Sent over polling or WebSocket. ');
     await waitForDoc([bob.doc], 'bob to see ann', () => bob.notes.toString() === 'Sent over polling or WebSocket. ');
@@ -174,9 +175,9 @@ describe('relaying a busy case', () => {
     const busy = await startTestHub({ CASEROOM_RELAY_INTERVAL_MS: '1000' });
     try {
       const caseId = await busy.createCase();
-      const ann = connectClient(busy.url, await busy.token()).openCase(caseId);
+      const ann = connectClient(busy.url, await busy.token(people.ann)).openCase(caseId);
       await ann.synced;
-      const watcher = await connected(rawSocket(busy.url, await busy.token({ userId: 'bob', role: 'specialist' })));
+      const watcher = await connected(rawSocket(busy.url, await busy.token(people.bob)));
       /** the document updates relayed to the watcher (the hub's own sync step 1 left out) */
       const relays: Uint8Array[] = [];
       watcher.on('doc:sync', (_caseId: string, message: ArrayBuffer) => {

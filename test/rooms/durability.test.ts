@@ -1,13 +1,15 @@
 import type { CaseClient, CaseSession } from '@caseroom/client';
+import type { Identity } from '@caseroom/shared';
 import { afterEach, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { connectAs, openCaseAs } from '../helpers/clients.js';
 import { createCaseOver, killedAfterEach, spawnHub, startTestHub, tempDataDir, type HubProcess, type TestHub } from '../helpers/hub.js';
+import * as people from '../helpers/people.js';
 import { storedDocument, storedRows } from '../helpers/store.js';
 import { nextEvent } from '../helpers/wait.js';
 
-const openSession = async (url: string, caseId: string, userId = 'ann'): Promise<CaseSession> =>
-  (await openCaseAs(url, caseId, { userId })).session;
+const openSession = async (url: string, caseId: string, who: Identity = people.ann): Promise<CaseSession> =>
+  (await openCaseAs(url, caseId, who)).session;
 
 /** Notes, steps and facts as plain data, facts in a stable order so replicas compare equal. */
 function contentOf(doc: Y.Doc | CaseSession): unknown {
@@ -44,7 +46,7 @@ describe('acknowledged edits survive a crash of the hub process', () => {
     const dataDir = tempDataDir();
     dataDirs.push(dataDir);
     const hub = await spawn(dataDir);
-    const { client, session: ann } = await openCaseAs(hub.url, await createCaseOver(hub.url), {});
+    const { client, session: ann } = await openCaseAs(hub.url, await createCaseOver(hub.url), people.ann);
     return { dataDir, hub, client, ann };
   }
 
@@ -62,7 +64,7 @@ describe('acknowledged edits survive a crash of the hub process', () => {
     await killed;
     expect(hub.child.signalCode).toBe('SIGKILL');
     const restarted = await spawn(dataDir);
-    return openSession(restarted.url, writer.caseId, 'reader');
+    return openSession(restarted.url, writer.caseId, people.sam);
   }
 
   it('serves every acknowledged edit of notes, steps and facts after SIGKILL', async () => {
@@ -162,7 +164,7 @@ describe('compaction of the update log', () => {
     expect(contentOf(await storedDocument(hub.dataDir, caseId))).toEqual(written);
 
     const restarted = await start(env, hub.dataDir);
-    const reader = await openSession(restarted.url, caseId, 'reader');
+    const reader = await openSession(restarted.url, caseId, people.sam);
     expect(contentOf(reader)).toEqual(written);
     expect(reader.steps.list()).toHaveLength(32);
     await reader.close();
@@ -180,11 +182,11 @@ describe('compaction of the update log', () => {
 
     // 30 small edits log far less than half of a 40 kB snapshot: no second encoding of the whole document yet.
     const restarted = await start({ CASEROOM_SNAPSHOT_EVERY: '10' }, hub.dataDir);
-    const bea = await openSession(restarted.url, caseId, 'bea');
-    await editOneByOne(bea, 30);
-    await bea.flushed();
+    const amy = await openSession(restarted.url, caseId, people.amy);
+    await editOneByOne(amy, 30);
+    await amy.flushed();
     expect(await storedRows(hub.dataDir, caseId)).toEqual({ updates: 30, snapshot: true });
-    await bea.close();
+    await amy.close();
   });
 
   it('folds the log into a snapshot when the room unloads; a newcomer is then answered from it without building the document', async () => {
@@ -199,7 +201,7 @@ describe('compaction of the update log', () => {
     expect(await storedRows(hub.dataDir, caseId)).toEqual({ updates: 0, snapshot: true });
 
     const restarted = await start({}, hub.dataDir);
-    const reader = await openSession(restarted.url, caseId, 'reader');
+    const reader = await openSession(restarted.url, caseId, people.sam);
     expect(contentOf(reader)).toEqual(written);
     const room = restarted.rooms.get(caseId)!;
     expect(room.built).toBe(false);
@@ -211,7 +213,7 @@ describe('compaction of the update log', () => {
     await restarted.events.drain();
     const types = (await restarted.events.forCase(caseId, 0, 1000)).map((event) => event.type);
     expect(types).toContain('step.added');
-    const again = await openSession(restarted.url, caseId, 'second reader');
+    const again = await openSession(restarted.url, caseId, people.amy);
     expect(again.steps.list().map((step) => step.text)).toContain('Call the customer back');
     await Promise.all([reader.close(), again.close()]);
   });
@@ -230,7 +232,7 @@ describe('a long update log left by a crash', () => {
     const crashed = await spawnHub(dataDir, { CASEROOM_SNAPSHOT_EVERY: '100000' });
     processes.push(crashed);
     const caseId = await createCaseOver(crashed.url);
-    const { client, session: ann } = await openCaseAs(crashed.url, caseId, {});
+    const { client, session: ann } = await openCaseAs(crashed.url, caseId, people.ann);
     await editOneByOne(ann, 2000);
     await ann.flushed();
     const written = contentOf(ann);
@@ -240,7 +242,7 @@ describe('a long update log left by a crash', () => {
 
     const restarted = await startTestHub({ CASEROOM_SNAPSHOT_EVERY: '50' }, dataDir);
     hubs.push(restarted);
-    const reader = await openSession(restarted.url, caseId, 'reader');
+    const reader = await openSession(restarted.url, caseId, people.sam);
     expect(contentOf(reader)).toEqual(written);
     // A log is no snapshot to answer from: serving the reader built the document, which folded the log.
     await restarted.rooms.get(caseId)!.flushed();
@@ -284,7 +286,7 @@ describe('unloading idle case rooms', () => {
     expect(room!.doc.isDestroyed).toBe(true);
 
     const loaded = roomEvent(hub.rooms, 'loaded', caseId);
-    const bob = await openSession(hub.url, caseId, 'bob');
+    const bob = await openSession(hub.url, caseId, people.bob);
     await loaded;
     expect(hub.rooms.get(caseId)).not.toBe(room);
     expect(contentOf(bob)).toEqual(contentOf(ann));
@@ -298,7 +300,7 @@ describe('unloading idle case rooms', () => {
     // A second case whose unload serves as the clock: its timer has the same length and starts later.
     const clockCase = await hub.createCase();
     const ann = await openSession(hub.url, caseId);
-    const clock = await openSession(hub.url, clockCase, 'clock');
+    const clock = await openSession(hub.url, clockCase, people.amy);
     ann.notes.insert(0, 'Written before the page reload.');
     await ann.flushed();
     const room = rooms.get(caseId);
@@ -307,7 +309,7 @@ describe('unloading idle case rooms', () => {
     rooms.on('loaded', record('loaded'));
     rooms.on('unloaded', record('unloaded'));
     // Connected in advance, so the rejoin is only a join message away.
-    const reloaded = await connectAs(hub.url, { userId: 'ann' });
+    const reloaded = await connectAs(hub.url, people.ann);
 
     await ann.close();
     const again = reloaded.openCase(caseId);

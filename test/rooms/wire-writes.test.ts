@@ -8,6 +8,7 @@ import * as Y from 'yjs';
 import { decodeSyncMessage } from '@caseroom/shared';
 import { engineShapeProblems } from '@caseroom/server';
 import { startTestHub, type TestHub } from '../helpers/hub.js';
+import { amy, ann, sam } from '../helpers/people.js';
 import { scrape, valueOf } from '../helpers/metrics.js';
 import { connected, rawSocket, RawParticipant } from '../helpers/sockets.js';
 import { waitForDoc } from '../helpers/wait.js';
@@ -39,9 +40,9 @@ const isBinaryEventHeader = (packet: EnginePacket): boolean =>
 describe('relayed updates on the wire', () => {
   it('sends each update to each recipient as header and attachment in one flush', async () => {
     const caseId = await hub.createCase();
-    const writer = new RawParticipant(await connected(rawSocket(hub.url, await hub.token({ userId: 'ann' }))), caseId);
+    const writer = new RawParticipant(await connected(rawSocket(hub.url, await hub.token(ann))), caseId);
     const readers = await Promise.all(
-      ['bob', 'cy'].map(async (userId) => new RawParticipant(await connected(rawSocket(hub.url, await hub.token({ userId }))), caseId)),
+      [amy, sam].map(async (who) => new RawParticipant(await connected(rawSocket(hub.url, await hub.token(who))), caseId)),
     );
     await writer.join();
     for (const reader of readers) await reader.join();
@@ -83,7 +84,7 @@ describe('relayed updates on the wire', () => {
 
 describe('the engine.io members the hub reaches', () => {
   it('are all there on a real connection (an engine.io upgrade that renames one fails here)', async () => {
-    const socket = await connected(rawSocket(hub.url, await hub.token({ userId: 'ann' })));
+    const socket = await connected(rawSocket(hub.url, await hub.token(ann)));
     // engine.io keeps its connections in `clients`, by id.
     const conns = Object.values((hub.io.engine as unknown as { clients: Record<string, unknown> }).clients);
     expect(conns.length).toBeGreaterThan(0);

@@ -1,4 +1,4 @@
-import { CaseDocument } from '@caseroom/shared';
+import { CaseDocument, type Identity } from '@caseroom/shared';
 import { Tokens } from '@caseroom/server';
 import type { CaseSession } from '@caseroom/client';
 import * as encoding from 'lib0/encoding';
@@ -7,6 +7,7 @@ import type { WebsocketProvider } from 'y-websocket';
 import * as Y from 'yjs';
 import { connectClient } from '../helpers/clients.js';
 import { mintToken, startTestHub, type TestHub } from '../helpers/hub.js';
+import * as people from '../helpers/people.js';
 import { storedDocument } from '../helpers/store.js';
 import { waitFor, waitForDoc } from '../helpers/wait.js';
 import { connectProvider, openRawSocket, providerSynced, refusedUpgrade, socketClosed } from '../helpers/yjs.js';
@@ -18,14 +19,14 @@ beforeAll(async () => {
 });
 afterAll(() => hub.stop());
 
-async function openSession(on: TestHub, caseId: string, userId = 'ann'): Promise<CaseSession> {
-  const session = connectClient(on.url, await on.token({ userId })).openCase(caseId);
+async function openSession(on: TestHub, caseId: string, who: Identity = people.ann): Promise<CaseSession> {
+  const session = connectClient(on.url, await on.token(who)).openCase(caseId);
   await session.synced;
   return session;
 }
 
-async function syncedProvider(on: TestHub, caseId: string, userId = 'yan'): Promise<WebsocketProvider> {
-  const provider = connectProvider(on.url, caseId, await on.token({ userId }));
+async function syncedProvider(on: TestHub, caseId: string, who: Identity = people.yan): Promise<WebsocketProvider> {
+  const provider = connectProvider(on.url, caseId, await on.token(who));
   await providerSynced(provider);
   return provider;
 }
@@ -93,7 +94,7 @@ describe('an unmodified y-websocket provider', () => {
     const own = await startTestHub();
     const caseId = await own.createCase();
     const provider = await syncedProvider(own, caseId);
-    const watcher = await openSession(own, caseId, 'watcher');
+    const watcher = await openSession(own, caseId, people.amy);
     const editor = new CaseDocument(provider.doc, { author: 'yan' });
     editor.notes.insert(0, 'Only the provider wrote this.');
     editor.steps.add({ text: 'Provider step' });
@@ -106,7 +107,7 @@ describe('an unmodified y-websocket provider', () => {
 
     const restarted = await startTestHub({}, own.dataDir);
     try {
-      const reader = await openSession(restarted, caseId, 'reader');
+      const reader = await openSession(restarted, caseId, people.sam);
       expect(reader.document.toJSON()).toMatchObject({
         notes: 'Only the provider wrote this.',
         steps: [{ text: 'Provider step', done: false }],
@@ -142,10 +143,9 @@ describe('refusals before the upgrade', () => {
       what: 'a token signed with another secret',
       status: 401,
       code: 'invalid_token',
-      query: async () =>
-        `?token=${await new Tokens({ secret: 'some-other-secret-0123456789' }).mint({ userId: 'ann', name: 'Ann', role: 'agent', team: 'billing' })}`,
+      query: async () => `?token=${await new Tokens({ secret: 'some-other-secret-0123456789' }).mint(people.ann)}`,
     },
-    { what: 'an expired token', status: 401, code: 'token_expired', query: async () => `?token=${await mintToken({}, 1)}` },
+    { what: 'an expired token', status: 401, code: 'token_expired', query: async () => `?token=${await mintToken(people.ann, 1)}` },
   ])('answers $what with HTTP $status $code', async ({ status, code, query }) => {
     const caseId = await hub.createCase();
     const refusal = await refusedUpgrade(hub.url, `/yjs/${caseId}${await query()}`);
@@ -155,13 +155,13 @@ describe('refusals before the upgrade', () => {
 
   it('answers a case of another team with HTTP 403 forbidden and loads nothing', async () => {
     const caseId = await hub.createCase({ team: 'shipping' });
-    const refusal = await refusedUpgrade(hub.url, `/yjs/${caseId}?token=${await hub.token({ team: 'billing' })}`);
+    const refusal = await refusedUpgrade(hub.url, `/yjs/${caseId}?token=${await hub.token(people.ann)}`);
     expect(refusal).toMatchObject({ status: 403, body: { ok: false, error: { code: 'forbidden' } } });
     expect(hub.rooms.get(caseId)).toBeUndefined();
   });
 
   it('answers an unknown case with HTTP 404 unknown_case', async () => {
-    const refusal = await refusedUpgrade(hub.url, `/yjs/no-such-case?token=${await hub.token()}`);
+    const refusal = await refusedUpgrade(hub.url, `/yjs/no-such-case?token=${await hub.token(people.ann)}`);
     expect(refusal).toMatchObject({ status: 404, body: { ok: false, error: { code: 'unknown_case' } } });
     expect(hub.rooms.get('no-such-case')).toBeUndefined();
   });
@@ -172,7 +172,7 @@ describe('refusals before the upgrade', () => {
     ['a leading dash', '-starts-with-a-dash'],
     ['65 characters', 'x'.repeat(65)],
   ])('answers a case id with %s with HTTP 404 unknown_case', async (_what, id) => {
-    const refusal = await refusedUpgrade(hub.url, `/yjs/${id}?token=${await hub.token()}`);
+    const refusal = await refusedUpgrade(hub.url, `/yjs/${id}?token=${await hub.token(people.ann)}`);
     expect(refusal).toMatchObject({ status: 404, body: { ok: false, error: { code: 'unknown_case' } } });
   });
 });
@@ -208,7 +208,7 @@ describe('a malformed frame', () => {
     ann.notes.insert(0, 'Before the bad frame.');
     await ann.flushed();
 
-    const raw = await openRawSocket(hub.url, `/yjs/${caseId}?token=${await hub.token({ userId: 'mallory' })}`);
+    const raw = await openRawSocket(hub.url, `/yjs/${caseId}?token=${await hub.token(people.mallory)}`);
     const closed = socketClosed(raw);
     raw.send(bytes);
     expect((await closed).code).toBe(1007);

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openCaseAs } from '../helpers/clients.js';
 import { startTestHub, tempDataDir, type TestHub } from '../helpers/hub.js';
+import { ann } from '../helpers/people.js';
 import { storedDocument } from '../helpers/store.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -23,7 +24,7 @@ describe('the SQLite write-ahead log', () => {
     hub = await startTestHub({ CASEROOM_SQLITE_CHECKPOINT_MS: '20' });
     const file = join(hub.dataDir, 'caseroom.sqlite');
     const caseId = await hub.createCase();
-    const { session } = await openCaseAs(hub.url, caseId, { userId: 'ann' });
+    const { session } = await openCaseAs(hub.url, caseId, ann);
     // About 100 kB in 50 commits: far below the 1,000 pages at which a commit would checkpoint.
     for (let i = 0; i < 50; i++) {
       session.notes.insert(session.notes.length, `${i} ${'x'.repeat(2000)}\n`);
