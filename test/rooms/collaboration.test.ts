@@ -215,7 +215,7 @@ describe('relaying a busy case', () => {
     try {
       const caseId = await busy.createCase();
       // A writer that sends each edit on its own and waits for it to be stored: without the interval, each is a relay.
-      const writer = new RawParticipant(await connected(rawSocket(busy.url, await busy.token())), caseId);
+      const writer = new RawParticipant(await connected(rawSocket(busy.url, await busy.token(people.ann))), caseId);
       await writer.join();
       const type = async (text: string): Promise<void> => {
         const ack = await writer.edit((doc) => doc.getText('notes').insert(doc.getText('notes').length, text));
@@ -224,13 +224,13 @@ describe('relaying a busy case', () => {
       /** the document updates relayed to each reader (sync steps left out) */
       const overSocketIo: Uint8Array[] = [];
       const overYjs: Uint8Array[] = [];
-      const watcher = await connected(rawSocket(busy.url, await busy.token({ userId: 'bob', role: 'specialist' })));
+      const watcher = await connected(rawSocket(busy.url, await busy.token(people.bob)));
       watcher.on('doc:sync', (_caseId: string, message: ArrayBuffer) => {
         const decoded = decodeSyncMessage(new Uint8Array(message));
         if (decoded.type === 'update') overSocketIo.push(decoded.update);
       });
       expect((await watcher.emitWithAck('case:join', { caseId })).ok).toBe(true);
-      const reader = await openRawSocket(busy.url, `/yjs/${caseId}?token=${await busy.token({ userId: 'yan', role: 'specialist' })}`);
+      const reader = await openRawSocket(busy.url, `/yjs/${caseId}?token=${await busy.token(people.sam)}`);
       const replica = new Y.Doc();
       let answered = false;
       reader.on('message', (data: Buffer) => {
