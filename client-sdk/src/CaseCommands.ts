@@ -24,7 +24,7 @@ export class CaseCommands {
   /** An ownership request; `userId` names the person a handoff or reassignment is for. */
   async ownership(event: OwnershipEvent, userId?: string): Promise<Ownership> {
     const payload = userId === undefined ? { caseId: this.caseId } : { caseId: this.caseId, userId };
-    const { ownership } = await this.send(event, payload as { caseId: string; userId: string });
+    const { ownership } = await this.send(event, payload);
     this.mirror.ownershipChanged(ownership, null);
     return ownership;
   }
