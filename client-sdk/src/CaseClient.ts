@@ -13,6 +13,7 @@ import {
   type ServerToClientEvents,
 } from '@caseroom/shared';
 import { io, type Socket } from 'socket.io-client';
+import { backoffDelay, type Backoff } from './backoff.js';
 import { CaseSession } from './CaseSession.js';
 import { Emitter } from './Emitter.js';
 import { request } from './request.js';
@@ -58,15 +59,16 @@ export class CaseClient extends Emitter<CaseClientEvents> {
   /** connection attempts refused with `identity_unavailable` in a row, for the backoff */
   private identityRetries = 0;
   private retryTimer: ReturnType<typeof setTimeout> | null = null;
-  private readonly retryDelayMax: number;
+  private readonly identityBackoff: Backoff;
 
   constructor(options: CaseClientOptions) {
     super();
-    const { token } = options;
-    this.retryDelayMax = options.reconnectionDelayMax ?? 5000;
+    const { token, reconnectionDelayMax = 5000 } = options;
+    // Socket.IO backs off its own reconnections; a connection it made but the hub could not check is ours to retry.
+    this.identityBackoff = { firstMs: 1000, maxMs: reconnectionDelayMax };
     this.socket = io(new URL(casesNamespace, options.url).toString(), {
       transports: options.transports ?? ['websocket', 'polling'],
-      reconnectionDelayMax: options.reconnectionDelayMax ?? 5000,
+      reconnectionDelayMax,
       autoConnect: false,
       auth: (send) => {
         Promise.resolve(typeof token === 'function' ? token() : token).then(
@@ -117,7 +119,7 @@ export class CaseClient extends Emitter<CaseClientEvents> {
         // The hub could not check the token right now (its identity provider is down): try again.
         this.emit('error', error);
         this.setStatus('offline');
-        const delay = Math.min(1000 * 2 ** this.identityRetries++, this.retryDelayMax);
+        const delay = backoffDelay(this.identityBackoff, this.identityRetries++);
         this.retryTimer = setTimeout(() => this.currentStatus === 'offline' && this.socket.connect(), delay);
         return;
       }

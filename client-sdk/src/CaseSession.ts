@@ -1,7 +1,9 @@
 /**
- * One open case in an agent app: the live Y.Doc with typed helpers, awareness, and the sync
- * bookkeeping that makes offline edits safe. Edits made while disconnected stay in the Y.Doc and
- * reach the server through the sync handshake when the socket comes back.
+ * One open case in an agent app: the live Y.Doc with typed helpers, awareness, what the hub says
+ * about the case (CaseMirror) and the requests about it (CaseCommands). Where the session stands
+ * with the hub is decided by the session machine (sessionMachine.ts); this is its shell, where the
+ * effects meet the socket and the Y.Doc. Edits made while disconnected stay in the Y.Doc and
+ * reach the hub through the sync handshake when the socket comes back.
  */
 import {
   CaseDocument,
@@ -9,73 +11,50 @@ import {
   decodeSyncMessage,
   encodeSyncStep2,
   encodeUpdate,
-  unowned,
-  type Ack,
   type Approval,
   type ApprovalInput,
   type ApprovalUpdate,
   type CaseRecord,
+  type FactBook,
   type Ownership,
-  type OwnershipChange,
   type OwnerUpdate,
   type Person,
   type PresenceStatus,
   type RosterMember,
   type RosterUpdate,
-  type FactBook,
   type StepList,
+  type SyncMessage,
 } from '@caseroom/shared';
 import * as awarenessProtocol from 'y-protocols/awareness';
 import * as Y from 'yjs';
 import { asBytes } from './bytes.js';
+import { CaseCommands } from './CaseCommands.js';
+import { CaseMirror, type CaseMirrorEvents, type CaseOwner, type JoinAnswer } from './CaseMirror.js';
 import { Emitter } from './Emitter.js';
-import { request, type ClientSocket } from './request.js';
+import { isLocalEdit, LocalEdits } from './LocalEdits.js';
+import type { ClientSocket } from './request.js';
+import {
+  awaitsHandshake,
+  decideSession,
+  initialSession,
+  isFlushed,
+  statusOf,
+  type SessionEffect,
+  type SessionInput,
+  type SessionState,
+  type SessionStatus,
+} from './sessionMachine.js';
 import type { TokenRefresh } from './TokenRefresh.js';
 
-export type SessionStatus = 'connecting' | 'synced' | 'offline' | 'closed';
+export type { CaseOwner } from './CaseMirror.js';
+export type { SessionStatus } from './sessionMachine.js';
 
-export interface CaseSessionEvents {
+export interface CaseSessionEvents extends CaseMirrorEvents {
   [event: string]: unknown[];
   /** connecting -> synced, offline while the socket is down, closed at the end */
   status: [status: SessionStatus];
   /** a request for this case was refused (the session stays usable unless status is `closed`) */
   error: [error: CaseroomError];
-  /** who is in the room changed (`change` is null when the whole roster arrived on join) */
-  roster: [members: RosterMember[], change: RosterUpdate['change'] | null];
-  /** the owner or a handoff offer changed (`change` is null when the state arrived on join) */
-  owner: [owner: CaseOwner | null, ownership: Ownership, change: OwnershipChange | null];
-  /** the case record changed (status) */
-  case: [record: CaseRecord];
-  /** an approval request of this case opened or changed (`update` is null when the list arrived on join) */
-  approvals: [approvals: Approval[], update: ApprovalUpdate | null];
-}
-
-/** The owner of a case as the SDK shows it: who, and whether they are in the room right now. */
-export interface CaseOwner extends Person {
-  online: boolean;
-}
-
-/** Codes after which retrying cannot help: the session closes. (`token_expired` can: a fresh token.) */
-const finalCodes = new Set(['unknown_case', 'forbidden', 'invalid_token', 'token_revoked', 'unauthenticated']);
-/**
- * Refusals of an edit that pass (a rate limit, a store hiccup, an edit that arrived before one it
- * builds on): a resync sends it again later, with everything else the hub lacks.
- */
-const resendCodes = new Set(['rate_limited', 'store_unavailable', 'missing_history']);
-/** Refusals of an edit the hub will never take as it is: the session takes the edit back. */
-const takeBackCodes = new Set(['invalid_document', 'forged_author']);
-
-/** Tracks a transaction whatever its origin: which ones count is `captureTransaction`'s to say. */
-class EveryOrigin extends Set<unknown> {
-  override has(): boolean {
-    return true;
-  }
-}
-
-function changedAnything(transaction: Y.Transaction): boolean {
-  if (transaction.deleteSet.clients.size > 0) return true;
-  for (const [client, clock] of transaction.afterState) if (clock !== (transaction.beforeState.get(client) ?? 0)) return true;
-  return false;
 }
 
 /** Marks changes that came from the server, so they are not sent back. */
@@ -93,37 +72,16 @@ export class CaseSession extends Emitter<CaseSessionEvents> {
   readonly synced: Promise<void>;
 
   private readonly socket: ClientSocket;
-  private readonly tokens: TokenRefresh;
   private readonly onClosed: (session: CaseSession) => void;
-  private currentStatus: SessionStatus = 'offline';
-  private record: CaseRecord | null = null;
-  private me: Person | null = null;
-  private members: RosterMember[] = [];
-  private currentOwnership: Ownership = unowned;
-  private wantedStatus: PresenceStatus = 'active';
-  private approvalList: Approval[] = [];
-  /** bumped on every (re)connect; answers from an older connection are ignored */
-  private generation = 0;
-  private joined = false;
-  private retries = 0;
-  /** local edits the server has not acknowledged yet, on this connection */
-  private inFlight = 0;
-  /** local edits made while another was in flight; they go out as one update when it is acknowledged */
-  private held: Uint8Array[] = [];
-  /** local edits that happened while not joined, or that the hub refused for now; the next handshake sends them */
-  private unsent = false;
-  /**
-   * Every local edit not yet known to be stored, one stack item each, oldest first, so that an
-   * edit the hub refuses for good can be taken back. Cleared whenever everything is stored.
-   */
-  private readonly localEdits: Y.UndoManager;
-  /** how many of `localEdits`' items (from the bottom) the hub has stored */
-  private storedEdits = 0;
-  /** how many of them went out in a message on this connection */
-  private sentEdits = 0;
-  /** while taking edits back: the updates that do it, sent together with what was refused */
-  private takingBack: Uint8Array[] | null = null;
-  private resyncTimer: ReturnType<typeof setTimeout> | null = null;
+  private readonly mirror: CaseMirror;
+  private readonly commands: CaseCommands;
+  private readonly localEdits: LocalEdits;
+  private state: SessionState = initialSession;
+  /** inputs that arrived while the effects of an earlier one were being carried out */
+  private readonly inbox: SessionInput<JoinAnswer>[] = [];
+  private deciding = false;
+  /** the one wait the machine asked for (a rejoin after a backoff) */
+  private timer: ReturnType<typeof setTimeout> | null = null;
   private flushWaiters: Array<() => void> = [];
   private resolveSynced!: () => void;
   private rejectSynced!: (err: CaseroomError) => void;
@@ -133,30 +91,25 @@ export class CaseSession extends Emitter<CaseSessionEvents> {
     super();
     this.caseId = caseId;
     this.socket = socket;
-    this.tokens = tokens;
     this.onClosed = onClosed;
     this.doc = new Y.Doc();
+    // The mirror's events are the session's; TypeScript cannot follow a generic event name from one map to the other.
+    this.mirror = new CaseMirror((event, ...args) => this.emit(event, ...(args as CaseSessionEvents[typeof event])));
     // Facts are recorded in your name, which the hub tells on join.
-    this.document = new CaseDocument(this.doc, { author: () => this.me?.userId ?? null });
+    this.document = new CaseDocument(this.doc, { author: () => this.mirror.you?.userId ?? null });
     this.awareness = new awarenessProtocol.Awareness(this.doc);
+    this.commands = new CaseCommands(caseId, socket, tokens, this.mirror, () => this.inCase);
     this.synced = new Promise<void>((resolve, reject) => {
       this.resolveSynced = resolve;
       this.rejectSynced = reject;
     });
     // Nobody has to await `synced`; a refusal is also reported through `error`.
     this.synced.catch(() => undefined);
+    this.localEdits = new LocalEdits(this.doc);
     this.doc.on('update', this.onLocalUpdate);
-    this.localEdits = new Y.UndoManager(this.doc, {
-      captureTimeout: 0,
-      trackedOrigins: new EveryOrigin(),
-      // Local edits only, one item for each update they send: what the server sent is not ours
-      // to take back, and a transaction that changed nothing sends nothing.
-      captureTransaction: (transaction) => transaction.local && changedAnything(transaction),
-    });
     this.awareness.on('update', (change: { added: number[]; updated: number[]; removed: number[] }, origin: unknown) => {
-      if (origin === fromServer || !this.joined) return;
-      const changed = [...change.added, ...change.updated, ...change.removed];
-      this.send('doc:awareness', awarenessProtocol.encodeAwarenessUpdate(this.awareness, changed));
+      if (origin === fromServer || !this.inCase) return;
+      this.sendAwareness([...change.added, ...change.updated, ...change.removed]);
     });
   }
 
@@ -173,86 +126,82 @@ export class CaseSession extends Emitter<CaseSessionEvents> {
   }
 
   get status(): SessionStatus {
-    return this.currentStatus;
+    return statusOf(this.state);
   }
 
   /** Who the hub knows you as (null before the first join). */
   get you(): Person | null {
-    return this.me;
+    return this.mirror.you;
   }
 
   /** The case record as the server returned it on the last join (null before the first). */
   get case(): CaseRecord | null {
-    return this.record;
+    return this.mirror.record;
   }
 
   /** Everyone in the case room, one entry per person (with how many tabs they have open). */
   get roster(): RosterMember[] {
-    return this.members;
+    return this.mirror.roster;
   }
 
   /** The case's single owner, or null while unowned. Stays the owner while offline. */
   get owner(): CaseOwner | null {
-    const owner = this.currentOwnership.owner;
-    if (!owner) return null;
-    const member = this.members.find((m) => m.userId === owner.userId);
-    return { ...owner, online: member !== undefined && member.connections > 0 };
+    return this.mirror.owner;
   }
 
   /** Owner, fencing epoch and any pending handoff offer. */
   get ownership(): Ownership {
-    return this.currentOwnership;
+    return this.mirror.ownership;
   }
 
   /** Claims the case (first responder). Rejects with `already_owned` (details.owner), `cannot_own`, ... */
   claim(): Promise<Ownership> {
-    return this.ownershipRequest('owner:claim', { caseId: this.caseId });
+    return this.commands.ownership('owner:claim');
   }
 
   /** Owner only: offers the case to a person of the team, who can accept or decline. */
   offerHandoff(userId: string): Promise<Ownership> {
-    return this.ownershipRequest('owner:offer', { caseId: this.caseId, userId });
+    return this.commands.ownership('owner:offer', userId);
   }
 
   /** Takes the case offered to you. */
   acceptHandoff(): Promise<Ownership> {
-    return this.ownershipRequest('owner:accept', { caseId: this.caseId });
+    return this.commands.ownership('owner:accept');
   }
 
   /** Turns down the case offered to you; the owner stays. */
   declineHandoff(): Promise<Ownership> {
-    return this.ownershipRequest('owner:decline', { caseId: this.caseId });
+    return this.commands.ownership('owner:decline');
   }
 
   /** Supervisors only: gives the case to a person directly. */
   reassign(userId: string): Promise<Ownership> {
-    return this.ownershipRequest('owner:reassign', { caseId: this.caseId, userId });
+    return this.commands.ownership('owner:reassign', userId);
   }
 
   /** Owner only, once the case is resolved: lets go of it. */
   release(): Promise<Ownership> {
-    return this.ownershipRequest('owner:release', { caseId: this.caseId });
+    return this.commands.ownership('owner:release');
   }
 
   /** Owner or supervisor: marks the case resolved. */
   resolve(): Promise<CaseRecord> {
-    return this.caseRequest('case:resolve');
+    return this.commands.caseStatus('case:resolve');
   }
 
   /** Owner or supervisor: reopens a resolved case. */
   reopen(): Promise<CaseRecord> {
-    return this.caseRequest('case:reopen');
+    return this.commands.caseStatus('case:reopen');
   }
 
   /** Sets your status in this room (active, idle, away); kept across reconnects. */
   async setStatus(status: PresenceStatus): Promise<void> {
-    this.wantedStatus = status;
-    await this.joinedRequest('presence:status', { caseId: this.caseId, status });
+    await this.commands.setStatus(status);
   }
 
   /** This case's approval requests, oldest first, kept current. */
   get approvals(): Approval[] {
-    return this.approvalList;
+    return this.mirror.approvals;
   }
 
   /**
@@ -260,381 +209,240 @@ export class CaseSession extends Emitter<CaseSessionEvents> {
    * connected associate of the team. Rejects with `invalid_amount`, `invalid_payload`, ...
    */
   async requestApproval(input: ApprovalInput): Promise<Approval> {
-    const { approval } = await this.joinedRequest('approval:request', { ...input, caseId: this.caseId });
-    this.adoptApproval(approval);
-    return approval;
+    return this.commands.requestApproval(input);
   }
 
   /** Resolves once every local edit made so far has been stored by the server. */
   flushed(): Promise<void> {
-    if (this.isFlushed()) return Promise.resolve();
+    if (isFlushed(this.state)) return Promise.resolve();
     return new Promise((resolve) => this.flushWaiters.push(resolve));
   }
 
   /** Leaves the case. The Y.Doc stays readable; nothing more is sent or received. */
   async close(): Promise<void> {
-    if (this.currentStatus === 'closed') return;
-    const wasJoined = this.joined && this.socket.connected;
-    this.shutDown();
-    // Not awaited: the hub may be gone already, and it forgets the case with the socket anyway.
-    if (wasJoined) this.socket.emit('case:leave', { caseId: this.caseId }, () => undefined);
+    this.dispatch({ type: 'close' });
   }
 
   /** @internal the socket (re)connected: join and run the sync handshake */
   connected(): void {
-    if (this.currentStatus === 'closed' || !this.socket.connected) return;
-    const generation = ++this.generation;
-    this.setSessionStatus('connecting');
-    // A callback, not a promise: `joined` must be set before the server's step 1, which can be
-    // decoded in the same turn as this acknowledgement, is handled.
-    // Our state vector rides along: the acknowledgement brings what we lack, with no second round trip.
-    this.socket.emit('case:join', { caseId: this.caseId, stateVector: Y.encodeStateVector(this.doc) }, (joinAck) => {
-      if (generation !== this.generation) return;
-      if (!joinAck.ok) {
-        this.fail(CaseroomError.fromWire(joinAck.error));
-        return;
-      }
-      this.record = joinAck.case;
-      this.me = joinAck.you;
-      this.joined = true;
-      this.retries = 0;
-      this.members = joinAck.roster;
-      this.currentOwnership = joinAck.ownership;
-      this.approvalList = joinAck.approvals;
-      this.emit('approvals', this.approvalList, null);
-      this.emit('roster', this.members, null);
-      this.emit('owner', this.owner, this.currentOwnership, null);
-      if (this.wantedStatus !== 'active') {
-        this.socket.emit('presence:status', { caseId: this.caseId, status: this.wantedStatus }, () => undefined);
-      }
-      if (this.awareness.getLocalState() !== null) {
-        this.send('doc:awareness', awarenessProtocol.encodeAwarenessUpdate(this.awareness, [this.doc.clientID]));
-      }
-      if (joinAck.update) this.applyServerUpdate(asBytes(joinAck.update));
-      this.setSessionStatus('synced');
-      this.resolveSynced();
-      this.notifyIfFlushed();
-    });
+    this.dispatch({ type: 'connect' });
   }
 
   /** @internal the socket dropped: everything unacknowledged is resent by the next handshake */
   disconnected(): void {
-    if (this.currentStatus === 'closed') return;
-    this.generation++;
-    if (this.inFlight > 0) this.unsent = true;
-    this.inFlight = 0;
-    this.held = [];
-    this.sentEdits = this.storedEdits;
-    this.joined = false;
-    const others = [...this.awareness.getStates().keys()].filter((id) => id !== this.doc.clientID);
-    awarenessProtocol.removeAwarenessStates(this.awareness, others, fromServer);
-    this.setSessionStatus('offline');
+    this.dispatch({ type: 'disconnect' });
   }
 
   /** @internal a fresh token is in force: edits refused while the old one was expired go out now */
   tokenRefreshed(): void {
-    if (this.unsent && this.joined) this.resyncLater(0);
+    this.dispatch({ type: 'tokenRefreshed' });
   }
 
   /** @internal the client could not connect at all (the token was refused) or was revoked: no reconnection follows */
   refused(error: CaseroomError): void {
-    this.emit('error', error);
-    this.rejectSynced(error);
-    this.shutDown();
+    this.dispatch({ type: 'refused', error });
   }
 
   /** @internal a `doc:sync` message from the server */
   receiveSync(payload: Uint8Array | ArrayBuffer): void {
-    const message = asBytes(payload);
-    if (!this.joined) return;
-    try {
-      this.applyServerMessage(message);
-    } catch (err) {
-      this.emit('error', err instanceof CaseroomError ? err : new CaseroomError('malformed_message'));
+    const message = this.decode(payload);
+    if (!message) return;
+    if (message.type !== 'step1') {
+      this.dispatch({ type: 'remote', update: message.update });
+    } else if (awaitsHandshake(this.state)) {
+      // The hub's half of the handshake, answered with everything it lacks, offline edits included.
+      // Worked out only when something is unsent: the answer always carries every deletion we know
+      // of, and would only make the hub read its whole document.
+      this.dispatch({ type: 'handshake', missing: Y.encodeStateAsUpdate(this.doc, message.stateVector) });
     }
   }
 
   /** @internal a `roster` message from the server */
   receiveRoster(update: RosterUpdate): void {
-    if (!this.joined) return;
-    this.members = update.members;
-    this.emit('roster', this.members, update.change);
-    // The owner's online flag derives from the roster.
-    if (this.currentOwnership.owner?.userId === update.change.userId) this.emit('owner', this.owner, this.currentOwnership, null);
+    if (this.inCase) this.mirror.rosterChanged(update);
   }
 
   /** @internal an `owner` message from the server; the epoch discards anything older than what we have */
   receiveOwner(update: OwnerUpdate): void {
-    if (!this.joined) return;
-    if (this.adoptOwnership(update.ownership)) this.emit('owner', this.owner, this.currentOwnership, update.change);
+    if (this.inCase) this.mirror.ownershipChanged(update.ownership, update.change);
   }
 
   /** @internal an `approval` message about this case */
   receiveApproval(update: ApprovalUpdate): void {
-    if (this.adoptApproval(update.approval)) this.emit('approvals', this.approvalList, update);
+    this.mirror.approvalUpdated(update);
   }
 
   /** @internal a `case:updated` message from the server */
   receiveCase(record: CaseRecord): void {
-    this.record = record;
-    this.emit('case', record);
+    this.mirror.caseUpdated(record);
   }
 
   /** @internal a `doc:awareness` message from the server */
   receiveAwareness(update: Uint8Array | ArrayBuffer): void {
-    if (this.joined) awarenessProtocol.applyAwarenessUpdate(this.awareness, asBytes(update), fromServer);
+    if (this.inCase) awarenessProtocol.applyAwarenessUpdate(this.awareness, asBytes(update), fromServer);
   }
 
-  /** Keeps the newest version of each request; false when `approval` is not newer than what we have. */
-  private adoptApproval(approval: Approval): boolean {
-    const index = this.approvalList.findIndex((a) => a.id === approval.id);
-    if (index >= 0 && this.approvalList[index]!.version >= approval.version) return false;
-    this.approvalList = index >= 0 ? this.approvalList.map((a, i) => (i === index ? approval : a)) : [...this.approvalList, approval];
-    return true;
+  private get inCase(): boolean {
+    return this.state.phase === 'joined';
   }
 
-  private adoptOwnership(ownership: Ownership): boolean {
-    if (ownership.epoch <= this.currentOwnership.epoch) return false;
-    this.currentOwnership = ownership;
-    return true;
-  }
-
-  private async ownershipRequest(
-    event: 'owner:claim' | 'owner:offer' | 'owner:accept' | 'owner:decline' | 'owner:reassign' | 'owner:release',
-    payload: { caseId: string; userId?: string },
-  ): Promise<Ownership> {
-    const { ownership } = await this.joinedRequest(event, payload as { caseId: string; userId: string });
-    if (this.adoptOwnership(ownership)) this.emit('owner', this.owner, ownership, null);
-    return ownership;
-  }
-
-  /** A request about this case: refused with `not_connected` until the session has joined. */
-  private joinedRequest<E extends Parameters<typeof request>[1]>(event: E, payload: Parameters<typeof request<E>>[2]) {
-    if (!this.joined)
-      return Promise.reject(new CaseroomError('not_connected', 'The case is not open on the hub yet; await session.synced'));
-    return request(this.socket, event, payload, () => this.tokens.refresh());
-  }
-
-  private async caseRequest(event: 'case:resolve' | 'case:reopen'): Promise<CaseRecord> {
-    const { case: record } = await this.joinedRequest(event, { caseId: this.caseId });
-    this.record = record;
-    return record;
-  }
-
-  private applyServerMessage(bytes: Uint8Array): void {
-    // The hub checked every update before relaying it; applying it is the one decode it needs.
-    const message = decodeSyncMessage(bytes, { checkBody: false });
-    if (message.type === 'step1') {
-      // The server's half of the handshake: send it everything it lacks, including offline edits.
-      // With nothing unsent it lacks nothing of ours, and the answer (which always carries every
-      // deletion we know of) would only make it read its whole document.
-      if (!this.unsent) return;
-      const missing = Y.encodeStateAsUpdate(this.doc, message.stateVector);
-      this.unsent = false;
-      this.track(missing, encodeSyncStep2(missing));
-    } else {
-      this.applyFromServer(message.update);
-    }
-  }
-
-  /** The document the join acknowledgement brought; a broken one is reported, not thrown. */
-  private applyServerUpdate(update: Uint8Array): void {
+  /**
+   * Hands the machine one input and carries out what it decides. An input that comes while
+   * effects are being carried out waits its turn, so each decision's effects all run against the
+   * state that decided them. Such inputs come from the app's listeners (an edit, a close, going
+   * offline), and the machine settles the edits before it tells a listener anything: the undo
+   * stack never holds an edit the machine has not heard of when it is cleared or unwound.
+   */
+  private dispatch(input: SessionInput<JoinAnswer>): void {
+    this.inbox.push(input);
+    if (this.deciding) return;
+    this.deciding = true;
     try {
-      this.applyFromServer(update);
-    } catch {
-      this.emit('error', new CaseroomError('malformed_message', 'The case document from the server could not be applied'));
+      for (let next = this.inbox.shift(); next; next = this.inbox.shift()) {
+        const { state, effects } = decideSession(this.state, next);
+        this.state = state;
+        for (const effect of effects) this.perform(effect);
+      }
+    } finally {
+      this.deciding = false;
     }
   }
 
-  /** Sends every change made here; what the server sent is applied with it detached (see applyFromServer). */
-  private readonly onLocalUpdate = (update: Uint8Array, origin: unknown): void => {
-    if (origin === fromServer) return;
-    if (this.takingBack) this.takingBack.push(update);
-    else this.sendUpdate(update);
+  private perform(effect: SessionEffect<JoinAnswer>): void {
+    switch (effect.type) {
+      case 'join':
+        return this.join(effect.link);
+      case 'enter':
+        return this.enter(effect.answer);
+      case 'send': {
+        const update = effect.updates.length === 1 ? effect.updates[0]! : Y.mergeUpdates(effect.updates);
+        return this.sendChanges(effect.link, effect.as === 'step2' ? encodeSyncStep2(update) : encodeUpdate(update));
+      }
+      case 'takeBack': {
+        const undone = this.localEdits.takeBack(effect.keep);
+        return this.sendChanges(effect.link, encodeUpdate(Y.mergeUpdates([...effect.refused, ...undone])));
+      }
+      case 'apply':
+        return this.applyFromServer(effect.update);
+      case 'flushed': {
+        this.localEdits.forget();
+        const waiters = this.flushWaiters;
+        this.flushWaiters = [];
+        for (const resolve of waiters) resolve();
+        return;
+      }
+      case 'leave':
+        return this.leave(effect.link);
+      case 'wait':
+        return this.wait(effect.link, effect.ms);
+      case 'error':
+        return this.emit('error', effect.error);
+      case 'clearAwareness': {
+        const others = [...this.awareness.getStates().keys()].filter((id) => id !== this.doc.clientID);
+        return awarenessProtocol.removeAwarenessStates(this.awareness, others, fromServer);
+      }
+      case 'shutDown':
+        return this.shutDown(effect.error);
+      case 'status':
+        this.emit('status', effect.status);
+        if (effect.status === 'synced') this.resolveSynced();
+        return;
+    }
+  }
+
+  private join(link: number): void {
+    // A callback, not a promise: the machine must know it is in the case before the hub's step 1,
+    // which can be decoded in the same turn as this answer, is handled. Our state vector rides
+    // along: the answer brings what we lack, with no second round trip.
+    this.socket.emit('case:join', { caseId: this.caseId, stateVector: Y.encodeStateVector(this.doc) }, (answer) =>
+      this.dispatch(
+        answer.ok ? { type: 'joined', link, answer } : { type: 'joinRefused', link, error: CaseroomError.fromWire(answer.error) },
+      ),
+    );
+  }
+
+  private enter(answer: JoinAnswer): void {
+    this.mirror.joined(answer);
+    this.commands.restoreStatus();
+    if (this.awareness.getLocalState() !== null) this.sendAwareness([this.doc.clientID]);
+    if (answer.update) this.applyFromServer(asBytes(answer.update));
+  }
+
+  /** Sends local changes as one `doc:sync` message; its answer says whether the hub stored them. */
+  private sendChanges(link: number, message: Uint8Array): void {
+    this.socket.emitWithAck('doc:sync', this.caseId, message).then(
+      (answer) =>
+        this.dispatch(answer.ok ? { type: 'stored', link } : { type: 'editRefused', link, error: CaseroomError.fromWire(answer.error) }),
+      // The connection dropped before the answer: the machine heard of it, and the next handshake sends it all.
+      () => undefined,
+    );
+  }
+
+  private leave(link: number | null): void {
+    if (link === null) {
+      if (this.socket.connected) this.socket.emit('case:leave', { caseId: this.caseId }, () => undefined);
+      return;
+    }
+    this.socket.emit('case:leave', { caseId: this.caseId }, (answer) =>
+      this.dispatch(answer.ok ? { type: 'left', link } : { type: 'leaveRefused', link }),
+    );
+  }
+
+  private wait(link: number, ms: number): void {
+    // One wait at a time: a new one means the machine has moved on from the last.
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.dispatch({ type: 'waited', link });
+    }, ms);
+  }
+
+  /** Every change made here goes to the machine; what the server sent is applied with this detached (see applyFromServer). */
+  private readonly onLocalUpdate = (update: Uint8Array, origin: unknown, _doc: Y.Doc, transaction: Y.Transaction): void => {
+    if (origin === fromServer || this.localEdits.takingBack) return;
+    this.dispatch({ type: 'edit', update, undoable: isLocalEdit(transaction) });
   };
 
   /**
    * Applies what the server sent. Our update listener is detached meanwhile: it would ignore the
    * result, and while anyone listens Yjs encodes every applied change once more to tell them,
-   * which for a newcomer's first sync is the whole document.
+   * which for a newcomer's first sync is the whole document. A broken update is reported, not thrown.
    */
   private applyFromServer(update: Uint8Array): void {
     this.doc.off('update', this.onLocalUpdate);
     try {
       Y.applyUpdate(this.doc, update, fromServer);
+    } catch {
+      this.emit('error', new CaseroomError('malformed_message', 'An update from the server could not be applied to the case document'));
     } finally {
       this.doc.on('update', this.onLocalUpdate);
     }
   }
 
-  /**
-   * Sends a local edit. One message is in flight at a time: edits made before its acknowledgement
-   * are held and then sent merged. An edit waits at most one round trip, and a burst of them (fast
-   * typing, a paste, a script) costs the hub and everyone in the room one message per round trip
-   * instead of one per keystroke.
-   */
-  private sendUpdate(update: Uint8Array): void {
-    if (!this.joined || !this.socket.connected) {
-      this.unsent = true;
-      return;
-    }
-    // A resync is coming: its handshake sends this with everything else the hub lacks. Sent now,
-    // it would arrive before what it builds on.
-    if (this.unsent) return;
-    if (this.inFlight > 0) {
-      this.held.push(update);
-      return;
-    }
-    this.track(update, encodeUpdate(update));
-  }
-
-  /**
-   * Sends `update` (as `message`) and counts it in flight until the server acknowledges it as
-   * stored, then sends what was held. It carries the local edits made since the last message.
-   */
-  private track(update: Uint8Array, message: Uint8Array): void {
-    const generation = this.generation;
-    const edits = this.localEdits.undoStack.length - this.sentEdits;
-    this.sentEdits += edits;
-    this.inFlight++;
-    this.socket.emitWithAck('doc:sync', this.caseId, message).then(
-      (response: Ack<object>) => {
-        if (generation !== this.generation) return;
-        this.inFlight--;
-        if (response.ok) {
-          this.storedEdits += edits;
-        } else {
-          const error = CaseroomError.fromWire(response.error);
-          this.emit('error', error);
-          if (resendCodes.has(error.code)) this.resyncLater();
-          if (takeBackCodes.has(error.code)) this.takeBack(update, edits, error);
-          // Sent again by the handshake that follows the fresh token (see tokenRefreshed).
-          if (error.code === 'token_expired') this.unsent = true;
-        }
-        this.sendHeld();
-        this.notifyIfFlushed();
-      },
-      () => undefined,
-    );
-  }
-
-  /**
-   * The hub refused `refused` for good (it breaks the case document): every local edit it has not
-   * stored is undone here, and the undoing goes to the hub together with what it undoes, which the
-   * hub takes as one edit that leaves its document as it was. Edits made while the refused one was
-   * in flight go too: they may build on it. The document is then the hub's again.
-   */
-  private takeBack(refused: Uint8Array, edits: number, error: CaseroomError): void {
-    if (edits === 0) {
-      // It carried only an earlier take-back: the hub cannot be reconciled with this replica.
-      this.emit('error', new CaseroomError(error.code, 'This copy of the case cannot be reconciled with the hub; open the case again'));
-      this.shutDown();
-      return;
-    }
-    const stored = this.localEdits.undoStack.splice(0, this.storedEdits);
-    const undone: Uint8Array[] = (this.takingBack = []);
+  /** A `doc:sync` message, decoded; null (and reported) when it is malformed. */
+  private decode(payload: Uint8Array | ArrayBuffer): SyncMessage | null {
     try {
-      while (this.localEdits.undoStack.length > 0) this.localEdits.undo();
-    } finally {
-      this.takingBack = null;
-      this.localEdits.undoStack.unshift(...stored);
-      this.localEdits.clear(false, true);
+      // The hub checked every update before relaying it; applying it is the one decode it needs.
+      return decodeSyncMessage(asBytes(payload), { checkBody: false });
+    } catch (err) {
+      this.emit('error', err instanceof CaseroomError ? err : new CaseroomError('malformed_message'));
+      return null;
     }
-    this.sentEdits = this.storedEdits;
-    const held = this.held;
-    this.held = [];
-    this.sendUpdate(Y.mergeUpdates([refused, ...held, ...undone]));
   }
 
-  private sendHeld(): void {
-    if (this.inFlight > 0 || this.held.length === 0) return;
-    const held = this.held;
-    this.held = [];
-    // A resync is coming: its handshake sends these along with everything else the hub lacks.
-    if (this.unsent) return;
-    this.sendUpdate(held.length === 1 ? held[0]! : Y.mergeUpdates(held));
-  }
-
-  private send(event: 'doc:awareness', payload: Uint8Array): void {
+  private sendAwareness(clients: number[]): void {
     if (!this.socket.connected) return;
-    this.socket.emit(event, this.caseId, payload, (response) => {
-      if (!response.ok) this.emit('error', CaseroomError.fromWire(response.error));
+    this.socket.emit('doc:awareness', this.caseId, awarenessProtocol.encodeAwarenessUpdate(this.awareness, clients), (answer) => {
+      if (!answer.ok) this.emit('error', CaseroomError.fromWire(answer.error));
     });
   }
 
-  private isFlushed(): boolean {
-    return this.joined && this.inFlight === 0 && !this.unsent;
-  }
-
-  private notifyIfFlushed(): void {
-    if (!this.isFlushed()) return;
-    // Everything is stored: nothing left to take back.
-    this.localEdits.clear();
-    this.storedEdits = this.sentEdits = 0;
-    const waiters = this.flushWaiters;
-    this.flushWaiters = [];
-    for (const resolve of waiters) resolve();
-  }
-
-  private fail(error: CaseroomError): void {
-    this.emit('error', error);
-    if (finalCodes.has(error.code)) {
-      this.rejectSynced(error);
-      this.shutDown();
-      return;
-    }
-    // Anything else may pass (a store hiccup): rejoin with backoff while the socket is up.
-    const delay = Math.min(500 * 2 ** this.retries++, 10_000);
-    const generation = this.generation;
-    setTimeout(() => {
-      if (generation === this.generation) this.connected();
-    }, delay);
-  }
-
-  /**
-   * The hub refused an edit for now. A while later the session leaves and rejoins the case: the
-   * hub's handshake then asks for everything it lacks, which goes in one message. Until that is
-   * stored, `flushed()` waits.
-   */
-  private resyncLater(delay = Math.min(500 * 2 ** this.retries++, 10_000)): void {
-    this.unsent = true;
-    if (this.resyncTimer) return;
-    const generation = this.generation;
-    this.resyncTimer = setTimeout(() => {
-      this.resyncTimer = null;
-      // A reconnect since then runs the handshake anyway.
-      if (generation !== this.generation || !this.joined || !this.socket.connected) return;
-      const leaving = ++this.generation;
-      this.inFlight = 0;
-      this.held = [];
-      this.sentEdits = this.storedEdits;
-      this.joined = false;
-      this.socket.emit('case:leave', { caseId: this.caseId }, (ack) => {
-        if (leaving !== this.generation) return;
-        if (ack.ok) return this.connected();
-        // Still in the case on the hub (the leave was refused too): try again later.
-        this.joined = true;
-        this.resyncLater();
-      });
-    }, delay);
-  }
-
-  private shutDown(): void {
-    if (this.resyncTimer) clearTimeout(this.resyncTimer);
-    this.resyncTimer = null;
-    this.generation++;
-    this.held = [];
-    this.joined = false;
-    this.setSessionStatus('closed');
+  private shutDown(error: CaseroomError | null): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    if (error) this.rejectSynced(error);
     this.localEdits.destroy();
     this.awareness.destroy();
     this.onClosed(this);
-  }
-
-  private setSessionStatus(status: SessionStatus): void {
-    if (status === this.currentStatus) return;
-    this.currentStatus = status;
-    this.emit('status', status);
-    if (status === 'synced') this.notifyIfFlushed();
   }
 }

@@ -1,5 +1,6 @@
 export { CaseClient, type CaseClientOptions, type CaseClientEvents, type ClientStatus } from './CaseClient.js';
-export { BotClient, EventSubscription, type EventHandler, type EventSubscriptionEvents } from './BotClient.js';
+export { BotClient } from './BotClient.js';
+export { EventSubscription, type EventHandler, type EventSubscriptionEvents } from './EventSubscription.js';
 export { CaseSession, type CaseSessionEvents, type SessionStatus, type CaseOwner } from './CaseSession.js';
 export {
   CaseroomError,

@@ -1,0 +1,125 @@
+/**
+ * One subscription of a bot to case events. It replays everything after a cursor, then streams
+ * live events with no gap and no duplicate at the seam; store the cursor your handler is given and
+ * pass it back as `after` after a restart to see every event exactly once more from there.
+ */
+import { CaseroomError, type CaseEvent, type EventFilter } from '@caseroom/shared';
+import { Emitter } from './Emitter.js';
+import type { ClientSocket } from './request.js';
+
+/** Handles one event; the subscription waits for it (and its promise) before the next one. */
+export type EventHandler = (event: CaseEvent, cursor: string) => void | Promise<void>;
+
+export interface EventSubscriptionEvents {
+  [event: string]: unknown[];
+  /** the hub refused the subscription, or a handler threw (the event is redelivered) */
+  error: [error: unknown];
+}
+
+/** Refusals that retrying cannot fix: the subscription ends. */
+const finalCodes = new Set(['invalid_cursor', 'invalid_filter', 'out_of_scope', 'invalid_payload', 'unknown_case']);
+const handlerRetryMs = 1_000;
+
+export class EventSubscription extends Emitter<EventSubscriptionEvents> {
+  /** Resolves with the cursor the subscription started from once the hub accepted it. */
+  readonly ready: Promise<string | null>;
+  private lastCursor: string | null;
+  private serverId: string | null = null;
+  private closed = false;
+  /** bumped on every (re)subscription; batches of an older one are dropped */
+  private generation = 0;
+  private resolveReady!: (cursor: string | null) => void;
+  private rejectReady!: (err: unknown) => void;
+
+  /** @internal created by `BotClient.subscribe` */
+  constructor(
+    private readonly socket: ClientSocket,
+    private readonly filter: EventFilter,
+    private readonly handler: EventHandler,
+    private readonly onClosed: (subscription: EventSubscription) => void,
+  ) {
+    super();
+    this.lastCursor = filter.after ?? null;
+    this.ready = new Promise((resolve, reject) => {
+      this.resolveReady = resolve;
+      this.rejectReady = reject;
+    });
+    this.ready.catch(() => undefined);
+  }
+
+  /** The id of the last event your handler finished (or where the subscription started). */
+  get cursor(): string | null {
+    return this.lastCursor;
+  }
+
+  /** Stops the subscription; no handler call starts after this. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.generation++;
+    this.onClosed(this);
+    const id = this.serverId;
+    this.serverId = null;
+    // Not awaited: the hub may be gone already, and it ends subscriptions with the socket anyway.
+    if (id && this.socket.connected) this.socket.emit('events:unsubscribe', { subscriptionId: id }, () => undefined);
+  }
+
+  /** @internal (re)subscribes from the cursor; called on every connect */
+  start(): void {
+    if (this.closed || !this.socket.connected) return;
+    const generation = ++this.generation;
+    const { cases, types } = this.filter;
+    const ask: EventFilter = {
+      ...(cases ? { cases } : {}),
+      ...(types ? { types } : {}),
+      ...(this.lastCursor ? { after: this.lastCursor } : {}),
+    };
+    // A callback, not a promise: the first batch can be decoded in the same turn as this
+    // acknowledgement, and must find `serverId` already set.
+    this.socket.emit('events:subscribe', ask, (answer) => {
+      if (generation !== this.generation) return;
+      if (answer.ok) {
+        this.serverId = answer.subscriptionId;
+        // Starting "from now": remember where now was, so a reconnect misses nothing.
+        this.lastCursor ??= answer.cursor;
+        this.resolveReady(answer.cursor);
+        return;
+      }
+      const err = CaseroomError.fromWire(answer.error);
+      this.emit('error', err);
+      if (finalCodes.has(err.code)) {
+        this.rejectReady(err);
+        void this.close();
+      }
+    });
+  }
+
+  /** @internal the socket dropped; the hub ended its side */
+  stopped(): void {
+    this.generation++;
+    this.serverId = null;
+  }
+
+  /** @internal a batch from the hub; acknowledged once every event in it is handled */
+  async receive(subscriptionId: string, events: CaseEvent[], ack: () => void): Promise<void> {
+    if (subscriptionId !== this.serverId) return;
+    const generation = this.generation;
+    for (const event of events) {
+      if (generation !== this.generation) return;
+      try {
+        await this.handler(event, event.id);
+      } catch (err) {
+        // Not acknowledged: subscribe again from the last handled event, which redelivers this one.
+        this.emit('error', err);
+        this.generation++;
+        if (this.serverId) this.socket.emit('events:unsubscribe', { subscriptionId: this.serverId }, () => undefined);
+        this.serverId = null;
+        setTimeout(() => this.start(), handlerRetryMs);
+        return;
+      }
+      if (generation !== this.generation) return;
+      this.lastCursor = event.id;
+    }
+    ack();
+  }
+}
