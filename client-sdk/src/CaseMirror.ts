@@ -9,7 +9,7 @@ import {
   type Approval,
   type ApprovalUpdate,
   type CaseRecord,
-  type JoinAck,
+  type ClientAnswer,
   type Ownership,
   type OwnershipChange,
   type Person,
@@ -18,7 +18,7 @@ import {
 } from '@caseroom/shared';
 
 /** What the hub answers a join that it accepted. */
-export type JoinAnswer = Extract<JoinAck, { ok: true }>;
+export type JoinAnswer = ClientAnswer<'case:join'> & { ok: true };
 
 /** The owner of a case as the SDK shows it: who, and whether they are in the room right now. */
 export interface CaseOwner extends Person {
