@@ -25,6 +25,8 @@ export const readScopes = {
   approvals: family('approval.'),
   /** the case document: notes, steps, facts */
   document: family('notes.', 'step.', 'fact.', 'document.'),
+  /** what the customer said and was told, and who may speak to them */
+  conversation: family('message.', 'floor.'),
 } satisfies Record<string, readonly CaseEventType[]>;
 export type ReadScope = keyof typeof readScopes;
 

@@ -29,8 +29,17 @@ export const caseEventTypes = [
   'step.added',
   'step.completed',
   'step.removed',
+  'step.overdue',
   'fact.recorded',
   'document.repaired',
+  'message.received',
+  'message.sent',
+  'message.delivered',
+  'message.failed',
+  'message.corrected',
+  'message.redacted',
+  'floor.given',
+  'floor.taken',
   'person.revoked',
 ] as const;
 

@@ -52,6 +52,13 @@ export const errorCatalog = {
   not_requester: { status: 403, message: 'Only the person who asked can cancel the request' },
   not_decided: { status: 409, message: 'Only decided requests can be reviewed' },
   already_reviewed: { status: 409, message: 'The decision has already been reviewed' },
+  // the conversation
+  not_your_floor: { status: 403, message: 'Only the owner, and whoever the owner gave the floor to, write to the customer' },
+  reply_in_progress: { status: 409, message: 'Someone else is writing a reply; send again with confirm to send anyway' },
+  not_your_channel: { status: 403, message: 'Your token does not carry that channel' },
+  unknown_message: { status: 404, message: 'No such message in this case' },
+  not_in_room: { status: 409, message: 'That person is not in the case room' },
+  already_delivered: { status: 409, message: 'The message was already reported delivered' },
   // events, bots and webhooks
   invalid_cursor: { status: 400, message: 'The cursor does not name a stored event' },
   invalid_filter: { status: 400, message: 'The subscription filter is not valid' },

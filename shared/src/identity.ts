@@ -1,5 +1,6 @@
 /** Who a token says its bearer is. Roles decide what a person may do in a case. */
 import { z } from 'zod';
+import type { Channel } from './conversation.js';
 
 export const roles = ['agent', 'specialist', 'supervisor', 'bot'] as const;
 export type Role = (typeof roles)[number];
@@ -18,6 +19,11 @@ export interface Identity {
    * Absent: every type.
    */
   eventTypes?: string[];
+  /**
+   * From the optional `channels` claim (bots): the channels this connector brings customers'
+   * messages in from and delivers replies to.
+   */
+  channels?: Channel[];
 }
 
 /** A fresh token presented in band: a JWT in its compact form, whose signature the hub checks. */

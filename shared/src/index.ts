@@ -5,6 +5,7 @@ export * from './access.js';
 export * from './cases.js';
 export * from './people.js';
 export * from './approvals.js';
+export * from './conversation.js';
 export * from './caseEvents.js';
 export * from './protocol.js';
 export * from './document.js';
