@@ -1,10 +1,10 @@
 /**
- * The one way the planes announce what changed: ownership, rosters, approvals, case status, stored
- * events and revocations. A plane announces after the change is stored; the transports, the
+ * The one way the planes announce what changed: ownership, rosters, approvals, the conversation,
+ * case status, stored events and revocations. A plane announces after the change is stored; the transports, the
  * metrics, the event log's readers and the cluster subscribe to the kinds they care about. The
  * planes never learn who listens, so building the hub needs no callback bound after the fact.
  */
-import type { ApprovalUpdate, CaseRecord, OwnerUpdate, RosterUpdate } from '@caseroom/shared';
+import type { ApprovalUpdate, CaseRecord, Composing, Delivery, Floor, Message, OwnerUpdate, RosterUpdate } from '@caseroom/shared';
 import type { Logger } from './logger.js';
 
 /** Whether a change was made on this node or heard from another one over the cluster bus. */
@@ -19,6 +19,14 @@ export type DomainChange =
   | { kind: 'roster'; caseId: string; update: RosterUpdate }
   /** an approval request was opened, decided, cancelled, expired or reviewed */
   | { kind: 'approval'; update: ApprovalUpdate }
+  /** a message joined a case's conversation (stored, numbered) */
+  | { kind: 'message'; caseId: string; message: Message }
+  /** a channel connector reported on delivering a reply */
+  | { kind: 'delivery'; caseId: string; seq: number; delivery: Delivery }
+  /** someone who may speak started or stopped writing a reply */
+  | { kind: 'composing'; caseId: string; composing: Composing }
+  /** the floor was given or ended: who besides the owner may write to the customer */
+  | { kind: 'floor'; caseId: string; floor: Floor }
   /** a case was resolved or reopened */
   | { kind: 'caseStatus'; caseId: string; record: CaseRecord }
   /** new case events are stored: event log readers read on from their cursors */

@@ -11,6 +11,7 @@ import { eventsPlane, identityPlane, peoplePlane, roomsPlane, type Ground } from
 import { attachTransports } from './assembly/transports.js';
 import { CaseDirectory } from './cases/CaseDirectory.js';
 import { connectCluster } from './cluster/connectCluster.js';
+import { CaseConversations } from './conversation/CaseConversations.js';
 import { relayChanges } from './cluster/relayChanges.js';
 import type { HubConfig } from './config.js';
 import { DomainChanges } from './DomainChanges.js';
@@ -70,12 +71,13 @@ export async function startHub(config: HubConfig, parts: HubParts = {}): Promise
   const cases = new CaseDirectory(store, changes, log);
   const { roster, presence, owners } = await peoplePlane(config, ground, rooms, events);
   const approvals = new ApprovalBook({ store, cases, changes, log, ...config.approvals });
+  const conversations = new CaseConversations({ store, cases, owners, presence, changes, log, composingMs: config.composingMs });
   // Stored events and revocations reach the other nodes; theirs come back announced as a peer's.
   relayChanges(cluster.bus, changes, access.revocations, log);
 
   // The ways in, over the planes.
   const lifecycle = new Lifecycle(log);
-  const planes = { tokens, access, rooms, events, webhooks, cases, roster, presence, owners, approvals };
+  const planes = { tokens, access, rooms, events, webhooks, cases, roster, presence, owners, approvals, conversations };
   const transports = attachTransports(config, ground, planes, () => lifecycle.running);
 
   // Started in this order and stopped in the reverse one: this list is the shutdown sequence.

@@ -102,6 +102,8 @@ export const envSchema = z.object({
   CASEROOM_PRESENCE_GRACE_MS: z.coerce.number().int().min(0).default(5_000),
   /** Quiet time after which a burst of notes edits becomes one notes.changed event. */
   CASEROOM_NOTES_DEBOUNCE_MS: z.coerce.number().int().min(0).default(2_000),
+  /** How long "writing a reply" holds after its last renewal: a second reply within it must be confirmed. */
+  CASEROOM_COMPOSING_MS: positiveInt.default(8_000),
   /** Largest single message (binary or JSON) a client may send. */
   CASEROOM_MAX_MESSAGE_BYTES: positiveInt.default(1024 * 1024),
   /** Per-connection rate limits (0 turns one off); bursts of CASEROOM_RATE_BURST_S seconds' worth pass. */
@@ -226,6 +228,7 @@ export interface HubConfig {
   roomGraceMs: number;
   presenceGraceMs: number;
   notesDebounceMs: number;
+  composingMs: number;
   maxMessageBytes: number;
   limits: {
     messagesPerSecond: number;
@@ -346,6 +349,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     roomGraceMs: e.CASEROOM_ROOM_GRACE_MS,
     presenceGraceMs: e.CASEROOM_PRESENCE_GRACE_MS,
     notesDebounceMs: e.CASEROOM_NOTES_DEBOUNCE_MS,
+    composingMs: e.CASEROOM_COMPOSING_MS,
     maxMessageBytes: e.CASEROOM_MAX_MESSAGE_BYTES,
     limits: {
       messagesPerSecond: e.CASEROOM_RATE_MESSAGES_PER_S,

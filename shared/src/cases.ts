@@ -26,8 +26,14 @@ export const caseRecordSchema = z.strictObject({
   createdAt: timeSchema,
   createdBy: z.string(),
   updatedAt: timeSchema,
+  /** since when the customer waits for an answer: their oldest message not yet answered; null when nobody waits */
+  waitingSince: timeSchema.nullable(),
 });
 export type CaseRecord = z.infer<typeof caseRecordSchema>;
+
+/** How case listings are ordered: newest first, or only the cases whose customer waits, longest first. */
+export const caseSorts = ['created', 'waiting'] as const;
+export type CaseSort = (typeof caseSorts)[number];
 
 /** A request about one case the socket joined. */
 export const caseRequestSchema = z.strictObject({ caseId: caseIdSchema });

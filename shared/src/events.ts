@@ -17,6 +17,22 @@ import {
 import { caseEventSchema, eventFilterSchema, filterFieldCodes, subscriptionIdSchema } from './caseEvents.js';
 import { caseIdSchema, caseRecordSchema, caseRequestSchema, joinRequestSchema } from './cases.js';
 import { ackSchema, wireErrorSchema, type Ack, type ErrorCode } from './errors.js';
+import {
+  composingRequestSchema,
+  composingSchema,
+  conversationStateSchema,
+  correctionRequestSchema,
+  deliveryReportSchema,
+  floorGiveRequestSchema,
+  floorSchema,
+  historyRequestSchema,
+  messageSchema,
+  messageSeqSchema,
+  deliverySchema,
+  postRequestSchema,
+  redactionRequestSchema,
+  sendRequestSchema,
+} from './conversation.js';
 import { refreshRequestSchema, tokenLifetimeSchema, type Identity, type TokenLifetime } from './identity.js';
 import {
   ownerUpdateSchema,
@@ -64,6 +80,8 @@ const joinAnswerSchema = z.strictObject({
   roster: z.array(rosterMemberSchema),
   ownership: ownershipSchema,
   approvals: z.array(approvalSchema),
+  /** the newest messages of the conversation with the customer, the floor, who is writing a reply */
+  conversation: conversationStateSchema,
   /** what the client lacks of the document (sync step 2 content), when the request gave its `stateVector` */
   update: bytesSchema.optional(),
 });
@@ -71,6 +89,8 @@ const joinAnswerSchema = z.strictObject({
 const ownershipAnswer = z.strictObject({ ownership: ownershipSchema });
 const approvalAnswer = z.strictObject({ approval: approvalSchema });
 const caseAnswer = z.strictObject({ case: caseRecordSchema });
+const messageAnswer = z.strictObject({ message: messageSchema });
+const floorAnswer = z.strictObject({ floor: floorSchema });
 
 /** What clients send; every request is answered through its acknowledgement callback. */
 export const clientEvents = {
@@ -154,6 +174,55 @@ export const clientEvents = {
     request: refreshRequestSchema,
     answer: tokenLifetimeSchema,
   },
+  'conversation:send': {
+    doc:
+      'Writes to the customer (the owner, or whoever holds the floor; else `not_your_floor`), on `channel` or the one the customer last wrote on. ' +
+      'While someone else is writing a reply it is refused with `reply_in_progress` unless `confirm` is true. Stored as a `message.sent` event for the channel connector to deliver.',
+    request: sendRequestSchema,
+    answer: messageAnswer,
+  },
+  'conversation:post': {
+    doc:
+      'A channel connector (a bot whose token carries the channel in its `channels` claim) brings in what the customer wrote. ' +
+      'Posting the same `externalId` again stores nothing and answers the message stored the first time. Needs no join.',
+    request: postRequestSchema,
+    answer: messageAnswer.extend({ duplicate: z.boolean() }),
+  },
+  'conversation:delivery': {
+    doc: 'The channel connector reports an outbound message `delivered` or `failed` (with a reason); everyone in the room sees it. Needs no join.',
+    request: deliveryReportSchema,
+    answer: messageAnswer,
+  },
+  'conversation:correct': {
+    doc: 'A corrected text of an earlier message, as a new entry pointing at it: by the author of an outbound message, or by the channel connector for an inbound one.',
+    request: correctionRequestSchema,
+    answer: messageAnswer,
+  },
+  'conversation:redact': {
+    doc: 'Hides an earlier message’s body and attachments from every reader, as a new entry giving the reason: the owner, a supervisor, or the message’s author.',
+    request: redactionRequestSchema,
+    answer: messageAnswer,
+  },
+  'conversation:composing': {
+    doc: 'Says you are writing a reply (renew it every few seconds while you type) or stopped; the room sees it. Only those who may speak.',
+    request: composingRequestSchema,
+    answer: z.strictObject({ until: z.string().nullable() }),
+  },
+  'conversation:history': {
+    doc: 'A page of the thread, oldest first: after a seq, before one, or the newest. Corrections applied, redacted messages emptied.',
+    request: historyRequestSchema,
+    answer: z.strictObject({ messages: z.array(messageSchema), lastSeq: z.number().int().nonnegative() }),
+  },
+  'floor:give': {
+    doc: 'The owner (or a supervisor) lets someone in the room write to the customer too, until the floor is taken back or the owner changes.',
+    request: floorGiveRequestSchema,
+    answer: floorAnswer,
+  },
+  'floor:take': {
+    doc: 'The owner (or a supervisor) takes the floor back; its holder may also hand it back.',
+    request: caseRequestSchema,
+    answer: floorAnswer,
+  },
   'case:resolve': { doc: 'The owner (or a supervisor) marks the case resolved.', request: caseRequestSchema, answer: caseAnswer },
   'case:reopen': { doc: 'The owner (or a supervisor) reopens a resolved case.', request: caseRequestSchema, answer: caseAnswer },
 } as const satisfies Record<string, ClientEventSpec>;
@@ -191,6 +260,26 @@ export const serverEvents = {
     doc: 'The case record changed (e.g. its status).',
     payload: z.strictObject({ caseId: caseIdSchema, record: caseRecordSchema }),
     positional: ['caseId', 'record'],
+  },
+  'conversation:message': {
+    doc: 'A message joined the thread (inbound, outbound, or an entry amending an earlier one). Order by `seq`: from two hub nodes they may arrive out of order; a gap means ask `conversation:history`.',
+    payload: z.strictObject({ caseId: caseIdSchema, message: messageSchema }),
+    positional: ['caseId', 'message'],
+  },
+  'conversation:delivery': {
+    doc: 'The channel connector reported on delivering an outbound message.',
+    payload: z.strictObject({ caseId: caseIdSchema, delivery: z.strictObject({ seq: messageSeqSchema, delivery: deliverySchema }) }),
+    positional: ['caseId', 'delivery'],
+  },
+  'conversation:composing': {
+    doc: 'Someone who may speak started or stopped writing a reply.',
+    payload: z.strictObject({ caseId: caseIdSchema, composing: composingSchema }),
+    positional: ['caseId', 'composing'],
+  },
+  floor: {
+    doc: 'The floor was given or taken back: who besides the owner may write to the customer.',
+    payload: z.strictObject({ caseId: caseIdSchema, floor: floorSchema }),
+    positional: ['caseId', 'floor'],
   },
   'case:closed': {
     doc: 'The hub closed this case on this socket (e.g. it is shutting down); rejoin to continue.',

@@ -17,6 +17,7 @@ const record = {
   createdAt: '',
   createdBy: 'ann',
   updatedAt: '',
+  waitingSince: null,
 };
 
 function pending(approvals = 1, supervisorSuffices = false): Approval {

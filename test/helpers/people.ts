@@ -18,6 +18,16 @@ export const sue: Identity = { userId: 'sue', name: 'Sue', role: 'supervisor', t
 export const qaBot: Identity = { userId: 'qa', name: 'QA bot', role: 'bot', team: 'billing' };
 /** the billing connector that follows the team's events (the bot `connectBot` signs in) */
 export const intakeBot: Identity = { userId: 'intake-bot', name: 'Intake bot', role: 'bot', team: 'billing' };
+/** a shipping specialist working billing's cases: replies to the customer when given the floor, labelled with the department */
+export const sid: Identity = { userId: 'sid', name: 'Sid', role: 'specialist', team: 'billing', department: 'Shipping' };
+/** billing's channel connector: brings the customers' chat and email messages in, and delivers the replies */
+export const chatConnector: Identity = {
+  userId: 'chat-connector',
+  name: 'Chat connector',
+  role: 'bot',
+  team: 'billing',
+  channels: ['chat', 'email'],
+};
 /** an agent of another team */
 export const otto: Identity = { userId: 'otto', name: 'Otto', role: 'agent', team: 'shipping' };
 /** a billing agent whose client sends what it should not: the hostile client */

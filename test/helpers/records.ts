@@ -22,6 +22,7 @@ export function caseRecord(id: string, fields: Partial<CaseRecord> = {}): CaseRe
     createdAt: madeAt,
     createdBy: 'sue',
     updatedAt: madeAt,
+    waitingSince: null,
     ...fields,
   };
 }

@@ -35,7 +35,7 @@ interface Route {
   readsBody?: true;
 }
 
-/** Every route of server/src/http/app.ts and webhookRoutes.ts. */
+/** Every route of server/src/http/app.ts, conversationRoutes.ts and webhookRoutes.ts. */
 const routes: Route[] = [
   { method: 'GET', path: '/' },
   { method: 'GET', path: '/healthz' },
@@ -49,6 +49,14 @@ const routes: Route[] = [
   { method: 'POST', path: '/api/cases/:id/repair' },
   { method: 'GET', path: '/api/cases/:id/approvals' },
   { method: 'GET', path: '/api/cases/:id/events' },
+  { method: 'GET', path: '/api/cases/:id/messages' },
+  { method: 'POST', path: '/api/cases/:id/messages', readsBody: true },
+  { method: 'POST', path: '/api/cases/:id/messages/1/delivery', readsBody: true },
+  { method: 'POST', path: '/api/cases/:id/messages/1/corrections', readsBody: true },
+  { method: 'POST', path: '/api/cases/:id/messages/1/redactions', readsBody: true },
+  { method: 'GET', path: '/api/cases/:id/floor' },
+  { method: 'PUT', path: '/api/cases/:id/floor', readsBody: true },
+  { method: 'DELETE', path: '/api/cases/:id/floor' },
   { method: 'GET', path: '/api/approvals/:id' },
   { method: 'GET', path: '/api/reviews' },
   { method: 'POST', path: '/api/reviews/:id', readsBody: true },

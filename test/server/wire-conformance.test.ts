@@ -20,7 +20,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { mintToken, startTestHub, type TestHub } from '../helpers/hub.js';
 import { api } from '../helpers/http.js';
-import { amy, ann, qaBot, sue } from '../helpers/people.js';
+import { amy, ann, chatConnector, qaBot, sue } from '../helpers/people.js';
 import { connected, rawSocket } from '../helpers/sockets.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -125,6 +125,32 @@ beforeAll(async () => {
   const sueSocket = await listener(sue);
   await ask(sueSocket, 'case:join', { caseId });
   await ask(sueSocket, 'owner:reassign', { caseId, userId: ann.userId });
+
+  // The conversation: a connector brings a message in, Ann gives Amy the floor, replies, amends.
+  const connector = await listener(chatConnector);
+  const arrived = hears(amySocket, 'conversation:message');
+  const posted = await ask(connector, 'conversation:post', {
+    caseId,
+    channel: 'chat',
+    body: 'I was charged twice',
+    externalId: 'chat-1',
+    customer: { name: 'Dana', address: 'dana@example.com' },
+  });
+  await arrived;
+  const floorGiven = hears(amySocket, 'floor');
+  await ask(annSocket, 'floor:give', { caseId, userId: amy.userId });
+  await floorGiven;
+  const writing = hears(annSocket, 'conversation:composing');
+  await ask(amySocket, 'conversation:composing', { caseId, composing: true });
+  await writing;
+  const sent = await ask(annSocket, 'conversation:send', { caseId, body: 'The refund is on its way', confirm: true });
+  const delivered = hears(annSocket, 'conversation:delivery');
+  await ask(connector, 'conversation:delivery', { caseId, seq: sent.message.seq, status: 'delivered' });
+  await delivered;
+  await ask(annSocket, 'conversation:correct', { caseId, seq: sent.message.seq, body: 'The refund left today' });
+  await ask(annSocket, 'conversation:redact', { caseId, seq: posted.message.seq, reason: 'card number' });
+  await ask(amySocket, 'conversation:history', { caseId, after: 0 });
+  await ask(annSocket, 'floor:take', { caseId });
   await ask(annSocket, 'case:resolve', { caseId });
   await ask(annSocket, 'owner:release', { caseId });
   const reopened = hears(annSocket, 'case:updated');

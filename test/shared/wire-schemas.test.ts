@@ -48,6 +48,17 @@ const sdkRequests: { [E in ClientEventName]: Arguments<E> } = {
   'events:subscribe': [{ cases: [caseId], types: ['owner.claimed'], after: '41' }],
   'events:unsubscribe': [{ subscriptionId: 's-1' }],
   'auth:refresh': [{ token: 'aaa.bbb.ccc' }],
+  'conversation:send': [{ caseId, body: 'Refunded today', channel: 'email', confirm: true }],
+  'conversation:post': [
+    { caseId, channel: 'chat', body: 'Charged twice', externalId: 'chat-1', customer: { name: 'Dana' }, sentAt: '2026-12-02T10:00:00Z' },
+  ],
+  'conversation:delivery': [{ caseId, seq: 2, status: 'failed', reason: 'mailbox full' }],
+  'conversation:correct': [{ caseId, seq: 2, body: 'Refunded tomorrow' }],
+  'conversation:redact': [{ caseId, seq: 1, reason: 'card number' }],
+  'conversation:composing': [{ caseId, composing: true }],
+  'conversation:history': [{ caseId, before: 10, limit: 20 }],
+  'floor:give': [{ caseId, userId: 'sid' }],
+  'floor:take': [{ caseId }],
   'case:resolve': [{ caseId }],
   'case:reopen': [{ caseId }],
 };

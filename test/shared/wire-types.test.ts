@@ -13,6 +13,8 @@ import type {
   CaseEventType,
   CaseRecord,
   ClientToServerEvents,
+  Floor,
+  Message,
   EventFilter,
   OwnerUpdate,
   Ownership,
@@ -49,6 +51,7 @@ interface PinnedCaseRecord {
   createdAt: string;
   createdBy: string;
   updatedAt: string;
+  waitingSince: string | null;
 }
 
 interface PinnedRosterMember extends PinnedPerson {
@@ -136,6 +139,54 @@ interface PinnedEventFilter {
   after?: string;
 }
 
+type PinnedChannel = 'chat' | 'email' | 'phone' | 'sms' | 'social' | 'video' | 'in_person' | 'web';
+
+interface PinnedSpeaker extends PinnedPerson {
+  department?: string;
+}
+
+interface PinnedAttachment {
+  url: string;
+  name: string;
+  size: number;
+}
+
+interface PinnedDelivery {
+  status: 'pending' | 'delivered' | 'failed';
+  reason: string | null;
+  at: string;
+}
+
+interface PinnedMessage {
+  caseId: string;
+  seq: number;
+  at: string;
+  kind: 'message' | 'correction' | 'redaction';
+  direction: 'in' | 'out';
+  channel: PinnedChannel;
+  body: string;
+  author: PinnedSpeaker;
+  attachments: PinnedAttachment[];
+  externalId: string | null;
+  customer: { name?: string; address?: string } | null;
+  sentAt: string | null;
+  replaces: number | null;
+  redacted: boolean;
+  delivery: PinnedDelivery | null;
+}
+
+interface PinnedFloor {
+  holder: PinnedSpeaker | null;
+  givenBy: string | null;
+  since: string | null;
+}
+
+interface PinnedComposing {
+  person: PinnedSpeaker;
+  composing: boolean;
+  until: string | null;
+}
+
 interface PinnedTokenLifetime {
   expiresInMs: number | null;
 }
@@ -151,6 +202,7 @@ interface PinnedClientToServerEvents {
       roster: PinnedRosterMember[];
       ownership: PinnedOwnership;
       approvals: PinnedApproval[];
+      conversation: { messages: PinnedMessage[]; lastSeq: number; floor: PinnedFloor; composing: PinnedComposing[] };
       update?: Uint8Array;
     }>,
   ) => void;
@@ -186,6 +238,35 @@ interface PinnedClientToServerEvents {
   'events:subscribe': (request: PinnedEventFilter, ack: Answer<{ subscriptionId: string; cursor: string }>) => void;
   'events:unsubscribe': (request: { subscriptionId: string }, ack: Answer) => void;
   'auth:refresh': (request: { token: string }, ack: Answer<PinnedTokenLifetime>) => void;
+  'conversation:send': (
+    request: { caseId: string; body: string; channel?: PinnedChannel; attachments?: PinnedAttachment[]; confirm?: boolean },
+    ack: Answer<{ message: PinnedMessage }>,
+  ) => void;
+  'conversation:post': (
+    request: {
+      caseId: string;
+      channel: PinnedChannel;
+      body: string;
+      externalId: string;
+      customer?: { name?: string; address?: string };
+      sentAt?: string;
+      attachments?: PinnedAttachment[];
+    },
+    ack: Answer<{ message: PinnedMessage; duplicate: boolean }>,
+  ) => void;
+  'conversation:delivery': (
+    request: { caseId: string; seq: number; status: 'delivered' | 'failed'; reason?: string },
+    ack: Answer<{ message: PinnedMessage }>,
+  ) => void;
+  'conversation:correct': (request: { caseId: string; seq: number; body: string }, ack: Answer<{ message: PinnedMessage }>) => void;
+  'conversation:redact': (request: { caseId: string; seq: number; reason: string }, ack: Answer<{ message: PinnedMessage }>) => void;
+  'conversation:composing': (request: { caseId: string; composing: boolean }, ack: Answer<{ until: string | null }>) => void;
+  'conversation:history': (
+    request: { caseId: string; after?: number; before?: number; limit?: number },
+    ack: Answer<{ messages: PinnedMessage[]; lastSeq: number }>,
+  ) => void;
+  'floor:give': (request: { caseId: string; userId: string }, ack: Answer<{ floor: PinnedFloor }>) => void;
+  'floor:take': (request: { caseId: string }, ack: Answer<{ floor: PinnedFloor }>) => void;
   'case:resolve': (request: { caseId: string }, ack: Answer<{ case: PinnedCaseRecord }>) => void;
   'case:reopen': (request: { caseId: string }, ack: Answer<{ case: PinnedCaseRecord }>) => void;
 }
@@ -198,6 +279,10 @@ interface PinnedServerToClientEvents {
   events: (subscriptionId: string, events: PinnedCaseEvent[], ack: () => void) => void;
   approval: (update: PinnedApprovalUpdate) => void;
   'case:updated': (caseId: string, record: PinnedCaseRecord) => void;
+  'conversation:message': (caseId: string, message: PinnedMessage) => void;
+  'conversation:delivery': (caseId: string, delivery: { seq: number; delivery: PinnedDelivery }) => void;
+  'conversation:composing': (caseId: string, composing: PinnedComposing) => void;
+  floor: (caseId: string, floor: PinnedFloor) => void;
   'case:closed': (caseId: string, reason: PinnedWireError) => void;
   'auth:expires': (lifetime: PinnedTokenLifetime) => void;
   'auth:expired': (error: PinnedWireError) => void;
@@ -229,5 +314,7 @@ describe('the event maps the SDK sees', () => {
     expectTypeOf<CaseEvent>().toEqualTypeOf<PinnedCaseEvent>();
     expectTypeOf<EventFilter>().toEqualTypeOf<PinnedEventFilter>();
     expectTypeOf<TokenLifetime>().toEqualTypeOf<PinnedTokenLifetime>();
+    expectTypeOf<Message>().toEqualTypeOf<PinnedMessage>();
+    expectTypeOf<Floor>().toEqualTypeOf<PinnedFloor>();
   });
 });

@@ -10,6 +10,7 @@ import { Server as SocketServer } from 'socket.io';
 import { WebSocketServer } from 'ws';
 import type { ApprovalBook } from '../approvals/ApprovalBook.js';
 import type { CaseDirectory } from '../cases/CaseDirectory.js';
+import type { CaseConversations } from '../conversation/CaseConversations.js';
 import type { HubConfig } from '../config.js';
 import type { EventLog } from '../events/EventLog.js';
 import type { WebhookRegistry } from '../events/WebhookRegistry.js';
@@ -34,6 +35,7 @@ export interface Planes extends IdentityPlane, PeoplePlane {
   webhooks: WebhookRegistry;
   cases: CaseDirectory;
   approvals: ApprovalBook;
+  conversations: CaseConversations;
 }
 
 export interface Transports {
@@ -53,7 +55,7 @@ export interface Transports {
 export function attachTransports(
   config: HubConfig,
   { log, store, changes, cluster, metrics }: Ground,
-  { tokens, access, rooms, events, webhooks, cases, roster, presence, owners, approvals }: Planes,
+  { tokens, access, rooms, events, webhooks, cases, roster, presence, owners, approvals, conversations }: Planes,
   /** false while the hub is draining; /readyz then answers 503 */
   isAccepting: () => boolean,
 ): Transports {
@@ -62,6 +64,7 @@ export function attachTransports(
     documents: new CaseDocuments(rooms, events),
     owners,
     approvals,
+    conversations,
     events,
     webhooks,
     store,
@@ -111,6 +114,7 @@ export function attachTransports(
     presence,
     owners,
     approvals,
+    conversations,
     events,
     changes,
     log,

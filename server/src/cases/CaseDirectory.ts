@@ -4,7 +4,16 @@
  * stored with its event, then announced.
  */
 import { randomUUID } from 'node:crypto';
-import { canAccessTeam, CaseroomError, type CaseRecord, type CaseStatus, type Customer, type Identity, type Page } from '@caseroom/shared';
+import {
+  canAccessTeam,
+  CaseroomError,
+  type CaseRecord,
+  type CaseSort,
+  type CaseStatus,
+  type Customer,
+  type Identity,
+  type Page,
+} from '@caseroom/shared';
 import type { DomainChanges } from '../DomainChanges.js';
 import { caseEvent } from '../events/EventLog.js';
 import type { Logger } from '../logger.js';
@@ -20,6 +29,7 @@ export interface NewCase {
 export interface CaseListing {
   team?: string | undefined;
   status?: CaseStatus | undefined;
+  sort?: CaseSort | undefined;
   limit: number;
   cursor?: string | undefined;
 }
@@ -46,6 +56,7 @@ export class CaseDirectory {
       createdAt: at,
       createdBy: by.userId,
       updatedAt: at,
+      waitingSince: null,
     };
     await this.store.cases.create(record, [
       caseEvent(record, 'case.created', by, { subject: record.subject, customer: record.customer, status: record.status }, now),
@@ -84,6 +95,6 @@ export class CaseDirectory {
   async list(query: CaseListing, who: Identity): Promise<Page<CaseRecord>> {
     const team = who.role === 'supervisor' ? query.team : (query.team ?? who.team);
     if (team !== undefined && !canAccessTeam(who, team)) throw new CaseroomError('forbidden', `You cannot list cases of team ${team}`);
-    return this.store.cases.list({ team, status: query.status, limit: query.limit, cursor: query.cursor });
+    return this.store.cases.list({ team, status: query.status, sort: query.sort, limit: query.limit, cursor: query.cursor });
   }
 }

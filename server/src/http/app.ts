@@ -21,6 +21,7 @@ import express, { type Express } from 'express';
 import { z } from 'zod';
 import type { ApprovalBook } from '../approvals/ApprovalBook.js';
 import type { CaseDirectory } from '../cases/CaseDirectory.js';
+import type { CaseConversations } from '../conversation/CaseConversations.js';
 import { caseEvent, type EventLog } from '../events/EventLog.js';
 import type { WebhookRegistry } from '../events/WebhookRegistry.js';
 import type { Access } from '../identity/Access.js';
@@ -30,6 +31,7 @@ import type { Logger } from '../logger.js';
 import type { CaseDocuments } from '../rooms/CaseDocuments.js';
 import type { CaseStore } from '../store/CaseStore.js';
 import { authenticate, bearerOf, identityOf } from './authenticate.js';
+import { conversationRoutes } from './conversationRoutes.js';
 import { errorResponder } from './errors.js';
 import { jsonBody } from './jsonBody.js';
 import { caseListingSchema, eventPageSchema, newCaseSchema, reviewListingSchema, reviewSchema } from './requestSchemas.js';
@@ -40,6 +42,7 @@ export interface HttpAppOptions {
   documents: CaseDocuments;
   events: EventLog;
   approvals: ApprovalBook;
+  conversations: CaseConversations;
   owners: CaseOwners;
   webhooks: WebhookRegistry;
   store: Pick<CaseStore, 'kind' | 'ping' | 'people'>;
@@ -226,6 +229,7 @@ export function createHttpApp(options: HttpAppOptions): Express {
     res.json({ ok: true, approval });
   });
 
+  api.use(conversationRoutes(options.conversations, cases));
   api.use(webhookRoutes(options.webhooks));
 
   app.use('/api', api);

@@ -2,7 +2,7 @@
  * What the HTTP API accepts besides ids: request bodies and query strings. Only the HTTP routes
  * read these; the Socket.IO requests' schemas are in the event table (shared/src/events.ts).
  */
-import { caseIdSchema, caseStatuses, customerSchema, reviewVerdicts, teamSchema, typedText } from '@caseroom/shared';
+import { caseIdSchema, caseSorts, caseStatuses, customerSchema, reviewVerdicts, teamSchema, typedText } from '@caseroom/shared';
 import { z } from 'zod';
 
 export const newCaseSchema = z.strictObject({
@@ -15,6 +15,8 @@ export const newCaseSchema = z.strictObject({
 export const caseListingSchema = z.object({
   team: teamSchema.optional(),
   status: z.enum(caseStatuses).optional(),
+  /** `waiting`: only cases whose customer waits for an answer, longest wait first */
+  sort: z.enum(caseSorts).default('created'),
   limit: z.coerce.number().int().min(1).max(200).default(50),
   cursor: z.string().min(1).max(500).optional(),
 });

@@ -20,12 +20,15 @@ import {
   type Identity,
   type RosterUpdate,
   unowned,
+  openFloor,
+  type ConversationState,
   type ServerToClientEvents,
   type SocketData,
 } from '@caseroom/shared';
 import type { Namespace } from 'socket.io';
 import type { ApprovalBook } from '../approvals/ApprovalBook.js';
 import type { CaseDirectory } from '../cases/CaseDirectory.js';
+import type { CaseConversations } from '../conversation/CaseConversations.js';
 import type { DomainChanges } from '../DomainChanges.js';
 import type { EventLog } from '../events/EventLog.js';
 import type { Access } from '../identity/Access.js';
@@ -38,6 +41,7 @@ import type { Roster } from '../people/Roster.js';
 import type { CaseRooms } from '../rooms/CaseRooms.js';
 import type { RelayedUpdates, RoomConnection, RoomRelay } from '../rooms/RoomConnection.js';
 import { approvalHandlers } from './approvalHandlers.js';
+import { conversationHandlers } from './conversationHandlers.js';
 import { ConnectionExpiry, tokenExpiredMessage } from './ConnectionExpiry.js';
 import { documentHandlers } from './documentHandlers.js';
 import { engineConnectionOf } from './engineConnection.js';
@@ -57,6 +61,7 @@ export interface CaseHubOptions {
   presence: Presence;
   owners: CaseOwners;
   approvals: ApprovalBook;
+  conversations: CaseConversations;
   events: EventLog;
   /** what the hub announces to the case rooms: rosters, owners, approvals, case status; and revocations */
   changes: DomainChanges;
@@ -74,6 +79,9 @@ export interface CaseHubOptions {
   /** remembers who signed in, so they can be named as handoff targets */
   rememberPerson: (who: Identity) => Promise<void>;
 }
+
+/** What a token whose scope does not cover the conversation sees of it. */
+const noConversation: ConversationState = { messages: [], lastSeq: 0, floor: openFloor, composing: [] };
 
 /** What a socket whose token expired may still ask for: a fresh token, and to leave a case. */
 const allowedWhileExpired = new Set(['auth:refresh', 'case:leave']);
@@ -116,12 +124,13 @@ export class CaseHub implements RoomRelay {
     this.nsp = nsp;
     this.options = options;
     this.expiry = new ConnectionExpiry(options.tokenGraceMs);
-    const { roster, owners, cases, approvals, events, metrics } = options;
+    const { roster, owners, cases, approvals, conversations, events, metrics } = options;
     this.handlers = {
       ...this.caseHandlers(),
       ...this.authHandlers(),
       ...documentHandlers(),
       ...approvalHandlers(approvals),
+      ...conversationHandlers(conversations, cases),
       ...eventHandlers(events, cases, metrics),
       ...peopleHandlers({ roster, owners, cases }),
     };
@@ -148,6 +157,14 @@ export class CaseHub implements RoomRelay {
     changes.on('owner', ({ caseId, update }) => this.announceOwner(caseId, update));
     changes.on('approval', ({ update }) => this.announceApproval(update));
     changes.on('caseStatus', ({ caseId, record }) => this.announceCase(caseId, record));
+    // The conversation reaches the case room on every node; a client orders messages by seq.
+    const conversationRoom = (caseId: string) => this.nsp.to(socketRoomOf(caseId)).except(outOfScopeRoomOf('conversation'));
+    changes.on('message', ({ caseId, message }) => conversationRoom(caseId).emit('conversation:message', caseId, message));
+    changes.on('delivery', ({ caseId, seq, delivery }) =>
+      conversationRoom(caseId).emit('conversation:delivery', caseId, { seq, delivery }),
+    );
+    changes.on('composing', ({ caseId, composing }) => conversationRoom(caseId).emit('conversation:composing', caseId, composing));
+    changes.on('floor', ({ caseId, floor }) => conversationRoom(caseId).emit('floor', caseId, floor));
     changes.on('revoked', ({ userId }) => this.closePerson(userId));
   }
 
@@ -296,7 +313,7 @@ export class CaseHub implements RoomRelay {
 
   /** Joining and leaving cases: the socket's lifecycle in each case room. */
   private caseHandlers(): SocketHandlers<'case:join' | 'case:leave'> {
-    const { rooms, cases, owners, approvals, presence } = this.options;
+    const { rooms, cases, owners, approvals, conversations, presence } = this.options;
     return {
       'case:join': async (context, { caseId, stateVector }, afterReply) => {
         const { socket, who, joined, log } = context;
@@ -334,15 +351,16 @@ export class CaseHub implements RoomRelay {
             );
           }
           // What the token's scope does not cover comes empty (a narrowed bot in the room).
-          const [ownership, caseApprovals, members] = await Promise.all([
+          const [ownership, caseApprovals, members, conversation] = await Promise.all([
             mayRead(who, 'ownership') ? owners.current(caseId) : unowned,
             mayRead(who, 'approvals') ? approvals.forCase(caseId) : [],
             mayRead(who, 'people') ? presence.members(caseId) : [],
+            mayRead(who, 'conversation') ? conversations.state(caseId) : noConversation,
           ]);
           // Computed last: anything applied while the rest was read is included.
           const update = stateVector ? room.diffFrom(stateVector) : undefined;
           const you = { userId: who.userId, name: who.name, role: who.role };
-          return { case: record, you, roster: members, ownership, approvals: caseApprovals, ...(update ? { update } : {}) };
+          return { case: record, you, roster: members, ownership, approvals: caseApprovals, conversation, ...(update ? { update } : {}) };
         } finally {
           joining.delete(caseId);
           // Every join under way is in the set until it ends: empty, nobody needs it.

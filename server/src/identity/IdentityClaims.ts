@@ -4,7 +4,7 @@
  * Auth0: namespaced URLs), so the claim names are configurable and the role values can be mapped.
  * `mint` writes the claims where `read` looks, so the development login works under any mapping.
  */
-import { caseEventTypes, CaseroomError, roles, type Identity, type Role } from '@caseroom/shared';
+import { caseEventTypes, CaseroomError, channelSchema, roles, type Identity, type Role } from '@caseroom/shared';
 import type { JWTPayload } from 'jose';
 import { z } from 'zod';
 
@@ -28,6 +28,7 @@ const isRole = (value: string): value is Role => (roles as readonly string[]).in
 
 const subjectSchema = z.string().min(1).max(200);
 const eventsSchema = z.array(z.enum(caseEventTypes)).min(1);
+const channelsSchema = z.array(channelSchema).min(1);
 
 /** A claim's value: a literal claim of that name first (Auth0's `https://example.com/role` has dots), else a dotted path. */
 export function claimAt(payload: Record<string, unknown>, name: string): unknown {
@@ -64,6 +65,12 @@ export class IdentityClaims {
       if (!events.success) throw refusal('events');
       identity.eventTypes = events.data;
     }
+    // A channel connector's channels: only bots bring customers' messages in.
+    if (payload.channels !== undefined) {
+      const channels = channelsSchema.safeParse(payload.channels);
+      if (!channels.success || identity.role !== 'bot') throw refusal('channels');
+      identity.channels = channels.data;
+    }
     return identity;
   }
 
@@ -75,6 +82,7 @@ export class IdentityClaims {
       [this.names.team]: who.team,
       ...(who.department !== undefined ? { [this.names.department]: who.department } : {}),
       ...(who.eventTypes ? { events: who.eventTypes } : {}),
+      ...(who.channels ? { channels: who.channels } : {}),
     };
   }
 

@@ -41,9 +41,9 @@ redis.call('HSET', KEYS[1], 'status', ARGV[1], 'updatedAt', ARGV[2])
 append_events(${lastIndexKey + 1}, 4)
 return redis.call('HGET', KEYS[1], 'record')`);
 
-/** The stored record with the fields that change kept beside it. */
-function recordOf(json: string, status: string, updatedAt: string): CaseRecord {
-  return { ...(JSON.parse(json) as CaseRecord), status: status as CaseStatus, updatedAt };
+/** The stored record with the fields that change kept beside it (`waitingSince` is moved by the conversation's writes). */
+function recordOf(json: string, status: string, updatedAt: string, waitingSince: string | null): CaseRecord {
+  return { ...(JSON.parse(json) as CaseRecord), status: status as CaseStatus, updatedAt, waitingSince };
 }
 
 export class RedisCases implements CaseRecordStore {
@@ -62,11 +62,14 @@ export class RedisCases implements CaseRecordStore {
   }
 
   async get(id: string): Promise<CaseRecord | null> {
-    const [json, status, updatedAt] = await guarded(this.redis.hmGet(this.keys.case(id), ['record', 'status', 'updatedAt']));
-    return json && status && updatedAt ? recordOf(json, status, updatedAt) : null;
+    const [json, status, updatedAt, waitingSince] = await guarded(
+      this.redis.hmGet(this.keys.case(id), ['record', 'status', 'updatedAt', 'waitingSince']),
+    );
+    return json && status && updatedAt ? recordOf(json, status, updatedAt, waitingSince ?? null) : null;
   }
 
   async list(query: CaseQuery): Promise<Page<CaseRecord>> {
+    if (query.sort === 'waiting') return this.listWaiting(query);
     const statuses = query.status === undefined ? caseStatuses : [query.status];
     const indexes = statuses.map((status) => this.keys.cases(status, query.team));
     const after = query.cursor === undefined ? undefined : lexMember(...cursorKey(query.cursor));
@@ -79,6 +82,23 @@ export class RedisCases implements CaseRecordStore {
     );
   }
 
+  /** Cases whose customer waits, longest first: one index read from the cursor on, the status filtered here. */
+  private async listWaiting(query: CaseQuery): Promise<Page<CaseRecord>> {
+    const index = this.keys.waitingCases(query.team);
+    const kept: CaseRecord[] = [];
+    let after = query.cursor === undefined ? undefined : lexMember(...cursorKey(query.cursor));
+    for (;;) {
+      const count = query.limit + 1 - kept.length;
+      const members = await guarded(mergedRange(this.redis, [index], { direction: 'asc', after, count }));
+      const records = await Promise.all(members.map((member) => this.get(idOfMember(member))));
+      for (const r of records)
+        if (r !== null && r.waitingSince !== null && (query.status === undefined || r.status === query.status)) kept.push(r);
+      if (members.length < count || kept.length > query.limit) break;
+      after = members.at(-1);
+    }
+    return pageOf(kept, query.limit, (c) => [c.waitingSince!, c.id]);
+  }
+
   async setStatus(id: string, status: CaseStatus, at: string, events: readonly NewCaseEvent[]): Promise<CaseRecord | null> {
     // A case never changes team, so its index keys can be named before the script runs.
     const team = await guarded(this.redis.hGet(this.keys.case(id), 'team'));
@@ -87,6 +107,8 @@ export class RedisCases implements CaseRecordStore {
     const indexes = caseStatuses.flatMap((s) => [k.cases(s, team), k.cases(s)]);
     const args = [status, at, String(caseStatuses.indexOf(status) + 1)];
     const json = (await this.events.write(setStatusScript, [k.case(id), ...indexes], args, events)) as string | null;
-    return json === null ? null : recordOf(json, status, at);
+    if (json === null) return null;
+    const waitingSince = await guarded(this.redis.hGet(k.case(id), 'waitingSince'));
+    return recordOf(json, status, at, waitingSince ?? null);
   }
 }

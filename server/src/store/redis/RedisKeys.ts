@@ -26,6 +26,40 @@ export class RedisKeys {
     return team === undefined ? this.key('cases', 'all', status) : this.key('cases', 'team', part(team), status);
   }
 
+  /** Cases whose customer waits for an answer, of one team or of all teams (members `waitingSince NUL id`). */
+  waitingCases(team?: string): string {
+    return team === undefined ? this.key('cases', 'waiting', 'all') : this.key('cases', 'waiting', 'team', part(team));
+  }
+
+  /** seq -> the message as stored */
+  messages(caseId: string): string {
+    return this.key('case', part(caseId), 'messages');
+  }
+
+  /** What changes about a case's messages after they are stored: seq -> delivery JSON, corrected text, or `1` (redacted). */
+  messageChanges(caseId: string, what: 'deliveries' | 'corrections' | 'redactions'): string {
+    return this.key('case', part(caseId), 'messages', what);
+  }
+
+  /** external id -> seq, for inbound messages a channel may post twice */
+  messageExternalIds(caseId: string): string {
+    return this.key('case', part(caseId), 'messages', 'external');
+  }
+
+  /** channel (or `*`: any) -> the seq of the newest inbound message on it */
+  lastInbound(caseId: string): string {
+    return this.key('case', part(caseId), 'messages', 'inbound');
+  }
+
+  floor(caseId: string): string {
+    return this.key('case', part(caseId), 'floor');
+  }
+
+  /** user id -> JSON { speaker, until } of whoever is writing a reply */
+  composing(caseId: string): string {
+    return this.key('case', part(caseId), 'composing');
+  }
+
   ownership(caseId: string): string {
     return this.key('case', part(caseId), 'ownership');
   }

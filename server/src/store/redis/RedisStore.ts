@@ -13,6 +13,11 @@
  * (identity JSON, seenAt) and `revocations` a hash (user id -> ms). `approval:{id}` is a hash (record JSON, version, status, reviewed),
  * indexed in `approvals:{case:{id}|team:{team}|all}:{status}:{reviewed|unreviewed}` (members
  * `requestedAt NUL id`), and `approvals:expiries` scores pending requests by expiry time (ms).
+ * `cases:waiting:{all|team:{team}}` index the cases whose customer waits (`waitingSince NUL id`,
+ * the case hash's `waitingSince`). `case:{id}:messages` maps seq -> message JSON, beside
+ * `…:messages:{deliveries|corrections|redactions}` (what changed after) and
+ * `…:messages:external` (external id -> seq); `…:messages:inbound` maps a channel (`*`: any) to its newest inbound seq,
+ * `case:{id}:floor` the floor JSON, `case:{id}:composing` user id -> composing mark.
  * `events` is the stream that gives every event its id; the same entry is added under the same
  * id to `events:team:{team}` and `events:case:{id}`, and `events:case:{id}:ids` maps each
  * per-case seq to its id. `doc:{id}:updates` is the update log, a stream with ids `0-{seq}` and
@@ -27,6 +32,7 @@ import type { CaseStore } from '../CaseStore.js';
 import { closeRedis, connectRedis, guarded, pingDeadlineMs, type Redis } from './connection.js';
 import { RedisApprovals } from './RedisApprovals.js';
 import { RedisCases } from './RedisCases.js';
+import { RedisConversation } from './RedisConversation.js';
 import { RedisDocuments } from './RedisDocuments.js';
 import { RedisEvents } from './RedisEvents.js';
 import { RedisKeys } from './RedisKeys.js';
@@ -47,6 +53,7 @@ export class RedisStore implements CaseStore {
   readonly cases: RedisCases;
   readonly ownership: RedisOwnership;
   readonly approvals: RedisApprovals;
+  readonly conversation: RedisConversation;
   readonly documents: RedisDocuments;
   readonly people: RedisPeople;
   readonly webhooks: RedisWebhooks;
@@ -60,6 +67,7 @@ export class RedisStore implements CaseStore {
     this.cases = new RedisCases(redis, keys, this.events);
     this.ownership = new RedisOwnership(redis, keys, this.events);
     this.approvals = new RedisApprovals(redis, keys, this.events);
+    this.conversation = new RedisConversation(redis, keys, this.events);
     this.documents = new RedisDocuments(redis, keys);
     this.people = new RedisPeople(redis, keys, this.events);
     this.webhooks = new RedisWebhooks(redis, keys);

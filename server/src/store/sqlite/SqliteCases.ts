@@ -1,4 +1,8 @@
-/** Case records in the embedded store, indexed for listing by team and status, newest first. */
+/**
+ * Case records in the embedded store, indexed for listing by team and status, newest first, and
+ * by how long their customer has waited. `waiting_since` is kept by the conversation's writes
+ * (SqliteConversation) beside the record, which is written once and changed only in its status.
+ */
 import { CaseroomError, type CaseRecord, type CaseStatus, type Page } from '@caseroom/shared';
 import type Database from 'better-sqlite3';
 import type { CaseQuery, CaseRecordStore } from '../CaseRecordStore.js';
@@ -19,6 +23,24 @@ CREATE INDEX IF NOT EXISTS cases_by_team ON cases (team, status, created_at DESC
 CREATE INDEX IF NOT EXISTS cases_by_time ON cases (created_at DESC, id DESC);
 `;
 
+/** Added after the first release: a database made before gains the column and its index on opening. */
+const waitingColumn = `
+ALTER TABLE cases ADD COLUMN waiting_since TEXT;
+`;
+const waitingIndex = `
+CREATE INDEX IF NOT EXISTS cases_waiting ON cases (waiting_since, id) WHERE waiting_since IS NOT NULL;
+`;
+
+interface CaseRow {
+  record: string;
+  waiting_since: string | null;
+}
+
+/** The record as stored, with the time the customer has waited since. */
+function recordOf(row: CaseRow): CaseRecord {
+  return { ...(JSON.parse(row.record) as CaseRecord), waitingSince: row.waiting_since };
+}
+
 export class SqliteCases implements CaseRecordStore {
   private readonly statements;
 
@@ -27,9 +49,12 @@ export class SqliteCases implements CaseRecordStore {
     private readonly events: SqliteEvents,
   ) {
     db.exec(schema);
+    const columns = db.prepare<[], { name: string }>("SELECT name FROM pragma_table_info('cases')").all();
+    if (!columns.some((c) => c.name === 'waiting_since')) db.exec(waitingColumn);
+    db.exec(waitingIndex);
     this.statements = {
       insert: db.prepare('INSERT INTO cases (id, team, status, created_at, record) VALUES (?, ?, ?, ?, ?)'),
-      get: db.prepare<[string], { record: string }>('SELECT record FROM cases WHERE id = ?'),
+      get: db.prepare<[string], CaseRow>('SELECT record, waiting_since FROM cases WHERE id = ?'),
       setStatus: db.prepare('UPDATE cases SET status = ?, record = ? WHERE id = ?'),
     };
   }
@@ -47,27 +72,30 @@ export class SqliteCases implements CaseRecordStore {
 
   async get(id: string): Promise<CaseRecord | null> {
     const row = this.statements.get.get(id);
-    return row ? (JSON.parse(row.record) as CaseRecord) : null;
+    return row ? recordOf(row) : null;
   }
 
   async list(query: CaseQuery): Promise<Page<CaseRecord>> {
-    const filter = new SqlFilter().equals('team', query.team).equals('status', query.status).pastCursor('created_at', query.cursor, 'desc');
-    const sql = `SELECT record FROM cases ${filter} ORDER BY created_at DESC, id DESC LIMIT ?`;
-    const rows = this.db.prepare<unknown[], { record: string }>(sql).all(...filter.params, query.limit + 1);
-    return pageOf(
-      rows.map((row) => JSON.parse(row.record) as CaseRecord),
-      query.limit,
-      (c) => [c.createdAt, c.id],
-    );
+    const filter = new SqlFilter().equals('team', query.team).equals('status', query.status);
+    if (query.sort === 'waiting') {
+      filter.add('waiting_since IS NOT NULL').pastCursor('waiting_since', query.cursor, 'asc');
+      const sql = `SELECT record, waiting_since FROM cases ${filter} ORDER BY waiting_since, id LIMIT ?`;
+      const rows = this.db.prepare<unknown[], CaseRow>(sql).all(...filter.params, query.limit + 1);
+      return pageOf(rows.map(recordOf), query.limit, (c) => [c.waitingSince!, c.id]);
+    }
+    filter.pastCursor('created_at', query.cursor, 'desc');
+    const sql = `SELECT record, waiting_since FROM cases ${filter} ORDER BY created_at DESC, id DESC LIMIT ?`;
+    const rows = this.db.prepare<unknown[], CaseRow>(sql).all(...filter.params, query.limit + 1);
+    return pageOf(rows.map(recordOf), query.limit, (c) => [c.createdAt, c.id]);
   }
 
   async setStatus(id: string, status: CaseStatus, at: string, events: readonly NewCaseEvent[]): Promise<CaseRecord | null> {
     return this.events.write(events, () => {
       const row = this.statements.get.get(id);
       if (!row) return null;
-      const record: CaseRecord = { ...(JSON.parse(row.record) as CaseRecord), status, updatedAt: at };
-      this.statements.setStatus.run(status, JSON.stringify(record), id);
-      return record;
+      const { waitingSince: _kept, ...stored } = recordOf(row);
+      this.statements.setStatus.run(status, JSON.stringify({ ...stored, status, updatedAt: at }), id);
+      return { ...stored, status, updatedAt: at, waitingSince: row.waiting_since };
     });
   }
 }

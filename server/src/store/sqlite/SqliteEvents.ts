@@ -90,6 +90,20 @@ export class SqliteEvents implements EventStore {
     return result;
   }
 
+  /**
+   * Like `write`, for a change whose events depend on what it stored (a number it gave): `change`
+   * answers its outcome with the events describing it, stored in the same transaction.
+   */
+  writeDescribed<T>(change: () => { outcome: T; events: readonly NewCaseEvent[] }): T {
+    const { outcome, events } = this.db.transaction(() => {
+      const described = change();
+      this.insert(described.events);
+      return described;
+    })();
+    this.appended.committed(events);
+    return outcome;
+  }
+
   async append(events: readonly NewCaseEvent[]): Promise<CaseEvent[]> {
     const stored = this.db.transaction(() => this.insert(events))();
     this.appended.committed(events);
