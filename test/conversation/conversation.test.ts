@@ -401,6 +401,16 @@ describe('what the conversation refuses', () => {
     expect((await thread(caseId)).lastSeq).toBe(0);
   });
 
+  it('signs a channel connector in through the development login, and no person with channels', async () => {
+    const { caseId } = await ownedCase();
+    const login = await api(hub.url, '/api/dev/login', { body: { name: 'SMS gateway', role: 'bot', team: 'billing', channels: ['sms'] } });
+    expect(login.body).toMatchObject({ ok: true, identity: { role: 'bot', channels: ['sms'] } });
+    const gateway = new Participant(await connected(rawSocket(hub.url, login.body.token)));
+    expect(await gateway.request('conversation:post', inbound(caseId, 'Hi', { channel: 'sms' }))).toMatchObject({ ok: true });
+    const person = await api(hub.url, '/api/dev/login', { body: { name: 'Pat', role: 'agent', team: 'billing', channels: ['sms'] } });
+    expect(person).toMatchObject({ status: 400, body: { error: { code: 'invalid_payload', field: 'channels' } } });
+  });
+
   it('shows a bot narrowed away from the conversation none of it', async () => {
     const { caseId, connector } = await ownedCase();
     await connector.request('conversation:post', inbound(caseId, 'Hi'));

@@ -10,6 +10,8 @@ import {
   assertMayRead,
   caseIdSchema,
   CaseroomError,
+  channelSchema,
+  type Identity,
   mayRead,
   maySeeEventType,
   parsePayload,
@@ -60,12 +62,17 @@ export interface HttpAppOptions {
   metrics?: { contentType: string; scrape(): Promise<string>; token: string | null };
 }
 
-const devLoginSchema = z.strictObject({
-  name: z.string().trim().min(1).max(100),
-  role: z.enum(roles),
-  team: z.string().trim().min(1).max(100),
-  userId: z.string().trim().min(1).max(200).optional(),
-});
+const devLoginSchema = z
+  .strictObject({
+    name: z.string().trim().min(1).max(100),
+    role: z.enum(roles),
+    team: z.string().trim().min(1).max(100),
+    userId: z.string().trim().min(1).max(200).optional(),
+    department: z.string().trim().min(1).max(100).optional(),
+    /** a channel connector's channels (bots only) */
+    channels: z.array(channelSchema).min(1).optional(),
+  })
+  .refine((body) => body.channels === undefined || body.role === 'bot', { message: 'only bots carry channels', path: ['channels'] });
 
 export function createHttpApp(options: HttpAppOptions): Express {
   const { cases, documents, owners, approvals, events, store, tokens, access, log } = options;
@@ -114,9 +121,9 @@ export function createHttpApp(options: HttpAppOptions): Express {
     // Lets a person try the hub without an identity provider. Never enabled in production.
     app.post('/api/dev/login', async (req, res) => {
       const body = parsePayload(devLoginSchema, req.body);
-      const userId = body.userId ?? `${body.name.toLowerCase().replace(/[^a-z0-9]+/g, '-')}@${body.team}`;
-      const token = await tokens.mint({ userId, name: body.name, role: body.role, team: body.team });
-      res.json({ ok: true, token, identity: { userId, name: body.name, role: body.role, team: body.team } });
+      const { userId: chosen, ...claims } = body;
+      const identity: Identity = { userId: chosen ?? `${body.name.toLowerCase().replace(/[^a-z0-9]+/g, '-')}@${body.team}`, ...claims };
+      res.json({ ok: true, token: await tokens.mint(identity), identity });
     });
   } else {
     app.post('/api/dev/login', (_req, _res, next) => next(new CaseroomError('dev_login_disabled')));
