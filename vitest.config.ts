@@ -55,6 +55,7 @@ const storeIndependent = [
   'test/rooms/awareness-states.test.ts',
   'test/people/ownership-machine.test.ts',
   'test/approvals/approval-machine.test.ts',
+  'test/conversation/voice.test.ts',
   'test/cluster/**',
   'test/console/**',
   'test/docs/**',

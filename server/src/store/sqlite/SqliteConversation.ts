@@ -178,12 +178,13 @@ export class SqliteConversation implements ConversationStore {
   }
 
   async compose(caseId: string, speaker: Speaker, until: number | null): Promise<void> {
+    // Marks that ran out are cleared as new ones come, so a case keeps at most one per person.
+    this.statements.forgetComposing.run(caseId, Date.now());
     if (until === null) this.statements.stopComposing.run(caseId, speaker.userId);
     else this.statements.compose.run(caseId, speaker.userId, JSON.stringify(speaker), until);
   }
 
   async composing(caseId: string, now: number): Promise<Composing[]> {
-    this.statements.forgetComposing.run(caseId, now);
     return this.statements.composing.all(caseId, now).map((row) => ({
       person: JSON.parse(row.speaker) as Speaker,
       composing: true,
