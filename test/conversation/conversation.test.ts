@@ -5,13 +5,13 @@
  * waiting time. Every refusal changes nothing.
  */
 import type { Identity, Message } from '@caseroom/shared';
-import type { Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api } from '../helpers/http.js';
 import { mintToken, startTestHub, type TestHub } from '../helpers/hub.js';
 import { amy, ann, chatConnector, otto, qaBot, sam, sid, sue } from '../helpers/people.js';
 import { connected, rawSocket } from '../helpers/sockets.js';
-import { nextEvent, waitFor } from '../helpers/wait.js';
+import { nextEvent } from '../helpers/wait.js';
+import { Participant, inboundPost, participant } from '../helpers/conversation.js';
 
 let hub: TestHub;
 
@@ -20,45 +20,7 @@ beforeAll(async () => {
 });
 afterAll(() => hub.stop());
 
-interface Ack {
-  ok: boolean;
-  error?: { code: string; message: string; field?: string; details?: Record<string, unknown> };
-  [field: string]: unknown;
-}
-
-/** Someone on a bare socket, hearing the conversation of the cases they joined. */
-class Participant {
-  readonly heard: Message[] = [];
-  constructor(readonly socket: Socket) {
-    socket.on('conversation:message', (_caseId: string, message: Message) => this.heard.push(message));
-  }
-
-  request(event: string, payload: unknown): Promise<Ack> {
-    return this.socket.emitWithAck(event, payload) as Promise<Ack>;
-  }
-
-  async join(caseId: string): Promise<Ack> {
-    const joined = await this.request('case:join', { caseId });
-    if (!joined.ok) throw new Error(`join refused: ${JSON.stringify(joined.error)}`);
-    return joined;
-  }
-
-  /** Resolves when this participant has heard message `seq` of the case. */
-  hears(seq: number): Promise<Message> {
-    return waitFor(
-      `message ${seq}`,
-      (check) => {
-        this.socket.on('conversation:message', check);
-        return () => this.socket.off('conversation:message', check);
-      },
-      () => this.heard.find((m) => m.seq === seq),
-    );
-  }
-}
-
-async function connect(who: Identity): Promise<Participant> {
-  return new Participant(await connected(rawSocket(hub.url, await mintToken(who))));
-}
+const connect = (who: Identity): Promise<Participant> => participant(hub.url, who);
 
 async function inRoom(caseId: string, who: Identity): Promise<Participant> {
   const person = await connect(who);
@@ -74,15 +36,7 @@ async function ownedCase(): Promise<{ caseId: string; owner: Participant; connec
   return { caseId, owner, connector: await connect(chatConnector) };
 }
 
-let externalIds = 0;
-const inbound = (caseId: string, body: string, fields: Record<string, unknown> = {}) => ({
-  caseId,
-  channel: 'chat',
-  body,
-  externalId: `chat-${++externalIds}`,
-  customer: { name: 'Dana Customer', address: 'dana@example.com' },
-  ...fields,
-});
+const inbound = inboundPost;
 
 async function thread(caseId: string, who: Identity = ann): Promise<{ messages: Message[]; lastSeq: number }> {
   const { status, body } = await api(hub.url, `/api/cases/${caseId}/messages`, { token: await mintToken(who) });
