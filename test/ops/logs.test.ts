@@ -8,7 +8,7 @@ import { encodeAwarenessUpdate } from '@caseroom/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openCaseAs } from '../helpers/clients.js';
 import { createCaseOver, mintToken, redisEnv, tempDataDir, testSecret, forgetRedisKeys } from '../helpers/hub.js';
-import { ann, yan } from '../helpers/people.js';
+import { ann, chatConnector, yan } from '../helpers/people.js';
 import { connected, connectError, rawSocket, RawParticipant } from '../helpers/sockets.js';
 import { connectProvider, providerSynced, refusedUpgrade } from '../helpers/yjs.js';
 import { rmSync } from 'node:fs';
@@ -40,6 +40,9 @@ describe('logs', () => {
   it('name case, person and socket on every joined case, and never carry tokens or what people wrote', async () => {
     const notesBody = 'CUSTOMER-SECRET-CARD-4242';
     const cursorBody = 'AWARENESS-SECRET-NAME';
+    const customerBody = 'MY-CARD-IS-4111-SECRET';
+    const customerAddress = 'dana.secret@example.com';
+    const replyBody = 'REPLY-SECRET-TEXT';
     const caseId = await createCaseOver(hub.url);
     const annToken = await mintToken(ann);
     const yanToken = await mintToken(yan);
@@ -54,6 +57,19 @@ describe('logs', () => {
     await raw.join();
     await raw.socket.emitWithAck('doc:awareness', caseId, encodeAwarenessUpdate([{ clientId: 7, clock: 1, state: { name: cursorBody } }]));
     await raw.socket.emitWithAck('doc:sync', caseId, new Uint8Array([0, 9, 9, 9]));
+    // The conversation: what the customer wrote, and what the owner answered.
+    const connectorSocket = await connected(rawSocket(hub.url, await mintToken(chatConnector)));
+    const posted = await connectorSocket.emitWithAck('conversation:post', {
+      caseId,
+      channel: 'chat',
+      body: customerBody,
+      externalId: 'chat-logs-1',
+      customer: { name: 'Dana', address: customerAddress },
+    });
+    expect(posted).toMatchObject({ ok: true });
+    await session.claim();
+    expect(await raw.socket.emitWithAck('conversation:send', { caseId, body: replyBody })).toMatchObject({ ok: true });
+    connectorSocket.disconnect();
     const provider = connectProvider(hub.url, caseId, yanToken);
     await providerSynced(provider);
     await fetch(`${hub.url}/api/cases/${caseId}`, { headers: { authorization: `Bearer ${annToken}` } });
@@ -67,7 +83,9 @@ describe('logs', () => {
 
     const text = lines.join('\n');
     expect(lines.length).toBeGreaterThan(5);
-    for (const secret of [annToken, yanToken, expiredToken, notesBody, cursorBody]) expect(text).not.toContain(secret);
+    for (const secret of [annToken, yanToken, expiredToken, notesBody, cursorBody, customerBody, customerAddress, replyBody])
+      expect(text).not.toContain(secret);
+    expect(text).toContain('message stored');
     // Not even a token's signature or payload part on its own.
     for (const token of [annToken, yanToken, expiredToken]) for (const part of token.split('.')) expect(text).not.toContain(part);
 

@@ -9,6 +9,7 @@ import { connectBot } from '../helpers/bots.js';
 import { openCaseAs } from '../helpers/clients.js';
 import { startTestHub, type TestHub } from '../helpers/hub.js';
 import * as people from '../helpers/people.js';
+import { api } from '../helpers/http.js';
 import { scrape, valueOf, type Sample } from '../helpers/metrics.js';
 import { connected, rawSocket, RawParticipant } from '../helpers/sockets.js';
 import { waitForDoc } from '../helpers/wait.js';
@@ -40,6 +41,11 @@ describe('/metrics', () => {
     }
     await waitForDoc(bob.doc, 'bob to see the edits', () => bob.notes.toString() === ann.notes.toString());
     await ann.claim();
+    const customerWrote = await api(hub.url, `/api/cases/${caseId}/messages`, {
+      token: await hub.token(people.chatConnector),
+      body: { direction: 'in', channel: 'chat', body: 'Charged twice', externalId: 'chat-metrics-1' },
+    });
+    expect(customerWrote.status).toBe(201);
     await bob.requestApproval({ kind: 'refund', summary: 'Refund the duplicate charge', amount: 20, currency: 'EUR' });
     const mallory = new RawParticipant(await connected(rawSocket(hub.url, await hub.token(people.mallory))), caseId);
     await mallory.join();
@@ -57,6 +63,7 @@ describe('/metrics', () => {
     expect(moved('caseroom_store_write_seconds_bucket', { le: '+Inf' })).toBe(moved('caseroom_store_write_seconds_count'));
     expect(moved('caseroom_ownership_changes_total', { kind: 'claimed' })).toBe(1);
     expect(moved('caseroom_approval_changes_total', { kind: 'requested' })).toBe(1);
+    expect(moved('caseroom_conversation_messages_total', { direction: 'in', kind: 'message', channel: 'chat' })).toBe(1);
     expect(moved('caseroom_refused_messages_total', { transport: 'socket.io', code: 'malformed_message' })).toBe(1);
     expect(valueOf(after, 'caseroom_store_up', { store: hub.store.kind })).toBe(1);
     // Only a hub on Redis (cluster mode) has a bus to other nodes.

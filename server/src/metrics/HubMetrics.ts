@@ -36,6 +36,7 @@ export class HubMetrics implements RoomMetrics {
   private readonly fanOut: Histogram;
   private readonly ownership: Counter<'kind'>;
   private readonly approvals: Counter<'kind'>;
+  private readonly messages: Counter<'direction' | 'kind' | 'channel'>;
   private readonly subscriptions = new Map<string, { userId: string; lag: SubscriptionLag }>();
   private readonly connectionCounts = new Map<ConnectedTransport, () => number>();
 
@@ -146,6 +147,15 @@ export class HubMetrics implements RoomMetrics {
       labelNames: ['kind'],
       registers,
     });
+    this.messages = new Counter({
+      name: 'caseroom_conversation_messages_total',
+      help: 'Messages stored in case conversations, by direction (in from customers, out to them), kind and channel',
+      labelNames: ['direction', 'kind', 'channel'],
+      registers,
+    });
+    changes.on('message', ({ message }) =>
+      this.messages.inc({ direction: message.direction, kind: message.kind, channel: message.channel }),
+    );
     changes.on('owner', ({ update }) => this.ownership.inc({ kind: update.change.kind }));
     changes.on('approval', ({ update }) => this.approvals.inc({ kind: update.change.kind }));
   }
