@@ -6,6 +6,7 @@
  */
 import type { ApprovalStore } from './ApprovalStore.js';
 import type { CaseRecordStore } from './CaseRecordStore.js';
+import type { DeadlineStore } from './DeadlineStore.js';
 import type { DocumentStore } from './DocumentStore.js';
 import type { EventStore } from './EventStore.js';
 import type { OwnershipStore } from './OwnershipStore.js';
@@ -15,6 +16,7 @@ import type { WebhookStore } from './WebhookStore.js';
 // The vocabulary of the aggregates, for callers that import it with the store.
 export type { ApprovalQuery, ApprovalStore } from './ApprovalStore.js';
 export type { CaseQuery, CaseRecordStore } from './CaseRecordStore.js';
+export type { DeadlineStore, StepDeadline } from './DeadlineStore.js';
 export type { DocumentStore, StoredDocument } from './DocumentStore.js';
 export type { EventQuery, EventStore, NewCaseEvent } from './EventStore.js';
 export type { OwnershipStore } from './OwnershipStore.js';
@@ -32,6 +34,8 @@ export interface CaseStore {
   readonly cases: CaseRecordStore;
   readonly ownership: OwnershipStore;
   readonly approvals: ApprovalStore;
+  /** when the steps of case documents fall due */
+  readonly deadlines: DeadlineStore;
   readonly events: EventStore;
   readonly documents: DocumentStore;
   /** people who signed in, and revocations of their tokens */

@@ -13,6 +13,7 @@
  * (identity JSON, seenAt) and `revocations` a hash (user id -> ms). `approval:{id}` is a hash (record JSON, version, status, reviewed),
  * indexed in `approvals:{case:{id}|team:{team}|all}:{status}:{reviewed|unreviewed}` (members
  * `requestedAt NUL id`), and `approvals:expiries` scores pending requests by expiry time (ms).
+ * `deadlines:steps` scores each step that falls due (member: JSON [case id, step id]) by that time (ms).
  * `events` is the stream that gives every event its id; the same entry is added under the same
  * id to `events:team:{team}` and `events:case:{id}`, and `events:case:{id}:ids` maps each
  * per-case seq to its id. `doc:{id}:updates` is the update log, a stream with ids `0-{seq}` and
@@ -27,6 +28,7 @@ import type { CaseStore } from '../CaseStore.js';
 import { closeRedis, connectRedis, guarded, pingDeadlineMs, type Redis } from './connection.js';
 import { RedisApprovals } from './RedisApprovals.js';
 import { RedisCases } from './RedisCases.js';
+import { RedisDeadlines } from './RedisDeadlines.js';
 import { RedisDocuments } from './RedisDocuments.js';
 import { RedisEvents } from './RedisEvents.js';
 import { RedisKeys } from './RedisKeys.js';
@@ -47,6 +49,7 @@ export class RedisStore implements CaseStore {
   readonly cases: RedisCases;
   readonly ownership: RedisOwnership;
   readonly approvals: RedisApprovals;
+  readonly deadlines: RedisDeadlines;
   readonly documents: RedisDocuments;
   readonly people: RedisPeople;
   readonly webhooks: RedisWebhooks;
@@ -60,6 +63,7 @@ export class RedisStore implements CaseStore {
     this.cases = new RedisCases(redis, keys, this.events);
     this.ownership = new RedisOwnership(redis, keys, this.events);
     this.approvals = new RedisApprovals(redis, keys, this.events);
+    this.deadlines = new RedisDeadlines(redis, keys, this.events);
     this.documents = new RedisDocuments(redis, keys);
     this.people = new RedisPeople(redis, keys, this.events);
     this.webhooks = new RedisWebhooks(redis, keys);

@@ -10,6 +10,7 @@ import type { Logger } from '../../logger.js';
 import type { CaseStore } from '../CaseStore.js';
 import { SqliteApprovals } from './SqliteApprovals.js';
 import { SqliteCases } from './SqliteCases.js';
+import { SqliteDeadlines } from './SqliteDeadlines.js';
 import { SqliteDocuments } from './SqliteDocuments.js';
 import { SqliteEvents } from './SqliteEvents.js';
 import { SqliteOwnership } from './SqliteOwnership.js';
@@ -35,6 +36,7 @@ export class SqliteStore implements CaseStore {
   readonly cases: SqliteCases;
   readonly ownership: SqliteOwnership;
   readonly approvals: SqliteApprovals;
+  readonly deadlines: SqliteDeadlines;
   readonly documents: SqliteDocuments;
   readonly people: SqlitePeople;
   readonly webhooks: SqliteWebhooks;
@@ -63,6 +65,7 @@ export class SqliteStore implements CaseStore {
     this.cases = new SqliteCases(this.db, this.events);
     this.ownership = new SqliteOwnership(this.db, this.events);
     this.approvals = new SqliteApprovals(this.db, this.events);
+    this.deadlines = new SqliteDeadlines(this.db, this.events);
     this.documents = new SqliteDocuments(this.db);
     this.people = new SqlitePeople(this.db, this.events);
     this.webhooks = new SqliteWebhooks(this.db);
