@@ -75,12 +75,18 @@ export const eventFilterSchema = z.strictObject({
   /** case ids, or every case of the subscriber's team (the default) */
   cases: z.union([z.literal('team'), z.array(caseIdSchema).min(1).max(1000)]).default('team'),
   types: z.array(z.enum(caseEventTypes)).min(1).optional(),
-  /** resume after this cursor (an event id); absent: only what happens from now on */
-  after: z.string().min(1).max(100).optional(),
+  /**
+   * resume after this cursor (an event id), or `'start'` (`logStart`) for the whole log from its
+   * first event; absent: only what happens from now on. Anything but a string is `invalid_cursor`.
+   */
+  after: z.string({ error: 'must be an event id or "start"' }).min(1).max(100).optional(),
 });
 export type EventFilter = z.input<typeof eventFilterSchema>;
 
-/** Refusals of a subscription's filter get their own code. */
-export const filterFieldCodes = { cases: 'invalid_filter', types: 'invalid_filter' } as const;
+/** The `after` of a subscription that replays the whole log. */
+export const logStart = 'start';
+
+/** Refusals of a subscription's filter get their own codes. */
+export const filterFieldCodes = { cases: 'invalid_filter', types: 'invalid_filter', after: 'invalid_cursor' } as const;
 
 export const subscriptionIdSchema = z.string().min(1).max(100);
