@@ -23,5 +23,6 @@ export {
   type CaseEvent,
   type CaseEventType,
   type EventFilter,
+  type FactOptions,
   caseEventTypes,
 } from '@caseroom/shared';

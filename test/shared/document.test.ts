@@ -100,6 +100,23 @@ describe('FactBook', () => {
     expect(Object.keys(facts.toJSON())).toEqual(['order number']);
   });
 
+  it('records the customer message a fact cites, and refuses a citation that is no positive whole number', () => {
+    const { facts } = newCase();
+    const at = new Date('2026-03-04T05:06:07.000Z');
+    expect(facts.record('order number', 'A-1001', { at, cites: 7 })).toEqual({
+      answer: 'A-1001',
+      by: 'ann',
+      at: at.toISOString(),
+      cites: 7,
+    });
+    expect(facts.get('order number')?.cites).toBe(7);
+    for (const cites of [0, -2, 1.5])
+      expect(() => facts.record('phone', '+1 555 0100', { cites })).toThrow(
+        expect.objectContaining({ code: 'invalid_payload', field: 'cites' }),
+      );
+    expect(facts.has('phone')).toBe(false);
+  });
+
   it('stamps a fact with the current time when none is given', () => {
     const { facts } = newCase();
     const before = Date.now();

@@ -102,7 +102,8 @@ class DocumentWatcher {
       const fact = facts.get(question);
       // Putting back the value a question had (an undo of a refused edit) records nothing new.
       if (change.action === 'delete' || !fact || sameFact(change.oldValue as Fact | undefined, fact)) continue;
-      this.record('fact.recorded', editor, { question, answer: fact.answer, by: fact.by, at: fact.at });
+      const cites = fact.cites === undefined ? {} : { cites: fact.cites };
+      this.record('fact.recorded', editor, { question, answer: fact.answer, by: fact.by, at: fact.at, ...cites });
     }
   }
 
@@ -168,7 +169,7 @@ export function watchDocuments(rooms: CaseRooms, events: EventLog, notesDebounce
 }
 
 function sameFact(a: Fact | undefined, b: Fact): boolean {
-  return a !== undefined && a.answer === b.answer && a.by === b.by && a.at === b.at;
+  return a !== undefined && a.answer === b.answer && a.by === b.by && a.at === b.at && a.cites === b.cites;
 }
 
 function stepState(steps: StepList): Map<string, boolean> {
