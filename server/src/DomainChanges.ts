@@ -1,10 +1,10 @@
 /**
- * The one way the planes announce what changed: ownership, rosters, approvals, case status, stored
- * events and revocations. A plane announces after the change is stored; the transports, the
+ * The one way the planes announce what changed: ownership, rosters, approvals, overdue steps, case
+ * status, stored events and revocations. A plane announces after the change is stored; the transports, the
  * metrics, the event log's readers and the cluster subscribe to the kinds they care about. The
  * planes never learn who listens, so building the hub needs no callback bound after the fact.
  */
-import type { ApprovalUpdate, CaseRecord, OwnerUpdate, RosterUpdate } from '@caseroom/shared';
+import type { ApprovalUpdate, CaseRecord, OverdueStep, OwnerUpdate, RosterUpdate } from '@caseroom/shared';
 import type { Logger } from './logger.js';
 
 /** Whether a change was made on this node or heard from another one over the cluster bus. */
@@ -19,6 +19,8 @@ export type DomainChange =
   | { kind: 'roster'; caseId: string; update: RosterUpdate }
   /** an approval request was opened, decided, cancelled, expired or reviewed */
   | { kind: 'approval'; update: ApprovalUpdate }
+  /** a step fell due without being done and its `step.overdue` event is stored; only the node that fired it announces it */
+  | { kind: 'stepOverdue'; step: OverdueStep }
   /** a case was resolved or reopened */
   | { kind: 'caseStatus'; caseId: string; record: CaseRecord }
   /** new case events are stored: event log readers read on from their cursors */

@@ -5,8 +5,9 @@
  */
 import { z } from 'zod';
 import { caseIdSchema } from './cases.js';
+import { stepFields } from './documentSchema.js';
 import { personSchema } from './people.js';
-import { timeSchema } from './wire.js';
+import { teamSchema, timeSchema } from './wire.js';
 
 export const caseEventTypes = [
   'case.created',
@@ -90,3 +91,22 @@ export const logStart = 'start';
 export const filterFieldCodes = { cases: 'invalid_filter', types: 'invalid_filter', after: 'invalid_cursor' } as const;
 
 export const subscriptionIdSchema = z.string().min(1).max(100);
+
+/**
+ * A step that fell due without being done, as the hub announces it live (`step:overdue`) to the
+ * case room and the case's team once it has stored the `step.overdue` event, whose data is the
+ * step's part of this.
+ */
+export const overdueStepSchema = z.strictObject({
+  caseId: caseIdSchema,
+  team: teamSchema,
+  stepId: stepFields.id,
+  text: stepFields.text,
+  /** whom the step was given to: the person to tell */
+  assignee: stepFields.assignee,
+  /** the step's `due` as written (a date falls due at the end of that day, UTC) */
+  due: z.string(),
+  /** when the hub recorded it */
+  at: timeSchema,
+});
+export type OverdueStep = z.infer<typeof overdueStepSchema>;

@@ -24,6 +24,17 @@ export interface NewStep {
 
 type StepField = Step[keyof Step];
 
+const dayMs = 24 * 60 * 60 * 1000;
+
+/**
+ * When a step's `due` falls due, in ms since the epoch: a date-time at that moment, a date alone
+ * (`2026-12-03`) at the end of that day, UTC, which is midnight at the start of the next one. NaN
+ * for text that is neither (the schema lets no such `due` in).
+ */
+export function dueTime(due: string): number {
+  return /^\d{4}-\d{2}-\d{2}$/.test(due) ? Date.parse(`${due}T00:00:00.000Z`) + dayMs : Date.parse(due);
+}
+
 /** How a fact is recorded besides its answer. */
 export interface FactOptions {
   /** when it was learnt (now by default) */

@@ -29,7 +29,7 @@ export const stepFields = {
   id: z.string().min(1).max(64),
   text: z.string().max(2_000),
   assignee: personId.nullable(),
-  /** ISO date or date-time */
+  /** ISO date or date-time; a date falls due at the end of that day, UTC (`dueTime` in document.ts) */
   due: z.union([z.iso.date(), isoDateTime]).nullable(),
   done: z.boolean(),
 };

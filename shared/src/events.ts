@@ -14,7 +14,7 @@ import {
   decisionRequestSchema,
   pendingRequestSchema,
 } from './approvals.js';
-import { caseEventSchema, eventFilterSchema, filterFieldCodes, subscriptionIdSchema } from './caseEvents.js';
+import { caseEventSchema, eventFilterSchema, filterFieldCodes, overdueStepSchema, subscriptionIdSchema } from './caseEvents.js';
 import { caseIdSchema, caseRecordSchema, caseRequestSchema, joinRequestSchema } from './cases.js';
 import { ackSchema, wireErrorSchema, type Ack, type ErrorCode } from './errors.js';
 import { refreshRequestSchema, tokenLifetimeSchema, type Identity, type TokenLifetime } from './identity.js';
@@ -187,6 +187,10 @@ export const serverEvents = {
     acknowledged: true,
   },
   approval: { doc: 'An approval request opened or changed; sent to its case room and to its team’s feed.', payload: approvalUpdateSchema },
+  'step:overdue': {
+    doc: 'A step fell due without being done (the `step.overdue` event is stored first); sent once to its case room and to its team’s feed, so that its `assignee` hears it wherever they are.',
+    payload: overdueStepSchema,
+  },
   'case:updated': {
     doc: 'The case record changed (e.g. its status).',
     payload: z.strictObject({ caseId: caseIdSchema, record: caseRecordSchema }),

@@ -1,4 +1,4 @@
-import { CaseDocument, factsKey, notesKey, stepsKey } from '@caseroom/shared';
+import { CaseDocument, dueTime, factsKey, notesKey, stepsKey } from '@caseroom/shared';
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 
@@ -132,6 +132,19 @@ describe('FactBook', () => {
     expect(facts.has('email')).toBe(false);
     expect(facts.get('email')).toBeUndefined();
     expect(facts.toJSON()).toEqual({ phone: expect.objectContaining({ answer: '+1 555 0100' }) });
+  });
+});
+
+describe('dueTime', () => {
+  it('puts a date-time due at that very moment, whatever its offset', () => {
+    expect(dueTime('2026-12-03T10:30:00.000Z')).toBe(Date.UTC(2026, 11, 3, 10, 30));
+    expect(dueTime('2026-12-03T10:30:00+02:00')).toBe(Date.UTC(2026, 11, 3, 8, 30));
+  });
+
+  it('puts a date due at the end of that day, UTC: midnight starting the next', () => {
+    expect(dueTime('2026-12-03')).toBe(Date.UTC(2026, 11, 4));
+    expect(dueTime('2026-12-31')).toBe(Date.UTC(2027, 0, 1));
+    expect(dueTime('2028-02-28')).toBe(Date.UTC(2028, 1, 29));
   });
 });
 

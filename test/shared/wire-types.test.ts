@@ -14,6 +14,7 @@ import type {
   CaseRecord,
   ClientToServerEvents,
   EventFilter,
+  OverdueStep,
   OwnerUpdate,
   Ownership,
   Person,
@@ -136,6 +137,16 @@ interface PinnedEventFilter {
   after?: string;
 }
 
+interface PinnedOverdueStep {
+  caseId: string;
+  team: string;
+  stepId: string;
+  text: string;
+  assignee: string | null;
+  due: string;
+  at: string;
+}
+
 interface PinnedTokenLifetime {
   expiresInMs: number | null;
 }
@@ -197,6 +208,7 @@ interface PinnedServerToClientEvents {
   owner: (caseId: string, update: PinnedOwnerUpdate) => void;
   events: (subscriptionId: string, events: PinnedCaseEvent[], ack: () => void) => void;
   approval: (update: PinnedApprovalUpdate) => void;
+  'step:overdue': (step: PinnedOverdueStep) => void;
   'case:updated': (caseId: string, record: PinnedCaseRecord) => void;
   'case:closed': (caseId: string, reason: PinnedWireError) => void;
   'auth:expires': (lifetime: PinnedTokenLifetime) => void;
@@ -228,6 +240,7 @@ describe('the event maps the SDK sees', () => {
     expectTypeOf<ApprovalInput>().toEqualTypeOf<PinnedApprovalInput>();
     expectTypeOf<CaseEvent>().toEqualTypeOf<PinnedCaseEvent>();
     expectTypeOf<EventFilter>().toEqualTypeOf<PinnedEventFilter>();
+    expectTypeOf<OverdueStep>().toEqualTypeOf<PinnedOverdueStep>();
     expectTypeOf<TokenLifetime>().toEqualTypeOf<PinnedTokenLifetime>();
   });
 });
