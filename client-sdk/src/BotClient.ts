@@ -26,8 +26,10 @@ export class BotClient extends CaseClient {
 
   /**
    * Subscribes to case events: `cases` is a list of case ids or `'team'` (the default: every case
-   * of your team), `types` narrows the event types, `after` resumes after a stored cursor (absent:
-   * from now on). Refusals: `invalid_cursor`, `invalid_filter`, `out_of_scope`.
+   * of your team), `types` narrows the event types, `after` resumes after a stored cursor, or
+   * replays the whole log with `'start'` (absent: from now on). Refusals (`subscription.ready`
+   * rejects): `invalid_cursor` (also for a cursor that is not a string), `invalid_filter`,
+   * `out_of_scope`.
    */
   subscribe(filter: EventFilter, handler: EventHandler): EventSubscription {
     const key = String(this.nextKey++);

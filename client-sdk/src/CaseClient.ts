@@ -10,6 +10,7 @@ import {
   type Approval,
   type ApprovalUpdate,
   type ClientToServerEvents,
+  type OverdueStep,
   type ServerToClientEvents,
 } from '@caseroom/shared';
 import { io, type Socket } from 'socket.io-client';
@@ -48,6 +49,11 @@ export interface CaseClientEvents {
   error: [error: CaseroomError];
   /** an approval request of your team (or a case you have open) opened or changed */
   approval: [update: ApprovalUpdate];
+  /**
+   * a step of one of your team's cases (or of a case you have open) fell due without being done;
+   * `step.assignee` is the user id it was given to (compare it with yours to tell your own)
+   */
+  stepOverdue: [step: OverdueStep];
 }
 
 export class CaseClient extends Emitter<CaseClientEvents> {
@@ -136,6 +142,7 @@ export class CaseClient extends Emitter<CaseClientEvents> {
       this.sessions.get(update.approval.caseId)?.receiveApproval(update);
       this.emit('approval', update);
     });
+    this.socket.on('step:overdue', (step) => this.emit('stepOverdue', step));
     if (options.autoConnect !== false) this.socket.connect();
   }
 

@@ -1,7 +1,8 @@
 /**
- * One subscription of a bot to case events. It replays everything after a cursor, then streams
- * live events with no gap and no duplicate at the seam; store the cursor your handler is given and
- * pass it back as `after` after a restart to see every event exactly once more from there.
+ * One subscription of a bot to case events. It replays everything after a cursor (or the whole
+ * log, from `'start'`), then streams live events with no gap and no duplicate at the seam; store
+ * the cursor your handler is given and pass it back as `after` after a restart to see every event
+ * exactly once more from there.
  */
 import { CaseroomError, type CaseEvent, type EventFilter } from '@caseroom/shared';
 import { Emitter } from './Emitter.js';
@@ -69,10 +70,12 @@ export class EventSubscription extends Emitter<EventSubscriptionEvents> {
     if (this.closed || !this.socket.connected) return;
     const generation = ++this.generation;
     const { cases, types } = this.filter;
+    // Any cursor given goes to the hub, which refuses one that is not a string (`after: 0`) with
+    // `invalid_cursor`, instead of it meaning "from now".
     const ask: EventFilter = {
       ...(cases ? { cases } : {}),
       ...(types ? { types } : {}),
-      ...(this.lastCursor ? { after: this.lastCursor } : {}),
+      ...(this.lastCursor !== null ? { after: this.lastCursor } : {}),
     };
     // A callback, not a promise: the first batch can be decoded in the same turn as this
     // acknowledgement, and must find `serverId` already set.

@@ -23,5 +23,7 @@ export {
   type CaseEvent,
   type CaseEventType,
   type EventFilter,
+  type OverdueStep,
+  type FactOptions,
   caseEventTypes,
 } from '@caseroom/shared';

@@ -28,6 +28,7 @@ const phrases: Record<string, string> = {
   'step.added': 'added a step',
   'step.completed': 'completed a step',
   'step.removed': 'removed a step',
+  'step.overdue': 'found a step overdue',
   'fact.recorded': 'recorded a fact',
 };
 

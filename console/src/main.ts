@@ -10,6 +10,7 @@ import { caseView } from './caseView.js';
 import { connectionIndicator } from './connection.js';
 import { h, replace } from './dom.js';
 import { showError } from './notices.js';
+import { noticeOverdueSteps } from './overdueNotices.js';
 import { reviewsView } from './reviews.js';
 import { loadSignIn, signInFromFragment, signInView, signOut, type SignedIn } from './signIn.js';
 import { TeamApprovals } from './teamApprovals.js';
@@ -31,6 +32,7 @@ function openConsole({ token, identity }: SignedIn): void {
   const api = new HubApi(token);
   const connection = connectionIndicator(client);
   const approvals = new TeamApprovals(client, identity);
+  const stopOverdueNotices = noticeOverdueSteps(client, identity);
   const view = h('div', { class: 'view' });
   let current: { element: HTMLElement; dispose: () => void } | null = null;
 
@@ -39,6 +41,7 @@ function openConsole({ token, identity }: SignedIn): void {
     current?.dispose();
     connection.dispose();
     approvals.dispose();
+    stopOverdueNotices();
     void client.close();
     signOut();
     location.hash = '';

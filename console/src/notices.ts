@@ -14,23 +14,25 @@ function region(): HTMLElement {
   return document.getElementById('notices') ?? document.body;
 }
 
-function show(kind: 'error' | 'info', text: string, code?: string): void {
+function show(kind: 'error' | 'info', text: string, options: { code?: string; href?: string; stayMs?: number } = {}): void {
+  const { code, href, stayMs = kind === 'error' ? 10_000 : 4000 } = options;
   const notice = h(
     'div',
     { class: `notice notice-${kind}`, role: kind === 'error' ? 'alert' : 'status', 'data-testid': `${kind}-notice`, 'data-code': code },
-    h('span', {}, text),
+    href ? h('a', { href }, text) : h('span', {}, text),
     h('button', { class: 'link', 'aria-label': 'Dismiss', onclick: () => notice.remove() }, '×'),
   );
   region().appendChild(notice);
-  setTimeout(() => notice.remove(), kind === 'error' ? 10_000 : 4000);
+  setTimeout(() => notice.remove(), stayMs);
 }
 
 export function showError(err: unknown): void {
-  show('error', describeError(err), err instanceof CaseroomError ? err.code : undefined);
+  show('error', describeError(err), err instanceof CaseroomError ? { code: err.code } : {});
 }
 
-export function showInfo(text: string): void {
-  show('info', text);
+/** A passing notice; with `href`, its text links there, and it stays until dismissed or `stayMs`. */
+export function showInfo(text: string, options: { href?: string; stayMs?: number } = {}): void {
+  show('info', text, options);
 }
 
 /** Runs an action from a button or form, reporting any refusal; resolves to false when refused. */

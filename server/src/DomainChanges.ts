@@ -1,10 +1,21 @@
 /**
  * The one way the planes announce what changed: ownership, rosters, approvals, the conversation,
- * case status, stored events and revocations. A plane announces after the change is stored; the transports, the
- * metrics, the event log's readers and the cluster subscribe to the kinds they care about. The
- * planes never learn who listens, so building the hub needs no callback bound after the fact.
+ * overdue steps, case status, stored events and revocations. A plane announces after the change is
+ * stored; the transports, the metrics, the event log's readers and the cluster subscribe to the
+ * kinds they care about. The planes never learn who listens, so building the hub needs no callback
+ * bound after the fact.
  */
-import type { ApprovalUpdate, CaseRecord, Composing, Delivery, Floor, Message, OwnerUpdate, RosterUpdate } from '@caseroom/shared';
+import type {
+  ApprovalUpdate,
+  CaseRecord,
+  Composing,
+  Delivery,
+  Floor,
+  Message,
+  OverdueStep,
+  OwnerUpdate,
+  RosterUpdate,
+} from '@caseroom/shared';
 import type { Logger } from './logger.js';
 
 /** Whether a change was made on this node or heard from another one over the cluster bus. */
@@ -27,6 +38,8 @@ export type DomainChange =
   | { kind: 'composing'; caseId: string; composing: Composing }
   /** the floor was given or ended: who besides the owner may write to the customer */
   | { kind: 'floor'; caseId: string; floor: Floor }
+  /** a step fell due without being done and its `step.overdue` event is stored; only the node that fired it announces it */
+  | { kind: 'stepOverdue'; step: OverdueStep }
   /** a case was resolved or reopened */
   | { kind: 'caseStatus'; caseId: string; record: CaseRecord }
   /** new case events are stored: event log readers read on from their cursors */

@@ -38,7 +38,7 @@ export interface Hub {
   readonly events: EventLog;
   readonly webhooks: WebhookRegistry;
   readonly tokens: Tokens;
-  /** what the planes announce: ownership, rosters, approvals, case status, stored events, revocations */
+  /** what the planes announce: ownership, rosters, approvals, overdue steps, case status, stored events, revocations */
   readonly changes: DomainChanges;
   /** the Socket.IO server (its `/cases` namespace is the hub's; an embedding app may add its own) */
   readonly io: SocketServer;
@@ -67,7 +67,7 @@ export async function startHub(config: HubConfig, parts: HubParts = {}): Promise
   // The planes, each over the ones it needs.
   const { tokens, access } = await identityPlane(config, ground);
   const rooms = roomsPlane(config, ground);
-  const { events, webhooks, delivery } = eventsPlane(config, ground, rooms, parts.resolveHost);
+  const { events, webhooks, delivery, overdue } = eventsPlane(config, ground, rooms, parts.resolveHost);
   const cases = new CaseDirectory(store, changes, log);
   const { roster, presence, owners } = await peoplePlane(config, ground, rooms, events);
   const approvals = new ApprovalBook({ store, cases, changes, log, ...config.approvals });
@@ -94,6 +94,8 @@ export async function startHub(config: HubConfig, parts: HubParts = {}): Promise
     // One node delivers webhooks; stopping aborts attempts under way (at-least-once: they go out again).
     { name: 'webhook delivery', start: () => delivery.start(), stop: () => delivery.stop() },
     { name: 'approval expiry', start: () => approvals.start(), stop: () => approvals.stop() },
+    // Reads the case rooms of the steps falling due: stops (waiting for a sweep under way) before they close.
+    { name: 'overdue steps', start: () => overdue.start(), stop: () => overdue.stop() },
   ]);
 
   const { url, port } = transports.address();

@@ -5,8 +5,9 @@
  */
 import { z } from 'zod';
 import { caseIdSchema } from './cases.js';
+import { stepFields } from './documentSchema.js';
 import { personSchema } from './people.js';
-import { timeSchema } from './wire.js';
+import { teamSchema, timeSchema } from './wire.js';
 
 export const caseEventTypes = [
   'case.created',
@@ -75,12 +76,37 @@ export const eventFilterSchema = z.strictObject({
   /** case ids, or every case of the subscriber's team (the default) */
   cases: z.union([z.literal('team'), z.array(caseIdSchema).min(1).max(1000)]).default('team'),
   types: z.array(z.enum(caseEventTypes)).min(1).optional(),
-  /** resume after this cursor (an event id); absent: only what happens from now on */
-  after: z.string().min(1).max(100).optional(),
+  /**
+   * resume after this cursor (an event id), or `'start'` (`logStart`) for the whole log from its
+   * first event; absent: only what happens from now on. Anything but a string is `invalid_cursor`.
+   */
+  after: z.string({ error: 'must be an event id or "start"' }).min(1).max(100).optional(),
 });
 export type EventFilter = z.input<typeof eventFilterSchema>;
 
-/** Refusals of a subscription's filter get their own code. */
-export const filterFieldCodes = { cases: 'invalid_filter', types: 'invalid_filter' } as const;
+/** The `after` of a subscription that replays the whole log. */
+export const logStart = 'start';
+
+/** Refusals of a subscription's filter get their own codes. */
+export const filterFieldCodes = { cases: 'invalid_filter', types: 'invalid_filter', after: 'invalid_cursor' } as const;
 
 export const subscriptionIdSchema = z.string().min(1).max(100);
+
+/**
+ * A step that fell due without being done, as the hub announces it live (`step:overdue`) to the
+ * case room and the case's team once it has stored the `step.overdue` event, whose data is the
+ * step's part of this.
+ */
+export const overdueStepSchema = z.strictObject({
+  caseId: caseIdSchema,
+  team: teamSchema,
+  stepId: stepFields.id,
+  text: stepFields.text,
+  /** whom the step was given to: the person to tell */
+  assignee: stepFields.assignee,
+  /** the step's `due` as written (a date falls due at the end of that day, UTC) */
+  due: z.string(),
+  /** when the hub recorded it */
+  at: timeSchema,
+});
+export type OverdueStep = z.infer<typeof overdueStepSchema>;

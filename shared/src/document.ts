@@ -3,7 +3,7 @@
  *
  *   notes  Y.Text                               free-form team notes
  *   steps  Y.Array<Y.Map>  {id, text, assignee, due, done}   next steps
- *   facts  Y.Map<question, {answer, by, at}>    what the customer already told us
+ *   facts  Y.Map<question, {answer, by, at, cites?}>  what the customer already told us
  *
  * Apps use `CaseDocument` and never touch the raw layout, so the layout can evolve in one place.
  * Its helpers check what they write against the schema (documentSchema.ts) and throw
@@ -23,6 +23,25 @@ export interface NewStep {
 }
 
 type StepField = Step[keyof Step];
+
+const dayMs = 24 * 60 * 60 * 1000;
+
+/**
+ * When a step's `due` falls due, in ms since the epoch: a date-time at that moment, a date alone
+ * (`2026-12-03`) at the end of that day, UTC, which is midnight at the start of the next one. NaN
+ * for text that is neither (the schema lets no such `due` in).
+ */
+export function dueTime(due: string): number {
+  return /^\d{4}-\d{2}-\d{2}$/.test(due) ? Date.parse(`${due}T00:00:00.000Z`) + dayMs : Date.parse(due);
+}
+
+/** How a fact is recorded besides its answer. */
+export interface FactOptions {
+  /** when it was learnt (now by default) */
+  at?: Date;
+  /** the `seq` of the customer's message in the case's conversation it came from */
+  cites?: number;
+}
 
 /** Throws `invalid_payload` naming `field` when `value` does not fit `schema`. */
 function checked<T>(schema: z.ZodType<T>, value: unknown, field: string): T {
@@ -126,14 +145,17 @@ export class FactBook {
   }
 
   /**
-   * Records (or corrects) the answer to a question, in the author's name. Throws `invalid_payload`
-   * for a question or answer the schema refuses, and when the book has no author yet.
+   * Records (or corrects) the answer to a question, in the author's name, citing the customer's
+   * message it came from if given (`{ cites: seq }`). Throws `invalid_payload` for a question,
+   * answer or citation the schema refuses, and when the book has no author yet.
    */
-  record(question: string, answer: string, at: Date = new Date()): Fact {
+  record(question: string, answer: string, options: FactOptions | Date = {}): Fact {
+    const { at = new Date(), cites } = options instanceof Date ? { at: options } : options;
     const by = this.author?.() ?? null;
     if (by === null)
       throw new CaseroomError('invalid_payload', 'Facts are recorded in your name, which is known once the case is open', { field: 'by' });
-    const fact = checked(factSchema, { answer, by, at: at.toISOString() }, 'answer');
+    if (cites !== undefined) checked(factSchema.shape.cites, cites, 'cites');
+    const fact = checked(factSchema, { answer, by, at: at.toISOString(), ...(cites === undefined ? {} : { cites }) }, 'answer');
     this.map.set(checked(questionSchema, question, 'question'), fact);
     return fact;
   }

@@ -6,7 +6,7 @@
  *
  *   notes  Y.Text: text and formatting marks (no embedded values, no attributes)
  *   steps  Y.Array of Y.Map {id, text, assignee, due, done}, ids unique in the case
- *   facts  Y.Map question -> {answer, by, at}, `by` being whoever recorded it
+ *   facts  Y.Map question -> {answer, by, at, cites?}, `by` being whoever recorded it
  *   app    Y.Map of the application's own fields: the hub does not look inside
  *
  * No other top-level type may hold anything. Pure: runs in the hub, the SDK and the browser.
@@ -29,7 +29,7 @@ export const stepFields = {
   id: z.string().min(1).max(64),
   text: z.string().max(2_000),
   assignee: personId.nullable(),
-  /** ISO date or date-time */
+  /** ISO date or date-time; a date falls due at the end of that day, UTC (`dueTime` in document.ts) */
   due: z.union([z.iso.date(), isoDateTime]).nullable(),
   done: z.boolean(),
 };
@@ -44,6 +44,11 @@ export const factSchema = z.strictObject({
   /** user id of whoever recorded it: the hub refuses a fact recorded in someone else's name */
   by: personId,
   at: isoDateTime,
+  /**
+   * The `seq` of the customer's message (the case's conversation) the answer came from. The hub
+   * checks its shape only: documents are checked synchronously, the conversation is in the store.
+   */
+  cites: z.number().int().positive().optional(),
 });
 export type Fact = z.infer<typeof factSchema>;
 
@@ -313,7 +318,7 @@ function restoresPrevious(item: Y.Item, fact: Fact, transaction: Y.Transaction):
     // The value before: the newest older entry, if it was live then (live now, or deleted by this transaction).
     if (left.deleted && !Y.isDeleted(transaction.deleteSet, left.id)) return false;
     const previous = lastValue(left) as Partial<Fact> | undefined;
-    return previous?.answer === fact.answer && previous.by === fact.by && previous.at === fact.at;
+    return previous?.answer === fact.answer && previous.by === fact.by && previous.at === fact.at && previous.cites === fact.cites;
   }
   return false;
 }

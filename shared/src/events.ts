@@ -14,7 +14,7 @@ import {
   decisionRequestSchema,
   pendingRequestSchema,
 } from './approvals.js';
-import { caseEventSchema, eventFilterSchema, filterFieldCodes, subscriptionIdSchema } from './caseEvents.js';
+import { caseEventSchema, eventFilterSchema, filterFieldCodes, overdueStepSchema, subscriptionIdSchema } from './caseEvents.js';
 import { caseIdSchema, caseRecordSchema, caseRequestSchema, joinRequestSchema } from './cases.js';
 import { ackSchema, wireErrorSchema, type Ack, type ErrorCode } from './errors.js';
 import {
@@ -156,8 +156,8 @@ export const clientEvents = {
   },
   'events:subscribe': {
     doc:
-      'Subscribes to case events: replays what came after `after`, then streams live, as `events` batches. ' +
-      'The answer’s `cursor` is where the subscription starts. A wrong `cases` or `types` is `invalid_filter`.',
+      'Subscribes to case events: replays what came after `after` (an event id, or `start` for the whole log; absent: from now), then streams live, as `events` batches. ' +
+      'The answer’s `cursor` is where the subscription starts. A wrong `cases` or `types` is `invalid_filter`; a wrong `after` is `invalid_cursor`.',
     request: eventFilterSchema,
     answer: z.strictObject({ subscriptionId: z.string(), cursor: z.string() }),
     fieldCodes: filterFieldCodes,
@@ -256,6 +256,10 @@ export const serverEvents = {
     acknowledged: true,
   },
   approval: { doc: 'An approval request opened or changed; sent to its case room and to its team’s feed.', payload: approvalUpdateSchema },
+  'step:overdue': {
+    doc: 'A step fell due without being done (the `step.overdue` event is stored first); sent once to its case room and to its team’s feed, so that its `assignee` hears it wherever they are.',
+    payload: overdueStepSchema,
+  },
   'case:updated': {
     doc: 'The case record changed (e.g. its status).',
     payload: z.strictObject({ caseId: caseIdSchema, record: caseRecordSchema }),

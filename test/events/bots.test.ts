@@ -6,6 +6,7 @@ import { openCaseAs } from '../helpers/clients.js';
 import { startTestHub, tempDataDir, type TestHub } from '../helpers/hub.js';
 import { refusalOf } from '../helpers/session.js';
 import { waitFor, waitForDoc } from '../helpers/wait.js';
+import { scrape } from '../helpers/metrics.js';
 import { ann, intakeBot } from '../helpers/people.js';
 
 let hub: TestHub;
@@ -99,6 +100,24 @@ describe('bot subscriptions', () => {
     }
   });
 
+  it('replays the whole log from the first event with after: start, then streams live', async () => {
+    const caseId = await hub.createCase();
+    const session = await agentSession(caseId);
+    await session.claim();
+    session.facts.record('order number', 'A-1001');
+    await session.flushed();
+    const bot = await connectBot(hub.url);
+    const seen = new Collector(bot, { cases: [caseId], after: 'start' });
+    expect(await seen.subscription.ready).toBe(hub.store.events.beginning);
+    await seen.until('the fact', (events) => events.some((e) => e.type === 'fact.recorded'));
+    session.facts.record('preferred channel', 'e-mail');
+    await seen.until('the live fact', (events) => events.filter((e) => e.type === 'fact.recorded').length === 2);
+    const stored = await hub.store.events.forCase(caseId, 0, 100);
+    expect(stored[0]!.type).toBe('case.created');
+    expect(seen.events.map((e) => e.id)).toEqual(stored.slice(0, seen.events.length).map((e) => e.id));
+    expect(seen.events.map((e) => e.seq)).toEqual(Array.from({ length: seen.events.length }, (_, i) => i + 1));
+  });
+
   it('follows every case of its team with cases: team, and no other team’s', async () => {
     const bot = await connectBot(hub.url);
     const seen = new Collector(bot, { cases: 'team', types: ['case.created'] });
@@ -150,6 +169,21 @@ describe('refused subscriptions', () => {
   it('refuses a cursor from the future or not of ours with invalid_cursor', async () => {
     expect(await refusal({ after: '99999999' })).toBe('invalid_cursor');
     expect(await refusal({ after: 'yesterday' })).toBe('invalid_cursor');
+  });
+
+  it('refuses a cursor that is not a string with invalid_cursor, and subscribes nothing, rather than starting from now', async () => {
+    const who = { ...intakeBot, userId: 'bot-with-a-numeric-cursor' };
+    for (const after of [0, true, {}, '']) expect(await refusal({ after }, who)).toBe('invalid_cursor');
+    const bot = await connectBot(hub.url, who);
+    const handled: CaseEvent[] = [];
+    const subscription = bot.subscribe({ after: 0 as unknown as string }, (event) => void handled.push(event));
+    expect(await refusalOf(subscription.ready)).toBe('invalid_cursor');
+    await hub.createCase();
+    const subscribed = (await scrape(hub.url)).filter(
+      (s) => s.name === 'caseroom_event_subscription_lag_seconds' && s.labels.user === who.userId,
+    );
+    expect(subscribed).toEqual([]);
+    expect(handled).toEqual([]);
   });
 
   it('refuses a malformed filter with invalid_filter', async () => {

@@ -117,6 +117,22 @@ beforeAll(async () => {
   await cursor;
   await ask(annSocket, 'presence:status', { caseId, status: 'away' });
 
+  // A step given to Ann that is due already: the hub finds it overdue at once and tells her.
+  const overdue = hears(annSocket, 'step:overdue');
+  const beforeStep = Y.encodeStateVector(annDoc);
+  const step = new Y.Map<unknown>();
+  for (const [field, value] of Object.entries({
+    id: 'call-back',
+    text: 'Call back',
+    assignee: ann.userId,
+    due: new Date().toISOString(),
+    done: false,
+  }))
+    step.set(field, value);
+  annDoc.getArray('steps').push([step]);
+  await ask(annSocket, 'doc:sync', caseId, encodeUpdate(Y.encodeStateAsUpdate(annDoc, beforeStep)));
+  await overdue;
+
   await ask(annSocket, 'owner:claim', { caseId });
   await ask(annSocket, 'owner:offer', { caseId, userId: amy.userId });
   await ask(amySocket, 'owner:decline', { caseId });

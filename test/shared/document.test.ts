@@ -1,4 +1,4 @@
-import { CaseDocument, factsKey, notesKey, stepsKey } from '@caseroom/shared';
+import { CaseDocument, dueTime, factsKey, notesKey, stepsKey } from '@caseroom/shared';
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 
@@ -100,6 +100,23 @@ describe('FactBook', () => {
     expect(Object.keys(facts.toJSON())).toEqual(['order number']);
   });
 
+  it('records the customer message a fact cites, and refuses a citation that is no positive whole number', () => {
+    const { facts } = newCase();
+    const at = new Date('2026-03-04T05:06:07.000Z');
+    expect(facts.record('order number', 'A-1001', { at, cites: 7 })).toEqual({
+      answer: 'A-1001',
+      by: 'ann',
+      at: at.toISOString(),
+      cites: 7,
+    });
+    expect(facts.get('order number')?.cites).toBe(7);
+    for (const cites of [0, -2, 1.5])
+      expect(() => facts.record('phone', '+1 555 0100', { cites })).toThrow(
+        expect.objectContaining({ code: 'invalid_payload', field: 'cites' }),
+      );
+    expect(facts.has('phone')).toBe(false);
+  });
+
   it('stamps a fact with the current time when none is given', () => {
     const { facts } = newCase();
     const before = Date.now();
@@ -115,6 +132,19 @@ describe('FactBook', () => {
     expect(facts.has('email')).toBe(false);
     expect(facts.get('email')).toBeUndefined();
     expect(facts.toJSON()).toEqual({ phone: expect.objectContaining({ answer: '+1 555 0100' }) });
+  });
+});
+
+describe('dueTime', () => {
+  it('puts a date-time due at that very moment, whatever its offset', () => {
+    expect(dueTime('2026-12-03T10:30:00.000Z')).toBe(Date.UTC(2026, 11, 3, 10, 30));
+    expect(dueTime('2026-12-03T10:30:00+02:00')).toBe(Date.UTC(2026, 11, 3, 8, 30));
+  });
+
+  it('puts a date due at the end of that day, UTC: midnight starting the next', () => {
+    expect(dueTime('2026-12-03')).toBe(Date.UTC(2026, 11, 4));
+    expect(dueTime('2026-12-31')).toBe(Date.UTC(2027, 0, 1));
+    expect(dueTime('2028-02-28')).toBe(Date.UTC(2028, 1, 29));
   });
 });
 

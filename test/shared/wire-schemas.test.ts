@@ -157,6 +157,9 @@ describe('requests that do not fit', () => {
     ],
     ['an empty list of cases', 'events:subscribe', [{ cases: [] }], { code: 'invalid_filter', field: 'cases' }],
     ['an event type nobody has', 'events:subscribe', [{ types: ['case.deleted'] }], { code: 'invalid_filter', field: 'types.0' }],
+    ['a cursor that is a number', 'events:subscribe', [{ after: 0 }], { code: 'invalid_cursor', field: 'after' }],
+    ['a cursor that is an object', 'events:subscribe', [{ after: {} }], { code: 'invalid_cursor', field: 'after' }],
+    ['an empty cursor', 'events:subscribe', [{ after: '' }], { code: 'invalid_cursor', field: 'after' }],
     ['an empty token', 'auth:refresh', [{ token: '' }], { code: 'invalid_payload', field: 'token' }],
   ])('refuses %s', (_what, event, args, expected) => {
     expect(refusal(event, args)).toMatchObject(expected);

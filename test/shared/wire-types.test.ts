@@ -16,6 +16,7 @@ import type {
   Floor,
   Message,
   EventFilter,
+  OverdueStep,
   OwnerUpdate,
   Ownership,
   Person,
@@ -187,6 +188,16 @@ interface PinnedComposing {
   until: string | null;
 }
 
+interface PinnedOverdueStep {
+  caseId: string;
+  team: string;
+  stepId: string;
+  text: string;
+  assignee: string | null;
+  due: string;
+  at: string;
+}
+
 interface PinnedTokenLifetime {
   expiresInMs: number | null;
 }
@@ -278,6 +289,7 @@ interface PinnedServerToClientEvents {
   owner: (caseId: string, update: PinnedOwnerUpdate) => void;
   events: (subscriptionId: string, events: PinnedCaseEvent[], ack: () => void) => void;
   approval: (update: PinnedApprovalUpdate) => void;
+  'step:overdue': (step: PinnedOverdueStep) => void;
   'case:updated': (caseId: string, record: PinnedCaseRecord) => void;
   'conversation:message': (caseId: string, message: PinnedMessage) => void;
   'conversation:delivery': (caseId: string, delivery: { seq: number; delivery: PinnedDelivery }) => void;
@@ -313,6 +325,7 @@ describe('the event maps the SDK sees', () => {
     expectTypeOf<ApprovalInput>().toEqualTypeOf<PinnedApprovalInput>();
     expectTypeOf<CaseEvent>().toEqualTypeOf<PinnedCaseEvent>();
     expectTypeOf<EventFilter>().toEqualTypeOf<PinnedEventFilter>();
+    expectTypeOf<OverdueStep>().toEqualTypeOf<PinnedOverdueStep>();
     expectTypeOf<TokenLifetime>().toEqualTypeOf<PinnedTokenLifetime>();
     expectTypeOf<Message>().toEqualTypeOf<PinnedMessage>();
     expectTypeOf<Floor>().toEqualTypeOf<PinnedFloor>();

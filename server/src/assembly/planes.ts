@@ -9,6 +9,7 @@ import type { HubConfig } from '../config.js';
 import type { DomainChanges } from '../DomainChanges.js';
 import { watchDocuments } from '../events/DocumentWatcher.js';
 import { EventLog } from '../events/EventLog.js';
+import { OverdueSteps } from '../events/OverdueSteps.js';
 import { WebhookDelivery } from '../events/WebhookDelivery.js';
 import { WebhookDispatcher } from '../events/WebhookDispatcher.js';
 import { WebhookRegistry } from '../events/WebhookRegistry.js';
@@ -69,9 +70,10 @@ export interface EventsPlane {
   events: EventLog;
   webhooks: WebhookRegistry;
   delivery: WebhookDelivery;
+  overdue: OverdueSteps;
 }
 
-/** The case event log, what writes the documents' edits into it, and delivery to webhooks. */
+/** The case event log, what writes the documents' edits (and the steps' deadlines) into it, and delivery to webhooks. */
 export function eventsPlane(
   config: HubConfig,
   { store, changes, cluster, log }: Ground,
@@ -79,7 +81,8 @@ export function eventsPlane(
   resolveHost: HostResolver | undefined,
 ): EventsPlane {
   const events = new EventLog(store, log, changes);
-  watchDocuments(rooms, events, config.notesDebounceMs);
+  const overdue = new OverdueSteps({ store, rooms, changes, log });
+  watchDocuments(rooms, events, overdue, config.notesDebounceMs);
   const { allowPrivateTargets, ...retries } = config.webhooks;
   const targets = new WebhookTargets({ allowPrivate: allowPrivateTargets, resolve: resolveHost });
   if (allowPrivateTargets) log.warn('CASEROOM_WEBHOOK_ALLOW_PRIVATE is on: webhooks may reach this host and its private network');
@@ -88,6 +91,7 @@ export function eventsPlane(
     events,
     webhooks: new WebhookRegistry(store.webhooks, dispatcher, targets, log),
     delivery: new WebhookDelivery(dispatcher, cluster.webhookLease, config.redis !== null, log),
+    overdue,
   };
 }
 

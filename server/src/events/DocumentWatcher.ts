@@ -1,15 +1,18 @@
 /**
  * Turns edits of a live case document into case events for bots: step.added, step.completed,
  * step.removed and fact.recorded as they happen, and notes.changed debounced (typing produces an
- * update per keystroke; bots want "the notes changed, roughly like this"). Only edits made through
- * this node's connections count, so in a cluster each edit becomes an event exactly once.
+ * update per keystroke; bots want "the notes changed, roughly like this"). It also keeps the steps'
+ * deadlines (OverdueSteps): set when a step with a `due` is added or undone, moved when its `due`
+ * changes, cleared when it is done or removed. Only edits made through this node's connections
+ * count, so in a cluster each edit becomes an event, and a deadline change, exactly once.
  */
-import { factsKey, itemsAddedBy, notesKey, StepList, stepsKey, type Fact, type Identity } from '@caseroom/shared';
+import { factsKey, itemsAddedBy, notesKey, StepList, stepsKey, type Fact, type Identity, type Step } from '@caseroom/shared';
 import * as Y from 'yjs';
 import type { CaseRoom } from '../rooms/CaseRoom.js';
 import type { CaseRooms } from '../rooms/CaseRooms.js';
 import { connectionOf } from '../rooms/Origin.js';
 import type { EventLog } from './EventLog.js';
+import type { OverdueSteps } from './OverdueSteps.js';
 
 const excerptLength = 120;
 
@@ -25,17 +28,24 @@ function editorOf(transaction: Y.Transaction): Identity | null {
   return connectionOf(transaction.origin)?.identity ?? null;
 }
 
+/** What the watcher remembers of a step: enough to tell what an edit changed. */
+type KnownStep = Pick<Step, 'done' | 'due'>;
+
 /** The steps known before the watcher's first look at them. */
-const noSteps: ReadonlyMap<string, boolean> = new Map();
+const noSteps: ReadonlyMap<string, KnownStep> = new Map();
+
+/** The deadline a step has: its `due` while it is not done. */
+const deadlineOf = (step: KnownStep): string | null => (step.done ? null : step.due);
 
 class DocumentWatcher {
-  private known: ReadonlyMap<string, boolean> = noSteps;
+  private known: ReadonlyMap<string, KnownStep> = noSteps;
   private notes: NotesSummary | null = null;
   private detach: () => void;
 
   constructor(
     private readonly room: CaseRoom,
     private readonly events: EventLog,
+    private readonly overdue: OverdueSteps,
     private readonly notesDebounceMs: number,
   ) {
     const doc = room.doc;
@@ -53,7 +63,7 @@ class DocumentWatcher {
 
   private watch(doc: Y.Doc): void {
     const steps = new StepList(doc);
-    this.known = stepState(steps);
+    this.known = stepState(steps.list());
     const text = doc.getText(notesKey);
     const array = doc.getArray(stepsKey);
     const facts = doc.getMap<Fact>(factsKey);
@@ -84,15 +94,23 @@ class DocumentWatcher {
 
   private stepsChanged(steps: StepList, transaction: Y.Transaction): void {
     const before = this.known;
-    this.known = stepState(steps);
+    const now = steps.list();
+    this.known = stepState(now);
     const editor = editorOf(transaction);
     if (!editor) return;
-    for (const step of steps.list()) {
-      if (!before.has(step.id))
-        this.record('step.added', editor, { stepId: step.id, text: step.text, assignee: step.assignee, due: step.due });
-      else if (step.done && before.get(step.id) === false) this.record('step.completed', editor, { stepId: step.id, text: step.text });
+    const { caseId } = this.room;
+    for (const step of now) {
+      const was = before.get(step.id);
+      if (!was) this.record('step.added', editor, { stepId: step.id, text: step.text, assignee: step.assignee, due: step.due });
+      else if (step.done && !was.done) this.record('step.completed', editor, { stepId: step.id, text: step.text });
+      const deadline = deadlineOf(step);
+      if (deadline !== (was ? deadlineOf(was) : null)) this.overdue.keep(caseId, step.id, deadline);
     }
-    for (const id of before.keys()) if (!this.known.has(id)) this.record('step.removed', editor, { stepId: id });
+    for (const [id, was] of before) {
+      if (this.known.has(id)) continue;
+      this.record('step.removed', editor, { stepId: id });
+      if (deadlineOf(was) !== null) this.overdue.keep(caseId, id, null);
+    }
   }
 
   private factsChanged(event: Y.YMapEvent<Fact>, facts: Y.Map<Fact>, transaction: Y.Transaction): void {
@@ -102,7 +120,8 @@ class DocumentWatcher {
       const fact = facts.get(question);
       // Putting back the value a question had (an undo of a refused edit) records nothing new.
       if (change.action === 'delete' || !fact || sameFact(change.oldValue as Fact | undefined, fact)) continue;
-      this.record('fact.recorded', editor, { question, answer: fact.answer, by: fact.by, at: fact.at });
+      const cites = fact.cites === undefined ? {} : { cites: fact.cites };
+      this.record('fact.recorded', editor, { question, answer: fact.answer, by: fact.by, at: fact.at, ...cites });
     }
   }
 
@@ -153,12 +172,12 @@ class DocumentWatcher {
  * Watches each case document loaded on this node from when its room builds the document (a room
  * that is only read never builds it) until the room unloads, when pending notes are recorded.
  */
-export function watchDocuments(rooms: CaseRooms, events: EventLog, notesDebounceMs: number): void {
+export function watchDocuments(rooms: CaseRooms, events: EventLog, overdue: OverdueSteps, notesDebounceMs: number): void {
   const watchers = new Map<string, DocumentWatcher>();
   rooms.on('loaded', (caseId) => {
     const room = rooms.get(caseId);
     room?.whenBuilt(() => {
-      if (rooms.get(caseId) === room) watchers.set(caseId, new DocumentWatcher(room, events, notesDebounceMs));
+      if (rooms.get(caseId) === room) watchers.set(caseId, new DocumentWatcher(room, events, overdue, notesDebounceMs));
     });
   });
   rooms.on('unloading', (room) => {
@@ -168,11 +187,11 @@ export function watchDocuments(rooms: CaseRooms, events: EventLog, notesDebounce
 }
 
 function sameFact(a: Fact | undefined, b: Fact): boolean {
-  return a !== undefined && a.answer === b.answer && a.by === b.by && a.at === b.at;
+  return a !== undefined && a.answer === b.answer && a.by === b.by && a.at === b.at && a.cites === b.cites;
 }
 
-function stepState(steps: StepList): Map<string, boolean> {
-  return new Map(steps.list().map((step) => [step.id, step.done]));
+function stepState(steps: readonly Step[]): Map<string, KnownStep> {
+  return new Map(steps.map((step) => [step.id, { done: step.done, due: step.due }]));
 }
 
 /** The strings this transaction inserted into `text` (and did not delete again), in store order. */

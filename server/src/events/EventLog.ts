@@ -7,7 +7,7 @@
  * stored" is announced as a domain change, which the cluster carries to the other nodes and
  * brings back from them.
  */
-import { CaseroomError, type CaseEvent, type CaseEventType, type Identity, type Person } from '@caseroom/shared';
+import { CaseroomError, logStart, type CaseEvent, type CaseEventType, type Identity, type Person } from '@caseroom/shared';
 import type { DomainChanges } from '../DomainChanges.js';
 import type { Logger } from '../logger.js';
 import type { CaseStore, EventQuery, NewCaseEvent } from '../store/CaseStore.js';
@@ -80,10 +80,12 @@ export class EventLog {
   }
 
   /**
-   * Where a subscription starts: after `after` if given (refused with `invalid_cursor` when it is
-   * not an event id or lies ahead of the newest event), else after the newest event.
+   * Where a subscription starts: before the first event for `'start'`, after `after` if given
+   * (refused with `invalid_cursor` when it is not an event id or lies ahead of the newest event),
+   * else after the newest event.
    */
   async startingPoint(after: string | undefined): Promise<string> {
+    if (after === logStart) return this.store.events.beginning;
     const head = await this.store.events.lastId();
     if (after === undefined) return head;
     const order = this.store.events.compare(after, head);

@@ -16,6 +16,7 @@ import {
   type CaseRecord,
   type ClientToServerEvents,
   isClientEvent,
+  type OverdueStep,
   type OwnerUpdate,
   type Identity,
   type RosterUpdate,
@@ -88,7 +89,7 @@ const allowedWhileExpired = new Set(['auth:refresh', 'case:leave']);
 
 /** The Socket.IO room every socket that joined a case is in. */
 export const socketRoomOf = (caseId: string): string => `case:${caseId}`;
-/** The Socket.IO room of a team's associates (everyone but bots): the team-wide approval feed. */
+/** The Socket.IO room of a team's associates (everyone but bots): the team-wide feed of approvals and overdue steps. */
 export const teamRoomOf = (team: string): string => `team:${team}`;
 /**
  * The Socket.IO room of the sockets whose token does not cover a part of cases (narrowed bots):
@@ -156,6 +157,7 @@ export class CaseHub implements RoomRelay {
     changes.on('roster', ({ caseId, update }) => this.announceRoster(caseId, update));
     changes.on('owner', ({ caseId, update }) => this.announceOwner(caseId, update));
     changes.on('approval', ({ update }) => this.announceApproval(update));
+    changes.on('stepOverdue', ({ step }) => this.announceOverdue(step));
     changes.on('caseStatus', ({ caseId, record }) => this.announceCase(caseId, record));
     // The conversation reaches the case room on every node; a client orders messages by seq.
     const conversationRoom = (caseId: string) => this.nsp.to(socketRoomOf(caseId)).except(outOfScopeRoomOf('conversation'));
@@ -184,6 +186,17 @@ export class CaseHub implements RoomRelay {
       .to([socketRoomOf(update.approval.caseId), teamRoomOf(update.approval.team)])
       .except(outOfScopeRoomOf('approvals'))
       .emit('approval', update);
+  }
+
+  /**
+   * An overdue step reaches the case room and every connected associate of the case's team (its
+   * assignee among them), on every node: only the node that recorded it announces it.
+   */
+  private announceOverdue(step: OverdueStep): void {
+    this.nsp
+      .to([socketRoomOf(step.caseId), teamRoomOf(step.team)])
+      .except(outOfScopeRoomOf('document'))
+      .emit('step:overdue', step);
   }
 
   private announceCase(caseId: string, record: CaseRecord): void {

@@ -7,6 +7,7 @@
 import type { ApprovalStore } from './ApprovalStore.js';
 import type { CaseRecordStore } from './CaseRecordStore.js';
 import type { ConversationStore } from './ConversationStore.js';
+import type { DeadlineStore } from './DeadlineStore.js';
 import type { DocumentStore } from './DocumentStore.js';
 import type { EventStore } from './EventStore.js';
 import type { OwnershipStore } from './OwnershipStore.js';
@@ -17,6 +18,7 @@ import type { WebhookStore } from './WebhookStore.js';
 export type { ApprovalQuery, ApprovalStore } from './ApprovalStore.js';
 export type { CaseQuery, CaseRecordStore } from './CaseRecordStore.js';
 export type { ConversationStore, MessageRange, NewMessage, StoredFloor } from './ConversationStore.js';
+export type { DeadlineStore, StepDeadline } from './DeadlineStore.js';
 export type { DocumentStore, StoredDocument } from './DocumentStore.js';
 export type { EventQuery, EventStore, NewCaseEvent } from './EventStore.js';
 export type { OwnershipStore } from './OwnershipStore.js';
@@ -36,6 +38,8 @@ export interface CaseStore {
   readonly approvals: ApprovalStore;
   /** what the customer said and was told, the floor, who is writing a reply */
   readonly conversation: ConversationStore;
+  /** when the steps of case documents fall due */
+  readonly deadlines: DeadlineStore;
   readonly events: EventStore;
   readonly documents: DocumentStore;
   /** people who signed in, and revocations of their tokens */

@@ -33,6 +33,8 @@ export interface EventStore {
   forCase(caseId: string, afterSeq: number, limit: number): Promise<CaseEvent[]>;
   /** The newest event id; before the first event, a cursor that reads from the beginning. */
   lastId(): Promise<string>;
+  /** A cursor before every event: reading after it starts at the first event kept. */
+  readonly beginning: string;
   /** Orders two event ids (negative: a is older); null when either is not an event id of this store. */
   compare(a: string, b: string): number | null;
   /**

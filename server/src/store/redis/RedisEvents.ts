@@ -98,6 +98,7 @@ function withoutTeam({ team: _team, ...event }: StoredEvent): CaseEvent {
 }
 
 export class RedisEvents implements EventStore {
+  readonly beginning = '0-0';
   private readonly appended = new AppendSignal();
 
   constructor(
@@ -142,7 +143,7 @@ export class RedisEvents implements EventStore {
    * else the global one), merges them in id order and filters the rest here, chunk by chunk.
    */
   async read(query: EventQuery): Promise<CaseEvent[]> {
-    const after = parseId(query.after ?? '0-0');
+    const after = parseId(query.after ?? this.beginning);
     if (!after) throw invalidEventCursor();
     if (readsNothing(query)) return [];
     const { team, types } = query;
@@ -195,7 +196,7 @@ export class RedisEvents implements EventStore {
 
   async lastId(): Promise<string> {
     const [last] = (await guarded(this.redis.xRevRange(this.keys.events, '+', '-', { COUNT: 1 }))) as StreamEntry[];
-    return last?.id ?? '0-0';
+    return last?.id ?? this.beginning;
   }
 
   compare(a: string, b: string): number | null {

@@ -92,6 +92,11 @@ export class RedisKeys {
     return this.key('approvals', 'expiries');
   }
 
+  /** sorted set: JSON [case id, step id] scored by when the step falls due (ms) */
+  get stepDeadlines(): string {
+    return this.key('deadlines', 'steps');
+  }
+
   get events(): string {
     return this.key('events');
   }

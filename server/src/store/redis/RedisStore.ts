@@ -18,6 +18,7 @@
  * `…:messages:{deliveries|corrections|redactions}` (what changed after) and
  * `…:messages:external` (external id -> seq); `…:messages:inbound` maps a channel (`*`: any) to its newest inbound seq,
  * `case:{id}:floor` the floor JSON, `case:{id}:composing` user id -> composing mark.
+ * `deadlines:steps` scores each step that falls due (member: JSON [case id, step id]) by that time (ms).
  * `events` is the stream that gives every event its id; the same entry is added under the same
  * id to `events:team:{team}` and `events:case:{id}`, and `events:case:{id}:ids` maps each
  * per-case seq to its id. `doc:{id}:updates` is the update log, a stream with ids `0-{seq}` and
@@ -33,6 +34,7 @@ import { closeRedis, connectRedis, guarded, pingDeadlineMs, type Redis } from '.
 import { RedisApprovals } from './RedisApprovals.js';
 import { RedisCases } from './RedisCases.js';
 import { RedisConversation } from './RedisConversation.js';
+import { RedisDeadlines } from './RedisDeadlines.js';
 import { RedisDocuments } from './RedisDocuments.js';
 import { RedisEvents } from './RedisEvents.js';
 import { RedisKeys } from './RedisKeys.js';
@@ -54,6 +56,7 @@ export class RedisStore implements CaseStore {
   readonly ownership: RedisOwnership;
   readonly approvals: RedisApprovals;
   readonly conversation: RedisConversation;
+  readonly deadlines: RedisDeadlines;
   readonly documents: RedisDocuments;
   readonly people: RedisPeople;
   readonly webhooks: RedisWebhooks;
@@ -68,6 +71,7 @@ export class RedisStore implements CaseStore {
     this.ownership = new RedisOwnership(redis, keys, this.events);
     this.approvals = new RedisApprovals(redis, keys, this.events);
     this.conversation = new RedisConversation(redis, keys, this.events);
+    this.deadlines = new RedisDeadlines(redis, keys, this.events);
     this.documents = new RedisDocuments(redis, keys);
     this.people = new RedisPeople(redis, keys, this.events);
     this.webhooks = new RedisWebhooks(redis, keys);

@@ -61,6 +61,7 @@ function parseId(id: string): number | null {
 }
 
 export class SqliteEvents implements EventStore {
+  readonly beginning = '0';
   private readonly appended = new AppendSignal();
   private readonly statements;
 
@@ -111,7 +112,7 @@ export class SqliteEvents implements EventStore {
   }
 
   async read(query: EventQuery): Promise<CaseEvent[]> {
-    const after = parseId(query.after ?? '0');
+    const after = parseId(query.after ?? this.beginning);
     if (after === null) throw invalidEventCursor();
     if (readsNothing(query)) return [];
     const filter = new SqlFilter()

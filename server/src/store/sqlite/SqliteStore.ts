@@ -11,6 +11,7 @@ import type { CaseStore } from '../CaseStore.js';
 import { SqliteApprovals } from './SqliteApprovals.js';
 import { SqliteCases } from './SqliteCases.js';
 import { SqliteConversation } from './SqliteConversation.js';
+import { SqliteDeadlines } from './SqliteDeadlines.js';
 import { SqliteDocuments } from './SqliteDocuments.js';
 import { SqliteEvents } from './SqliteEvents.js';
 import { SqliteOwnership } from './SqliteOwnership.js';
@@ -37,6 +38,7 @@ export class SqliteStore implements CaseStore {
   readonly ownership: SqliteOwnership;
   readonly approvals: SqliteApprovals;
   readonly conversation: SqliteConversation;
+  readonly deadlines: SqliteDeadlines;
   readonly documents: SqliteDocuments;
   readonly people: SqlitePeople;
   readonly webhooks: SqliteWebhooks;
@@ -67,6 +69,7 @@ export class SqliteStore implements CaseStore {
     this.approvals = new SqliteApprovals(this.db, this.events);
     // After the cases: a message moves its case's waiting time, in the cases table.
     this.conversation = new SqliteConversation(this.db, this.events);
+    this.deadlines = new SqliteDeadlines(this.db, this.events);
     this.documents = new SqliteDocuments(this.db);
     this.people = new SqlitePeople(this.db, this.events);
     this.webhooks = new SqliteWebhooks(this.db);
