@@ -214,7 +214,8 @@ export class CaseClient extends Emitter<CaseClientEvents> {
     this.socket.connect();
   }
 
-  private readonly refresh = (): Promise<boolean> => this.tokens.refresh();
+  /** Brings a fresh token in force (false when none could be had); requests refused with `token_expired` go again after it. */
+  protected readonly refresh = (): Promise<boolean> => this.tokens.refresh();
 
   /** Leaves every case and closes the connection. */
   async close(): Promise<void> {

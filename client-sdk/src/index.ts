@@ -1,7 +1,17 @@
 export { CaseClient, type CaseClientOptions, type CaseClientEvents, type ClientStatus } from './CaseClient.js';
 export { BotClient } from './BotClient.js';
 export { EventSubscription, type EventHandler, type EventSubscriptionEvents } from './EventSubscription.js';
-export { CaseSession, type CaseSessionEvents, type SessionStatus, type CaseOwner } from './CaseSession.js';
+export { ChannelBot, type ChannelBotOptions, type InboundMessage, type Reply, type ReplyHandler, type ReplyOptions } from './ChannelBot.js';
+export {
+  CaseSession,
+  type CaseSessionEvents,
+  type SessionStatus,
+  type CaseOwner,
+  type Conversation,
+  type ConversationChange,
+  type SendOptions,
+  type HistoryOptions,
+} from './CaseSession.js';
 export {
   CaseroomError,
   CaseDocument,
@@ -23,5 +33,18 @@ export {
   type CaseEvent,
   type CaseEventType,
   type EventFilter,
+  type Message,
+  type MessageKind,
+  type Direction,
+  type Channel,
+  type Attachment,
+  type Counterpart,
+  type Speaker,
+  type Floor,
+  type Composing,
+  type Delivery,
+  type DeliveryStatus,
   caseEventTypes,
+  channels,
+  speakerLabel,
 } from '@caseroom/shared';
