@@ -1,9 +1,9 @@
 /**
  * One open case in an agent app: the live Y.Doc with typed helpers, awareness, what the hub says
  * about the case (CaseMirror) and the requests about it (CaseCommands), and the conversation with
- * the customer (ConversationMirror, kept whole by ConversationSync; ConversationCommands). Where the session stands
- * with the hub is decided by the session machine (sessionMachine.ts); this is its shell, where the
- * effects meet the socket and the Y.Doc. Edits made while disconnected stay in the Y.Doc and
+ * the customer (ConversationMirror, kept whole by ConversationSync; ConversationCommands). Where
+ * the session stands with the hub is decided by the session machine (sessionMachine.ts); this is
+ * its shell, where the effects meet the socket and the Y.Doc. Edits made while disconnected stay in the Y.Doc and
  * reach the hub through the sync handshake when the socket comes back.
  */
 import {
@@ -261,7 +261,10 @@ export class CaseSession extends Emitter<CaseSessionEvents> {
     return this.conversationCommands.send(body, options);
   }
 
-  /** A corrected text of a reply you wrote, as a new entry pointing at it; it is delivered again. Rejects with `forbidden`, `unknown_message`, ... */
+  /**
+   * A corrected text of a reply you wrote, as a new entry pointing at it; the connector delivers it
+   * again. Rejects with `forbidden`, `unknown_message`, `not_your_floor`, ...
+   */
   correct(seq: number, body: string): Promise<Message> {
     return this.conversationCommands.correct(seq, body);
   }

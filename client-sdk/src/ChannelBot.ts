@@ -54,7 +54,10 @@ export interface ReplyOptions {
   cases?: 'team' | string[];
 }
 
-/** The message an event's data describes (the hub records a message's fields, with its seq, in its events; fields a newer hub adds are left out). */
+/**
+ * The message an event's data describes: the hub records a message's fields, with its seq, in its
+ * events. Fields a newer hub adds are left out.
+ */
 const replyDataSchema = messageSchema.omit({ caseId: true, redacted: true, delivery: true }).strip();
 
 /** Refusals of a report that pass: the reply comes again and the report is retried (the handler is not called twice). */

@@ -1,6 +1,7 @@
 /**
  * The hub's public HTTP API, as far as the console needs it: the development login, the case
- * list (newest first, or longest waiting first), a case's event log and the supervisors' review queue. Refusals become `CaseroomError`s with the hub's code and message.
+ * list (newest first, or longest waiting first), a case's event log and the supervisors' review
+ * queue. Refusals become `CaseroomError`s with the hub's code and message.
  */
 import { CaseroomError, type Approval, type CaseEvent, type CaseRecord, type Ownership } from '@caseroom/client';
 
