@@ -138,6 +138,10 @@ export class CaseClient extends Emitter<CaseClientEvents> {
     this.socket.on('roster', (caseId, update) => this.sessions.get(caseId)?.receiveRoster(update));
     this.socket.on('owner', (caseId, update) => this.sessions.get(caseId)?.receiveOwner(update));
     this.socket.on('case:updated', (caseId, record) => this.sessions.get(caseId)?.receiveCase(record));
+    this.socket.on('conversation:message', (caseId, message) => this.sessions.get(caseId)?.receiveMessage(message));
+    this.socket.on('conversation:delivery', (caseId, { seq, delivery }) => this.sessions.get(caseId)?.receiveDelivery(seq, delivery));
+    this.socket.on('conversation:composing', (caseId, mark) => this.sessions.get(caseId)?.receiveComposing(mark));
+    this.socket.on('floor', (caseId, floor) => this.sessions.get(caseId)?.receiveFloor(floor));
     this.socket.on('approval', (update) => {
       this.sessions.get(update.approval.caseId)?.receiveApproval(update);
       this.emit('approval', update);
@@ -217,7 +221,8 @@ export class CaseClient extends Emitter<CaseClientEvents> {
     this.socket.connect();
   }
 
-  private readonly refresh = (): Promise<boolean> => this.tokens.refresh();
+  /** Brings a fresh token in force (false when none could be had); requests refused with `token_expired` go again after it. */
+  protected readonly refresh = (): Promise<boolean> => this.tokens.refresh();
 
   /** Leaves every case and closes the connection. */
   async close(): Promise<void> {

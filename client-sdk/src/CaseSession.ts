@@ -1,8 +1,9 @@
 /**
  * One open case in an agent app: the live Y.Doc with typed helpers, awareness, what the hub says
- * about the case (CaseMirror) and the requests about it (CaseCommands). Where the session stands
- * with the hub is decided by the session machine (sessionMachine.ts); this is its shell, where the
- * effects meet the socket and the Y.Doc. Edits made while disconnected stay in the Y.Doc and
+ * about the case (CaseMirror) and the requests about it (CaseCommands), and the conversation with
+ * the customer (ConversationMirror, kept whole by ConversationSync; ConversationCommands). Where
+ * the session stands with the hub is decided by the session machine (sessionMachine.ts); this is
+ * its shell, where the effects meet the socket and the Y.Doc. Edits made while disconnected stay in the Y.Doc and
  * reach the hub through the sync handshake when the socket comes back.
  */
 import {
@@ -15,7 +16,11 @@ import {
   type ApprovalInput,
   type ApprovalUpdate,
   type CaseRecord,
+  type Composing,
+  type Delivery,
   type FactBook,
+  type Floor,
+  type Message,
   type Ownership,
   type OwnerUpdate,
   type Person,
@@ -30,6 +35,9 @@ import * as Y from 'yjs';
 import { asBytes } from './bytes.js';
 import { CaseCommands } from './CaseCommands.js';
 import { CaseMirror, type CaseMirrorEvents, type CaseOwner, type JoinAnswer } from './CaseMirror.js';
+import { ConversationCommands, type HistoryOptions, type SendOptions } from './ConversationCommands.js';
+import { ConversationMirror, type Conversation, type ConversationMirrorEvents } from './ConversationMirror.js';
+import { ConversationSync } from './ConversationSync.js';
 import { Emitter } from './Emitter.js';
 import { isLocalEdit, LocalEdits } from './LocalEdits.js';
 import type { ClientSocket } from './request.js';
@@ -48,8 +56,10 @@ import type { TokenRefresh } from './TokenRefresh.js';
 
 export type { CaseOwner } from './CaseMirror.js';
 export type { SessionStatus } from './sessionMachine.js';
+export type { Conversation, ConversationChange } from './ConversationMirror.js';
+export type { HistoryOptions, SendOptions } from './ConversationCommands.js';
 
-export interface CaseSessionEvents extends CaseMirrorEvents {
+export interface CaseSessionEvents extends CaseMirrorEvents, ConversationMirrorEvents {
   [event: string]: unknown[];
   /** connecting -> synced, offline while the socket is down, closed at the end */
   status: [status: SessionStatus];
@@ -75,6 +85,9 @@ export class CaseSession extends Emitter<CaseSessionEvents> {
   private readonly onClosed: (session: CaseSession) => void;
   private readonly mirror: CaseMirror;
   private readonly commands: CaseCommands;
+  private readonly conversationMirror: ConversationMirror;
+  private readonly conversationSync: ConversationSync;
+  private readonly conversationCommands: ConversationCommands;
   private readonly localEdits: LocalEdits;
   private state: SessionState = initialSession;
   /** inputs that arrived while the effects of an earlier one were being carried out */
@@ -99,6 +112,16 @@ export class CaseSession extends Emitter<CaseSessionEvents> {
     this.document = new CaseDocument(this.doc, { author: () => this.mirror.you?.userId ?? null });
     this.awareness = new awarenessProtocol.Awareness(this.doc);
     this.commands = new CaseCommands(caseId, socket, tokens, this.mirror, () => this.inCase);
+    this.conversationMirror = new ConversationMirror((event, ...args) => this.emit(event, ...(args as CaseSessionEvents[typeof event])));
+    this.conversationSync = new ConversationSync(
+      caseId,
+      socket,
+      tokens,
+      this.conversationMirror,
+      () => this.inCase,
+      (error) => this.emit('error', error),
+    );
+    this.conversationCommands = new ConversationCommands(caseId, socket, tokens, this.conversationSync, () => this.inCase);
     this.synced = new Promise<void>((resolve, reject) => {
       this.resolveSynced = resolve;
       this.rejectSynced = reject;
@@ -212,6 +235,69 @@ export class CaseSession extends Emitter<CaseSessionEvents> {
     return this.commands.requestApproval(input);
   }
 
+  /**
+   * The conversation with the customer, kept current: the thread as people read it (in seq
+   * order, with no gap and no duplicate, corrections shown and redactions emptied), the floor, who
+   * is writing a reply and since when the customer waits. `on('message')` tells of each new
+   * message, `on('conversation')` of any change.
+   */
+  get conversation(): Conversation {
+    return this.conversationMirror.conversation;
+  }
+
+  /** Whether you may write to the customer now: you own the case, or the owner gave you the floor. */
+  get maySpeak(): boolean {
+    const me = this.mirror.you?.userId;
+    return me !== undefined && (this.mirror.ownership.owner?.userId === me || this.conversation.floor.holder?.userId === me);
+  }
+
+  /**
+   * Writes to the customer, on `channel` or where the customer last wrote; the channel connector
+   * delivers it. Only the owner and the floor's holder may: else `not_your_floor`. While someone
+   * else is writing a reply it is refused with `reply_in_progress` (`details.composing` says who):
+   * send again with `confirm: true` to send anyway. Ends your composing mark.
+   */
+  send(body: string, options: SendOptions = {}): Promise<Message> {
+    return this.conversationCommands.send(body, options);
+  }
+
+  /**
+   * A corrected text of a reply you wrote, as a new entry pointing at it; the connector delivers it
+   * again. Rejects with `forbidden`, `unknown_message`, `not_your_floor`, ...
+   */
+  correct(seq: number, body: string): Promise<Message> {
+    return this.conversationCommands.correct(seq, body);
+  }
+
+  /** Owner, supervisor or the message's author: hides a message's body and attachments from everyone, giving the reason. */
+  redact(seq: number, reason: string): Promise<Message> {
+    return this.conversationCommands.redact(seq, reason);
+  }
+
+  /**
+   * Tells the room you are writing a reply (`true`, renewed by itself until you send, say `false`
+   * or leave) or stopped. Call it as often as you like: only a change is sent. Rejects with
+   * `not_your_floor` when you may not speak.
+   */
+  composing(composing: boolean): Promise<void> {
+    return this.conversationCommands.composing(composing);
+  }
+
+  /** Owner or supervisor: lets someone in the room write to the customer too. Rejects with `not_owner`, `not_in_room`, ... */
+  giveFloor(userId: string): Promise<Floor> {
+    return this.conversationCommands.giveFloor(userId);
+  }
+
+  /** Takes the floor back (owner or supervisor), or hands it back (its holder): the owner alone speaks again. */
+  takeFloor(): Promise<Floor> {
+    return this.conversationCommands.takeFloor();
+  }
+
+  /** A page of the thread, oldest first: the newest, or those `before` a seq. Earlier messages join `conversation.messages`. */
+  history(options: HistoryOptions = {}): Promise<Message[]> {
+    return this.conversationCommands.history(options);
+  }
+
   /** Resolves once every local edit made so far has been stored by the server. */
   flushed(): Promise<void> {
     if (isFlushed(this.state)) return Promise.resolve();
@@ -220,6 +306,7 @@ export class CaseSession extends Emitter<CaseSessionEvents> {
 
   /** Leaves the case. The Y.Doc stays readable; nothing more is sent or received. */
   async close(): Promise<void> {
+    this.conversationCommands.leave();
     this.dispatch({ type: 'close' });
   }
 
@@ -275,6 +362,26 @@ export class CaseSession extends Emitter<CaseSessionEvents> {
   /** @internal a `case:updated` message from the server */
   receiveCase(record: CaseRecord): void {
     this.mirror.caseUpdated(record);
+  }
+
+  /** @internal a `conversation:message` about this case; held until the join when it comes before */
+  receiveMessage(message: Message): void {
+    if (this.state.phase !== 'closed') this.conversationSync.message(message);
+  }
+
+  /** @internal a `conversation:delivery` report about this case */
+  receiveDelivery(seq: number, delivery: Delivery): void {
+    if (this.state.phase !== 'closed') this.conversationSync.delivery(seq, delivery);
+  }
+
+  /** @internal a `conversation:composing` mark */
+  receiveComposing(mark: Composing): void {
+    if (this.inCase) this.conversationSync.composing(mark);
+  }
+
+  /** @internal a `floor` message */
+  receiveFloor(floor: Floor): void {
+    if (this.inCase) this.conversationSync.floor(floor);
   }
 
   /** @internal a `doc:awareness` message from the server */
@@ -363,6 +470,7 @@ export class CaseSession extends Emitter<CaseSessionEvents> {
 
   private enter(answer: JoinAnswer): void {
     this.mirror.joined(answer);
+    this.conversationSync.joined(answer.conversation, answer.case.waitingSince);
     this.commands.restoreStatus();
     if (this.awareness.getLocalState() !== null) this.sendAwareness([this.doc.clientID]);
     if (answer.update) this.applyFromServer(asBytes(answer.update));
@@ -440,6 +548,8 @@ export class CaseSession extends Emitter<CaseSessionEvents> {
   private shutDown(error: CaseroomError | null): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
+    this.conversationCommands.leave();
+    this.conversationSync.stop();
     if (error) this.rejectSynced(error);
     this.localEdits.destroy();
     this.awareness.destroy();

@@ -1,7 +1,17 @@
 export { CaseClient, type CaseClientOptions, type CaseClientEvents, type ClientStatus } from './CaseClient.js';
 export { BotClient } from './BotClient.js';
 export { EventSubscription, type EventHandler, type EventSubscriptionEvents } from './EventSubscription.js';
-export { CaseSession, type CaseSessionEvents, type SessionStatus, type CaseOwner } from './CaseSession.js';
+export { ChannelBot, type ChannelBotOptions, type InboundMessage, type Reply, type ReplyHandler, type ReplyOptions } from './ChannelBot.js';
+export {
+  CaseSession,
+  type CaseSessionEvents,
+  type SessionStatus,
+  type CaseOwner,
+  type Conversation,
+  type ConversationChange,
+  type SendOptions,
+  type HistoryOptions,
+} from './CaseSession.js';
 export {
   CaseroomError,
   CaseDocument,
@@ -25,5 +35,18 @@ export {
   type EventFilter,
   type OverdueStep,
   type FactOptions,
+  type Message,
+  type MessageKind,
+  type Direction,
+  type Channel,
+  type Attachment,
+  type Counterpart,
+  type Speaker,
+  type Floor,
+  type Composing,
+  type Delivery,
+  type DeliveryStatus,
   caseEventTypes,
+  channels,
+  speakerLabel,
 } from '@caseroom/shared';

@@ -1,6 +1,7 @@
 /**
  * The hub's public HTTP API, as far as the console needs it: the development login, the case
- * list, a case's event log and the supervisors' review queue. Refusals become `CaseroomError`s with the hub's code and message.
+ * list (newest first, or longest waiting first), a case's event log and the supervisors' review
+ * queue. Refusals become `CaseroomError`s with the hub's code and message.
  */
 import { CaseroomError, type Approval, type CaseEvent, type CaseRecord, type Ownership } from '@caseroom/client';
 
@@ -9,6 +10,8 @@ export interface Identity {
   name: string;
   role: string;
   team: string;
+  /** labels what this person writes to customers ("Sam · Shipping") */
+  department?: string;
 }
 
 export interface NewCase {
@@ -33,7 +36,12 @@ async function call<T>(path: string, init: RequestInit & { token?: string } = {}
   return body;
 }
 
-export async function devLogin(who: { name: string; role: string; team: string }): Promise<{ token: string; identity: Identity }> {
+export async function devLogin(who: {
+  name: string;
+  role: string;
+  team: string;
+  department?: string;
+}): Promise<{ token: string; identity: Identity }> {
   return call('/api/dev/login', { method: 'POST', body: JSON.stringify(who) });
 }
 
@@ -47,10 +55,16 @@ export async function whoAmI(token: string): Promise<Identity> {
 export class HubApi {
   constructor(private readonly token: string) {}
 
-  /** The team's cases with that status, newest first, each with its current owner (or null). */
-  async listCases(status: 'open' | 'resolved'): Promise<Array<{ record: CaseRecord; owner: Ownership['owner'] }>> {
+  /**
+   * The team's cases with that status, each with its current owner (or null): newest first, or
+   * (`waiting`) only those whose customer waits for an answer, longest wait first.
+   */
+  async listCases(
+    status: 'open' | 'resolved',
+    sort: 'created' | 'waiting' = 'created',
+  ): Promise<Array<{ record: CaseRecord; owner: Ownership['owner'] }>> {
     const { cases, owners } = await call<{ cases: CaseRecord[]; owners: Record<string, Ownership['owner']> }>(
-      `/api/cases?status=${status}&limit=50`,
+      `/api/cases?status=${status}&sort=${sort}&limit=50`,
       { token: this.token },
     );
     return cases.map((record) => ({ record, owner: owners[record.id] ?? null }));

@@ -1,10 +1,11 @@
 /**
  * The team's cases: open ones first (unowned at the top, since they wait for a first responder),
- * then resolved ones; and a form to open a new case.
+ * then resolved ones, each with how long its customer has waited for an answer; or only the cases
+ * whose customer waits, longest wait first. And a form to open a new case.
  */
 import type { CaseRecord, Ownership } from '@caseroom/client';
 import type { HubApi } from './api.js';
-import { h, replace, timeElement } from './dom.js';
+import { h, replace, timeElement, waitedFor } from './dom.js';
 import { attempt } from './notices.js';
 
 interface Row {
@@ -56,17 +57,43 @@ function newCaseForm(api: HubApi, onCreated: (record: CaseRecord) => void): HTML
   );
 }
 
+/** How the list is ordered; kept for the tab, so coming back to the list keeps the choice. */
+type ListOrder = 'recent' | 'waiting';
+const orderKey = 'caseroom.caseOrder';
+
 export function caseListView(api: HubApi, team: string): { element: HTMLElement; dispose: () => void } {
   const body = h('tbody', {});
   const summary = h('p', { class: 'muted' }, 'Loading…');
+  const order = h(
+    'select',
+    {
+      'aria-label': 'Order',
+      'data-testid': 'case-sort',
+      onchange: () => {
+        sessionStorage.setItem(orderKey, order.value);
+        void load();
+      },
+    },
+    h('option', { value: 'recent' }, 'Open first, recently updated'),
+    h('option', { value: 'waiting' }, 'Customers waiting, longest first'),
+  );
+  order.value = sessionStorage.getItem(orderKey) === 'waiting' ? 'waiting' : 'recent';
   const load = async (): Promise<void> => {
     await attempt(async () => {
+      if ((order.value as ListOrder) === 'waiting') {
+        // The hub orders them: the longest wait first.
+        const waiting = await api.listCases('open', 'waiting');
+        summary.textContent = `${waiting.length} customer${waiting.length === 1 ? '' : 's'} waiting for an answer`;
+        replace(body, ...waiting.map(caseRow));
+        if (waiting.length === 0) replace(body, h('tr', {}, h('td', { colspan: 6, class: 'muted' }, 'Nobody is waiting for an answer.')));
+        return;
+      }
       const [open, resolved] = await Promise.all([api.listCases('open'), api.listCases('resolved')]);
       const rows: Row[] = [...open, ...resolved];
       rows.sort((a, b) => rank(a) - rank(b) || b.record.updatedAt.localeCompare(a.record.updatedAt));
       summary.textContent = `${open.length} open, ${resolved.length} resolved`;
       replace(body, ...rows.map(caseRow));
-      if (rows.length === 0) replace(body, h('tr', {}, h('td', { colspan: 5, class: 'muted' }, 'No cases yet — create the first one.')));
+      if (rows.length === 0) replace(body, h('tr', {}, h('td', { colspan: 6, class: 'muted' }, 'No cases yet — create the first one.')));
     });
   };
   const timer = setInterval(() => void load(), 15_000);
@@ -81,7 +108,12 @@ export function caseListView(api: HubApi, team: string): { element: HTMLElement;
         'div',
         { class: 'row spread' },
         h('h1', {}, `Cases of ${team}`),
-        h('button', { class: 'small', 'data-testid': 'cases-refresh', onclick: () => void load() }, 'Refresh'),
+        h(
+          'div',
+          { class: 'row' },
+          order,
+          h('button', { class: 'small', 'data-testid': 'cases-refresh', onclick: () => void load() }, 'Refresh'),
+        ),
       ),
       summary,
       h(
@@ -90,7 +122,16 @@ export function caseListView(api: HubApi, team: string): { element: HTMLElement;
         h(
           'thead',
           {},
-          h('tr', {}, h('th', {}, 'Case'), h('th', {}, 'Customer'), h('th', {}, 'Status'), h('th', {}, 'Owner'), h('th', {}, 'Updated')),
+          h(
+            'tr',
+            {},
+            h('th', {}, 'Case'),
+            h('th', {}, 'Customer'),
+            h('th', {}, 'Status'),
+            h('th', {}, 'Owner'),
+            h('th', {}, 'Waiting'),
+            h('th', {}, 'Updated'),
+          ),
         ),
         body,
       ),
@@ -112,6 +153,17 @@ function caseRow({ record, owner: current }: Row): HTMLTableRowElement {
     h('td', {}, record.customer ? `${record.customer.name} (${record.customer.channel})` : '—'),
     h('td', {}, h('span', { class: `pill ${record.status}` }, record.status)),
     h('td', {}, record.status !== 'open' ? '—' : owner ? owner : h('span', { class: 'pill unowned' }, 'unowned')),
+    h(
+      'td',
+      {},
+      record.waitingSince
+        ? h(
+            'span',
+            { class: 'pill waiting', 'data-testid': 'case-waiting', title: `since ${new Date(record.waitingSince).toLocaleString()}` },
+            `waiting ${waitedFor(record.waitingSince)}`,
+          )
+        : h('span', { class: 'muted' }, '—'),
+    ),
     h('td', {}, timeElement(record.updatedAt)),
   );
 }

@@ -1,10 +1,12 @@
 /**
- * One case: the co-edited document (notes, next steps, facts) on the left; people, approvals and
- * the event feed on the right. The view owns the case session and closes it when left.
+ * One case: the conversation with the customer and the co-edited document (notes, next steps,
+ * facts) on the left; people, approvals and the event feed on the right. The view owns the case
+ * session and closes it when left.
  */
 import type { CaseClient, SessionStatus } from '@caseroom/client';
 import type { HubApi, Identity } from './api.js';
 import { approvalsPanel } from './approvals.js';
+import { conversationPanel } from './conversation.js';
 import { h, replace } from './dom.js';
 import { EventFeed } from './eventFeed.js';
 import { factsPanel } from './facts.js';
@@ -42,13 +44,14 @@ export function caseView(client: CaseClient, api: HubApi, me: Identity, caseId: 
   };
 
   const panels = [
+    conversationPanel(session, me),
     notesPanel(session, me),
     stepsPanel(session),
     factsPanel(session),
     rosterPanel(session, me),
     approvalsPanel(client, session, me),
   ];
-  const [notes, steps, facts, roster, approvals] = panels.map((p) => p.element);
+  const [conversation, notes, steps, facts, roster, approvals] = panels.map((p) => p.element);
 
   // notes.changed is recorded after the hub's debounce window (2 s by default): look again later.
   const onDocUpdate = (): void => feed.refreshSoon(2500);
@@ -62,6 +65,9 @@ export function caseView(client: CaseClient, api: HubApi, me: Identity, caseId: 
     session.on('roster', () => feed.refreshSoon()),
     session.on('owner', () => feed.refreshSoon()),
     session.on('approvals', () => feed.refreshSoon()),
+    session.on('conversation', (_conversation, change) => {
+      if (change.kind !== 'composing') feed.refreshSoon();
+    }),
     session.on('error', showError),
   ];
   session.synced.then(renderHeader, () => undefined);
@@ -75,7 +81,7 @@ export function caseView(client: CaseClient, api: HubApi, me: Identity, caseId: 
     h(
       'div',
       { class: 'columns' },
-      h('div', { class: 'column' }, notes, steps, facts),
+      h('div', { class: 'column' }, conversation, notes, steps, facts),
       h('div', { class: 'column' }, roster, approvals, feed.element),
     ),
   );

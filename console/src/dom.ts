@@ -40,6 +40,17 @@ export function timeAgo(iso: string, now = Date.now()): string {
   return new Date(iso).toLocaleDateString();
 }
 
+/** How long a wait has lasted: "for 2 min", "for 3 h 10 min", "for 2 days". */
+export function waitedFor(iso: string, now = Date.now()): string {
+  const minutes = Math.floor((now - Date.parse(iso)) / 60_000);
+  if (minutes < 1) return 'for less than a minute';
+  if (minutes < 60) return `for ${minutes} min`;
+  const hours = Math.floor(minutes / 60);
+  if (hours < 24) return `for ${hours} h ${minutes % 60} min`;
+  const days = Math.floor(hours / 24);
+  return `for ${days} day${days === 1 ? '' : 's'}`;
+}
+
 export function timeElement(iso: string): HTMLTimeElement {
   return h('time', { datetime: iso, title: new Date(iso).toLocaleString() }, timeAgo(iso));
 }

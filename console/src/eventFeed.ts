@@ -30,6 +30,14 @@ const phrases: Record<string, string> = {
   'step.removed': 'removed a step',
   'step.overdue': 'found a step overdue',
   'fact.recorded': 'recorded a fact',
+  'message.received': 'brought in a customer message',
+  'message.sent': 'wrote to the customer',
+  'message.delivered': 'delivered a reply',
+  'message.failed': 'could not deliver a reply',
+  'message.corrected': 'corrected a message',
+  'message.redacted': 'redacted a message',
+  'floor.given': 'gave the floor',
+  'floor.taken': 'took the floor back',
 };
 
 /** A short line of the event's most telling data (strings and numbers only). */
@@ -37,6 +45,9 @@ function detail(event: CaseEvent): string {
   const data = event.data;
   if (event.type === 'fact.recorded') return `${String(data.question)}: ${String(data.answer)}`;
   if (event.type === 'case.status_changed') return `${String(data.from)} → ${String(data.to)}`;
+  // A message's kind says little: which message, on which channel, and why a delivery failed say more.
+  if (event.type.startsWith('message.'))
+    return [`message ${String(data.seq)}`, data.channel, data.reason].filter((v) => typeof v === 'string' && v !== '').join(' · ');
   const keys = ['text', 'summary', 'kind', 'amount'];
   return keys
     .filter((k) => typeof data[k] === 'string' || typeof data[k] === 'number')

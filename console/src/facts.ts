@@ -1,10 +1,40 @@
 /**
  * What the customer already told us — "never ask twice". Typing a question that is already
- * answered shows the answer, who recorded it and when, before anyone asks the customer again.
+ * answered shows the answer, who recorded it and when, before anyone asks the customer again; a
+ * fact that cites the customer's message it came from links to it in the conversation.
  */
 import type { CaseSession, Fact } from '@caseroom/client';
 import { h, replace, timeElement } from './dom.js';
 import { nameOf } from './people.js';
+
+/**
+ * The message of the conversation a fact came from, when it cites one. Read defensively: facts
+ * recorded before citations existed have none, and a malformed one is not a citation.
+ */
+export function citationOf(fact: Fact): number | null {
+  const cites = (fact as { cites?: unknown }).cites;
+  return typeof cites === 'number' && Number.isInteger(cites) && cites > 0 ? cites : null;
+}
+
+/** Scrolls the conversation to message `seq` and marks it for a moment. */
+function showMessage(seq: number): void {
+  const item = document.getElementById(`message-${seq}`);
+  if (!item) return;
+  item.scrollIntoView({ block: 'center', behavior: 'smooth' });
+  item.classList.add('cited');
+  setTimeout(() => item.classList.remove('cited'), 2000);
+}
+
+/** A link to the message a fact cites ("from message 3"), or null when it cites none. */
+export function citationLink(fact: Fact): HTMLElement | null {
+  const seq = citationOf(fact);
+  if (seq === null) return null;
+  return h(
+    'button',
+    { type: 'button', class: 'link cite', 'data-testid': 'fact-cite', 'data-seq': seq, onclick: () => showMessage(seq) },
+    `from message ${seq}`,
+  );
+}
 
 function findFact(session: CaseSession, question: string): [string, Fact] | undefined {
   const wanted = question.trim().toLowerCase();
@@ -24,7 +54,7 @@ export function factsPanel(session: CaseSession): { element: HTMLElement; dispos
           'tr',
           { 'data-testid': 'fact', 'data-question': question },
           h('th', { scope: 'row' }, question),
-          h('td', {}, fact.answer),
+          h('td', {}, fact.answer, ' ', citationLink(fact)),
           h('td', { class: 'muted small' }, nameOf(session, fact.by), ', ', timeElement(fact.at)),
         ),
       ),

@@ -72,7 +72,11 @@ function openConsole({ token, identity }: SignedIn): void {
       h('span', { class: 'grow' }),
       identity.role === 'supervisor' ? h('a', { href: '#/reviews', class: 'nav', 'data-testid': 'nav-reviews' }, 'Reviews') : null,
       approvals.badge,
-      h('span', { class: 'who', 'data-testid': 'who' }, `${identity.name} · ${identity.role} · ${identity.team}`),
+      h(
+        'span',
+        { class: 'who', 'data-testid': 'who' },
+        `${identity.name}${identity.department ? ` (${identity.department})` : ''} · ${identity.role} · ${identity.team}`,
+      ),
       h('button', { class: 'small', 'data-testid': 'sign-out', onclick: leave }, 'Sign out'),
     ),
     approvals.element,

@@ -56,6 +56,7 @@ export function signInView(onSignedIn: (signedIn: SignedIn) => void): HTMLElemen
     h('option', { value: 'supervisor' }, 'Supervisor'),
   );
   const team = h('input', { name: 'team', required: true, value: 'billing', 'data-testid': 'login-team' });
+  const department = h('input', { name: 'department', placeholder: 'Shipping', 'data-testid': 'login-department' });
   const submit = h('button', { type: 'submit', class: 'primary', 'data-testid': 'login-submit' }, 'Sign in');
   const form = h(
     'form',
@@ -66,16 +67,18 @@ export function signInView(onSignedIn: (signedIn: SignedIn) => void): HTMLElemen
         event.preventDefault();
         submit.disabled = true;
         await attempt(async () => {
-          onSignedIn(remember(await devLogin({ name: name.value, role: role.value, team: team.value })));
+          const who = { name: name.value, role: role.value, team: team.value };
+          onSignedIn(remember(await devLogin(department.value.trim() ? { ...who, department: department.value.trim() } : who)));
         });
         submit.disabled = false;
       },
     },
     h('h1', {}, 'caseroom'),
-    h('p', { class: 'muted' }, 'Development sign-in: pick a name, a role and a team.'),
+    h('p', { class: 'muted' }, 'Development sign-in: pick a name, a role and a team (and a department, to label your replies).'),
     h('label', {}, 'Name', name),
     h('label', {}, 'Role', role),
     h('label', {}, 'Team', team),
+    h('label', {}, 'Department (optional)', department),
     submit,
   );
   const pasted = h('input', { required: true, 'aria-label': 'Token', placeholder: 'eyJhbGciOi…', 'data-testid': 'login-token' });

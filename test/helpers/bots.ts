@@ -1,9 +1,9 @@
 /** Bots for tests: a BotClient whose handler collects events, with waits on what it has seen. */
-import { BotClient, type CaseEvent, type EventFilter, type EventSubscription } from '@caseroom/client';
+import { BotClient, ChannelBot, type CaseEvent, type EventFilter, type EventSubscription } from '@caseroom/client';
 import type { Identity } from '@caseroom/shared';
 import { afterEach } from 'vitest';
 import { mintToken } from './hub.js';
-import { intakeBot } from './people.js';
+import { chatConnector, intakeBot } from './people.js';
 import { waitFor } from './wait.js';
 
 const open = new Set<BotClient>();
@@ -21,6 +21,24 @@ export async function connectBot(url: string, who: Identity = intakeBot): Promis
     reconnectionDelayMax: 200,
   });
   open.add(bot);
+  return bot;
+}
+
+/** Connects a channel connector: billing's chat connector of the people fixtures unless the test names another. */
+export async function connectChannelBot(url: string, who: Identity = chatConnector): Promise<ChannelBot> {
+  const bot = new ChannelBot({
+    url,
+    token: await mintToken(who),
+    channels: who.channels ?? [],
+    transports: ['websocket'],
+    reconnectionDelayMax: 200,
+  });
+  open.add(bot);
+  await waitFor(
+    'the connector to connect',
+    (check) => bot.on('status', check),
+    () => bot.status === 'connected' || undefined,
+  );
   return bot;
 }
 

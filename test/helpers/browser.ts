@@ -57,11 +57,15 @@ export async function openConsole(browser: Browser, url: string): Promise<Person
   };
 }
 
-/** Signs in through the development login form as a person of the people fixtures (the hub makes up their user id). */
-export async function signIn(page: Page, who: Pick<Identity, 'name' | 'role' | 'team'>): Promise<void> {
+/**
+ * Signs in through the development login form as a person of the people fixtures (the hub makes up
+ * their user id), with their department when they have one.
+ */
+export async function signIn(page: Page, who: Pick<Identity, 'name' | 'role' | 'team' | 'department'>): Promise<void> {
   await page.getByTestId('login-name').fill(who.name);
   await page.getByTestId('login-role').selectOption(who.role);
   await page.getByTestId('login-team').fill(who.team);
+  if (who.department) await page.getByTestId('login-department').fill(who.department);
   await page.getByTestId('login-submit').click();
   await page.getByTestId('who').waitFor();
 }

@@ -2,7 +2,7 @@
 import type { CaseSession } from '@caseroom/client';
 import { waitFor } from './wait.js';
 
-type SessionEvent = 'roster' | 'owner' | 'case' | 'status';
+type SessionEvent = 'roster' | 'owner' | 'case' | 'status' | 'conversation';
 
 /** Resolves when `condition(session)` holds, rechecked on every `event` the session emits. */
 export function waitForSession(
