@@ -18,12 +18,14 @@ export interface SendOptions {
   attachments?: Attachment[];
   /** send even though someone else is writing a reply (after `reply_in_progress`) */
   confirm?: boolean;
+  /** your id of this reply (one is made when absent): sending it again stores nothing new */
+  clientMessageId?: string;
 }
 
 export interface HistoryOptions {
   /** only messages before this seq (absent: the newest) */
   before?: number;
-  /** how many at most (default 100, at most 500) */
+  /** how many at most (default 100, at most 200) */
   limit?: number;
 }
 
@@ -48,7 +50,9 @@ export class ConversationCommands {
   ) {}
 
   async send(body: string, options: SendOptions): Promise<Message> {
-    const { message } = await this.request('conversation:send', { caseId: this.caseId, body, ...options });
+    // One id per reply, kept across the SDK's own retries (after a token refresh): the hub stores it once.
+    const clientMessageId = options.clientMessageId ?? replyId();
+    const { message } = await this.request('conversation:send', { caseId: this.caseId, body, ...options, clientMessageId });
     // The hub cleared the mark with the reply.
     this.stopWriting();
     this.sync.message(message);
@@ -146,4 +150,10 @@ export class ConversationCommands {
       return Promise.reject(new CaseroomError('not_connected', 'The case is not open on the hub yet; await session.synced'));
     return request(this.socket, event, payload, () => this.tokens.refresh());
   }
+}
+
+/** A random id for a reply (getRandomValues, unlike randomUUID, works on pages served over plain http). */
+function replyId(): string {
+  const bytes = globalThis.crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
 }

@@ -5,13 +5,21 @@
  * `conversation:history` request at a time fills the gap. Composing marks whose time has passed
  * are dropped here, on one timer for the first of them.
  */
-import { CaseroomError, type Composing, type ConversationState, type Delivery, type Floor, type Message } from '@caseroom/shared';
+import {
+  CaseroomError,
+  maxHistoryPage,
+  type Composing,
+  type ConversationState,
+  type Delivery,
+  type Floor,
+  type Message,
+} from '@caseroom/shared';
 import type { ConversationMirror } from './ConversationMirror.js';
 import { request, type ClientSocket } from './request.js';
 import type { TokenRefresh } from './TokenRefresh.js';
 
 /** The most messages one catch-up request asks for; a longer gap takes several. */
-const catchUpPage = 500;
+const catchUpPage = maxHistoryPage;
 
 export class ConversationSync {
   private catchingUp = false;

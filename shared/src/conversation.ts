@@ -36,6 +36,9 @@ export type DeliveryStatus = (typeof deliveryStatuses)[number];
 /** The longest message body, in characters (a long email fits; a document belongs in an attachment). */
 export const maxMessageBody = 20_000;
 
+/** The most messages one page of history holds. */
+export const maxHistoryPage = 200;
+
 /** A message's place in its case's thread: 1, 2, 3 … in the order the hub stored them. */
 export const messageSeqSchema = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
 
@@ -143,6 +146,8 @@ export const sendRequestSchema = z.strictObject({
   attachments: attachmentsSchema.optional(),
   /** send even though someone else is writing a reply (after `reply_in_progress`) */
   confirm: z.boolean().optional(),
+  /** your own id of this reply: sending it again (a retry after a lost answer) stores nothing new */
+  clientMessageId: z.string().min(1).max(100).optional(),
 });
 export type SendRequest = z.input<typeof sendRequestSchema>;
 
@@ -192,7 +197,7 @@ export const historyRequestSchema = z
     caseId: caseIdSchema,
     after: z.number().int().nonnegative().optional(),
     before: messageSeqSchema.optional(),
-    limit: z.number().int().min(1).max(500).optional(),
+    limit: z.number().int().min(1).max(maxHistoryPage).optional(),
   })
   .refine((r) => r.after === undefined || r.before === undefined, { message: 'give after or before, not both', path: ['before'] });
 export type HistoryRequest = z.input<typeof historyRequestSchema>;

@@ -197,9 +197,24 @@ describe('the conversation of a case', () => {
     // Confirmed, a reply goes out even while someone writes.
     await shipping.request('conversation:composing', { caseId, composing: true });
     expect((await owner.request('conversation:send', { caseId, body: 'Have a good day', confirm: true })).ok).toBe(true);
+    // A writer who lost the floor holds nobody up.
+    await shipping.request('conversation:composing', { caseId, composing: true });
+    expect((await owner.request('floor:take', { caseId })).ok).toBe(true);
+    expect((await owner.request('conversation:send', { caseId, body: 'One more thing' })).ok).toBe(true);
     // Only those who may speak mark themselves as writing a reply.
     const other = await inRoom(caseId, sam);
     expect((await other.request('conversation:composing', { caseId, composing: true })).error?.code).toBe('not_your_floor');
+  });
+
+  it('stores a reply sent again under its own id once, so a retry never answers the customer twice', async () => {
+    const { caseId, owner, connector } = await ownedCase();
+    await connector.request('conversation:post', inbound(caseId, 'Hello'));
+    const reply = { caseId, body: 'Refunded', clientMessageId: 'reply-1' };
+    const first = (await owner.request('conversation:send', reply)) as unknown as { message: Message };
+    const again = (await owner.request('conversation:send', reply)) as unknown as { message: Message };
+    expect(again.message).toEqual(first.message);
+    expect((await thread(caseId)).lastSeq).toBe(2);
+    expect((await eventTypes(caseId)).filter((t) => t === 'message.sent')).toHaveLength(1);
   });
 
   it('takes delivery reports from the connector of the channel and shows them to the room', async () => {

@@ -250,7 +250,14 @@ interface PinnedClientToServerEvents {
   'events:unsubscribe': (request: { subscriptionId: string }, ack: Answer) => void;
   'auth:refresh': (request: { token: string }, ack: Answer<PinnedTokenLifetime>) => void;
   'conversation:send': (
-    request: { caseId: string; body: string; channel?: PinnedChannel; attachments?: PinnedAttachment[]; confirm?: boolean },
+    request: {
+      caseId: string;
+      body: string;
+      channel?: PinnedChannel;
+      attachments?: PinnedAttachment[];
+      confirm?: boolean;
+      clientMessageId?: string;
+    },
     ack: Answer<{ message: PinnedMessage }>,
   ) => void;
   'conversation:post': (

@@ -7,7 +7,7 @@
 import type { Message, Speaker } from '@caseroom/shared';
 import { describe, expect, it } from 'vitest';
 import { caseEvent } from '../../server/src/events/EventLog.js';
-import type { CaseStore, NewMessage } from '../../server/src/store/CaseStore.js';
+import { idempotencyKey, type CaseStore, type NewMessage, type SpeakingRight } from '../../server/src/store/CaseStore.js';
 import { testStore } from '../helpers/hub.js';
 import { ann, chatConnector } from '../helpers/people.js';
 import { caseRecord, madeAt, minutesLater } from '../helpers/records.js';
@@ -51,21 +51,28 @@ async function withCase(store: CaseStore, id: string, team = 'billing'): Promise
   await store.cases.create(caseRecord(id, { team }), []);
 }
 
-const append = (store: CaseStore, message: NewMessage) =>
-  store.conversation.append(message, 'billing', [
-    caseEvent({ id: message.caseId, team: 'billing' }, message.direction === 'in' ? 'message.received' : 'message.sent', null, {
-      body: message.body,
-    }),
-  ]);
+async function append(store: CaseStore, message: NewMessage, options: { clientMessageId?: string; right?: SpeakingRight } = {}) {
+  const type = message.direction === 'in' ? 'message.received' : 'message.sent';
+  const events = [caseEvent({ id: message.caseId, team: 'billing' }, type, null, { body: message.body })];
+  const key = idempotencyKey(message, options.clientMessageId);
+  return store.conversation.append(message, 'billing', events, { key, ...(options.right ? { right: options.right } : {}) });
+}
+
+/** `append`, for a message that must be stored. */
+async function stored(store: CaseStore, message: NewMessage, options: { clientMessageId?: string } = {}) {
+  const result = await append(store, message, options);
+  if (!result) throw new Error('the append was refused');
+  return result;
+}
 
 describe(`the ${testStore} store keeps the contract for the conversation`, () => {
   it('numbers messages per case and stores each with its events, which carry the seq', async () => {
     const store = await freshStore();
     await withCase(store, 'c1');
     await withCase(store, 'c2');
-    const first = await append(store, inbound('c1', 'Hello'));
-    const other = await append(store, inbound('c2', 'Elsewhere'));
-    const second = await append(store, outbound('c1', 'Hi Dana'));
+    const first = await stored(store, inbound('c1', 'Hello'));
+    const other = await stored(store, inbound('c2', 'Elsewhere'));
+    const second = await stored(store, outbound('c1', 'Hi Dana'));
     expect([first.message.seq, other.message.seq, second.message.seq]).toEqual([1, 1, 2]);
     expect(second).toEqual({ message: { ...outbound('c1', 'Hi Dana'), seq: 2 }, duplicate: false });
     expect(await store.conversation.lastSeq('c1')).toBe(2);
@@ -88,13 +95,35 @@ describe(`the ${testStore} store keeps the contract for the conversation`, () =>
       ...Array.from({ length: 5 }, () => append(store, post)),
       ...Array.from({ length: 5 }, () => append(other, post)),
     ]);
-    expect(results.filter((r) => !r.duplicate)).toHaveLength(1);
-    expect(new Set(results.map((r) => r.message.seq))).toEqual(new Set([1]));
+    expect(results.filter((r) => !r!.duplicate)).toHaveLength(1);
+    expect(new Set(results.map((r) => r!.message.seq))).toEqual(new Set([1]));
     expect(await store.conversation.lastSeq('c1')).toBe(1);
     expect((await store.events.forCase('c1', 0, 10)).map((e) => e.type)).toEqual(['message.received']);
     // The same external id in another case is another message.
     await withCase(store, 'c2');
-    expect((await append(store, { ...post, caseId: 'c2' })).duplicate).toBe(false);
+    expect((await stored(store, { ...post, caseId: 'c2' })).duplicate).toBe(false);
+    // On another channel the same id is another channel's message.
+    expect((await stored(store, { ...post, channel: 'sms' })).duplicate).toBe(false);
+    // A reply sent again under its sender's own id is stored once.
+    const reply = outbound('c1', 'On it');
+    const [sent, again] = [await stored(store, reply, { clientMessageId: 'r-1' }), await stored(store, reply, { clientMessageId: 'r-1' })];
+    expect([sent.duplicate, again.duplicate, again.message.seq]).toEqual([false, true, sent.message.seq]);
+    expect((await stored(store, reply, { clientMessageId: 'r-2' })).duplicate).toBe(false);
+  });
+
+  it('stores a reply only while the ownership and the floor it was decided on still hold', async () => {
+    const store = await freshStore();
+    await withCase(store, 'c1');
+    expect(await append(store, outbound('c1', 'first'), { right: { epoch: 0, floor: null } })).not.toBeNull();
+    const owner = { userId: 'ann', name: 'Ann', role: 'agent' as const };
+    await store.ownership.save('c1', 0, { owner, epoch: 1, offer: null }, null, []);
+    expect(await append(store, outbound('c1', 'stale owner'), { right: { epoch: 0, floor: null } })).toBeNull();
+    const floor = { holder: { ...agent, userId: 'sid' }, givenBy: 'ann', since: madeAt, epoch: 1 };
+    await store.conversation.setFloor('c1', floor, []);
+    expect(await append(store, outbound('c1', 'floor moved'), { right: { epoch: 1, floor: null } })).toBeNull();
+    expect(await append(store, outbound('c1', 'as decided'), { right: { epoch: 1, floor } })).not.toBeNull();
+    expect((await store.conversation.list('c1', { limit: 10 })).map((m) => m.body)).toEqual(['first', 'as decided']);
+    expect((await store.events.forCase('c1', 0, 10)).map((e) => e.type)).toEqual(['message.sent', 'message.sent']);
   });
 
   it('starts the wait at the oldest unanswered inbound message and ends it with a reply, listing the longest first', async () => {
@@ -113,8 +142,11 @@ describe(`the ${testStore} store keeps the contract for the conversation`, () =>
     await append(store, outbound('b', 'Answered', { at: minutesLater(4) }));
     expect((await store.cases.get('b'))?.waitingSince).toBeNull();
     expect(await waiting()).toEqual(['a']);
-    await store.cases.setStatus('a', 'resolved', minutesLater(5), []);
-    expect((await store.cases.get('a'))?.waitingSince).toBe(minutesLater(2));
+    // Resolving a case ends the wait; the customer writing again starts a new one.
+    expect((await store.cases.setStatus('a', 'resolved', minutesLater(5), []))?.waitingSince).toBeNull();
+    expect((await store.cases.get('a'))?.waitingSince).toBeNull();
+    expect(await waiting()).toEqual([]);
+    await append(store, inbound('a', 'thanks!', { at: minutesLater(6) }));
     expect(await waiting({ status: 'open' })).toEqual([]);
     expect(await waiting({ status: 'resolved', team: 'billing' })).toEqual(['a']);
     expect(await waiting({ team: 'shipping' })).toEqual([]);
@@ -152,13 +184,27 @@ describe(`the ${testStore} store keeps the contract for the conversation`, () =>
       [3, 'We refund 9.60', false, 0],
       [4, 'card number', false, 0],
     ]);
-    expect((await store.conversation.get('c1', 1))?.redacted).toBe(true);
+    expect(await store.conversation.get('c1', 1)).toMatchObject({ redacted: true, customer: null });
+    // A redaction hides the corrections of what it hides too.
+    await append(store, inbound('c1', 'card 4111 1111 1111 1111', { kind: 'correction', replaces: 4 }));
+    await append(store, outbound('c1', 'card 5500 0000 0000 0004', { kind: 'correction', replaces: 2 }));
+    await append(store, outbound('c1', 'reply had a card number', { kind: 'redaction', replaces: 2, delivery: null }));
+    const after = await store.conversation.list('c1', { limit: 10 });
+    expect(after.map((m) => [m.seq, m.body, m.redacted])).toEqual([
+      [1, '', true],
+      [2, '', true],
+      [3, '', true],
+      [4, 'card 4111 1111 1111 1111', false],
+      [5, 'card 4111 1111 1111 1111', false],
+      [6, '', true],
+      [7, 'reply had a card number', false],
+    ]);
   });
 
   it('stores a delivery report only over the status it expects, with its events', async () => {
     const store = await freshStore();
     await withCase(store, 'c1');
-    const { message } = await append(store, outbound('c1', 'Hi'));
+    const { message } = await stored(store, outbound('c1', 'Hi'));
     const delivered = { status: 'delivered' as const, reason: null, at: minutesLater(1) };
     const event = caseEvent({ id: 'c1', team: 'billing' }, 'message.delivered', null, { seq: message.seq });
     expect(await store.conversation.report('c1', message.seq, 'failed', delivered, [event])).toBeNull();

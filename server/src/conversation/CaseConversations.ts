@@ -5,6 +5,7 @@
  * time) before it is announced; the rules of who may speak live in voice.ts.
  */
 import {
+  assertMayRead,
   CaseroomError,
   isChannel,
   type CaseRecord,
@@ -23,7 +24,7 @@ import { caseEvent } from '../events/EventLog.js';
 import type { Logger } from '../logger.js';
 import type { CaseOwners } from '../people/CaseOwners.js';
 import type { Presence } from '../people/Presence.js';
-import type { CaseStore, MessageRange, NewMessage } from '../store/CaseStore.js';
+import { idempotencyKey, type CaseStore, type MessageRange, type NewMessage, type SpeakingRight } from '../store/CaseStore.js';
 import {
   assertConnectorOf,
   assertMayCorrect,
@@ -37,7 +38,7 @@ import {
 } from './voice.js';
 
 /** How many of the newest messages a joining client gets; earlier ones come by `history`. */
-const joinedMessages = 100;
+const joinedMessages = 50;
 /** Compare-and-set retries of a delivery report racing another one. */
 const maxAttempts = 10;
 
@@ -101,38 +102,50 @@ export class CaseConversations {
 
   /** A reply to the customer, from the owner or the floor's holder. */
   async send(caseId: string, who: Identity, input: SendInput): Promise<Message> {
+    assertMayRead(who, 'conversation');
     const record = await this.options.cases.open(caseId, who);
     const { conversation } = this.options.store;
-    const [ownership, stored] = await Promise.all([this.options.owners.current(caseId), conversation.floor(caseId)]);
-    assertMaySpeak(who, ownership, floorInForce(stored, ownership));
-    if (!input.confirm) await this.assertNobodyElseReplying(caseId, who);
-    const channel = input.channel ?? (await this.customersChannel(record));
-    const recipient = await conversation.lastInbound(caseId, channel);
-    const at = new Date().toISOString();
-    const message: NewMessage = {
-      caseId,
-      at,
-      kind: 'message',
-      direction: 'out',
-      channel,
-      body: input.body,
-      author: speakerOf(who),
-      attachments: input.attachments ?? [],
-      externalId: null,
-      customer: recipient?.customer ?? null,
-      sentAt: null,
-      replaces: null,
-      redacted: false,
-      delivery: { status: 'pending', reason: null, at },
-    };
-    const sent = await this.store(record, message, 'message.sent', who);
-    // The reply is out: this person is no longer writing one.
-    await this.compose(caseId, who, false).catch(() => undefined);
-    return sent;
+    let where: { channel: Channel; recipient: Message | null } | null = null;
+    for (let attempt = 0; attempt < maxAttempts; attempt++) {
+      const right = await this.speakingRight(caseId, who);
+      // Where it goes is worked out once the sender may speak at all.
+      if (!where) {
+        const channel = input.channel ?? (await this.customersChannel(record));
+        where = { channel, recipient: await conversation.lastInbound(caseId, channel) };
+      }
+      const { channel, recipient } = where;
+      const marks = await conversation.composing(caseId, Date.now());
+      if (!input.confirm) assertNobodyElseReplying(marks, who, right.speakers);
+      const at = new Date().toISOString();
+      const message: NewMessage = {
+        caseId,
+        at,
+        kind: 'message',
+        direction: 'out',
+        channel,
+        body: input.body,
+        author: speakerOf(who),
+        attachments: input.attachments ?? [],
+        externalId: null,
+        customer: recipient?.customer ?? null,
+        sentAt: null,
+        replaces: null,
+        redacted: false,
+        delivery: { status: 'pending', reason: null, at },
+      };
+      const key = idempotencyKey(message, input.clientMessageId);
+      const sent = await this.store(record, message, 'message.sent', who, { key, right });
+      if (!sent) continue;
+      // The reply is out: this person is no longer writing one.
+      if (marks.some((m) => m.person.userId === who.userId)) await this.compose(caseId, who, false).catch(() => undefined);
+      return sent;
+    }
+    throw new CaseroomError('internal_error', 'Who may speak kept changing; try again');
   }
 
   /** An inbound message from a channel connector; a repeated external id stores nothing new. */
   async post(caseId: string, who: Identity, input: PostInput): Promise<{ message: Message; duplicate: boolean }> {
+    assertMayRead(who, 'conversation');
     assertConnectorOf(who, input.channel);
     const record = await this.options.cases.open(caseId, who);
     const message: NewMessage = {
@@ -152,13 +165,16 @@ export class CaseConversations {
       delivery: null,
     };
     const events = [caseEvent(record, 'message.received', who, eventData(message))];
-    const stored = await this.options.store.conversation.append(message, record.team, events);
-    if (!stored.duplicate) this.stored(stored.message, who);
+    const stored = (await this.options.store.conversation.append(message, record.team, events, { key: idempotencyKey(message) }))!;
+    // A repeat is announced again too: the first time may have been stored and never relayed (a
+    // node that died in between); clients keep one copy per seq.
+    this.stored(stored.message, who);
     return stored;
   }
 
   /** A connector's report on delivering a reply. */
   async report(caseId: string, who: Identity, seq: number, status: 'delivered' | 'failed', reason: string | null): Promise<Message> {
+    assertMayRead(who, 'conversation');
     const record = await this.options.cases.open(caseId, who);
     const { conversation } = this.options.store;
     for (let attempt = 0; attempt < maxAttempts; attempt++) {
@@ -180,50 +196,46 @@ export class CaseConversations {
 
   /** A corrected text of an earlier message, as a new entry pointing at it. */
   async correct(caseId: string, who: Identity, seq: number, body: string): Promise<Message> {
+    assertMayRead(who, 'conversation');
     const record = await this.options.cases.open(caseId, who);
     const original = await this.message(caseId, seq);
     assertMayCorrect(who, original);
-    // A corrected reply reaches the customer again, so it takes the voice a reply takes.
-    if (original.direction === 'out') {
-      const [ownership, stored] = await Promise.all([this.options.owners.current(caseId), this.options.store.conversation.floor(caseId)]);
-      assertMaySpeak(who, ownership, floorInForce(stored, ownership));
-    }
-    const at = new Date().toISOString();
-    return this.store(
-      record,
-      {
+    const outbound = original.direction === 'out';
+    for (let attempt = 0; attempt < maxAttempts; attempt++) {
+      // A corrected reply reaches the customer again, so it takes the voice a reply takes.
+      const right = outbound ? await this.speakingRight(caseId, who) : undefined;
+      const at = new Date().toISOString();
+      const correction: NewMessage = {
         ...this.amendment(original, who, at),
         kind: 'correction',
         body,
-        delivery: original.direction === 'out' ? { status: 'pending', reason: null, at } : null,
-      },
-      'message.corrected',
-      who,
-    );
+        customer: outbound ? original.customer : null,
+        delivery: outbound ? { status: 'pending', reason: null, at } : null,
+      };
+      const stored = await this.store(record, correction, 'message.corrected', who, right ? { right } : {});
+      if (stored) return stored;
+    }
+    throw new CaseroomError('internal_error', 'Who may speak kept changing; try again');
   }
 
   /** Hides an earlier message from every reader, as a new entry giving the reason. */
   async redact(caseId: string, who: Identity, seq: number, reason: string): Promise<Message> {
+    assertMayRead(who, 'conversation');
     const record = await this.options.cases.open(caseId, who);
     const original = await this.message(caseId, seq);
     assertMayRedact(who, original, await this.options.owners.current(caseId));
     const at = new Date().toISOString();
-    return this.store(
-      record,
-      { ...this.amendment(original, who, at), kind: 'redaction', body: reason, delivery: null },
-      'message.redacted',
-      who,
-    );
+    const redaction: NewMessage = { ...this.amendment(original, who, at), kind: 'redaction', body: reason, delivery: null };
+    return (await this.store(record, redaction, 'message.redacted', who))!;
   }
 
   /** `who` started (or stopped) writing a reply; the room hears it. Answers until when the mark holds. */
   async compose(caseId: string, who: Identity, composing: boolean): Promise<string | null> {
     const { conversation } = this.options.store;
     const speaker = speakerOf(who);
-    if (composing) {
-      const [ownership, stored] = await Promise.all([this.options.owners.current(caseId), conversation.floor(caseId)]);
-      assertMaySpeak(who, ownership, floorInForce(stored, ownership));
-    }
+    if (composing) await this.speakingRight(caseId, who);
+    // Stopping what was never started tells the room nothing.
+    else if (!(await conversation.composing(caseId, Date.now())).some((m) => m.person.userId === who.userId)) return null;
     const until = composing ? Date.now() + this.options.composingMs : null;
     await conversation.compose(caseId, speaker, until);
     const mark: Composing = { person: speaker, composing, until: until === null ? null : new Date(until).toISOString() };
@@ -280,23 +292,41 @@ export class CaseConversations {
       author: speakerOf(who),
       attachments: [],
       externalId: null,
-      customer: original.customer,
+      customer: null,
       sentAt: null,
       replaces: original.seq,
       redacted: false,
     };
   }
 
+  /** Stores a message with its event and announces it; null when the speaking right moved meanwhile. */
   private async store(
     record: CaseRecord,
     message: NewMessage,
     type: 'message.sent' | 'message.corrected' | 'message.redacted',
     who: Identity,
-  ) {
+    options: { key?: string | null; right?: SpeakingRight } = {},
+  ): Promise<Message | null> {
     const events = [caseEvent(record, type, who, eventData(message))];
-    const { message: stored } = await this.options.store.conversation.append(message, record.team, events);
-    this.stored(stored, who);
-    return stored;
+    const stored = await this.options.store.conversation.append(message, record.team, events, options);
+    if (!stored) return null;
+    this.stored(stored.message, who);
+    return stored.message;
+  }
+
+  /**
+   * Who may speak in the case now, throwing `not_your_floor` unless `who` is one of them; the
+   * store checks the epoch and floor again as it writes (see SpeakingRight).
+   */
+  private async speakingRight(caseId: string, who: Identity): Promise<SpeakingRight & { speakers: Speakers }> {
+    const [ownership, stored] = await Promise.all([this.options.owners.current(caseId), this.options.store.conversation.floor(caseId)]);
+    const floor = floorInForce(stored, ownership);
+    assertMaySpeak(who, ownership, floor);
+    return {
+      epoch: ownership.epoch,
+      floor: stored,
+      speakers: { owner: ownership.owner?.userId ?? null, holder: floor.holder?.userId ?? null },
+    };
   }
 
   private stored(message: Message, who: Identity): void {
@@ -315,16 +345,6 @@ export class CaseConversations {
     return message;
   }
 
-  /** Refuses a reply while someone else is writing one (`reply_in_progress`), so the customer never gets two answers at once. */
-  private async assertNobodyElseReplying(caseId: string, who: Identity): Promise<void> {
-    const others = (await this.options.store.conversation.composing(caseId, Date.now())).filter((c) => c.person.userId !== who.userId);
-    if (others.length === 0) return;
-    const names = others.map((c) => c.person.name).join(', ');
-    throw new CaseroomError('reply_in_progress', `${names} is writing a reply; send with confirm to send anyway`, {
-      details: { composing: others.map((c) => c.person) },
-    });
-  }
-
   /** Where a reply goes when the sender names no channel: where the customer last wrote, or the case's own channel. */
   private async customersChannel(record: CaseRecord): Promise<Channel> {
     const last = await this.options.store.conversation.lastInbound(record.id);
@@ -332,4 +352,25 @@ export class CaseConversations {
     if (isChannel(record.customer?.channel)) return record.customer.channel;
     throw new CaseroomError('invalid_payload', 'The customer has not written yet: name the channel to reply on', { field: 'channel' });
   }
+}
+
+/** Who may write to the customer now (user ids). */
+interface Speakers {
+  owner: string | null;
+  holder: string | null;
+}
+
+/**
+ * Refuses a reply while someone else who may speak is writing one (`reply_in_progress`), so the
+ * customer never gets two answers at once. The mark of someone who lost the floor holds nobody up.
+ */
+function assertNobodyElseReplying(marks: readonly Composing[], who: Identity, speakers: Speakers): void {
+  const others = marks.filter(
+    (c) => c.person.userId !== who.userId && (c.person.userId === speakers.owner || c.person.userId === speakers.holder),
+  );
+  if (others.length === 0) return;
+  const names = others.map((c) => c.person.name).join(', ');
+  throw new CaseroomError('reply_in_progress', `${names} is writing a reply; send with confirm to send anyway`, {
+    details: { composing: others.map((c) => c.person) },
+  });
 }

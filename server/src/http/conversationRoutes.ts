@@ -9,6 +9,7 @@ import {
   caseIdSchema,
   channelSchema,
   correctionRequestSchema,
+  maxHistoryPage,
   messageSeqSchema,
   parsePayload,
   postRequestSchema,
@@ -27,7 +28,7 @@ const pageSchema = z
   .object({
     after: z.coerce.number().int().min(0).optional(),
     before: z.coerce.number().int().min(1).optional(),
-    limit: z.coerce.number().int().min(1).max(500).default(100),
+    limit: z.coerce.number().int().min(1).max(maxHistoryPage).default(100),
   })
   .refine((q) => q.after === undefined || q.before === undefined, { message: 'give after or before, not both', path: ['before'] });
 

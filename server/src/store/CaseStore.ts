@@ -17,7 +17,14 @@ import type { WebhookStore } from './WebhookStore.js';
 // The vocabulary of the aggregates, for callers that import it with the store.
 export type { ApprovalQuery, ApprovalStore } from './ApprovalStore.js';
 export type { CaseQuery, CaseRecordStore } from './CaseRecordStore.js';
-export type { ConversationStore, MessageRange, NewMessage, StoredFloor } from './ConversationStore.js';
+export {
+  idempotencyKey,
+  type ConversationStore,
+  type MessageRange,
+  type NewMessage,
+  type SpeakingRight,
+  type StoredFloor,
+} from './ConversationStore.js';
 export type { DeadlineStore, StepDeadline } from './DeadlineStore.js';
 export type { DocumentStore, StoredDocument } from './DocumentStore.js';
 export type { EventQuery, EventStore, NewCaseEvent } from './EventStore.js';

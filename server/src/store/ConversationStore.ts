@@ -19,6 +19,25 @@ export interface StoredFloor {
   epoch: number;
 }
 
+/**
+ * What an append is decided on, checked again inside the write: the voice to the customer (the
+ * ownership epoch and the stored floor the sender's right to speak was decided on), so a reply
+ * racing a handoff or the floor being taken back is refused instead of stored.
+ */
+export interface SpeakingRight {
+  /** the ownership epoch (0: never owned) */
+  epoch: number;
+  /** the stored floor as it was read, or null for none */
+  floor: StoredFloor | null;
+}
+
+/** How an append names a message already stored: its channel's id (inbound) or its sender's own id (outbound). */
+export function idempotencyKey(message: NewMessage, clientMessageId?: string): string | null {
+  if (message.direction === 'in' && message.externalId !== null) return `in:${message.channel}:${message.externalId}`;
+  if (message.direction === 'out' && clientMessageId !== undefined) return `out:${message.author.userId}:${clientMessageId}`;
+  return null;
+}
+
 export interface MessageRange {
   /** only messages after this seq */
   after?: number | undefined;
@@ -32,10 +51,16 @@ export interface ConversationStore {
    * Appends `message` as its case's next seq, with its events (each event's `data` gets the
    * stored seq as `seq`), and moves the case's `waitingSince` as the message says (an inbound
    * message starts the wait if none is running, an outbound one ends it) — all in one write.
-   * A message with an `externalId` already stored for the case stores nothing, and answers the
-   * message stored the first time with `duplicate`.
+   * With a `key` already stored for the case it stores nothing, and answers the message stored
+   * the first time with `duplicate`. With a `right`, it stores nothing and answers null when the
+   * case's ownership epoch or floor is no longer the one given.
    */
-  append(message: NewMessage, team: string, events: readonly NewCaseEvent[]): Promise<{ message: Message; duplicate: boolean }>;
+  append(
+    message: NewMessage,
+    team: string,
+    events: readonly NewCaseEvent[],
+    options?: { key?: string | null; right?: SpeakingRight },
+  ): Promise<{ message: Message; duplicate: boolean } | null>;
   get(caseId: string, seq: number): Promise<Message | null>;
   /** Messages in seq order: after a seq, or the newest before a seq (or of all). */
   list(caseId: string, range: MessageRange): Promise<Message[]>;

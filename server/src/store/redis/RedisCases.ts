@@ -26,8 +26,10 @@ append_events(4, 6)
 return 1`);
 
 /**
- * KEYS: case, then (team index, all-cases index) for each status in `caseStatuses` order, events…
- * ARGV: status, updatedAt, the status' position (1-based), events… -> the stored record, or nil.
+ * KEYS: case, then (team index, all-cases index) for each status in `caseStatuses` order, the
+ * team's and all teams' waiting indexes, events…
+ * ARGV: status, updatedAt, the status' position (1-based), case id, events… -> the stored
+ * record, or nil. Resolving a case ends its customer's wait.
  */
 const lastIndexKey = 1 + 2 * caseStatuses.length;
 const setStatusScript = new LuaScript(`${appendEventsLua}
@@ -38,7 +40,13 @@ local p = tonumber(ARGV[3])
 redis.call('ZADD', KEYS[2 * p], 0, member)
 redis.call('ZADD', KEYS[2 * p + 1], 0, member)
 redis.call('HSET', KEYS[1], 'status', ARGV[1], 'updatedAt', ARGV[2])
-append_events(${lastIndexKey + 1}, 4)
+local since = redis.call('HGET', KEYS[1], 'waitingSince')
+if ARGV[1] == 'resolved' and since then
+  redis.call('HDEL', KEYS[1], 'waitingSince')
+  redis.call('ZREM', KEYS[${lastIndexKey + 1}], since .. '\\0' .. ARGV[4])
+  redis.call('ZREM', KEYS[${lastIndexKey + 2}], since .. '\\0' .. ARGV[4])
+end
+append_events(${lastIndexKey + 3}, 5)
 return redis.call('HGET', KEYS[1], 'record')`);
 
 /** The stored record with the fields that change kept beside it (`waitingSince` is moved by the conversation's writes). */
@@ -106,7 +114,8 @@ export class RedisCases implements CaseRecordStore {
     const k = this.keys;
     const indexes = caseStatuses.flatMap((s) => [k.cases(s, team), k.cases(s)]);
     const args = [status, at, String(caseStatuses.indexOf(status) + 1)];
-    const json = (await this.events.write(setStatusScript, [k.case(id), ...indexes], args, events)) as string | null;
+    const waiting = [k.waitingCases(team), k.waitingCases()];
+    const json = (await this.events.write(setStatusScript, [k.case(id), ...indexes, ...waiting], [...args, id], events)) as string | null;
     if (json === null) return null;
     const waitingSince = await guarded(this.redis.hGet(k.case(id), 'waitingSince'));
     return recordOf(json, status, at, waitingSince ?? null);

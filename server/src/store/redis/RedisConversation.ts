@@ -6,7 +6,7 @@
  * its index, and the events.
  */
 import type { Channel, Composing, Delivery, DeliveryStatus, Message, Speaker } from '@caseroom/shared';
-import type { ConversationStore, MessageRange, NewMessage, StoredFloor } from '../ConversationStore.js';
+import type { ConversationStore, MessageRange, NewMessage, SpeakingRight, StoredFloor } from '../ConversationStore.js';
 import type { NewCaseEvent } from '../EventStore.js';
 import { guarded, type Redis } from './connection.js';
 import { LuaScript } from './LuaScript.js';
@@ -17,14 +17,21 @@ import type { RedisKeys } from './RedisKeys.js';
 const eventFields = 6;
 
 /**
- * KEYS: messages, deliveries, corrections, redactions, external ids, last inbound, case, waiting
- * (team), waiting (all), events…
- * ARGV: record JSON without its seq, external id or '', delivery JSON or '', kind, '1' for an
- * inbound message, replaces or '', body, at, case id, channel, events… -> the seq, or 0 when the external
- * id is already stored. The seq goes first into the record and into each event's data.
+ * KEYS: messages, deliveries, corrections, redactions, idempotency keys, last inbound, case,
+ * waiting (team), waiting (all), ownership, floor, the amended message's corrections, events…
+ * ARGV: record JSON without its seq, idempotency key or '', delivery JSON or '', kind, '1' for an
+ * inbound message, replaces or '', body, at, case id, channel, '1' to check the speaking right,
+ * its ownership epoch, its floor JSON or '', events… -> the seq; 0 when the key is already
+ * stored; nil when the speaking right no longer holds. The seq goes first into the record and
+ * into each event's data.
  */
 const appendScript = new LuaScript(`${appendEventsLua}
 if ARGV[2] ~= '' and redis.call('HEXISTS', KEYS[5], ARGV[2]) == 1 then return 0 end
+if ARGV[11] == '1' then
+  local epoch = redis.call('HGET', KEYS[10], 'epoch') or '0'
+  local floor = redis.call('GET', KEYS[11]) or ''
+  if epoch ~= ARGV[12] or floor ~= ARGV[13] then return false end
+end
 local seq = redis.call('HLEN', KEYS[1]) + 1
 local function with_seq(json)
   if json == '{}' then return '{"seq":' .. seq .. '}' end
@@ -33,8 +40,14 @@ end
 redis.call('HSET', KEYS[1], seq, with_seq(ARGV[1]))
 if ARGV[2] ~= '' then redis.call('HSET', KEYS[5], ARGV[2], seq) end
 if ARGV[3] ~= '' then redis.call('HSET', KEYS[2], seq, ARGV[3]) end
-if ARGV[6] ~= '' and ARGV[4] == 'correction' then redis.call('HSET', KEYS[3], ARGV[6], ARGV[7]) end
-if ARGV[6] ~= '' and ARGV[4] == 'redaction' then redis.call('HSET', KEYS[4], ARGV[6], '1') end
+if ARGV[6] ~= '' and ARGV[4] == 'correction' then
+  redis.call('HSET', KEYS[3], ARGV[6], ARGV[7])
+  redis.call('SADD', KEYS[12], seq)
+end
+if ARGV[6] ~= '' and ARGV[4] == 'redaction' then
+  redis.call('HSET', KEYS[4], ARGV[6], '1')
+  for _, correction in ipairs(redis.call('SMEMBERS', KEYS[12])) do redis.call('HSET', KEYS[4], correction, '1') end
+end
 if ARGV[4] == 'message' then
   local since = redis.call('HGET', KEYS[7], 'waitingSince')
   if ARGV[5] == '1' then
@@ -50,8 +63,8 @@ if ARGV[4] == 'message' then
     redis.call('ZREM', KEYS[9], since .. '\\0' .. ARGV[9])
   end
 end
-for i = 11 + ${eventFields - 1}, #ARGV, ${eventFields} do ARGV[i] = with_seq(ARGV[i]) end
-append_events(10, 11)
+for i = 14 + ${eventFields - 1}, #ARGV, ${eventFields} do ARGV[i] = with_seq(ARGV[i]) end
+append_events(13, 14)
 return seq`);
 
 /** KEYS: deliveries, events… ARGV: seq, expected status, delivery JSON, events… -> 1 when stored. */
@@ -78,23 +91,33 @@ export class RedisConversation implements ConversationStore {
     private readonly events: RedisEvents,
   ) {}
 
-  async append(message: NewMessage, team: string, events: readonly NewCaseEvent[]): Promise<{ message: Message; duplicate: boolean }> {
+  async append(
+    message: NewMessage,
+    team: string,
+    events: readonly NewCaseEvent[],
+    options: { key?: string | null; right?: SpeakingRight } = {},
+  ): Promise<{ message: Message; duplicate: boolean } | null> {
     const k = this.keys;
     const id = message.caseId;
+    const key = options.key ?? null;
+    const { right } = options;
     const keys = [
       k.messages(id),
       k.messageChanges(id, 'deliveries'),
       k.messageChanges(id, 'corrections'),
       k.messageChanges(id, 'redactions'),
-      k.messageExternalIds(id),
+      k.messageKeys(id),
       k.lastInbound(id),
       k.case(id),
       k.waitingCases(team),
       k.waitingCases(),
+      k.ownership(id),
+      k.floor(id),
+      k.messageAmendments(id, message.replaces ?? 0),
     ];
     const args = [
       JSON.stringify(message),
-      message.externalId ?? '',
+      key ?? '',
       message.delivery ? JSON.stringify(message.delivery) : '',
       message.kind,
       message.direction === 'in' && message.kind === 'message' ? '1' : '',
@@ -103,12 +126,17 @@ export class RedisConversation implements ConversationStore {
       message.at,
       id,
       message.channel,
+      right ? '1' : '',
+      right ? String(right.epoch) : '',
+      right?.floor ? JSON.stringify(right.floor) : '',
     ];
-    const seq = Number(await this.events.write(appendScript, keys, args, events));
+    const reply = await this.events.write(appendScript, keys, args, events);
+    if (reply === null) return null;
+    const seq = Number(reply);
     if (seq > 0) return { message: { ...message, seq }, duplicate: false };
-    const first = await guarded(this.redis.hGet(k.messageExternalIds(id), message.externalId!));
+    const first = await guarded(this.redis.hGet(k.messageKeys(id), key!));
     const stored = first === null || first === undefined ? null : await this.get(id, Number(first));
-    if (!stored) throw new Error(`message ${message.externalId} of case ${id} is indexed but not stored`);
+    if (!stored) throw new Error(`a message of case ${id} is indexed by its idempotency key but not stored`);
     return { message: stored, duplicate: true };
   }
 
@@ -200,7 +228,7 @@ export class RedisConversation implements ConversationStore {
       const message = JSON.parse(json) as Message;
       const delivery = deliveries[i];
       if (delivery) message.delivery = JSON.parse(delivery) as Delivery;
-      if (redactions[i]) messages.push({ ...message, body: '', attachments: [], redacted: true });
+      if (redactions[i]) messages.push({ ...message, body: '', attachments: [], customer: null, redacted: true });
       else messages.push(corrections[i] ? { ...message, body: corrections[i]! } : message);
     });
     return messages;

@@ -41,9 +41,14 @@ export class RedisKeys {
     return this.key('case', part(caseId), 'messages', what);
   }
 
-  /** external id -> seq, for inbound messages a channel may post twice */
-  messageExternalIds(caseId: string): string {
-    return this.key('case', part(caseId), 'messages', 'external');
+  /** idempotency key (a channel's id of an inbound message, a sender's id of a reply) -> seq */
+  messageKeys(caseId: string): string {
+    return this.key('case', part(caseId), 'messages', 'keys');
+  }
+
+  /** the seqs of the corrections of message `seq`, which a redaction of it hides too */
+  messageAmendments(caseId: string, seq: number): string {
+    return this.key('case', part(caseId), 'messages', 'amendments', String(seq));
   }
 
   /** channel (or `*`: any) -> the seq of the newest inbound message on it */

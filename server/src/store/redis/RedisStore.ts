@@ -16,7 +16,8 @@
  * `cases:waiting:{all|team:{team}}` index the cases whose customer waits (`waitingSince NUL id`,
  * the case hash's `waitingSince`). `case:{id}:messages` maps seq -> message JSON, beside
  * `…:messages:{deliveries|corrections|redactions}` (what changed after) and
- * `…:messages:external` (external id -> seq); `…:messages:inbound` maps a channel (`*`: any) to its newest inbound seq,
+ * `…:messages:keys` (idempotency key -> seq), `…:messages:amendments:{seq}` (the seqs of its
+ * corrections); `…:messages:inbound` maps a channel (`*`: any) to its newest inbound seq,
  * `case:{id}:floor` the floor JSON, `case:{id}:composing` user id -> composing mark.
  * `deadlines:steps` scores each step that falls due (member: JSON [case id, step id]) by that time (ms).
  * `events` is the stream that gives every event its id; the same entry is added under the same

@@ -55,7 +55,10 @@ export class SqliteCases implements CaseRecordStore {
     this.statements = {
       insert: db.prepare('INSERT INTO cases (id, team, status, created_at, record) VALUES (?, ?, ?, ?, ?)'),
       get: db.prepare<[string], CaseRow>('SELECT record, waiting_since FROM cases WHERE id = ?'),
-      setStatus: db.prepare('UPDATE cases SET status = ?, record = ? WHERE id = ?'),
+      // Resolving a case ends the customer's wait: it is answered, one way or another.
+      setStatus: db.prepare(
+        "UPDATE cases SET status = ?, record = ?, waiting_since = CASE WHEN ? = 'resolved' THEN NULL ELSE waiting_since END WHERE id = ?",
+      ),
     };
   }
 
@@ -94,8 +97,8 @@ export class SqliteCases implements CaseRecordStore {
       const row = this.statements.get.get(id);
       if (!row) return null;
       const { waitingSince: _kept, ...stored } = recordOf(row);
-      this.statements.setStatus.run(status, JSON.stringify({ ...stored, status, updatedAt: at }), id);
-      return { ...stored, status, updatedAt: at, waitingSince: row.waiting_since };
+      this.statements.setStatus.run(status, JSON.stringify({ ...stored, status, updatedAt: at }), status, id);
+      return { ...stored, status, updatedAt: at, waitingSince: status === 'resolved' ? null : row.waiting_since };
     });
   }
 }

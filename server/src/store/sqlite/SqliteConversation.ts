@@ -6,7 +6,7 @@
  */
 import type { Channel, Composing, Delivery, DeliveryStatus, Message, Speaker } from '@caseroom/shared';
 import type Database from 'better-sqlite3';
-import type { ConversationStore, MessageRange, NewMessage, StoredFloor } from '../ConversationStore.js';
+import type { ConversationStore, MessageRange, NewMessage, SpeakingRight, StoredFloor } from '../ConversationStore.js';
 import type { NewCaseEvent } from '../EventStore.js';
 import type { SqliteEvents } from './SqliteEvents.js';
 
@@ -16,14 +16,17 @@ CREATE TABLE IF NOT EXISTS messages (
   seq INTEGER NOT NULL,
   inbound INTEGER NOT NULL,
   channel TEXT NOT NULL,
-  external_id TEXT,
+  kind TEXT NOT NULL,
+  replaces INTEGER,
+  idempotency_key TEXT,
   record TEXT NOT NULL,
   delivery TEXT,
   corrected_body TEXT,
   redacted INTEGER NOT NULL DEFAULT 0,
   PRIMARY KEY (case_id, seq)
 ) WITHOUT ROWID;
-CREATE UNIQUE INDEX IF NOT EXISTS messages_by_external_id ON messages (case_id, external_id) WHERE external_id IS NOT NULL;
+CREATE UNIQUE INDEX IF NOT EXISTS messages_by_key ON messages (case_id, idempotency_key) WHERE idempotency_key IS NOT NULL;
+CREATE INDEX IF NOT EXISTS messages_by_replaced ON messages (case_id, replaces) WHERE replaces IS NOT NULL;
 CREATE INDEX IF NOT EXISTS messages_inbound ON messages (case_id, seq) WHERE inbound = 1;
 CREATE INDEX IF NOT EXISTS messages_inbound_by_channel ON messages (case_id, channel, seq) WHERE inbound = 1;
 CREATE TABLE IF NOT EXISTS floors (
@@ -52,7 +55,7 @@ const columns = 'record, delivery, corrected_body, redacted';
 function messageOf(row: MessageRow): Message {
   const message = JSON.parse(row.record) as Message;
   if (row.delivery !== null) message.delivery = JSON.parse(row.delivery) as Delivery;
-  if (row.redacted === 1) return { ...message, body: '', attachments: [], redacted: true };
+  if (row.redacted === 1) return { ...message, body: '', attachments: [], customer: null, redacted: true };
   if (row.corrected_body !== null) message.body = row.corrected_body;
   return message;
 }
@@ -67,12 +70,14 @@ export class SqliteConversation implements ConversationStore {
     db.exec(schema);
     this.statements = {
       lastSeq: db.prepare<[string], { seq: number }>('SELECT coalesce(max(seq), 0) AS seq FROM messages WHERE case_id = ?'),
-      byExternalId: db.prepare<[string, string], MessageRow>(`SELECT ${columns} FROM messages WHERE case_id = ? AND external_id = ?`),
+      byKey: db.prepare<[string, string], MessageRow>(`SELECT ${columns} FROM messages WHERE case_id = ? AND idempotency_key = ?`),
       insert: db.prepare(
-        'INSERT INTO messages (case_id, seq, inbound, channel, external_id, record, delivery) VALUES (?, ?, ?, ?, ?, ?, ?)',
+        'INSERT INTO messages (case_id, seq, inbound, channel, kind, replaces, idempotency_key, record, delivery) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
       ),
+      epoch: db.prepare<[string], { epoch: number }>('SELECT epoch FROM ownership WHERE case_id = ?'),
       correct: db.prepare('UPDATE messages SET corrected_body = ? WHERE case_id = ? AND seq = ?'),
-      redact: db.prepare('UPDATE messages SET redacted = 1 WHERE case_id = ? AND seq = ?'),
+      // A redaction hides the message and every correction of it.
+      redact: db.prepare("UPDATE messages SET redacted = 1 WHERE case_id = ? AND (seq = ? OR (replaces = ? AND kind = 'correction'))"),
       startWaiting: db.prepare('UPDATE cases SET waiting_since = coalesce(waiting_since, ?) WHERE id = ?'),
       endWaiting: db.prepare('UPDATE cases SET waiting_since = NULL WHERE id = ?'),
       get: db.prepare<[string, number], MessageRow>(`SELECT ${columns} FROM messages WHERE case_id = ? AND seq = ?`),
@@ -106,26 +111,41 @@ export class SqliteConversation implements ConversationStore {
     };
   }
 
-  async append(message: NewMessage, _team: string, events: readonly NewCaseEvent[]): Promise<{ message: Message; duplicate: boolean }> {
+  async append(
+    message: NewMessage,
+    _team: string,
+    events: readonly NewCaseEvent[],
+    options: { key?: string | null; right?: SpeakingRight } = {},
+  ): Promise<{ message: Message; duplicate: boolean } | null> {
     const s = this.statements;
-    return this.events.writeDescribed<{ message: Message; duplicate: boolean }>(() => {
-      if (message.externalId !== null) {
-        const stored = s.byExternalId.get(message.caseId, message.externalId);
+    const key = options.key ?? null;
+    const { caseId } = message;
+    return this.events.writeDescribed<{ message: Message; duplicate: boolean } | null>(() => {
+      if (key !== null) {
+        const stored = s.byKey.get(caseId, key);
         if (stored) return { outcome: { message: messageOf(stored), duplicate: true }, events: [] };
       }
-      const seq = s.lastSeq.get(message.caseId)!.seq + 1;
+      if (options.right && !this.holds(caseId, options.right)) return { outcome: null, events: [] };
+      const seq = s.lastSeq.get(caseId)!.seq + 1;
       const stored: Message = { ...message, seq };
       const inbound = message.direction === 'in' && message.kind === 'message';
       const delivery = message.delivery ? JSON.stringify(message.delivery) : null;
-      s.insert.run(message.caseId, seq, inbound ? 1 : 0, message.channel, message.externalId, JSON.stringify(stored), delivery);
-      if (message.replaces !== null && message.kind === 'correction') s.correct.run(message.body, message.caseId, message.replaces);
-      if (message.replaces !== null && message.kind === 'redaction') s.redact.run(message.caseId, message.replaces);
+      s.insert.run(caseId, seq, inbound ? 1 : 0, message.channel, message.kind, message.replaces, key, JSON.stringify(stored), delivery);
+      if (message.replaces !== null && message.kind === 'correction') s.correct.run(message.body, caseId, message.replaces);
+      if (message.replaces !== null && message.kind === 'redaction') s.redact.run(caseId, message.replaces, message.replaces);
       if (message.kind === 'message') {
         if (inbound) s.startWaiting.run(message.at, message.caseId);
         else s.endWaiting.run(message.caseId);
       }
       return { outcome: { message: stored, duplicate: false }, events: events.map((e) => ({ ...e, data: { seq, ...e.data } })) };
     });
+  }
+
+  /** Whether the case's ownership epoch and floor are still what the sender's right was decided on. */
+  private holds(caseId: string, right: SpeakingRight): boolean {
+    const epoch = this.statements.epoch.get(caseId)?.epoch ?? 0;
+    const floor = this.statements.floor.get(caseId)?.record ?? null;
+    return epoch === right.epoch && floor === (right.floor === null ? null : JSON.stringify(right.floor));
   }
 
   async get(caseId: string, seq: number): Promise<Message | null> {
