@@ -20,6 +20,8 @@ const pollMs = 30_000;
 /** After a failed sweep, wait this long before the next (a deadline that cannot be fired stays due). */
 const retryMs = 1_000;
 const sweepBatch = 100;
+/** A deadline whose firing failed (its document would not load, say) is due again this much later. */
+const failedRetryMs = 60_000;
 
 export interface OverdueStepsOptions {
   store: Pick<CaseStore, 'deadlines' | 'cases'>;
@@ -126,9 +128,11 @@ export class OverdueSteps {
       log.debug({ now, due: due.length }, 'swept the step deadlines that are due');
       for (const deadline of due) {
         if (this.stopped) return failed;
-        await this.fire(deadline).catch((err: unknown) => {
+        await this.fire(deadline).catch(async (err: unknown) => {
           failed = true;
           log.warn({ err, caseId: deadline.caseId, stepId: deadline.stepId }, 'firing a step deadline failed');
+          // Tried again later, behind the others: one that keeps failing must not hold up the rest.
+          await store.deadlines.set(deadline.caseId, deadline.stepId, Date.now() + failedRetryMs).catch(() => undefined);
         });
       }
       if (due.length === sweepBatch) this.again = true;
