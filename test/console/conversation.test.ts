@@ -11,6 +11,7 @@ import type { ChannelBot, Reply } from '@caseroom/client';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectChannelBot } from '../helpers/bots.js';
+import { openCaseAs } from '../helpers/clients.js';
 import { launchChromium, openConsole, signIn, type Person } from '../helpers/browser.js';
 import { startTestHub, type TestHub } from '../helpers/hub.js';
 import * as people from '../helpers/people.js';
@@ -150,5 +151,22 @@ describe('the conversation in the agent console', () => {
     await row.getByTestId('case-waiting').waitFor();
     expect(await textOf(row.getByTestId('case-waiting'))).toMatch(/^waiting for /);
     await specialist.screenshot('10-cases-waiting');
+  });
+
+  it('links a fact to the customer message it came from', async () => {
+    const caseId = await hub.createCase({ subject: 'Wrong address' });
+    // Bots of the helpers close after each test: this one is the test's own.
+    const chat = await connectChannelBot(hub.url);
+    await chat.post(caseId, { channel: 'chat', body: 'Please ship to 1 Main St', externalId: `console-${caseId}-1` });
+    const { session } = await openCaseAs(hub.url, caseId, people.sam);
+    session.facts.record('delivery address', '1 Main St', { cites: 1 });
+    await session.flushed();
+    const agent = await openConsole(browser, `${hub.url}/#/case/${caseId}`);
+    consoles.push(agent);
+    await signIn(agent.page, people.ann);
+    const cite = agent.page.locator('[data-testid="fact-cite"][data-seq="1"]').first();
+    await cite.waitFor();
+    expect(await textOf(cite)).toBe('from message 1');
+    await session.close();
   });
 });
