@@ -80,8 +80,9 @@ export const ownershipChangeSchema = z.strictObject({
   kind: z.enum(ownershipChangeKinds),
   /** who did it */
   by: z.string(),
-  /** the owner before and after (user ids) */
+  /** the owner before (user id) */
   from: z.string().nullable(),
+  /** the owner after; for `handoff_offered`, the person offered the case (user ids) */
   to: z.string().nullable(),
   at: timeSchema,
   epoch: z.number().int().nonnegative(),
