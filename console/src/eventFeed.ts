@@ -99,7 +99,10 @@ export class EventFeed {
     this.loading = attempt(async () => {
       for (;;) {
         const page = await this.api.events(this.caseId, this.after);
-        this.people.learn(page.events.flatMap((event) => (event.actor ? [event.actor] : [])));
+        this.people.learn(
+          page.events.flatMap((event) => (event.actor ? [event.actor] : [])),
+          { onlyNew: true },
+        );
         for (const event of page.events) this.add(event);
         this.after = page.events.at(-1)?.seq ?? this.after;
         if (page.nextAfter === null) break;

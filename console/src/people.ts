@@ -8,7 +8,6 @@
 import { owningRoles } from '@caseroom/client';
 import type { HubApi, Identity } from './api.js';
 import { h } from './dom.js';
-import { attempt } from './notices.js';
 
 export interface KnownPerson {
   userId: string;
@@ -30,10 +29,13 @@ export function byName(people: Iterable<KnownPerson>): KnownPerson[] {
   return [...unique.values()].sort((a, b) => a.name.localeCompare(b.name) || a.userId.localeCompare(b.userId));
 }
 
+/** A directory read this recently is not read again when a case opens. */
+const freshForMs = 10_000;
+
 export class People {
   private readonly known = new Map<string, KnownPerson>();
-  /** team -> its directory, loaded once (or loading) */
-  private readonly directories = new Map<string, Promise<void>>();
+  /** team -> its directory's last read (or the read under way), and when it started */
+  private readonly directories = new Map<string, { reading: Promise<void>; at: number }>();
   private readonly listeners = new Set<() => void>();
   private announcing = false;
 
@@ -45,21 +47,33 @@ export class People {
     void this.loadTeam(me.team);
   }
 
-  /** Reads a team's directory (once, or again when `fresh`); listeners hear of the names it brings. */
+  /**
+   * Reads a team's directory once, or again when `fresh` and the last read is more than a few
+   * seconds old; listeners hear of the names it brings. A directory that cannot be read (offline,
+   * a token without the people scope) leaves the names known so far, without a notice.
+   */
   loadTeam(team: string, fresh = false): Promise<void> {
-    let loading = this.directories.get(team);
-    if (!loading || fresh) {
-      loading = attempt(async () => this.learn(await this.api.people(team))).then(() => undefined);
-      this.directories.set(team, loading);
-    }
-    return loading;
+    const last = this.directories.get(team);
+    if (last && !(fresh && Date.now() - last.at > freshForMs)) return last.reading;
+    const reading = this.api.people(team).then(
+      (people) => this.learn(people),
+      () => {
+        this.directories.delete(team);
+      },
+    );
+    this.directories.set(team, { reading, at: Date.now() });
+    return reading;
   }
 
-  /** Remembers people seen elsewhere (roster, owner, event actors); a change of name is news too. */
-  learn(people: Iterable<KnownPerson>): void {
+  /**
+   * Remembers people seen elsewhere (the roster, the owner: as they are now, a change of name is
+   * news too); `onlyNew` for what may be old (the actors of past events), which never overrides.
+   */
+  learn(people: Iterable<KnownPerson>, { onlyNew = false } = {}): void {
     let changed = false;
     for (const person of people) {
       const known = this.known.get(person.userId);
+      if (known && onlyNew) continue;
       if (known && known.name === person.name && known.role === person.role && (person.team ?? known.team) === known.team) continue;
       const team = person.team ?? known?.team;
       this.known.set(person.userId, { userId: person.userId, name: person.name, role: person.role, ...(team ? { team } : {}) });

@@ -124,8 +124,11 @@ export function createHttpApp(options: HttpAppOptions): Express {
       const body = parsePayload(devLoginSchema, req.body);
       const { userId: chosen, ...claims } = body;
       const identity: Identity = { userId: chosen ?? `${body.name.toLowerCase().replace(/[^a-z0-9]+/g, '-')}@${body.team}`, ...claims };
-      // Signed in: the team's directory lists them from now on, before their first connection.
-      await store.people.remember(identity, new Date().toISOString());
+      // Signed in: the team's directory lists them from now on, before their first connection
+      // (which remembers them again, so a store that failed here only delays it).
+      await store.people.remember(identity, new Date().toISOString()).catch((err: unknown) => {
+        log.warn({ err, userId: identity.userId }, 'could not remember person');
+      });
       res.json({ ok: true, token: await tokens.mint(identity), identity });
     });
   } else {
