@@ -113,14 +113,19 @@ export function rosterPanel(session: CaseSession, me: Identity, people: People):
     replace(list, ...members.map(memberItem));
     if (owner && !members.some((m) => m.userId === owner.userId))
       list.prepend(memberItem({ ...owner, status: 'away', connections: 0, since: '' }));
-    const chosen = handoffTo.value;
+    // Rebuilt only when the people changed, so a list in use keeps its state.
     const candidates = ownerCandidates(session, people);
-    replace(
-      handoffTo,
-      h('option', { value: '' }, candidates.length ? 'choose a person' : 'nobody else can own it'),
-      ...candidates.map((p) => h('option', { value: p.userId }, `${p.name} (${p.userId === me.userId ? 'you' : p.role})`)),
-    );
-    handoffTo.value = candidates.some((p) => p.userId === chosen) ? chosen : '';
+    const labels = candidates.map((p) => [p.userId, `${p.name} (${p.userId === me.userId ? 'you' : p.role})`] as const);
+    if (handoffTo.dataset.people !== JSON.stringify(labels)) {
+      const chosen = handoffTo.value;
+      replace(
+        handoffTo,
+        h('option', { value: '' }, candidates.length ? 'choose a person' : 'nobody else can own it'),
+        ...labels.map(([userId, label]) => h('option', { value: userId }, label)),
+      );
+      handoffTo.dataset.people = JSON.stringify(labels);
+      handoffTo.value = candidates.some((p) => p.userId === chosen) ? chosen : '';
+    }
     // Offer only what can succeed: an agent or supervisor claims an unowned case; the owner hands
     // it off to someone who may own it or, once resolved, releases it; a supervisor reassigns.
     const mine = owner?.userId === me.userId;

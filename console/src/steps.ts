@@ -16,24 +16,19 @@ function assignees(session: CaseSession, people: People, me: Identity, current: 
   return candidates;
 }
 
-/** A picker of people; its value is a user id, or '' for nobody. */
-function assigneePicker(
-  session: CaseSession,
-  people: People,
-  me: Identity,
-  current: string | null,
-  attrs: Record<string, string | ((event: Event) => void)>,
-): HTMLSelectElement {
-  const picker = h(
-    'select',
-    { class: 'assignee', ...attrs },
-    h('option', { value: '' }, 'unassigned'),
-    ...assignees(session, people, me, current).map((p) =>
-      h('option', { value: p.userId }, p.userId === me.userId ? `${p.name} (you)` : p.name),
-    ),
-  );
+/**
+ * Fills a picker of people (its value a user id, or '' for nobody) and selects `current`. The
+ * options are only rebuilt when the people changed, so a picker in use keeps its state.
+ */
+function fillPicker(picker: HTMLSelectElement, session: CaseSession, people: People, me: Identity, current: string | null): void {
+  const candidates = assignees(session, people, me, current);
+  const labels = candidates.map((p) => [p.userId, p.userId === me.userId ? `${p.name} (you)` : p.name] as const);
+  const key = JSON.stringify(labels);
+  if (picker.dataset.people !== key) {
+    replace(picker, h('option', { value: '' }, 'unassigned'), ...labels.map(([userId, label]) => h('option', { value: userId }, label)));
+    picker.dataset.people = key;
+  }
   picker.value = current ?? '';
-  return picker;
 }
 
 export function stepsPanel(session: CaseSession, people: People, me: Identity): { element: HTMLElement; dispose: () => void } {
@@ -41,11 +36,13 @@ export function stepsPanel(session: CaseSession, people: People, me: Identity): 
   const list = h('ul', { class: 'plain steps', 'data-testid': 'steps' });
 
   const stepItem = (step: Step): HTMLLIElement => {
-    const assignee = assigneePicker(session, people, me, step.assignee, {
+    const assignee = h('select', {
+      class: 'assignee',
       'aria-label': `Assignee of ${step.text}`,
       'data-testid': 'step-assignee',
       onchange: () => steps.change(step.id, { assignee: assignee.value || null }),
     });
+    fillPicker(assignee, session, people, me, step.assignee);
     return h(
       'li',
       { class: step.done ? 'step done' : 'step', 'data-testid': 'step', 'data-step-id': step.id },
@@ -75,7 +72,7 @@ export function stepsPanel(session: CaseSession, people: People, me: Identity): 
     'aria-label': 'New step',
     'data-testid': 'new-step-text',
   });
-  let newAssignee = assigneePicker(session, people, me, null, { 'aria-label': 'Assignee', 'data-testid': 'new-step-assignee' });
+  const newAssignee = h('select', { class: 'assignee', 'aria-label': 'Assignee', 'data-testid': 'new-step-assignee' });
 
   const render = (): void => {
     // Keep focus on the field being used while others change the list.
@@ -86,13 +83,8 @@ export function stepsPanel(session: CaseSession, people: People, me: Identity): 
     if (steps.list().length === 0) replace(list, h('li', { class: 'muted' }, 'No next steps yet.'));
     if (focusedStep && focusedField)
       list.querySelector<HTMLElement>(`[data-step-id="${CSS.escape(focusedStep)}"] [data-testid="${focusedField}"]`)?.focus();
-    // The new step's picker learns of people too, keeping the choice and the focus.
-    const chosen = newAssignee.value || null;
-    const refreshed = assigneePicker(session, people, me, chosen, { 'aria-label': 'Assignee', 'data-testid': 'new-step-assignee' });
-    const hadFocus = focused === newAssignee;
-    newAssignee.replaceWith(refreshed);
-    newAssignee = refreshed;
-    if (hadFocus) newAssignee.focus();
+    // The new step's picker learns of people too, keeping the choice.
+    fillPicker(newAssignee, session, people, me, newAssignee.value || null);
   };
 
   const form = h(
