@@ -1,48 +1,63 @@
 // Two people co-edit one case through the SDK. Start the hub first (`npm start`), then:
-//   node examples/two-agents.mjs [http://localhost:3000]
+//   node examples/two-agents.mjs [hub URL]
+// It talks to the URL given, else CASEROOM_URL, else http://localhost:$PORT (3000 unless PORT says otherwise).
 import { CaseClient } from '@caseroom/client';
 
-const url = process.argv[2] ?? 'http://localhost:3000';
+const url = process.argv[2] || process.env.CASEROOM_URL || `http://localhost:${process.env.PORT || 3000}`;
 
-async function login(name, role, team) {
-  const res = await fetch(`${url}/api/dev/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ name, role, team }),
-  });
-  const body = await res.json();
-  if (!body.ok) throw new Error(`${body.error.code}: ${body.error.message}`);
-  return body.token;
+async function call(path, body, token) {
+  let res;
+  try {
+    res = await fetch(`${url}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      body: JSON.stringify(body),
+    });
+  } catch {
+    console.error(`No hub answers at ${url}. Start one with \`npm start\` in another terminal,`);
+    console.error('or point this example at yours with CASEROOM_URL=http://host:port (or PORT=...).');
+    process.exit(1);
+  }
+  const answer = await res.json();
+  if (!answer.ok) {
+    console.error(`The hub refused ${path}: ${answer.error.code}: ${answer.error.message}`);
+    process.exit(1);
+  }
+  return answer;
 }
 
-const annToken = await login('Ann', 'agent', 'billing');
-const bobToken = await login('Bob', 'specialist', 'billing');
+// The development login makes up each person's user id from name and team: Ann of billing is `ann@billing`.
+const ann = await call('/api/dev/login', { name: 'Ann', role: 'agent', team: 'billing' });
+const bob = await call('/api/dev/login', { name: 'Bob', role: 'specialist', team: 'billing' });
 
 // Ann opens a case for the customer on the line.
-const created = await fetch(`${url}/api/cases`, {
-  method: 'POST',
-  headers: { 'content-type': 'application/json', authorization: `Bearer ${annToken}` },
-  body: JSON.stringify({ subject: 'Charged twice for order A-1001', customer: { name: 'Kim', channel: 'phone' } }),
-}).then((res) => res.json());
-const caseId = created.case.id;
+const { case: record } = await call(
+  '/api/cases',
+  { subject: 'Charged twice for order A-1001', customer: { name: 'Kim', channel: 'phone' } },
+  ann.token,
+);
+const caseId = record.id;
 
-const ann = new CaseClient({ url, token: annToken }).openCase(caseId);
-const bob = new CaseClient({ url, token: bobToken }).openCase(caseId);
-await Promise.all([ann.synced, bob.synced]);
+const annClient = new CaseClient({ url, token: ann.token });
+const bobClient = new CaseClient({ url, token: bob.token });
+const annCase = annClient.openCase(caseId);
+const bobCase = bobClient.openCase(caseId);
+await Promise.all([annCase.synced, bobCase.synced]);
 
-ann.notes.insert(0, 'Customer sees two charges of 49.00 on 12 Nov. ');
-ann.facts.record('order number', 'A-1001', 'ann');
-const step = ann.steps.add({ text: 'Refund the duplicate charge', assignee: 'bob' });
+annCase.notes.insert(0, 'Customer sees two charges of 49.00 on 12 Nov. ');
+annCase.facts.record('order number', 'A-1001'); // recorded in Ann's name, ann@billing
+const step = annCase.steps.add({ text: 'Refund the duplicate charge', assignee: bob.identity.userId });
 
 // Bob sees Ann's edits as they arrive; nobody asks the customer for the order number again.
 await new Promise((resolve) => {
-  const check = () => bob.facts.has('order number') && bob.steps.get(step) && resolve();
-  bob.doc.on('update', check);
+  const check = () => bobCase.facts.has('order number') && bobCase.steps.get(step) && resolve();
+  bobCase.doc.on('update', check);
   check();
 });
-bob.steps.complete(step);
-bob.notes.insert(bob.notes.length, 'Refund issued by billing.');
-await bob.flushed(); // stored by the hub
+bobCase.steps.complete(step);
+bobCase.notes.insert(bobCase.notes.length, 'Refund issued by billing.');
+await bobCase.flushed(); // stored by the hub
 
-console.log(`case ${caseId}:`, JSON.stringify(bob.document.toJSON(), null, 2));
-process.exit(0);
+console.log(`case ${caseId}:`, JSON.stringify(bobCase.document.toJSON(), null, 2));
+console.log(`Open it in the console: ${url}/#/case/${encodeURIComponent(caseId)}`);
+await Promise.all([annClient.close(), bobClient.close()]);

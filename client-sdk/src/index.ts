@@ -46,7 +46,9 @@ export {
   type Composing,
   type Delivery,
   type DeliveryStatus,
+  type TeamMember,
   caseEventTypes,
+  owningRoles,
   channels,
   speakerLabel,
 } from '@caseroom/shared';

@@ -1,9 +1,10 @@
 /**
  * The hub's public HTTP API, as far as the console needs it: the development login, the case
- * list (newest first, or longest waiting first), a case's event log and the supervisors' review
- * queue. Refusals become `CaseroomError`s with the hub's code and message.
+ * list (newest first, or longest waiting first), one case's record, a case's event log, the
+ * team's directory of people and the supervisors' review queue. Refusals become `CaseroomError`s
+ * with the hub's code and message.
  */
-import { CaseroomError, type Approval, type CaseEvent, type CaseRecord, type Ownership } from '@caseroom/client';
+import { CaseroomError, type Approval, type CaseEvent, type CaseRecord, type Ownership, type TeamMember } from '@caseroom/client';
 
 export interface Identity {
   userId: string;
@@ -77,6 +78,18 @@ export class HubApi {
       token: this.token,
     });
     return record;
+  }
+
+  /** One case's record (its subject, customer, team and status). */
+  async caseRecord(id: string): Promise<CaseRecord> {
+    const { case: record } = await call<{ case: CaseRecord }>(`/api/cases/${encodeURIComponent(id)}`, { token: this.token });
+    return record;
+  }
+
+  /** Everyone of `team` who has signed in, by name. */
+  async people(team: string): Promise<TeamMember[]> {
+    const { people } = await call<{ people: TeamMember[] }>(`/api/people?team=${encodeURIComponent(team)}`, { token: this.token });
+    return people;
   }
 
   /** Events after `after` (a per-case seq), oldest first; `nextAfter` is null on the last page. */

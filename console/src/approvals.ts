@@ -15,7 +15,7 @@ function requestForm(session: CaseSession): HTMLFormElement {
   });
   const summary = h('input', {
     required: true,
-    placeholder: 'Refund the duplicate charge',
+    placeholder: 'What should a peer agree to?',
     'aria-label': 'Summary',
     'data-testid': 'approval-summary',
   });
@@ -107,5 +107,7 @@ export function approvalsPanel(client: CaseClient, session: CaseSession, me: Ide
   };
   const off = session.on('approvals', render);
   render(session.approvals);
-  return { element: h('section', { class: 'card' }, h('h2', {}, 'Peer approvals'), list, requestForm(session)), dispose: off };
+  // Bots never ask for approval (the hub refuses them): they get no form.
+  const form = me.role === 'bot' ? null : requestForm(session);
+  return { element: h('section', { class: 'card' }, h('h2', {}, 'Peer approvals'), list, form), dispose: off };
 }

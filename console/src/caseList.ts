@@ -5,6 +5,7 @@
  */
 import type { CaseRecord, Ownership } from '@caseroom/client';
 import type { HubApi } from './api.js';
+import type { CaseSubjects } from './caseSubjects.js';
 import { h, replace, timeElement, waitedFor } from './dom.js';
 import { attempt } from './notices.js';
 
@@ -61,7 +62,7 @@ function newCaseForm(api: HubApi, onCreated: (record: CaseRecord) => void): HTML
 type ListOrder = 'recent' | 'waiting';
 const orderKey = 'caseroom.caseOrder';
 
-export function caseListView(api: HubApi, team: string): { element: HTMLElement; dispose: () => void } {
+export function caseListView(api: HubApi, subjects: CaseSubjects, team: string): { element: HTMLElement; dispose: () => void } {
   const body = h('tbody', {});
   const summary = h('p', { class: 'muted' }, 'Loading…');
   const order = h(
@@ -83,6 +84,7 @@ export function caseListView(api: HubApi, team: string): { element: HTMLElement;
       if ((order.value as ListOrder) === 'waiting') {
         // The hub orders them: the longest wait first.
         const waiting = await api.listCases('open', 'waiting');
+        for (const { record } of waiting) subjects.remember(record);
         summary.textContent = `${waiting.length} customer${waiting.length === 1 ? '' : 's'} waiting for an answer`;
         replace(body, ...waiting.map(caseRow));
         if (waiting.length === 0) replace(body, h('tr', {}, h('td', { colspan: 6, class: 'muted' }, 'Nobody is waiting for an answer.')));
@@ -90,6 +92,7 @@ export function caseListView(api: HubApi, team: string): { element: HTMLElement;
       }
       const [open, resolved] = await Promise.all([api.listCases('open'), api.listCases('resolved')]);
       const rows: Row[] = [...open, ...resolved];
+      for (const { record } of rows) subjects.remember(record);
       rows.sort((a, b) => rank(a) - rank(b) || b.record.updatedAt.localeCompare(a.record.updatedAt));
       summary.textContent = `${open.length} open, ${resolved.length} resolved`;
       replace(body, ...rows.map(caseRow));

@@ -6,12 +6,14 @@
 import type { CaseClient, SessionStatus } from '@caseroom/client';
 import type { HubApi, Identity } from './api.js';
 import { approvalsPanel } from './approvals.js';
+import type { CaseSubjects } from './caseSubjects.js';
 import { conversationPanel } from './conversation.js';
 import { h, replace } from './dom.js';
 import { EventFeed } from './eventFeed.js';
 import { factsPanel } from './facts.js';
 import { notesPanel } from './notes.js';
 import { showError } from './notices.js';
+import type { People } from './people.js';
 import { rosterPanel } from './roster.js';
 import { stepsPanel } from './steps.js';
 
@@ -22,12 +24,25 @@ const sessionLabels: Record<SessionStatus, string> = {
   closed: 'closed',
 };
 
-export function caseView(client: CaseClient, api: HubApi, me: Identity, caseId: string): { element: HTMLElement; dispose: () => void } {
+/** What every view of the signed-in console shares. */
+export interface ConsoleContext {
+  client: CaseClient;
+  api: HubApi;
+  /** names for user ids */
+  people: People;
+  /** subjects for case ids */
+  subjects: CaseSubjects;
+  me: Identity;
+}
+
+export function caseView(context: ConsoleContext, caseId: string): { element: HTMLElement; dispose: () => void } {
+  const { client, api, people, subjects, me } = context;
   const session = client.openCase(caseId);
   const title = h('h1', { 'data-testid': 'case-subject' }, caseId);
   const meta = h('p', { class: 'muted' });
   const status = h('span', { class: 'pill', 'data-testid': 'case-session-status' });
-  const feed = new EventFeed(api, caseId);
+  const feed = new EventFeed(api, caseId, people);
+  let directoryRead = false;
 
   const renderHeader = (): void => {
     const record = session.case;
@@ -46,9 +61,9 @@ export function caseView(client: CaseClient, api: HubApi, me: Identity, caseId: 
   const panels = [
     conversationPanel(session, me),
     notesPanel(session, me),
-    stepsPanel(session),
-    factsPanel(session),
-    rosterPanel(session, me),
+    stepsPanel(session, people, me),
+    factsPanel(session, people),
+    rosterPanel(session, me, people),
     approvalsPanel(client, session, me),
   ];
   const [conversation, notes, steps, facts, roster, approvals] = panels.map((p) => p.element);
@@ -58,12 +73,23 @@ export function caseView(client: CaseClient, api: HubApi, me: Identity, caseId: 
   session.doc.on('update', onDocUpdate);
   const offs = [
     session.on('status', renderHeader),
-    session.on('case', () => {
+    session.on('case', (record) => {
+      // Read the case team's directory as the case opens (people sign in all day; a supervisor
+      // may open another team's case), then keep it.
+      subjects.remember(record);
+      if (!directoryRead) void people.loadTeam(record.team, true);
+      directoryRead = true;
       renderHeader();
       feed.refreshSoon();
     }),
-    session.on('roster', () => feed.refreshSoon()),
-    session.on('owner', () => feed.refreshSoon()),
+    session.on('roster', (members) => {
+      people.learn(members);
+      feed.refreshSoon();
+    }),
+    session.on('owner', (owner) => {
+      if (owner) people.learn([owner]);
+      feed.refreshSoon();
+    }),
     session.on('approvals', () => feed.refreshSoon()),
     session.on('conversation', (_conversation, change) => {
       if (change.kind !== 'composing') feed.refreshSoon();

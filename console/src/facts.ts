@@ -5,7 +5,7 @@
  */
 import type { CaseSession, Fact } from '@caseroom/client';
 import { h, replace, timeElement } from './dom.js';
-import { nameOf } from './people.js';
+import type { People } from './people.js';
 
 /**
  * The message of the conversation a fact came from, when it cites one. Read defensively: facts
@@ -42,7 +42,7 @@ function findFact(session: CaseSession, question: string): [string, Fact] | unde
   return Object.entries(session.facts.toJSON()).find(([q]) => q.toLowerCase() === wanted);
 }
 
-export function factsPanel(session: CaseSession): { element: HTMLElement; dispose: () => void } {
+export function factsPanel(session: CaseSession, people: People): { element: HTMLElement; dispose: () => void } {
   const facts = session.facts;
   const body = h('tbody', {});
   const render = (): void => {
@@ -55,7 +55,7 @@ export function factsPanel(session: CaseSession): { element: HTMLElement; dispos
           { 'data-testid': 'fact', 'data-question': question },
           h('th', { scope: 'row' }, question),
           h('td', {}, fact.answer, ' ', citationLink(fact)),
-          h('td', { class: 'muted small' }, nameOf(session, fact.by), ', ', timeElement(fact.at)),
+          h('td', { class: 'muted small' }, h('span', { 'data-testid': 'fact-by' }, people.nameOf(fact.by)), ', ', timeElement(fact.at)),
         ),
       ),
     );
@@ -74,7 +74,7 @@ export function factsPanel(session: CaseSession): { element: HTMLElement; dispos
         hint,
         'Already asked: ',
         h('strong', {}, known[1].answer),
-        ` (${nameOf(session, known[1].by)}, `,
+        ` (${people.nameOf(known[1].by)}, `,
         timeElement(known[1].at),
         ')',
       );
@@ -102,7 +102,7 @@ export function factsPanel(session: CaseSession): { element: HTMLElement; dispos
   );
 
   facts.map.observe(render);
-  const offRoster = session.on('roster', render);
+  const offPeople = people.onChange(render);
   render();
   return {
     element: h(
@@ -115,7 +115,7 @@ export function factsPanel(session: CaseSession): { element: HTMLElement; dispos
     ),
     dispose: () => {
       facts.map.unobserve(render);
-      offRoster();
+      offPeople();
     },
   };
 }

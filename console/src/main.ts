@@ -6,11 +6,13 @@
 import { CaseClient } from '@caseroom/client';
 import { HubApi } from './api.js';
 import { caseListView } from './caseList.js';
+import { CaseSubjects } from './caseSubjects.js';
 import { caseView } from './caseView.js';
 import { connectionIndicator } from './connection.js';
 import { h, replace } from './dom.js';
 import { showError } from './notices.js';
 import { noticeOverdueSteps } from './overdueNotices.js';
+import { People } from './people.js';
 import { reviewsView } from './reviews.js';
 import { loadSignIn, signInFromFragment, signInView, signOut, type SignedIn } from './signIn.js';
 import { TeamApprovals } from './teamApprovals.js';
@@ -31,8 +33,10 @@ function openConsole({ token, identity }: SignedIn): void {
   const client = new CaseClient({ url: location.origin, token });
   const api = new HubApi(token);
   const connection = connectionIndicator(client);
-  const approvals = new TeamApprovals(client, identity);
-  const stopOverdueNotices = noticeOverdueSteps(client, identity);
+  const subjects = new CaseSubjects(api);
+  const people = new People(api, identity);
+  const approvals = new TeamApprovals(client, identity, subjects);
+  const stopOverdueNotices = noticeOverdueSteps(client, identity, subjects);
   const view = h('div', { class: 'view' });
   let current: { element: HTMLElement; dispose: () => void } | null = null;
 
@@ -55,9 +59,9 @@ function openConsole({ token, identity }: SignedIn): void {
   function route(): void {
     current?.dispose();
     const match = /^#\/case\/(.+)$/.exec(location.hash);
-    if (match) current = caseView(client, api, identity, decodeURIComponent(match[1]!));
-    else if (location.hash === '#/reviews' && identity.role === 'supervisor') current = reviewsView(api, identity.team);
-    else current = caseListView(api, identity.team);
+    if (match) current = caseView({ client, api, people, subjects, me: identity }, decodeURIComponent(match[1]!));
+    else if (location.hash === '#/reviews' && identity.role === 'supervisor') current = reviewsView(api, subjects, identity.team);
+    else current = caseListView(api, subjects, identity.team);
     replace(view, current.element);
     view.querySelector<HTMLElement>('h1')?.setAttribute('tabindex', '-1');
   }

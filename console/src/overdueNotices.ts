@@ -5,17 +5,20 @@
  */
 import type { CaseClient } from '@caseroom/client';
 import type { Identity } from './api.js';
+import type { CaseSubjects } from './caseSubjects.js';
 import { showInfo } from './notices.js';
 
 const stayMs = 60_000;
 
 /** Shows a notice for each of `me`'s steps that falls due; returns a function that stops. */
-export function noticeOverdueSteps(client: CaseClient, me: Identity): () => void {
+export function noticeOverdueSteps(client: CaseClient, me: Identity, subjects: CaseSubjects): () => void {
   return client.on('stepOverdue', (step) => {
     if (step.assignee !== me.userId) return;
-    showInfo(`Overdue: “${step.text}” (case ${step.caseId}) was due ${step.due}`, {
-      href: `#/case/${encodeURIComponent(step.caseId)}`,
-      stayMs,
-    });
+    void subjects.subjectOf(step.caseId).then((subject) =>
+      showInfo(`Overdue: “${step.text}” (${subject === null ? 'a case of yours' : `on “${subject}”`}) was due ${step.due}`, {
+        href: `#/case/${encodeURIComponent(step.caseId)}`,
+        stayMs,
+      }),
+    );
   });
 }

@@ -5,6 +5,7 @@
  */
 import type { Approval } from '@caseroom/client';
 import type { HubApi } from './api.js';
+import type { CaseSubjects } from './caseSubjects.js';
 import { h, replace, timeElement } from './dom.js';
 import { attempt } from './notices.js';
 import { formatAmount } from './teamApprovals.js';
@@ -39,7 +40,7 @@ function reviewForm(api: HubApi, approval: Approval, onReviewed: () => void): HT
   );
 }
 
-function reviewItem(api: HubApi, approval: Approval, onReviewed: () => void): HTMLLIElement {
+function reviewItem(api: HubApi, subjects: CaseSubjects, approval: Approval, onReviewed: () => void): HTMLLIElement {
   return h(
     'li',
     { class: 'approval', 'data-testid': 'review', 'data-approval-id': approval.id, 'data-status': approval.status },
@@ -52,8 +53,7 @@ function reviewItem(api: HubApi, approval: Approval, onReviewed: () => void): HT
     h(
       'div',
       { class: 'muted small' },
-      'case ',
-      h('a', { href: `#/case/${encodeURIComponent(approval.caseId)}` }, approval.caseId),
+      subjects.link(approval.caseId, { 'data-testid': 'review-case' }),
       ` · asked by ${approval.requestedBy.name}, `,
       timeElement(approval.requestedAt),
     ),
@@ -70,15 +70,15 @@ function reviewItem(api: HubApi, approval: Approval, onReviewed: () => void): HT
   );
 }
 
-export function reviewsView(api: HubApi, team: string): { element: HTMLElement; dispose: () => void } {
+export function reviewsView(api: HubApi, subjects: CaseSubjects, team: string): { element: HTMLElement; dispose: () => void } {
   const waiting = h('ul', { class: 'plain', 'data-testid': 'review-queue' });
   const done = h('ul', { class: 'plain', 'data-testid': 'reviewed' });
   const load = async (): Promise<void> => {
     await attempt(async () => {
       const [queue, reviewed] = await Promise.all([api.reviews(team, false), api.reviews(team, true)]);
-      replace(waiting, ...queue.map((a) => reviewItem(api, a, () => void load())));
+      replace(waiting, ...queue.map((a) => reviewItem(api, subjects, a, () => void load())));
       if (queue.length === 0) replace(waiting, h('li', { class: 'muted' }, 'Every decision has been reviewed.'));
-      replace(done, ...reviewed.map((a) => reviewItem(api, a, () => void load())));
+      replace(done, ...reviewed.map((a) => reviewItem(api, subjects, a, () => void load())));
       if (reviewed.length === 0) replace(done, h('li', { class: 'muted' }, 'Nothing reviewed yet.'));
     });
   };

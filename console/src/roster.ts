@@ -1,17 +1,27 @@
 /**
  * Who is in the case room and who owns the case. The hub decides both; this panel renders what it
- * announces and offers the ownership actions, showing the hub's answer when one is refused.
+ * announces and offers only the ownership actions that can succeed for this person in this state,
+ * still showing the hub's answer when one is refused (the state may have moved meanwhile).
  */
 import type { CaseSession, PresenceStatus, RosterMember } from '@caseroom/client';
 import type { Identity } from './api.js';
 import { h, replace } from './dom.js';
 import { attempt, showInfo } from './notices.js';
+import { byName, mayOwn, type KnownPerson, type People } from './people.js';
 
-export function rosterPanel(session: CaseSession, me: Identity): { element: HTMLElement; dispose: () => void } {
+/** Who the case can be handed or reassigned to: people of its team (and the room) who may own it, but not its owner. */
+function ownerCandidates(session: CaseSession, people: People): KnownPerson[] {
+  const team = session.case?.team;
+  return byName([...(team ? people.ofTeam(team) : []), ...session.roster]).filter(
+    (p) => mayOwn(p.role) && p.userId !== session.owner?.userId,
+  );
+}
+
+export function rosterPanel(session: CaseSession, me: Identity, people: People): { element: HTMLElement; dispose: () => void } {
   const ownerLine = h('p', { class: 'owner-line', 'data-testid': 'owner' });
   const offerLine = h('p', { class: 'offer', 'data-testid': 'handoff-offer', hidden: true });
   const list = h('ul', { class: 'plain roster', 'data-testid': 'roster' });
-  const handoffTo = h('select', { 'aria-label': 'Hand off to', 'data-testid': 'handoff-to' });
+  const handoffTo = h('select', { required: true, 'aria-label': 'Hand off to', 'data-testid': 'handoff-to' });
   const accept = h(
     'button',
     { class: 'primary', 'data-testid': 'accept-handoff', onclick: () => attempt(() => session.acceptHandoff()) },
@@ -103,23 +113,30 @@ export function rosterPanel(session: CaseSession, me: Identity): { element: HTML
     replace(list, ...members.map(memberItem));
     if (owner && !members.some((m) => m.userId === owner.userId))
       list.prepend(memberItem({ ...owner, status: 'away', connections: 0, since: '' }));
-    const chosen = handoffTo.value;
-    replace(
-      handoffTo,
-      h('option', { value: '' }, 'choose a person'),
-      ...session.roster.filter((m) => m.userId !== me.userId).map((m) => h('option', { value: m.userId }, `${m.name} (${m.role})`)),
-    );
-    handoffTo.value = chosen;
-    // Offer what this person may do: anyone but the owner may try to claim (the hub says why not),
-    // the owner hands off or, once resolved, releases; a supervisor reassigns.
+    // Rebuilt only when the people changed, so a list in use keeps its state.
+    const candidates = ownerCandidates(session, people);
+    const labels = candidates.map((p) => [p.userId, `${p.name} (${p.userId === me.userId ? 'you' : p.role})`] as const);
+    if (handoffTo.dataset.people !== JSON.stringify(labels)) {
+      const chosen = handoffTo.value;
+      replace(
+        handoffTo,
+        h('option', { value: '' }, candidates.length ? 'choose a person' : 'nobody else can own it'),
+        ...labels.map(([userId, label]) => h('option', { value: userId }, label)),
+      );
+      handoffTo.dataset.people = JSON.stringify(labels);
+      handoffTo.value = candidates.some((p) => p.userId === chosen) ? chosen : '';
+    }
+    // Offer only what can succeed: an agent or supervisor claims an unowned case; the owner hands
+    // it off to someone who may own it or, once resolved, releases it; a supervisor reassigns.
     const mine = owner?.userId === me.userId;
     const supervisor = me.role === 'supervisor';
     const resolved = session.case?.status === 'resolved';
-    claim.hidden = mine;
+    claim.hidden = owner !== null || !mayOwn(me.role);
     release.hidden = !(mine && resolved);
     offerButton.hidden = !mine;
     reassign.hidden = !supervisor;
     handoffForm.hidden = !mine && !supervisor;
+    offerButton.disabled = reassign.disabled = candidates.length === 0;
     resolve.hidden = !mine && !supervisor;
     resolve.textContent = resolved ? 'Reopen' : 'Resolve';
   }
@@ -131,6 +148,7 @@ export function rosterPanel(session: CaseSession, me: Identity): { element: HTML
       if (change?.kind === 'handoff_offered' && session.ownership.offer?.to.userId === me.userId) showInfo('A case is offered to you');
     }),
     session.on('case', render),
+    people.onChange(render),
   ];
   render();
 

@@ -1,31 +1,41 @@
 /**
  * The team's pending approval requests, from any case: a badge in the header that counts the
- * requests waiting for you, and a panel to approve or reject them without opening the case.
+ * requests waiting for you, and a popover to approve or reject them without opening the case. The
+ * popover closes once a decision is taken, on a click elsewhere, on Escape and when the page moves
+ * to another view, so it never stays over what it covered.
  */
 import type { Approval, CaseClient } from '@caseroom/client';
 import type { Identity } from './api.js';
+import type { CaseSubjects } from './caseSubjects.js';
 import { h, replace, timeElement } from './dom.js';
+import { formatMoney } from './money.js';
 import { attempt, showInfo } from './notices.js';
 
 export function formatAmount(approval: Approval): string {
-  return approval.amount === null ? '' : `${approval.amount.toFixed(2)} ${approval.currency ?? ''}`.trim();
+  return approval.amount === null ? '' : formatMoney(approval.amount, approval.currency);
 }
 
-/** Whether `me` can still decide this request (pending, someone else's, not decided by me yet). */
+/** Whether `me` can still decide this request (pending, someone else's, not decided by me yet; never a bot). */
 export function awaitsMe(approval: Approval, me: Identity): boolean {
   return (
-    approval.status === 'pending' && approval.requestedBy.userId !== me.userId && !approval.decisions.some((d) => d.by.userId === me.userId)
+    me.role !== 'bot' &&
+    approval.status === 'pending' &&
+    approval.requestedBy.userId !== me.userId &&
+    !approval.decisions.some((d) => d.by.userId === me.userId)
   );
 }
 
-export function decisionButtons(client: CaseClient, approval: Approval): HTMLElement {
+/** Approve and reject, with a comment; `onDecided` runs once the hub has taken the decision. */
+export function decisionButtons(client: CaseClient, approval: Approval, onDecided: () => void = () => undefined): HTMLElement {
   const comment = h('input', { placeholder: 'Comment (optional)', 'aria-label': 'Comment', 'data-testid': 'approval-comment' });
-  const decide = (verdict: 'approve' | 'reject') => () =>
-    attempt(async () => {
+  const decide = (verdict: 'approve' | 'reject') => async () => {
+    const decided = await attempt(async () => {
       const text = comment.value.trim() || undefined;
       if (verdict === 'approve') await client.approve(approval.id, text);
       else await client.reject(approval.id, text);
     });
+    if (decided) onDecided();
+  };
   return h(
     'div',
     { class: 'row' },
@@ -44,21 +54,52 @@ export class TeamApprovals {
   constructor(
     private readonly client: CaseClient,
     private readonly me: Identity,
+    private readonly subjects: CaseSubjects,
   ) {
-    this.badge = h('button', { class: 'badge-button', 'aria-expanded': 'false', 'data-testid': 'approvals-badge' });
-    this.panel = h('aside', { class: 'card team-approvals', hidden: true, 'data-testid': 'team-approvals' });
-    this.badge.addEventListener('click', () => this.toggle());
-    this.panel.addEventListener('keydown', (event) => {
-      if (event.key === 'Escape') this.toggle(false);
+    this.badge = h('button', {
+      class: 'badge-button',
+      'aria-expanded': 'false',
+      'aria-controls': 'team-approvals',
+      'data-testid': 'approvals-badge',
     });
+    this.panel = h('aside', {
+      id: 'team-approvals',
+      class: 'card team-approvals',
+      role: 'dialog',
+      'aria-label': 'Team requests',
+      hidden: true,
+      'data-testid': 'team-approvals',
+    });
+    this.badge.addEventListener('click', () => this.toggle());
+    const closeOnEscape = (event: KeyboardEvent): void => {
+      if (event.key !== 'Escape' || this.panel.hidden) return;
+      this.toggle(false);
+      this.badge.focus();
+    };
+    const closeOnOutsideClick = (event: PointerEvent): void => {
+      const target = event.target as Node | null;
+      if (!this.panel.hidden && target && !this.panel.contains(target) && !this.badge.contains(target)) this.toggle(false);
+    };
+    const closeOnNavigation = (): void => this.toggle(false);
+    document.addEventListener('keydown', closeOnEscape);
+    document.addEventListener('pointerdown', closeOnOutsideClick);
+    window.addEventListener('hashchange', closeOnNavigation);
     this.unsubscribe.push(
+      () => document.removeEventListener('keydown', closeOnEscape),
+      () => document.removeEventListener('pointerdown', closeOnOutsideClick),
+      () => window.removeEventListener('hashchange', closeOnNavigation),
       client.on('approval', ({ approval }) => {
         if (approval.status === 'pending') this.pending.set(approval.id, approval);
         else this.pending.delete(approval.id);
         this.render();
       }),
       client.onApprovalRequested((approval) => {
-        if (approval.requestedBy.userId !== this.me.userId) showInfo(`${approval.requestedBy.name} asks for approval: ${approval.summary}`);
+        if (approval.requestedBy.userId === this.me.userId) return;
+        void this.subjects.subjectOf(approval.caseId).then((subject) =>
+          showInfo(`${approval.requestedBy.name} asks for approval on “${subject ?? 'a case'}”: ${approval.summary}`, {
+            href: `#/case/${encodeURIComponent(approval.caseId)}`,
+          }),
+        );
       }),
       // Requests made while we were offline: reload the list on every (re)connect.
       client.on('status', (status) => {
@@ -86,9 +127,21 @@ export class TeamApprovals {
   }
 
   private toggle(open = this.panel.hidden): void {
+    if (this.panel.hidden === !open) return;
     this.panel.hidden = !open;
     this.badge.setAttribute('aria-expanded', String(open));
-    if (open) (this.panel.querySelector('button, input') as HTMLElement | null)?.focus();
+    // The keyboard starts on the first request's comment, ready to decide it.
+    if (open)
+      (
+        this.panel.querySelector<HTMLElement>('[data-testid="approval-comment"]') ?? this.panel.querySelector<HTMLElement>('a, button')
+      )?.focus();
+  }
+
+  /** A decision taken from the popover closes it, and the keyboard goes back to the badge. */
+  private decided(): void {
+    const hadFocus = this.panel.contains(document.activeElement) || document.activeElement === document.body;
+    this.toggle(false);
+    if (hadFocus) this.badge.focus();
   }
 
   private render(): void {
@@ -115,11 +168,11 @@ export class TeamApprovals {
               'div',
               { class: 'muted small' },
               `${approval.requestedBy.name} on `,
-              h('a', { href: `#/case/${encodeURIComponent(approval.caseId)}` }, approval.caseId),
+              this.subjects.link(approval.caseId, { 'data-testid': 'team-approval-case' }),
               ', ',
               timeElement(approval.requestedAt),
             ),
-            decisionButtons(this.client, approval),
+            decisionButtons(this.client, approval, () => this.decided()),
           ),
         ),
       ),

@@ -37,6 +37,18 @@ export const rosterUpdateSchema = z.strictObject({
 });
 export type RosterUpdate = z.infer<typeof rosterUpdateSchema>;
 
+/**
+ * A person of a team's directory (`GET /api/people`): everyone who has signed in, so that people
+ * are shown by name also when they are not in the room.
+ */
+export const teamMemberSchema = z.strictObject({
+  ...personSchema.shape,
+  team: z.string(),
+  /** where in the team the person works (`Shipping`), when their identity provider says */
+  department: z.string().optional(),
+});
+export type TeamMember = z.infer<typeof teamMemberSchema>;
+
 /** Roles that can own a case. Specialists join and help; bots never own. */
 export const owningRoles: readonly Role[] = ['agent', 'supervisor'];
 
@@ -68,8 +80,9 @@ export const ownershipChangeSchema = z.strictObject({
   kind: z.enum(ownershipChangeKinds),
   /** who did it */
   by: z.string(),
-  /** the owner before and after (user ids) */
+  /** the owner before (user id) */
   from: z.string().nullable(),
+  /** the owner after; for `handoff_offered`, the person offered the case (user ids) */
   to: z.string().nullable(),
   at: timeSchema,
   epoch: z.number().int().nonnegative(),

@@ -46,6 +46,9 @@ describe('overdue steps in the console', () => {
     await notice.waitFor();
     expect(await notice.count()).toBe(1);
     expect(await notice.textContent()).toContain('Reship the parcel');
+    // The case is named by its subject, not its id.
+    expect(await notice.textContent()).toContain('on “Parcel never arrived”');
+    expect(await notice.textContent()).not.toContain(caseId);
     expect(await notice.locator('a').getAttribute('href')).toBe(`#/case/${caseId}`);
   });
 });

@@ -96,7 +96,7 @@ describe('the case event log', () => {
       inserted: 44,
       deleted: 0,
       excerpt: 'Customer was charged twice for order A-1001.',
-      editors: ['ann'],
+      editors: [{ userId: 'ann', name: 'Ann', role: 'agent' }],
     });
     expect(events.find((e) => e.type === 'fact.recorded')!.data).toMatchObject({ question: 'order number', answer: 'A-1001', by: 'ann' });
   });
@@ -114,7 +114,12 @@ describe('the case event log', () => {
       a.notes.delete(0, 4);
     });
     const notes = await seen.first('notes.changed', caseId);
-    expect(notes.data).toMatchObject({ inserted: 8, deleted: 2, excerpt: 'abcdefXY', editors: ['ann'] });
+    expect(notes.data).toMatchObject({
+      inserted: 8,
+      deleted: 2,
+      excerpt: 'abcdefXY',
+      editors: [{ userId: 'ann', name: 'Ann', role: 'agent' }],
+    });
     await bot.close();
   });
 

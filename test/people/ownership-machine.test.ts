@@ -63,7 +63,7 @@ describe('handoff', () => {
     expect(decision.ownership.owner?.userId).toBe('ann');
     expect(decision.ownership.offer).toMatchObject({ to: { userId: 'amy' }, by: 'ann' });
     expect(decision.ownership.epoch).toBe(2);
-    expect(decision.change?.kind).toBe('handoff_offered');
+    expect(decision.change).toMatchObject({ kind: 'handoff_offered', by: 'ann', from: 'ann', to: 'amy', epoch: 2 });
     expect(decision.record).toBeNull();
   });
 

@@ -154,7 +154,8 @@ class DocumentWatcher {
       inserted: summary.inserted,
       deleted: summary.deleted,
       excerpt: summary.excerpt,
-      editors: editors.map((e) => e.userId),
+      // Everyone whose edits the burst holds, by name: the actor is only the last of them.
+      editors: editors.map(({ userId, name, role }) => ({ userId, name, role })),
       length: this.room.doc.getText(notesKey).length,
     });
   }

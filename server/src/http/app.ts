@@ -36,6 +36,7 @@ import { authenticate, bearerOf, identityOf } from './authenticate.js';
 import { conversationRoutes } from './conversationRoutes.js';
 import { errorResponder } from './errors.js';
 import { jsonBody } from './jsonBody.js';
+import { peopleRoutes } from './peopleRoutes.js';
 import { caseListingSchema, eventPageSchema, newCaseSchema, reviewListingSchema, reviewSchema } from './requestSchemas.js';
 import { webhookRoutes } from './webhookRoutes.js';
 
@@ -123,6 +124,11 @@ export function createHttpApp(options: HttpAppOptions): Express {
       const body = parsePayload(devLoginSchema, req.body);
       const { userId: chosen, ...claims } = body;
       const identity: Identity = { userId: chosen ?? `${body.name.toLowerCase().replace(/[^a-z0-9]+/g, '-')}@${body.team}`, ...claims };
+      // Signed in: the team's directory lists them from now on, before their first connection
+      // (which remembers them again, so a store that failed here only delays it).
+      await store.people.remember(identity, new Date().toISOString()).catch((err: unknown) => {
+        log.warn({ err, userId: identity.userId }, 'could not remember person');
+      });
       res.json({ ok: true, token: await tokens.mint(identity), identity });
     });
   } else {
@@ -236,6 +242,7 @@ export function createHttpApp(options: HttpAppOptions): Express {
     res.json({ ok: true, approval });
   });
 
+  api.use(peopleRoutes(store.people));
   api.use(conversationRoutes(options.conversations, cases));
   api.use(webhookRoutes(options.webhooks));
 

@@ -53,9 +53,15 @@ export function decideOwnership(state: Ownership, command: OwnershipCommand, con
   const epoch = state.epoch + 1;
   const owner = state.owner?.userId ?? null;
 
-  const change = (kind: OwnershipChangeKind, next: Ownership, how?: OwnershipRecord['how']): OwnershipDecision => ({
+  // The change's `to` is the owner after it, except for an offer: that names the person offered.
+  const change = (
+    kind: OwnershipChangeKind,
+    next: Ownership,
+    how?: OwnershipRecord['how'],
+    to = next.owner?.userId ?? null,
+  ): OwnershipDecision => ({
     ownership: next,
-    change: { kind, by: actor.userId, from: owner, to: next.owner?.userId ?? null, at, epoch },
+    change: { kind, by: actor.userId, from: owner, to, at, epoch },
     record: how ? { epoch, how, from: owner, to: next.owner?.userId ?? null, by: actor.userId, at } : null,
   });
 
@@ -75,7 +81,8 @@ export function decideOwnership(state: Ownership, command: OwnershipCommand, con
       if (command.to.userId === actor.userId) return new CaseroomError('invalid_handoff', 'You already own this case');
       const refusal = ineligible(command.to, context.caseTeam);
       if (refusal) return refusal;
-      return change('handoff_offered', { owner: state.owner, epoch, offer: { to: person(command.to), by: actor.userId, at } });
+      const offer = { to: person(command.to), by: actor.userId, at };
+      return change('handoff_offered', { owner: state.owner, epoch, offer }, undefined, offer.to.userId);
     }
     case 'accept': {
       if (state.offer?.to.userId !== actor.userId) return new CaseroomError('not_offered');

@@ -77,6 +77,11 @@ export class RedisKeys {
     return this.key('person', part(userId));
   }
 
+  /** set: the user ids of the people remembered as members of `team` */
+  teamPeople(team: string): string {
+    return this.key('people', 'team', part(team));
+  }
+
   /** hash: user id -> the moment (ms) up to which that person's tokens are refused */
   revocations(): string {
     return this.key('revocations');

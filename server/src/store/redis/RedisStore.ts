@@ -10,7 +10,7 @@
  * `cases:all:{status}` / `cases:team:{team}:{status}` are the listing indexes, sorted sets of
  * `createdAt NUL id` read by lexicographic range; `case:{id}:ownership` is a hash (epoch, state
  * JSON) and `case:{id}:ownership:history` a list of JSON lines; `person:{userId}` a hash
- * (identity JSON, seenAt) and `revocations` a hash (user id -> ms). `approval:{id}` is a hash (record JSON, version, status, reviewed),
+ * (identity JSON, seenAt), `people:team:{team}` the set of a team's user ids, and `revocations` a hash (user id -> ms). `approval:{id}` is a hash (record JSON, version, status, reviewed),
  * indexed in `approvals:{case:{id}|team:{team}|all}:{status}:{reviewed|unreviewed}` (members
  * `requestedAt NUL id`), and `approvals:expiries` scores pending requests by expiry time (ms).
  * `cases:waiting:{all|team:{team}}` index the cases whose customer waits (`waitingSince NUL id`,

@@ -2,7 +2,7 @@
 import type { Identity } from '@caseroom/shared';
 import type Database from 'better-sqlite3';
 import type { NewCaseEvent } from '../EventStore.js';
-import type { PeopleStore } from '../PeopleStore.js';
+import { byName, type PeopleStore } from '../PeopleStore.js';
 import type { SqliteEvents } from './SqliteEvents.js';
 
 const schema = `
@@ -11,6 +11,7 @@ CREATE TABLE IF NOT EXISTS people (
   identity TEXT NOT NULL,
   seen_at TEXT NOT NULL
 );
+CREATE INDEX IF NOT EXISTS people_by_team ON people (json_extract(identity, '$.team'));
 CREATE TABLE IF NOT EXISTS revocations (
   user_id TEXT PRIMARY KEY,
   revoked_at INTEGER NOT NULL
@@ -30,6 +31,7 @@ export class SqlitePeople implements PeopleStore {
         'INSERT INTO people (user_id, identity, seen_at) VALUES (?, ?, ?) ON CONFLICT (user_id) DO UPDATE SET identity = excluded.identity, seen_at = excluded.seen_at',
       ),
       get: db.prepare<[string], { identity: string }>('SELECT identity FROM people WHERE user_id = ?'),
+      list: db.prepare<[string], { identity: string }>("SELECT identity FROM people WHERE json_extract(identity, '$.team') = ?"),
       revoke: db.prepare(
         'INSERT INTO revocations (user_id, revoked_at) VALUES (?, ?) ON CONFLICT (user_id) DO UPDATE SET revoked_at = max(revoked_at, excluded.revoked_at)',
       ),
@@ -44,6 +46,13 @@ export class SqlitePeople implements PeopleStore {
   async get(userId: string): Promise<Identity | null> {
     const row = this.statements.get.get(userId);
     return row ? (JSON.parse(row.identity) as Identity) : null;
+  }
+
+  async list(team: string): Promise<Identity[]> {
+    return this.statements.list
+      .all(team)
+      .map((row) => JSON.parse(row.identity) as Identity)
+      .sort(byName);
   }
 
   async revoke(userId: string, at: number, events: readonly NewCaseEvent[]): Promise<void> {
