@@ -66,7 +66,8 @@ export class EventFeed {
     private readonly api: HubApi,
     private readonly caseId: string,
   ) {
-    this.list = h('ol', { class: 'plain feed', reversed: true, 'data-testid': 'event-feed' });
+    // Focusable, so that a keyboard can scroll the feed.
+    this.list = h('ol', { class: 'plain feed', reversed: true, tabindex: 0, 'aria-label': 'Events', 'data-testid': 'event-feed' });
     this.element = h(
       'section',
       { class: 'card' },
