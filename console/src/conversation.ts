@@ -86,7 +86,8 @@ function messageItem(message: Message, corrected: boolean): HTMLLIElement {
 }
 
 export function conversationPanel(session: CaseSession, me: Identity): { element: HTMLElement; dispose: () => void } {
-  const list = h('ol', { class: 'plain thread', 'data-testid': 'thread' });
+  // Focusable, so that a keyboard can scroll the thread.
+  const list = h('ol', { class: 'plain thread', tabindex: 0, 'aria-label': 'Messages', 'data-testid': 'thread' });
   const waiting = h('span', { class: 'pill waiting', 'data-testid': 'conversation-waiting', hidden: true });
   const earlier = h(
     'button',

@@ -73,7 +73,15 @@ export class EventFeed {
     private readonly caseId: string,
     private readonly people: People,
   ) {
-    this.list = h('ol', { class: 'plain feed', reversed: true, 'data-testid': 'event-feed', 'data-last-seq': 0 });
+    // Focusable, so that a keyboard can scroll the feed.
+    this.list = h('ol', {
+      class: 'plain feed',
+      reversed: true,
+      tabindex: 0,
+      'aria-label': 'Events',
+      'data-testid': 'event-feed',
+      'data-last-seq': 0,
+    });
     this.element = h(
       'section',
       { class: 'card' },

@@ -1,47 +1,25 @@
 /**
- * The case notes: a textarea bound to the document's Y.Text. Local input becomes the smallest
- * delete + insert that turns the old text into the new; remote changes are applied to the
- * textarea with the caret moved along, so two people can type in the same notes at once.
- * Presence (who is in the notes, on which line) travels through awareness.
+ * The case notes: a CodeMirror editor bound to the document's Y.Text (notesEditor.ts, loaded when
+ * a case is opened), with the others' carets labelled by name in their colour, and a line below
+ * saying who is in the notes and on which line. Presence travels through awareness: the hub
+ * stamps `user` with the signed-in id and name; the colour is ours to choose.
  */
 import type { CaseSession } from '@caseroom/client';
 import * as Y from 'yjs';
 import type { Identity } from './api.js';
 import { h, replace } from './dom.js';
+import { showError } from './notices.js';
 
-/** Marks our own transactions so the observer does not echo them back into the textarea. */
-const localEdit = Symbol('console-notes');
+/** Caret colours, each dark enough for a white name label (contrast of at least 4.5:1). */
+const caretColours = ['#175cd3', '#c4320a', '#067647', '#6941c6', '#c11574', '#0e7090', '#93370d', '#3e4784'];
 
-/** Applies `next` to `text` as one minimal edit (common prefix and suffix kept). */
-export function applyDiff(text: Y.Text, next: string): void {
-  const prev = text.toString();
-  if (prev === next) return;
-  let start = 0;
-  const shortest = Math.min(prev.length, next.length);
-  while (start < shortest && prev.charCodeAt(start) === next.charCodeAt(start)) start++;
-  let end = 0;
-  while (end < shortest - start && prev.charCodeAt(prev.length - 1 - end) === next.charCodeAt(next.length - 1 - end)) end++;
-  text.doc!.transact(() => {
-    if (prev.length - start - end > 0) text.delete(start, prev.length - start - end);
-    if (next.length - start - end > 0) text.insert(start, next.slice(start, next.length - end));
-  }, localEdit);
-}
-
-/** Where a caret ends up after a remote change described by a Yjs delta. */
-function moveThrough(delta: Y.YTextEvent['delta'], position: number): number {
-  let index = 0;
-  let moved = position;
-  for (const op of delta) {
-    if (op.retain !== undefined) index += op.retain;
-    else if (op.insert !== undefined) {
-      const length = typeof op.insert === 'string' ? op.insert.length : 1;
-      if (index < position) moved += length;
-      index += length;
-    } else if (op.delete !== undefined) {
-      if (index < position) moved -= Math.min(op.delete, position - index);
-    }
-  }
-  return moved;
+/** The colour of a person's caret: the same in every tab and for everyone, picked by user id. */
+function caretColour(userId: string): { color: string; colorLight: string } {
+  let hash = 0;
+  for (let i = 0; i < userId.length; i++) hash = (hash * 31 + userId.charCodeAt(i)) >>> 0;
+  const color = caretColours[hash % caretColours.length]!;
+  // y-codemirror.next shades a remote selection with `colorLight`: the colour at 20% opacity.
+  return { color, colorLight: `${color}33` };
 }
 
 interface CursorState {
@@ -49,65 +27,59 @@ interface CursorState {
   head: unknown;
 }
 
+interface PresenceUser {
+  name?: string;
+  color?: string;
+}
+
 export function notesPanel(session: CaseSession, me: Identity): { element: HTMLElement; dispose: () => void } {
   const text = session.notes;
-  // The hub stamps `user` with the signed-in id and name; announcing it makes us visible to others.
-  session.awareness.setLocalStateField('user', { name: me.name });
-  const area = h('textarea', {
-    class: 'notes',
-    rows: 12,
-    spellcheck: true,
-    'aria-label': 'Case notes',
-    placeholder: 'What happened, what the customer wants, what we promised…',
-    'data-testid': 'notes',
-  });
-  area.value = text.toString();
-  const presence = h('div', { class: 'presence', 'aria-live': 'polite', 'data-testid': 'notes-presence' });
+  session.awareness.setLocalStateField('user', { name: me.name, ...caretColour(me.userId) });
 
-  const publishCursor = (): void => {
-    if (document.activeElement !== area) {
-      session.awareness.setLocalStateField('cursor', null);
-      return;
-    }
-    const cursor: CursorState = {
-      anchor: Y.relativePositionToJSON(Y.createRelativePositionFromTypeIndex(text, area.selectionStart)),
-      head: Y.relativePositionToJSON(Y.createRelativePositionFromTypeIndex(text, area.selectionEnd)),
-    };
-    session.awareness.setLocalStateField('cursor', cursor);
-  };
+  const host = h(
+    'div',
+    { class: 'notes-editor', 'data-testid': 'notes', 'aria-busy': 'true' },
+    h('p', { class: 'muted' }, 'Opening the notes…'),
+  );
+  // Not a live region: it changes with every keystroke of the others, too often to be announced.
+  const presence = h('div', { class: 'presence', 'data-testid': 'notes-presence' });
 
-  area.addEventListener('input', () => {
-    applyDiff(text, area.value);
-    publishCursor();
-  });
-  for (const event of ['focus', 'blur', 'keyup', 'mouseup', 'select']) area.addEventListener(event, publishCursor);
-
-  const onRemote = (event: Y.YTextEvent, transaction: Y.Transaction): void => {
-    if (transaction.origin === localEdit) return;
-    const focused = document.activeElement === area;
-    const [start, end] = [moveThrough(event.delta, area.selectionStart), moveThrough(event.delta, area.selectionEnd)];
-    area.value = text.toString();
-    if (focused) area.setSelectionRange(start, end);
-    renderPresence();
-  };
-  text.observe(onRemote);
+  let disposed = false;
+  // The editor arrives on demand; a view left before it arrived never mounts it.
+  const editor = import('./notesEditor.js').then(
+    ({ mountNotesEditor }) => {
+      if (disposed) return null;
+      replace(host);
+      host.removeAttribute('aria-busy');
+      return mountNotesEditor(host, text, session.awareness, {
+        label: 'Case notes',
+        placeholder: 'What happened, what the customer wants, what we promised…',
+      });
+    },
+    (err: unknown) => {
+      replace(host, h('p', { class: 'hint' }, 'The notes editor could not be loaded; reload the page to try again.'));
+      showError(err);
+      return null;
+    },
+  );
 
   /** Line of a remote caret, or null when that person is not in the notes. */
   const lineOf = (cursor: CursorState | null | undefined): number | null => {
     if (!cursor?.head) return null;
     const absolute = Y.createAbsolutePositionFromRelativePosition(Y.createRelativePositionFromJSON(cursor.head), session.doc);
-    if (!absolute) return null;
+    if (!absolute || absolute.type !== text) return null;
     return text.toString().slice(0, absolute.index).split('\n').length;
   };
 
   const renderPresence = (): void => {
     const others = [...session.awareness.getStates().entries()].filter(([clientId]) => clientId !== session.doc.clientID);
     const chips = others.map(([, state]) => {
-      const user = state.user as { name?: string } | undefined;
+      const user = state.user as PresenceUser | undefined;
       const line = lineOf(state.cursor as CursorState | null | undefined);
       return h(
         'span',
         { class: line === null ? 'chip' : 'chip editing', 'data-testid': 'presence-chip' },
+        h('span', { class: 'swatch', style: user?.color ? `background: ${user.color}` : null, 'aria-hidden': 'true' }),
         user?.name ?? 'someone',
         line === null ? ' · viewing' : ` · editing line ${line}`,
       );
@@ -115,13 +87,23 @@ export function notesPanel(session: CaseSession, me: Identity): { element: HTMLE
     replace(presence, chips.length ? 'Here: ' : 'Nobody else is in the notes.', ...chips);
   };
   session.awareness.on('change', renderPresence);
+  // A remote edit can move someone's caret to another line without a change of awareness.
+  text.observe(renderPresence);
   renderPresence();
 
-  const element = h('section', { class: 'card' }, h('h2', {}, 'Notes'), area, presence);
+  const element = h(
+    'section',
+    { class: 'card', 'aria-labelledby': 'notes-heading' },
+    h('h2', { id: 'notes-heading' }, 'Notes'),
+    host,
+    presence,
+  );
   return {
     element,
     dispose: () => {
-      text.unobserve(onRemote);
+      disposed = true;
+      void editor.then((mounted) => mounted?.destroy());
+      text.unobserve(renderPresence);
       session.awareness.off('change', renderPresence);
     },
   };

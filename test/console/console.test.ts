@@ -4,30 +4,14 @@
  */
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { Browser, Locator, Page } from 'playwright-core';
+import type { Browser, Locator } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium, openConsole, signIn, type Person } from '../helpers/browser.js';
 import { mintToken, startTestHub, type TestHub } from '../helpers/hub.js';
+import { notesContain, typeAtEndOfNotes } from '../helpers/notesEditor.js';
 import * as people from '../helpers/people.js';
 
 const consoleBuilt = existsSync(resolve(import.meta.dirname, '../../console/dist/index.html'));
-
-/** Waits until the notes textarea of `page` holds `text` (the page's own value, as its person sees it). */
-async function notesContain(page: Page, text: string): Promise<string> {
-  await page.waitForFunction(
-    (expected) => (document.querySelector('[data-testid="notes"]') as HTMLTextAreaElement | null)?.value.includes(expected),
-    text,
-  );
-  return page.getByTestId('notes').inputValue();
-}
-
-/** Types at the end of the notes, key by key, as a person would. */
-async function typeAtEndOfNotes(page: Page, text: string): Promise<void> {
-  const notes = page.getByTestId('notes');
-  await notes.focus();
-  await page.keyboard.press('Control+End');
-  await page.keyboard.type(text);
-}
 
 async function textOf(locator: Locator): Promise<string> {
   return (await locator.textContent()) ?? '';

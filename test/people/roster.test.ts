@@ -105,6 +105,26 @@ describe('awareness', () => {
     expect(state).toEqual({ cursor: { anchor: 3, head: 5 }, user: { name: 'Ann', color: '#f80', id: 'ann' }, typing: true });
   });
 
+  it('lets a cursor colour through only as a CSS hex colour', async () => {
+    const caseId = await hub.createCase();
+    const watcher = await open(caseId, sam);
+    const painter = await open(caseId, ann);
+    painter.awareness.setLocalState({
+      cursor: { anchor: 1, head: 1 },
+      user: { name: 'Ann', color: 'red; position: fixed; inset: 0', colorLight: '#175cd333', shade: 'dark' },
+    });
+    const clientId = painter.doc.clientID;
+    const state = await waitFor(
+      'the painter’s awareness on the watcher',
+      (check) => {
+        watcher.awareness.on('change', check);
+        return () => watcher.awareness.off('change', check);
+      },
+      () => watcher.awareness.getStates().get(clientId),
+    );
+    expect(state).toEqual({ cursor: { anchor: 1, head: 1 }, user: { name: 'Ann', colorLight: '#175cd333', shade: 'dark', id: 'ann' } });
+  });
+
   it('ignores awareness sent in the name of another connection’s client id', async () => {
     const caseId = await hub.createCase();
     const watcher = await open(caseId, sam);
