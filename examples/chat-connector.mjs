@@ -5,30 +5,12 @@
 // console there, sign in as an agent of team billing, open the case it prints, claim it and reply.
 import { createInterface } from 'node:readline';
 import { ChannelBot, speakerLabel } from '@caseroom/client';
+import { call as callHub, hubUrl } from './hub.mjs';
 
-const url = process.env.CASEROOM_URL ?? `http://localhost:${process.env.PORT ?? 3000}`;
+const url = hubUrl();
 const customer = { name: 'Dana Customer', address: 'dana@example.com' };
 
-async function call(path, body, token) {
-  let res;
-  try {
-    res = await fetch(`${url}${path}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-      body: JSON.stringify(body),
-    });
-  } catch {
-    console.error(`No hub answers at ${url}. Start one with \`npm start\` in another terminal,`);
-    console.error('or point this connector at yours with CASEROOM_URL=http://host:port (or PORT=...).');
-    process.exit(1);
-  }
-  const answer = await res.json();
-  if (!answer.ok) {
-    console.error(`The hub refused ${path}: ${answer.error.code}: ${answer.error.message}`);
-    process.exit(1);
-  }
-  return answer;
-}
+const call = (path, body, token) => callHub(url, path, body, token);
 
 // A bot of team billing whose token carries the chat channel: it may bring chat messages in and deliver replies.
 const { token } = await call('/api/dev/login', { name: 'Chat connector', role: 'bot', team: 'billing', channels: ['chat'] });

@@ -2,29 +2,11 @@
 //   node examples/two-agents.mjs [hub URL]
 // It talks to the URL given, else CASEROOM_URL, else http://localhost:$PORT (3000 unless PORT says otherwise).
 import { CaseClient } from '@caseroom/client';
+import { call as callHub, hubUrl } from './hub.mjs';
 
-const url = process.argv[2] || process.env.CASEROOM_URL || `http://localhost:${process.env.PORT || 3000}`;
+const url = hubUrl(process.argv[2]);
 
-async function call(path, body, token) {
-  let res;
-  try {
-    res = await fetch(`${url}${path}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-      body: JSON.stringify(body),
-    });
-  } catch {
-    console.error(`No hub answers at ${url}. Start one with \`npm start\` in another terminal,`);
-    console.error('or point this example at yours with CASEROOM_URL=http://host:port (or PORT=...).');
-    process.exit(1);
-  }
-  const answer = await res.json();
-  if (!answer.ok) {
-    console.error(`The hub refused ${path}: ${answer.error.code}: ${answer.error.message}`);
-    process.exit(1);
-  }
-  return answer;
-}
+const call = (path, body, token) => callHub(url, path, body, token);
 
 // The development login makes up each person's user id from name and team: Ann of billing is `ann@billing`.
 const ann = await call('/api/dev/login', { name: 'Ann', role: 'agent', team: 'billing' });
