@@ -2,42 +2,24 @@
  * The agent console in a real headless Chromium: two people in two browser contexts work one case
  * through the page the hub serves at `/`, as an agent and a specialist would.
  */
-import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
-import type { Browser, Locator } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium, openConsole, signIn, type Person } from '../helpers/browser.js';
-import { mintToken, startTestHub, type TestHub } from '../helpers/hub.js';
+import type { Locator } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { consoleStage, openConsole, signIn } from '../helpers/browser.js';
+import { mintToken, startTestHub } from '../helpers/hub.js';
 import { notesContain, typeAtEndOfNotes } from '../helpers/notesEditor.js';
 import * as people from '../helpers/people.js';
-
-const consoleBuilt = existsSync(resolve(import.meta.dirname, '../../console/dist/index.html'));
 
 async function textOf(locator: Locator): Promise<string> {
   return (await locator.textContent()) ?? '';
 }
 
 describe('agent console', () => {
-  let hub: TestHub;
-  let browser: Browser;
-  const consoles: Person[] = [];
-
-  beforeAll(async () => {
-    if (!consoleBuilt) throw new Error('console/dist is missing: `npm test` builds it first (npm run build)');
-    hub = await startTestHub({ CASEROOM_DEV_LOGIN: 'true', CASEROOM_NOTES_DEBOUNCE_MS: '200' });
-    browser = await launchChromium();
-  });
-
-  afterAll(async () => {
-    for (const person of consoles) await person.context.close();
-    await browser?.close();
-    await hub?.stop();
-  });
+  const stage = consoleStage({ CASEROOM_NOTES_DEBOUNCE_MS: '200' });
 
   it('lets an agent own a case that a specialist co-edits, with a peer approval on the record', async () => {
-    const agent = await openConsole(browser, hub.url);
-    const specialist = await openConsole(browser, hub.url);
-    consoles.push(agent, specialist);
+    const agent = await openConsole(stage.browser, stage.hub.url);
+    const specialist = await openConsole(stage.browser, stage.hub.url);
+    stage.consoles.push(agent, specialist);
 
     // The agent signs in and opens a new case from the case list.
     await agent.page.getByTestId('login-form').waitFor();
@@ -108,10 +90,10 @@ describe('agent console', () => {
   });
 
   it('keeps edits made offline and merges them on reconnect, and warns before a fact is asked twice', async () => {
-    const caseId = await hub.createCase({ subject: 'Parcel never arrived' });
-    const agent = await openConsole(browser, `${hub.url}/#/case/${caseId}`);
-    const specialist = await openConsole(browser, `${hub.url}/#/case/${caseId}`);
-    consoles.push(agent, specialist);
+    const caseId = await stage.hub.createCase({ subject: 'Parcel never arrived' });
+    const agent = await openConsole(stage.browser, `${stage.hub.url}/#/case/${caseId}`);
+    const specialist = await openConsole(stage.browser, `${stage.hub.url}/#/case/${caseId}`);
+    stage.consoles.push(agent, specialist);
     await signIn(agent.page, people.amy);
     await signIn(specialist.page, people.bob);
     for (const person of [agent, specialist])
@@ -148,9 +130,9 @@ describe('agent console', () => {
   });
 
   it('lets a supervisor reassign a case and review the decision a peer made', async () => {
-    const caseId = await hub.createCase({ subject: 'Fee charged after cancelling' });
-    const [ann, amy, sue] = await Promise.all([0, 1, 2].map(() => openConsole(browser, `${hub.url}/#/case/${caseId}`)));
-    consoles.push(ann!, amy!, sue!);
+    const caseId = await stage.hub.createCase({ subject: 'Fee charged after cancelling' });
+    const [ann, amy, sue] = await Promise.all([0, 1, 2].map(() => openConsole(stage.browser, `${stage.hub.url}/#/case/${caseId}`)));
+    stage.consoles.push(ann!, amy!, sue!);
     await signIn(ann!.page, people.ann);
     await signIn(amy!.page, people.amy);
     // Sue as billing's supervisor: the console's review queue shows a supervisor's own team.
@@ -197,8 +179,8 @@ describe('agent console', () => {
   it('signs in with a token from the host application when the development login is off', async () => {
     const production = await startTestHub({ CASEROOM_DEV_LOGIN: 'false' });
     try {
-      const person = await openConsole(browser, production.url);
-      consoles.push(person);
+      const person = await openConsole(stage.browser, production.url);
+      stage.consoles.push(person);
       // The development login is refused with the hub's message.
       await person.page.getByTestId('login-name').fill(people.ann.name);
       await person.page.getByTestId('login-submit').click();
@@ -208,8 +190,8 @@ describe('agent console', () => {
 
       // A host application hands a token over in the fragment; it does not stay in the address bar.
       const token = await mintToken(people.ann);
-      const handedOver = await openConsole(browser, `${production.url}/#token=${encodeURIComponent(token)}`);
-      consoles.push(handedOver);
+      const handedOver = await openConsole(stage.browser, `${production.url}/#token=${encodeURIComponent(token)}`);
+      stage.consoles.push(handedOver);
       await handedOver.page.getByTestId('who').filter({ hasText: 'Ann' }).waitFor();
       expect(handedOver.page.url()).not.toContain(token);
       await handedOver.page.getByTestId('case-list').waitFor();

@@ -4,17 +4,12 @@
  * records a fact, approves a colleague's request from the header's popover and hands the case
  * off — every control reached with Tab and used with Enter, Space or typing.
  */
-import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { connectChannelBot } from '../helpers/bots.js';
-import { launchChromium, openConsole, signIn, type Person } from '../helpers/browser.js';
+import { consoleStage, openConsole, signIn } from '../helpers/browser.js';
 import { caseLive, chosenLabel, focusedTestId, tabTo, textOf } from '../helpers/consolePages.js';
-import { startTestHub, type TestHub } from '../helpers/hub.js';
 import * as people from '../helpers/people.js';
-
-const consoleBuilt = existsSync(resolve(import.meta.dirname, '../../console/dist/index.html'));
 
 /** Tabs to a control and presses a key on it. */
 async function press(page: Page, testId: string, key: 'Enter' | 'Space', within?: string): Promise<void> {
@@ -30,36 +25,22 @@ async function typeInto(page: Page, testId: string, text: string): Promise<void>
 }
 
 describe('the agent console with the keyboard only', () => {
-  let hub: TestHub;
-  let browser: Browser;
-  const consoles: Person[] = [];
-
-  beforeAll(async () => {
-    if (!consoleBuilt) throw new Error('console/dist is missing: `npm test` builds it first (npm run build)');
-    hub = await startTestHub({ CASEROOM_DEV_LOGIN: 'true' });
-    browser = await launchChromium();
-  });
-
-  afterAll(async () => {
-    for (const person of consoles) await person.context.close();
-    await browser?.close();
-    await hub?.stop();
-  });
+  const stage = consoleStage();
 
   it('takes an agent through claiming, replying, steps, facts, approving and handing off', async () => {
     const team = 'keys';
-    const caseId = await hub.createCase({ subject: 'Refund never arrived', team });
-    const connector = await connectChannelBot(hub.url, { ...people.chatConnector, team });
+    const caseId = await stage.hub.createCase({ subject: 'Refund never arrived', team });
+    const connector = await connectChannelBot(stage.hub.url, { ...people.chatConnector, team });
     await connector.onReply(() => undefined).ready;
     await connector.post(caseId, { channel: 'chat', body: 'Where is my refund?', externalId: `${caseId}-1`, customer: { name: 'Kim' } });
 
     // Amy, with a mouse, is in the case; Ann has only a keyboard.
-    const amy = await openConsole(browser, `${hub.url}/#/case/${caseId}`);
-    consoles.push(amy);
+    const amy = await openConsole(stage.browser, `${stage.hub.url}/#/case/${caseId}`);
+    stage.consoles.push(amy);
     await signIn(amy.page, { ...people.amy, team });
     await caseLive(amy.page);
-    const ann = await openConsole(browser, hub.url);
-    consoles.push(ann);
+    const ann = await openConsole(stage.browser, stage.hub.url);
+    stage.consoles.push(ann);
     const page = ann.page;
 
     // Signing in: the name field has the focus; Tab on to the team, Enter signs in.

@@ -4,16 +4,11 @@
  * name in their colour, what both type converges, undo takes back only your own edits, and a
  * keyboard user gets into the notes and out of them again.
  */
-import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium, openConsole, signIn, type Person } from '../helpers/browser.js';
-import { startTestHub, type TestHub } from '../helpers/hub.js';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { consoleStage, openConsole, signIn, type Person } from '../helpers/browser.js';
 import { notesContain, notesInput, notesNoLongerContain, notesText, remoteCaret, typeAtEndOfNotes } from '../helpers/notesEditor.js';
 import * as people from '../helpers/people.js';
-
-const consoleBuilt = existsSync(resolve(import.meta.dirname, '../../console/dist/index.html'));
 
 /** y-codemirror.next's colour for a person who announced none. */
 const defaultCaretColour = 'rgb(48, 188, 237)';
@@ -31,28 +26,14 @@ const followsTheEditor = (page: Page): Promise<boolean> =>
 
 // Two browser contexts per test on a shared machine: opening them alone can take seconds.
 describe('the notes editor', { timeout: 60_000 }, () => {
-  let hub: TestHub;
-  let browser: Browser;
-  const consoles: Person[] = [];
-
-  beforeAll(async () => {
-    if (!consoleBuilt) throw new Error('console/dist is missing: `npm test` builds it first (npm run build)');
-    hub = await startTestHub({ CASEROOM_DEV_LOGIN: 'true' });
-    browser = await launchChromium();
-  });
-
-  afterAll(async () => {
-    for (const person of consoles) await person.context.close();
-    await browser?.close();
-    await hub?.stop();
-  });
+  const stage = consoleStage();
 
   /** Ann (agent) and Sam (specialist) in the case room of a new case, its notes editor ready. */
   async function annAndSamInANewCase(subject: string): Promise<[Person, Person]> {
-    const caseId = await hub.createCase({ subject });
-    const ann = await openConsole(browser, `${hub.url}/#/case/${caseId}`);
-    const sam = await openConsole(browser, `${hub.url}/#/case/${caseId}`);
-    consoles.push(ann, sam);
+    const caseId = await stage.hub.createCase({ subject });
+    const ann = await openConsole(stage.browser, `${stage.hub.url}/#/case/${caseId}`);
+    const sam = await openConsole(stage.browser, `${stage.hub.url}/#/case/${caseId}`);
+    stage.consoles.push(ann, sam);
     await signIn(ann.page, people.ann);
     await signIn(sam.page, people.sam);
     for (const person of [ann, sam]) {

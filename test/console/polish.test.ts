@@ -4,38 +4,18 @@
  * in approvals, reviews and notices; money reads one way everywhere ("6.90 EUR"); the event feed
  * shows a quick leave-and-return once and reads the hub's own doing as such.
  */
-import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { openCaseAs } from '../helpers/clients.js';
-import { launchChromium, openConsole, signIn, type Person } from '../helpers/browser.js';
+import { consoleStage, openConsole, signIn, type Person } from '../helpers/browser.js';
 import { caseLive, feedShows, focusedTestId, logHolds, textOf } from '../helpers/consolePages.js';
-import { startTestHub, type TestHub } from '../helpers/hub.js';
 import * as people from '../helpers/people.js';
 
-const consoleBuilt = existsSync(resolve(import.meta.dirname, '../../console/dist/index.html'));
-
 describe('the agent console’s finish', () => {
-  let hub: TestHub;
-  let browser: Browser;
-  const consoles: Person[] = [];
-
-  beforeAll(async () => {
-    if (!consoleBuilt) throw new Error('console/dist is missing: `npm test` builds it first (npm run build)');
-    hub = await startTestHub({ CASEROOM_DEV_LOGIN: 'true', CASEROOM_PRESENCE_GRACE_MS: '100' });
-    browser = await launchChromium();
-  });
-
-  afterAll(async () => {
-    for (const person of consoles) await person.context.close();
-    await browser?.close();
-    await hub?.stop();
-  });
+  const stage = consoleStage({ CASEROOM_PRESENCE_GRACE_MS: '100' });
 
   async function openAs(url: string, who: Parameters<typeof signIn>[1]): Promise<Person> {
-    const person = await openConsole(browser, url);
-    consoles.push(person);
+    const person = await openConsole(stage.browser, url);
+    stage.consoles.push(person);
     await signIn(person.page, who);
     return person;
   }
@@ -43,8 +23,8 @@ describe('the agent console’s finish', () => {
   it('closes the approvals popover on a decision, a click elsewhere, Escape and another view; names cases by subject; writes money one way', async () => {
     const team = 'polish';
     const subject = 'Charged twice for a cable';
-    const caseId = await hub.createCase({ subject, team });
-    const caseUrl = `${hub.url}/#/case/${caseId}`;
+    const caseId = await stage.hub.createCase({ subject, team });
+    const caseUrl = `${stage.hub.url}/#/case/${caseId}`;
     const ann = await openAs(caseUrl, { ...people.ann, team });
     const amy = await openAs(caseUrl, { ...people.amy, team });
     await caseLive(ann.page);
@@ -113,7 +93,7 @@ describe('the agent console’s finish', () => {
     expect(await textOf(amy.page.getByTestId('event-feed'))).not.toMatch(/\b6\.9\b/);
 
     // The supervisor's review queue names the case by its subject too.
-    const sue = await openAs(`${hub.url}/#/reviews`, people.supervisorOf(team));
+    const sue = await openAs(`${stage.hub.url}/#/reviews`, people.supervisorOf(team));
     const review = sue.page.getByTestId('review').filter({ hasText: 'Refund the second cable' });
     await review.getByTestId('review-case').filter({ hasText: subject }).waitFor();
     expect(await textOf(review)).toContain('6.90 EUR');
@@ -121,8 +101,8 @@ describe('the agent console’s finish', () => {
 
   it('shows a person who leaves and comes straight back once, and the hub’s own doing as the hub’s', async () => {
     const team = 'feed';
-    const caseId = await hub.createCase({ subject: 'Parcel stuck in customs', team });
-    const caseUrl = `${hub.url}/#/case/${caseId}`;
+    const caseId = await stage.hub.createCase({ subject: 'Parcel stuck in customs', team });
+    const caseUrl = `${stage.hub.url}/#/case/${caseId}`;
     const ann = await openAs(caseUrl, { ...people.ann, team });
     const bob = await openAs(caseUrl, { ...people.bob, team });
     await caseLive(ann.page);
@@ -132,14 +112,14 @@ describe('the agent console’s finish', () => {
 
     // Bob looks at the case list for a moment and comes back: the log has him leave and join again.
     await bob.page.getByTestId('back-to-cases').click();
-    await logHolds(hub.url, caseId, team, 'Bob to leave', (events) => events.some((e) => e.type === 'member.left'));
+    await logHolds(stage.hub.url, caseId, team, 'Bob to leave', (events) => events.some((e) => e.type === 'member.left'));
     await bob.page.goBack();
     await caseLive(bob.page);
     // A step falls due undone: the hub records it by itself.
-    const { session: helper } = await openCaseAs(hub.url, caseId, { ...people.qaBot, team });
+    const { session: helper } = await openCaseAs(stage.hub.url, caseId, { ...people.qaBot, team });
     helper.steps.add({ text: 'Call the customs office', due: new Date(Date.now() + 500).toISOString() });
     const log = await logHolds(
-      hub.url,
+      stage.hub.url,
       caseId,
       team,
       'Bob back and the step overdue',
@@ -155,8 +135,8 @@ describe('the agent console’s finish', () => {
 
     // Gone for good, Bob's leaving is news.
     await bob.context.close();
-    consoles.splice(consoles.indexOf(bob), 1);
-    const after = await logHolds(hub.url, caseId, team, 'Bob to leave for good', (events) =>
+    stage.consoles.splice(stage.consoles.indexOf(bob), 1);
+    const after = await logHolds(stage.hub.url, caseId, team, 'Bob to leave for good', (events) =>
       events.some((e) => e.type === 'member.left' && e.seq > log.at(-1)!.seq),
     );
     await feedShows(ann.page, after.at(-1)!.seq);

@@ -7,6 +7,11 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Identity } from '@caseroom/shared';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll } from 'vitest';
+import { startTestHub, type TestHub } from './hub.js';
+
+/** Where the built console is (the hub serves it at `/`). */
+const consoleDist = resolve(import.meta.dirname, '../../console/dist');
 
 export const chromiumPath = process.env.CASEROOM_CHROMIUM ?? '/usr/bin/chromium';
 
@@ -68,4 +73,45 @@ export async function signIn(page: Page, who: Pick<Identity, 'name' | 'role' | '
   if (who.department) await page.getByTestId('login-department').fill(who.department);
   await page.getByTestId('login-submit').click();
   await page.getByTestId('who').waitFor();
+}
+
+/** What a console test file plays on: one hub with the development login and one Chromium for all its tests. */
+export interface ConsoleStage {
+  readonly hub: TestHub;
+  readonly browser: Browser;
+  /** the people opened in the file's tests: their contexts close after the last test */
+  readonly consoles: Person[];
+}
+
+/**
+ * Starts a hub (with the development login, and `env`) and Chromium before the file's tests, and
+ * closes every person's context, the browser and the hub after them. The console must be built
+ * (`npm test` builds it first).
+ */
+export function consoleStage(env: Record<string, string> = {}): ConsoleStage {
+  let hub: TestHub | undefined;
+  let browser: Browser | undefined;
+  const consoles: Person[] = [];
+  beforeAll(async () => {
+    if (!existsSync(join(consoleDist, 'index.html')))
+      throw new Error('console/dist is missing: `npm test` builds it first (npm run build)');
+    hub = await startTestHub({ CASEROOM_DEV_LOGIN: 'true', ...env });
+    browser = await launchChromium();
+  });
+  afterAll(async () => {
+    for (const person of consoles) await person.context.close();
+    await browser?.close();
+    await hub?.stop();
+  });
+  return {
+    get hub() {
+      if (!hub) throw new Error('the console stage is set up in beforeAll');
+      return hub;
+    },
+    get browser() {
+      if (!browser) throw new Error('the console stage is set up in beforeAll');
+      return browser;
+    },
+    consoles,
+  };
 }
