@@ -22,7 +22,7 @@ export interface Conversation {
   /**
    * The thread as people read it, oldest first, with no gap: corrections shown in the messages
    * they correct, redacted messages emptied; correcting and redacting entries stay in place.
-   * The newest messages (100 on joining); `session.history({ before })` brings earlier ones.
+   * The newest messages (50 on joining); `session.history({ before })` brings earlier ones.
    */
   readonly messages: readonly Message[];
   /** the seq of the newest message in `messages` (0: none yet) */
