@@ -7,7 +7,7 @@ import type { MetricSpec } from './workloads/workload.js';
 export interface MetricResult extends MetricSpec {
   /** per target: the figure of every run, in run order */
   runs: Partial<Record<ClientKind, number[]>>;
-  /** per target: the median */
+  /** per target: the median (for a flag: the number of runs flagged) */
   median: Partial<Record<ClientKind, number>>;
 }
 
@@ -44,7 +44,8 @@ export function sharingLine(cores: number): string {
 
 export function summarize(metric: MetricSpec, runs: Partial<Record<ClientKind, number[]>>): MetricResult {
   const medians: Partial<Record<ClientKind, number>> = {};
-  for (const [id, values] of Object.entries(runs) as Array<[ClientKind, number[]]>) medians[id] = median(values);
+  for (const [id, values] of Object.entries(runs) as Array<[ClientKind, number[]]>)
+    medians[id] = metric.flag ? values.filter((value) => value === 1).length : median(values);
   return { ...metric, runs, median: medians };
 }
 
@@ -52,6 +53,7 @@ function format(value: number | undefined, unit: string): string {
   if (value === undefined) return '–';
   if (!Number.isFinite(value)) return 'n/a';
   if (unit === '%') return `${value.toFixed(2)} %`;
+  if (unit === 'runs') return value.toFixed(0);
   if (unit === '/s') return Math.round(value).toLocaleString('en');
   if (Math.abs(value) >= 100) return value.toFixed(0);
   if (Math.abs(value) >= 10) return value.toFixed(1);
@@ -60,6 +62,7 @@ function format(value: number | undefined, unit: string): string {
 
 /** caseroom/peer for both caseroom columns: "socket.io · y-websocket endpoint". */
 function ratio(metric: MetricResult, peer: ClientKind): string {
+  if (metric.load) return '–';
   const peerValue = metric.median[peer];
   if (peerValue === undefined || !Number.isFinite(peerValue) || peerValue === 0) return '–';
   const parts = (['caseroom-sio', 'caseroom-yws'] as const).map((id) => {

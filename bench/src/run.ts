@@ -59,7 +59,11 @@ for (const workload of allWorkloads.filter((w) => options.only.includes(w.name))
         }
         runs.set(target.id, [...(runs.get(target.id) ?? []), figures]);
         const shown = Object.entries(figures).map(([key, value]) => `${key} ${Number.isFinite(value) ? Number(value.toFixed(2)) : value}`);
-        console.log(`  run ${run} ${target.id}: ${shown.join(', ')}`);
+        const loadBound =
+          figures.loadBound === 1
+            ? ' (load-bound: the load process was near a full core, so the load, not the server, may have set the figures)'
+            : '';
+        console.log(`  run ${run} ${target.id}: ${shown.join(', ')}${loadBound}`);
       }
     }
   } finally {

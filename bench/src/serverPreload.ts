@@ -1,15 +1,9 @@
 /**
  * Loaded with `--import` into every server under test (started with --expose-gc). On the
  * harness's request it runs a full garbage collection, so that RSS read afterwards from
- * /proc/<pid>/status counts live memory rather than garbage the collector has not reached yet;
- * or it reports the CPU time the process has used so far.
+ * /proc/<pid>/status counts live memory rather than garbage the collector has not reached yet.
  */
 process.on('message', (message) => {
-  if (message === 'cpu') {
-    const { user, system } = process.cpuUsage();
-    process.send?.({ cpuMicros: user + system });
-    return;
-  }
   if (message !== 'gc') return;
   const gc = (globalThis as { gc?: () => void }).gc;
   gc?.();

@@ -50,8 +50,6 @@ export interface ServerProcess {
   wsUrl: string;
   /** RSS from /proc/<pid>/status after a full GC inside the server, in bytes. */
   rssAfterGc(): Promise<number>;
-  /** CPU time (user + system) the server process has used so far, in seconds. */
-  cpuSeconds(): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -112,7 +110,6 @@ export async function startServer(kind: ServerKind, options: ServerOptions): Pro
     httpUrl: `http://127.0.0.1:${port}`,
     wsUrl: `ws://127.0.0.1:${port}`,
     rssAfterGc: () => rssAfterGc(child),
-    cpuSeconds: async () => (await ask<{ cpuMicros: number }>(child, 'cpu', 'cpuMicros')).cpuMicros / 1e6,
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill('SIGTERM');

@@ -2,12 +2,15 @@
 import type { ClientKind } from '../targets.js';
 import type { Endpoint } from './clients.js';
 import type { LatencySummary } from '../stats.js';
+import type { CpuWindow } from '../cpuTime.js';
 
 export type LoadTask =
   | {
       kind: 'fanout';
       target: ClientKind;
       endpoint: Endpoint;
+      /** the server's process, whose CPU time the load reads over the typing window */
+      serverPid: number;
       caseId: string;
       clients: number;
       writers: number;
@@ -18,6 +21,7 @@ export type LoadTask =
       kind: 'throughput';
       target: ClientKind;
       endpoint: Endpoint;
+      serverPid: number;
       caseId: string;
       clients: number;
       startRate: number;
@@ -35,6 +39,8 @@ export interface FanoutResult extends LatencySummary {
   sent: number;
   expected: number;
   received: number;
+  /** from the first edit sent to the last, without the drain */
+  window: CpuWindow;
 }
 
 export interface ThroughputStep extends LatencySummary {
@@ -43,6 +49,7 @@ export interface ThroughputStep extends LatencySummary {
   expected: number;
   received: number;
   passed: boolean;
+  window: CpuWindow;
 }
 
 export interface ThroughputResult {

@@ -4,6 +4,7 @@
  */
 import { CaseClient, type CaseSession } from '@caseroom/client';
 import * as Y from 'yjs';
+import { startCpuWindow } from '../cpuTime.js';
 import { summarizeLatencies } from '../stats.js';
 import { mintToken } from '../tokens.js';
 import { notesOf, now, openClient, openMany, sleep, tokenFor, withTimeout, type BenchClient } from './clients.js';
@@ -74,13 +75,15 @@ async function drain(room: LoadRoom, expected: number, ms: number): Promise<void
 async function fanout(task: Extract<LoadTask, { kind: 'fanout' }>): Promise<FanoutResult> {
   const room = await LoadRoom.open(task.target, task.endpoint, task.caseId, task.clients);
   await sleep(1000);
-  room.startRecording();
   const writers = Array.from({ length: task.writers }, (_, i) => i);
+  room.startRecording();
+  const cpu = startCpuWindow(task.serverPid);
   const sent = await typeAtRate(room, writers, task.ratePerWriter, task.seconds);
+  const window = cpu.end(room.received);
   const expected = sent * (task.clients - 1);
   await drain(room, expected, 3000);
   const samples = room.stopRecording();
-  const result = { sent, expected, received: room.received, ...summarizeLatencies(samples) };
+  const result = { sent, expected, received: room.received, window, ...summarizeLatencies(samples) };
   await room.close();
   return result;
 }
@@ -93,14 +96,16 @@ async function throughput(task: Extract<LoadTask, { kind: 'throughput' }>): Prom
   let best = 0;
   for (let rate = task.startRate; rate <= task.maxRate; rate = Math.round(rate * task.factor)) {
     room.startRecording();
+    const cpu = startCpuWindow(task.serverPid);
     const sent = await typeAtRate(room, writers, rate / task.clients, task.stepSeconds);
+    const window = cpu.end(room.received);
     const expected = sent * (task.clients - 1);
     await drain(room, expected, 2000);
     const samples = room.stopRecording();
     const summary = summarizeLatencies(samples);
     // A step passes when nearly every edit arrived everywhere and p99 stayed within the limit.
     const passed = room.received >= expected * 0.999 && summary.p99 <= task.p99LimitMs;
-    steps.push({ rate, sent, expected, received: room.received, passed, ...summary });
+    steps.push({ rate, sent, expected, received: room.received, passed, window, ...summary });
     if (!passed) break;
     best = rate;
     // Let the server settle between steps.

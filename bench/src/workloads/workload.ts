@@ -2,6 +2,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { loadBoundShare } from '../cpuTime.js';
 import type { BenchOptions, Sizes, WorkloadName } from '../options.js';
 import type { ClientKind, ServerKind, Target } from '../targets.js';
 import { benchSecret, createCases, startServer, type ServerProcess } from '../servers.js';
@@ -13,6 +14,27 @@ export interface MetricSpec {
   label: string;
   unit: string;
   better: 'lower' | 'higher';
+  /** a figure about the load rather than the server: no caseroom/peer ratio */
+  load?: true;
+  /** each run's figure is 1 or 0; the summary counts the runs with 1 */
+  flag?: true;
+}
+
+/** The rows of `windowFigures` (cpuTime.ts), for a window named by `when`; `boundWhen` names the window(s) the flag looks at. */
+export function cpuMetrics(when: string, boundWhen = when): MetricSpec[] {
+  return [
+    { key: 'cpuPerEdit', label: `server CPU per delivered edit ${when}`, unit: 'µs', better: 'lower' },
+    { key: 'serverShare', label: `server CPU ${when}, share of one core`, unit: '%', better: 'lower' },
+    { key: 'loadShare', label: `load process CPU ${when}, share of one core`, unit: '%', better: 'lower', load: true },
+    {
+      key: 'loadBound',
+      label: `load-bound runs (load process over ${100 * loadBoundShare} % of a core ${boundWhen})`,
+      unit: 'runs',
+      better: 'lower',
+      load: true,
+      flag: true,
+    },
+  ];
 }
 
 export interface RunContext {
