@@ -15,6 +15,7 @@ import {
   type Floor,
   type Identity,
   type Message,
+  type Ownership,
   type PostRequest,
   type SendRequest,
 } from '@caseroom/shared';
@@ -76,16 +77,20 @@ export class CaseConversations {
     });
   }
 
-  /** What a client joining the room learns: the newest messages, the floor, who is writing. */
-  async state(caseId: string): Promise<ConversationState> {
+  /**
+   * What a client joining the room learns: the newest messages, the floor, who is writing.
+   * `ownership` is the case's, when the caller reads it anyway (the floor depends on it).
+   */
+  async state(caseId: string, ownership: Promise<Ownership> = this.options.owners.current(caseId)): Promise<ConversationState> {
     const { conversation } = this.options.store;
-    const [messages, lastSeq, floor, composing] = await Promise.all([
+    const [messages, stored, owned, composing] = await Promise.all([
       conversation.list(caseId, { limit: joinedMessages }),
-      conversation.lastSeq(caseId),
-      this.floor(caseId),
+      conversation.floor(caseId),
+      ownership,
       conversation.composing(caseId, Date.now()),
     ]);
-    return { messages, lastSeq, floor, composing };
+    // The newest messages end with the newest of all: seqs have no holes.
+    return { messages, lastSeq: messages.at(-1)?.seq ?? 0, floor: floorInForce(stored, owned), composing };
   }
 
   /** A page of the thread (the caller may read the case). */

@@ -364,11 +364,13 @@ export class CaseHub implements RoomRelay {
             );
           }
           // What the token's scope does not cover comes empty (a narrowed bot in the room).
+          // The case's ownership is read once: the conversation's floor depends on it too.
+          const current = owners.current(caseId);
           const [ownership, caseApprovals, members, conversation] = await Promise.all([
-            mayRead(who, 'ownership') ? owners.current(caseId) : unowned,
+            mayRead(who, 'ownership') ? current : unowned,
             mayRead(who, 'approvals') ? approvals.forCase(caseId) : [],
             mayRead(who, 'people') ? presence.members(caseId) : [],
-            mayRead(who, 'conversation') ? conversations.state(caseId) : noConversation,
+            mayRead(who, 'conversation') ? conversations.state(caseId, current) : noConversation,
           ]);
           // Computed last: anything applied while the rest was read is included.
           const update = stateVector ? room.diffFrom(stateVector) : undefined;
