@@ -10,11 +10,8 @@ import type { ConversationStore, MessageRange, NewMessage, SpeakingRight, Stored
 import type { NewCaseEvent } from '../EventStore.js';
 import { guarded, type Redis } from './connection.js';
 import { LuaScript } from './LuaScript.js';
-import { appendEventsLua, type RedisEvents } from './RedisEvents.js';
+import { appendEventsLua, eventArgs, type RedisEvents } from './RedisEvents.js';
 import type { RedisKeys } from './RedisKeys.js';
-
-/** The fields of the events' ARGV (see appendEventsLua): six per event, `data` the last. */
-const eventFields = 6;
 
 /**
  * KEYS: messages, deliveries, corrections, redactions, idempotency keys, last inbound, case,
@@ -63,7 +60,7 @@ if ARGV[4] == 'message' then
     redis.call('ZREM', KEYS[9], since .. '\\0' .. ARGV[9])
   end
 end
-for i = 14 + ${eventFields - 1}, #ARGV, ${eventFields} do ARGV[i] = with_seq(ARGV[i]) end
+for i = 14 + ${eventArgs - 1}, #ARGV, ${eventArgs} do ARGV[i] = with_seq(ARGV[i]) end
 append_events(13, 14)
 return seq`);
 

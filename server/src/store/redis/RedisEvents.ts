@@ -22,17 +22,20 @@ import { guarded, type Redis } from './connection.js';
 import { LuaScript } from './LuaScript.js';
 import type { RedisKeys } from './RedisKeys.js';
 
+/** How many ARGV entries each event takes in a script (its `data` the last of them). */
+export const eventArgs = 6;
+
 /**
  * Lua appending the events a script was given, after the change they describe, in the same
  * atomic step, numbered within their case as EventStore.ts says. KEYS[k] is the global stream,
  * followed by three keys per event (its team's stream, its case's stream, its case's seq -> id
- * hash); ARGV from `a` holds six fields per event.
+ * hash); ARGV from `a` holds `eventArgs` fields per event.
  */
 export const appendEventsLua = `
 local function append_events(k, a)
   local written = {}
-  for i = 0, (#ARGV - a + 1) / 6 - 1 do
-    local f, e = a + i * 6, k + i * 3
+  for i = 0, (#ARGV - a + 1) / ${eventArgs} - 1 do
+    local f, e = a + i * ${eventArgs}, k + i * 3
     local seq = redis.call('HLEN', KEYS[e + 3]) + 1
     local fields = {'caseId', ARGV[f], 'team', ARGV[f + 1], 'seq', tostring(seq), 'type', ARGV[f + 2],
       'at', ARGV[f + 3], 'actor', ARGV[f + 4], 'data', ARGV[f + 5]}
@@ -119,7 +122,7 @@ export class RedisEvents implements EventStore {
   ): Promise<unknown> {
     const k = this.keys;
     const eventKeys = [k.events, ...events.flatMap((e) => [k.teamEvents(e.team), k.caseEvents(e.caseId), k.caseEventIds(e.caseId)])];
-    const eventArgs = events.flatMap((e) => [
+    const eventValues = events.flatMap((e) => [
       e.caseId,
       e.team,
       e.type,
@@ -127,7 +130,7 @@ export class RedisEvents implements EventStore {
       e.actor ? JSON.stringify(e.actor) : '',
       JSON.stringify(e.data),
     ]);
-    const reply = await guarded(script.run(this.redis, [...keys, ...eventKeys], [...args, ...eventArgs]));
+    const reply = await guarded(script.run(this.redis, [...keys, ...eventKeys], [...args, ...eventValues]));
     if (reply !== 0 && reply !== null) this.appended.committed(events);
     return reply;
   }
