@@ -9,15 +9,21 @@ import { inboundPost, participant } from '../helpers/conversation.js';
 import { createCaseOver } from '../helpers/hub.js';
 import { ann, chatConnector, sam, sid } from '../helpers/people.js';
 
+/** Two hub nodes on a Redis of the test's own, and a case Ann owns from node one. */
+async function ownedOnTwoNodes() {
+  const redis = await startRedis();
+  const cluster = await startCluster(2, redis.url);
+  const [one, two] = cluster.nodes as [(typeof cluster.nodes)[0], (typeof cluster.nodes)[0]];
+  const caseId = await createCaseOver(one.url);
+  const owner = await participant(one.url, ann);
+  await owner.join(caseId);
+  expect((await owner.request('owner:claim', { caseId })).ok).toBe(true);
+  return { one, two, caseId, owner };
+}
+
 describe('the conversation on several hub nodes', () => {
   it('delivers messages posted on one node to the room on another in order, and keeps external ids idempotent across nodes', async () => {
-    const redis = await startRedis();
-    const cluster = await startCluster(2, redis.url);
-    const [one, two] = cluster.nodes as [(typeof cluster.nodes)[0], (typeof cluster.nodes)[0]];
-    const caseId = await createCaseOver(one.url);
-    const owner = await participant(one.url, ann);
-    await owner.join(caseId);
-    expect((await owner.request('owner:claim', { caseId })).ok).toBe(true);
+    const { one, two, caseId } = await ownedOnTwoNodes();
     const listener = await participant(two.url, sam);
     await listener.join(caseId);
 
@@ -42,13 +48,7 @@ describe('the conversation on several hub nodes', () => {
   });
 
   it('holds the floor and a reply in progress given on one node on the other', async () => {
-    const redis = await startRedis();
-    const cluster = await startCluster(2, redis.url);
-    const [one, two] = cluster.nodes as [(typeof cluster.nodes)[0], (typeof cluster.nodes)[0]];
-    const caseId = await createCaseOver(one.url);
-    const owner = await participant(one.url, ann);
-    await owner.join(caseId);
-    await owner.request('owner:claim', { caseId });
+    const { two, caseId, owner } = await ownedOnTwoNodes();
     const shipping = await participant(two.url, sid);
     await shipping.join(caseId);
     const connector = await participant(two.url, chatConnector);
