@@ -56,6 +56,7 @@ const storeIndependent = [
   'test/people/ownership-machine.test.ts',
   'test/approvals/approval-machine.test.ts',
   'test/conversation/voice.test.ts',
+  'test/bench/**',
   'test/cluster/**',
   'test/console/**',
   'test/docs/**',

@@ -3,9 +3,10 @@
  *
  * Runs every workload against caseroom (Socket.IO SDK and y-websocket endpoint), Hocuspocus and
  * the y-websocket server, on this machine, in this run; prints one table with the medians and the
- * ratio caseroom/peer, and writes bench/results/latest.json and latest.md.
+ * ratio caseroom/peer, and writes bench/results/latest.json, latest.md and a chart per workload (<name>.svg).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeCharts } from './charts.js';
 import { join } from 'node:path';
 import { parseOptions } from './options.js';
 import {
@@ -98,4 +99,5 @@ const written = options.profile ? join(resultsDir, 'profiles') : resultsDir;
 mkdirSync(written, { recursive: true });
 writeFileSync(join(written, 'latest.json'), `${JSON.stringify(report, null, 2)}\n`);
 writeFileSync(join(written, 'latest.md'), markdownReport(report));
-console.log(`\nwritten: ${join(written, 'latest.json')}, ${join(written, 'latest.md')}`);
+const charts = writeCharts(report, written);
+console.log(`\nwritten: ${[join(written, 'latest.json'), join(written, 'latest.md'), ...charts].join(', ')}`);
