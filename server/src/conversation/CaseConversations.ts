@@ -142,7 +142,7 @@ export class CaseConversations {
       const sent = await this.store(record, message, 'message.sent', who, { key, right });
       if (!sent) continue;
       // The reply is out: this person is no longer writing one.
-      if (marks.some((m) => m.person.userId === who.userId)) await this.compose(caseId, who, false).catch(() => undefined);
+      if (marks.some((m) => m.person.userId === who.userId)) await this.mark(caseId, who, null).catch(() => undefined);
       return sent;
     }
     throw new CaseroomError('internal_error', 'Who may speak kept changing; try again');
@@ -236,14 +236,18 @@ export class CaseConversations {
 
   /** `who` started (or stopped) writing a reply; the room hears it. Answers until when the mark holds. */
   async compose(caseId: string, who: Identity, composing: boolean): Promise<string | null> {
-    const { conversation } = this.options.store;
-    const speaker = speakerOf(who);
     if (composing) await this.speakingRight(caseId, who);
     // Stopping what was never started tells the room nothing.
-    else if (!(await conversation.composing(caseId, Date.now())).some((m) => m.person.userId === who.userId)) return null;
-    const until = composing ? Date.now() + this.options.composingMs : null;
-    await conversation.compose(caseId, speaker, until);
-    const mark: Composing = { person: speaker, composing, until: until === null ? null : new Date(until).toISOString() };
+    else if (!(await this.options.store.conversation.composing(caseId, Date.now())).some((m) => m.person.userId === who.userId))
+      return null;
+    return this.mark(caseId, who, composing ? Date.now() + this.options.composingMs : null);
+  }
+
+  /** Stores `who`'s composing mark until `until` (ms), or clears it (null), and tells the room; answers until when it holds. */
+  private async mark(caseId: string, who: Identity, until: number | null): Promise<string | null> {
+    const speaker = speakerOf(who);
+    await this.options.store.conversation.compose(caseId, speaker, until);
+    const mark: Composing = { person: speaker, composing: until !== null, until: until === null ? null : new Date(until).toISOString() };
     this.options.changes.announce({ kind: 'composing', caseId, composing: mark });
     return mark.until;
   }

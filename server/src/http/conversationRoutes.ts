@@ -50,11 +50,11 @@ const seqOf = (text: unknown): number => parsePayload(z.coerce.number().pipe(mes
 export function conversationRoutes(conversations: CaseConversations, cases: CaseDirectory): Router {
   const router = express.Router();
 
-  /** The case named in the path, if the caller may read its conversation. */
-  const openCase = async (req: express.Request): Promise<string> => {
-    const record = await cases.open(parsePayload(caseIdSchema, req.params.id), identityOf(req));
-    return record.id;
-  };
+  /** The case named in the path; the conversation's writes check who may use it themselves. */
+  const caseIdOf = (req: express.Request): string => parsePayload(caseIdSchema, req.params.id);
+
+  /** The case named in the path, if the caller may read it: for the reads, which do not check. */
+  const openCase = async (req: express.Request): Promise<string> => (await cases.open(caseIdOf(req), identityOf(req))).id;
 
   router.get('/cases/:id/messages', async (req, res) => {
     assertMayRead(identityOf(req), 'conversation');
@@ -65,7 +65,7 @@ export function conversationRoutes(conversations: CaseConversations, cases: Case
   });
 
   router.post('/cases/:id/messages', async (req, res) => {
-    const caseId = await openCase(req);
+    const caseId = caseIdOf(req);
     const body = parsePayload(newMessageSchema, req.body);
     if (body.direction === 'in') {
       const { direction: _in, ...input } = body;
@@ -78,20 +78,20 @@ export function conversationRoutes(conversations: CaseConversations, cases: Case
   });
 
   router.post('/cases/:id/messages/:seq/delivery', async (req, res) => {
-    const caseId = await openCase(req);
+    const caseId = caseIdOf(req);
     const seq = seqOf(req.params.seq);
     const { status, reason } = parsePayload(deliverySchema, req.body);
     res.json({ ok: true, message: await conversations.report(caseId, identityOf(req), seq, status, reason ?? null) });
   });
 
   router.post('/cases/:id/messages/:seq/corrections', async (req, res) => {
-    const caseId = await openCase(req);
+    const caseId = caseIdOf(req);
     const { body } = parsePayload(correctionSchema, req.body);
     res.status(201).json({ ok: true, message: await conversations.correct(caseId, identityOf(req), seqOf(req.params.seq), body) });
   });
 
   router.post('/cases/:id/messages/:seq/redactions', async (req, res) => {
-    const caseId = await openCase(req);
+    const caseId = caseIdOf(req);
     const { reason } = parsePayload(redactionSchema, req.body);
     res.status(201).json({ ok: true, message: await conversations.redact(caseId, identityOf(req), seqOf(req.params.seq), reason) });
   });
@@ -102,13 +102,13 @@ export function conversationRoutes(conversations: CaseConversations, cases: Case
   });
 
   router.put('/cases/:id/floor', async (req, res) => {
-    const caseId = await openCase(req);
+    const caseId = caseIdOf(req);
     const { userId } = parsePayload(floorSchema, req.body);
     res.json({ ok: true, floor: await conversations.giveFloor(caseId, identityOf(req), userId) });
   });
 
   router.delete('/cases/:id/floor', async (req, res) => {
-    res.json({ ok: true, floor: await conversations.takeFloor(await openCase(req), identityOf(req)) });
+    res.json({ ok: true, floor: await conversations.takeFloor(caseIdOf(req), identityOf(req)) });
   });
 
   return router;
