@@ -9,18 +9,9 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { writeCharts } from './charts.js';
 import { join } from 'node:path';
 import { parseOptions } from './options.js';
-import {
-  checkTargets,
-  header,
-  machineLine,
-  markdownReport,
-  sharingLine,
-  summarize,
-  textTable,
-  type BenchReport,
-  type WorkloadResult,
-} from './report.js';
+import { header, machineLine, markdownReport, sharingLine, summarize, textTable, type BenchReport, type WorkloadResult } from './report.js';
 import { benchRoot, compilePeers } from './servers.js';
+import { checkTargets } from './targetChecks.js';
 import { targets, type ClientKind } from './targets.js';
 import { coldjoin } from './workloads/coldjoin.js';
 import { connections } from './workloads/connections.js';
