@@ -35,8 +35,10 @@ export interface CpuWindow {
   delivered: number;
   /** the server's CPU time in the window */
   serverCpuSeconds: number;
-  /** the load process's own CPU time in the window */
+  /** the load process's own CPU time in the window (several processes: their sum) */
   loadCpuSeconds: number;
+  /** when the load was spread over several processes: each one's CPU time in the window */
+  loadProcesses?: number[];
 }
 
 /** Starts a window now; `end(delivered)` closes it. */
@@ -54,13 +56,17 @@ export function startCpuWindow(serverPid: number): { end(delivered: number): Cpu
   };
 }
 
-/** The figures a workload reports for a window: µs of server CPU per delivered edit, and each process's share of a core. */
+/**
+ * The figures a workload reports for a window: µs of server CPU per delivered edit, and the
+ * server's and the load's share of a core (the load's summed over its processes). The window is
+ * load-bound when any one load process was above `loadBoundShare`: that process sent or read late.
+ */
 export function windowFigures(window: CpuWindow): { cpuPerEdit: number; serverShare: number; loadShare: number; loadBound: number } {
-  const loadShare = window.loadCpuSeconds / window.seconds;
+  const busiest = Math.max(...(window.loadProcesses ?? [window.loadCpuSeconds]));
   return {
     cpuPerEdit: window.delivered > 0 ? (window.serverCpuSeconds * 1e6) / window.delivered : Number.NaN,
     serverShare: (100 * window.serverCpuSeconds) / window.seconds,
-    loadShare: 100 * loadShare,
-    loadBound: loadShare > loadBoundShare ? 1 : 0,
+    loadShare: (100 * window.loadCpuSeconds) / window.seconds,
+    loadBound: busiest / window.seconds > loadBoundShare ? 1 : 0,
   };
 }

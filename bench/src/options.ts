@@ -1,6 +1,6 @@
 /** Command-line options of `npm run bench` and the sizes of each workload, quick or `--full`. */
 
-export const workloadNames = ['fanout', 'throughput', 'connections', 'coldjoin', 'ownership'] as const;
+export const workloadNames = ['fanout', 'throughput', 'connections', 'coldjoin', 'ownership', 'manyrooms'] as const;
 export type WorkloadName = (typeof workloadNames)[number];
 
 export interface Sizes {
@@ -9,6 +9,14 @@ export interface Sizes {
   connections: { counts: number[] };
   coldjoin: { updates: number };
   ownership: { agentsPerNode: number; claims: number; decisions: number };
+  manyrooms: {
+    rooms: number;
+    clientsPerRoom: number;
+    ratePerWriter: number;
+    warmupSeconds: number;
+    seconds: number;
+    roomsPerProcess: number;
+  };
 }
 
 export interface BenchOptions {
@@ -29,6 +37,7 @@ const quick: Sizes = {
   connections: { counts: [200, 500] },
   coldjoin: { updates: 20_000 },
   ownership: { agentsPerNode: 5, claims: 500, decisions: 500 },
+  manyrooms: { rooms: 200, clientsPerRoom: 5, ratePerWriter: 2, warmupSeconds: 2, seconds: 10, roomsPerProcess: 100 },
 };
 
 const full: Sizes = {
@@ -37,6 +46,7 @@ const full: Sizes = {
   connections: { counts: [1_000, 5_000] },
   coldjoin: { updates: 100_000 },
   ownership: { agentsPerNode: 10, claims: 2_000, decisions: 2_000 },
+  manyrooms: { rooms: 200, clientsPerRoom: 5, ratePerWriter: 2, warmupSeconds: 2, seconds: 30, roomsPerProcess: 100 },
 };
 
 export function parseOptions(argv: string[]): BenchOptions {

@@ -8,7 +8,8 @@ import { startCpuWindow } from '../cpuTime.js';
 import { summarizeLatencies } from '../stats.js';
 import { mintToken } from '../tokens.js';
 import { notesOf, now, openClient, openMany, sleep, tokenFor, withTimeout, type BenchClient } from './clients.js';
-import { LoadRoom, typeAtRate } from './room.js';
+import { drain, LoadRoom, typeAtRate } from './room.js';
+import { holdRooms } from './rooms.js';
 import type {
   ColdJoinResult,
   FanoutResult,
@@ -48,6 +49,8 @@ async function run(task: LoadTask): Promise<unknown> {
       return fanout(task);
     case 'throughput':
       return throughput(task);
+    case 'rooms':
+      return holdRooms(task, send);
     case 'connections':
       return connections(task);
     case 'history':
@@ -56,19 +59,6 @@ async function run(task: LoadTask): Promise<unknown> {
       return coldJoin(task);
     case 'ownership':
       return ownership(task);
-  }
-}
-
-/** Waits until `room.received` reaches `expected`, or `ms` pass without progress. */
-async function drain(room: LoadRoom, expected: number, ms: number): Promise<void> {
-  let last = -1;
-  let quietSince = performance.now();
-  while (room.received < expected) {
-    if (room.received !== last) {
-      last = room.received;
-      quietSince = performance.now();
-    } else if (performance.now() - quietSince > ms) return;
-    await sleep(20);
   }
 }
 
