@@ -6,7 +6,7 @@
  * span. Latencies are pooled across processes: each edit carries its send time on the wall clock
  * (`performance.timeOrigin + performance.now()`), which the processes of one machine share.
  */
-import { cpuSeconds, type CpuWindow } from './cpuTime.js';
+import { cpuSeconds, machineCpuSeconds, type CpuWindow } from './cpuTime.js';
 import { now, sleep } from './load/clients.js';
 import { editsPerWriter } from './load/room.js';
 import type { RoomsTask } from './load/tasks.js';
@@ -68,9 +68,11 @@ export class LoadFleet {
     reports.catch(() => undefined);
     await sleep(at - now());
     const serverAtStart = serverPids.map((pid) => cpuSeconds(pid));
+    const machineAtStart = machineCpuSeconds();
     const startedAt = now();
     await sleep(at + plan.seconds * 1000 - now());
     const serverCpuSeconds = serverPids.reduce((sum, pid, i) => sum + cpuSeconds(pid) - serverAtStart[i]!, 0);
+    const machineCpu = machineCpuSeconds() - machineAtStart;
     const seconds = (now() - startedAt) / 1000;
     const answered = await reports;
     const loadProcesses = answered.map((report) => report.loadCpuSeconds);
@@ -85,6 +87,7 @@ export class LoadFleet {
         serverCpuSeconds,
         loadCpuSeconds: loadProcesses.reduce((a, b) => a + b, 0),
         loadProcesses,
+        machineCpuSeconds: machineCpu,
       },
     };
   }

@@ -29,6 +29,8 @@ export class LoadRoom {
   /** send times of the samples, for BENCH_TRACE */
   private sentTimes: number[] = [];
   private recording = false;
+  /** receipts of edits sent before this are not counted */
+  private recordingSince = 0;
   private sequence = 0;
   /** receipts counted while recording */
   received = 0;
@@ -41,7 +43,8 @@ export class LoadRoom {
         const at = now();
         for (const key of event.keysChanged) {
           const sentAt = marks.get(key);
-          if (sentAt === undefined) continue;
+          // Late receipts of an earlier window's edits are not this window's.
+          if (sentAt === undefined || sentAt < this.recordingSince) continue;
           this.samples.push(at - sentAt);
           if (trace) this.sentTimes.push(sentAt);
           this.received++;
@@ -89,6 +92,7 @@ export class LoadRoom {
   }
 
   startRecording(): void {
+    this.recordingSince = now();
     this.samples = [];
     this.sentTimes = [];
     this.received = 0;
