@@ -17,19 +17,6 @@ export type LoadTask =
       ratePerWriter: number;
       seconds: number;
     }
-  | {
-      kind: 'throughput';
-      target: ClientKind;
-      endpoint: Endpoint;
-      serverPid: number;
-      caseId: string;
-      clients: number;
-      startRate: number;
-      factor: number;
-      stepSeconds: number;
-      p99LimitMs: number;
-      maxRate: number;
-    }
   | RoomsTask
   | { kind: 'connections'; target: ClientKind; endpoint: Endpoint; casePrefix: string; from: number; count: number }
   | { kind: 'history'; target: ClientKind; endpoint: Endpoint; caseId: string; updates: number }
@@ -42,21 +29,6 @@ export interface FanoutResult extends LatencySummary {
   received: number;
   /** from the first edit sent to the last, without the drain */
   window: CpuWindow;
-}
-
-export interface ThroughputStep extends LatencySummary {
-  rate: number;
-  sent: number;
-  expected: number;
-  received: number;
-  passed: boolean;
-  window: CpuWindow;
-}
-
-export interface ThroughputResult {
-  /** highest offered rate (edits/s into the room) whose p99 stayed within the limit */
-  best: number;
-  steps: ThroughputStep[];
 }
 
 export interface HistoryResult {

@@ -10,16 +10,7 @@ import { mintToken } from '../tokens.js';
 import { notesOf, now, openClient, openMany, sleep, tokenFor, withTimeout, type BenchClient } from './clients.js';
 import { drain, LoadRoom, typeAtRate } from './room.js';
 import { holdRooms } from './rooms.js';
-import type {
-  ColdJoinResult,
-  FanoutResult,
-  HistoryResult,
-  LoadMessage,
-  LoadTask,
-  OwnershipResult,
-  ThroughputResult,
-  ThroughputStep,
-} from './tasks.js';
+import type { ColdJoinResult, FanoutResult, HistoryResult, LoadMessage, LoadTask, OwnershipResult } from './tasks.js';
 
 // y-websocket's provider adds an exit listener per client; hundreds are expected here.
 process.setMaxListeners(0);
@@ -47,8 +38,6 @@ async function run(task: LoadTask): Promise<unknown> {
   switch (task.kind) {
     case 'fanout':
       return fanout(task);
-    case 'throughput':
-      return throughput(task);
     case 'rooms':
       return holdRooms(task, send);
     case 'connections':
@@ -76,33 +65,6 @@ async function fanout(task: Extract<LoadTask, { kind: 'fanout' }>): Promise<Fano
   const result = { sent, expected, received: room.received, window, ...summarizeLatencies(samples) };
   await room.close();
   return result;
-}
-
-async function throughput(task: Extract<LoadTask, { kind: 'throughput' }>): Promise<ThroughputResult> {
-  const room = await LoadRoom.open(task.target, task.endpoint, task.caseId, task.clients);
-  await sleep(500);
-  const writers = Array.from({ length: task.clients }, (_, i) => i);
-  const steps: ThroughputStep[] = [];
-  let best = 0;
-  for (let rate = task.startRate; rate <= task.maxRate; rate = Math.round(rate * task.factor)) {
-    room.startRecording();
-    const cpu = startCpuWindow(task.serverPid);
-    const sent = await typeAtRate(room, writers, rate / task.clients, task.stepSeconds);
-    const window = cpu.end(room.received);
-    const expected = sent * (task.clients - 1);
-    await drain(room, expected, 2000);
-    const samples = room.stopRecording();
-    const summary = summarizeLatencies(samples);
-    // A step passes when nearly every edit arrived everywhere and p99 stayed within the limit.
-    const passed = room.received >= expected * 0.999 && summary.p99 <= task.p99LimitMs;
-    steps.push({ rate, sent, expected, received: room.received, passed, window, ...summary });
-    if (!passed) break;
-    best = rate;
-    // Let the server settle between steps.
-    await sleep(300);
-  }
-  await room.close();
-  return { best, steps };
 }
 
 async function connections(task: Extract<LoadTask, { kind: 'connections' }>): Promise<{ opened: number }> {
