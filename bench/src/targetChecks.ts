@@ -63,7 +63,7 @@ export function checkTargets(workloads: WorkloadResult[]): TargetCheck[] {
   const find = (workload: string, key: string): MetricResult | undefined =>
     workloads.find((w) => w.name === workload)?.metrics.find((m) => m.key === key);
   const checks = peerTargets.map((target) =>
-    checkAgainstPeers(target, find(target.workload, target.key), find(target.workload, 'loadBound')),
+    checkAgainstPeers(target, find(target.workload, target.key), find(target.workload, 'loadBound'), find(target.workload, 'otherShare')),
   );
   checks.push(checkCluster(find(clusterTarget.workload, clusterTarget.key)));
   return checks;
@@ -75,7 +75,12 @@ function measured(metric: MetricResult | undefined, id: ClientKind): number | un
   return value !== undefined && Number.isFinite(value) ? value : undefined;
 }
 
-function checkAgainstPeers(target: PeerTarget, metric: MetricResult | undefined, loadBound: MetricResult | undefined): TargetCheck {
+function checkAgainstPeers(
+  target: PeerTarget,
+  metric: MetricResult | undefined,
+  loadBound: MetricResult | undefined,
+  otherShare: MetricResult | undefined,
+): TargetCheck {
   const name = `${target.workload} ${target.key}`;
   if (!metric) return { metric: name, goal: target.goal, met: null, detail: `${target.workload}: not measured` };
   const unit = metric.unit;
@@ -100,7 +105,12 @@ function checkAgainstPeers(target: PeerTarget, metric: MetricResult | undefined,
     metric: name,
     goal: target.goal,
     met: combine(verdicts.map((v) => v.met)),
-    detail: [peerText, ...verdicts.map((v) => v.text), ...loadBoundNote(loadBound, [...caseroomIds, ...target.peers])].join('; '),
+    detail: [
+      peerText,
+      ...verdicts.map((v) => v.text),
+      ...loadBoundNote(loadBound, [...caseroomIds, ...target.peers]),
+      ...busyMachineNote(otherShare),
+    ].join('; '),
   };
 }
 
@@ -123,4 +133,15 @@ function loadBoundNote(loadBound: MetricResult | undefined, ids: ClientKind[]): 
   if (!loadBound) return [];
   const flagged = ids.filter((id) => (loadBound.median[id] ?? 0) > 0).map((id) => `${id} ${loadBound.median[id]}`);
   return flagged.length > 0 ? [`load-bound runs: ${flagged.join(', ')}`] : [];
+}
+
+/** Above this share of a core taken by other processes, the machine was busy enough to move the figures. */
+export const busyMachineShare = 25;
+
+/** On a shared machine, say when other processes took a good part of it while the figures were measured. */
+function busyMachineNote(otherShare: MetricResult | undefined): string[] {
+  const busiest = Math.max(...Object.values(otherShare?.median ?? {}).filter(Number.isFinite));
+  return busiest > busyMachineShare
+    ? [`the machine was busy: other processes took up to ${busiest.toFixed(0)} % of a core (median of runs)`]
+    : [];
 }

@@ -105,6 +105,16 @@ describe("issue 21's targets", () => {
     expect(result.detail).toContain('load-bound runs: hocuspocus 2');
   });
 
+  it('says when other processes took a good part of the machine while the figures were measured', () => {
+    const busy = metric('otherShare', '%', { 'caseroom-sio': 10, hocuspocus: 140 });
+    const result = check([workload('manyrooms', metric('cpuPerEdit', 'µs', allPaths(50, 50, 100, 100)), busy)], 'many rooms');
+    expect(result.detail).toContain('the machine was busy: other processes took up to 140 % of a core');
+    const quiet = metric('otherShare', '%', { 'caseroom-sio': 10, hocuspocus: 20 });
+    expect(
+      check([workload('manyrooms', metric('cpuPerEdit', 'µs', allPaths(50, 50, 100, 100)), quiet)], 'many rooms').detail,
+    ).not.toContain('busy');
+  });
+
   it('reports every target, measured or not, in a fixed order', () => {
     expect(checkTargets([]).map((t) => [t.metric, t.met])).toEqual([
       ['fanout cpuPerEdit', null],
