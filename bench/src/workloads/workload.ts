@@ -38,6 +38,13 @@ export function cpuMetrics(when: string, boundWhen = when, spread = false): Metr
       load: true,
     },
     {
+      key: 'otherShare',
+      label: `other processes' CPU ${when} (the machine's busy time less server and load), share of one core`,
+      unit: '%',
+      better: 'lower',
+      load: true,
+    },
+    {
       key: 'loadBound',
       label: `load-bound runs (${spread ? 'a load process' : 'load process'} over ${100 * loadBoundShare} % of a core ${boundWhen})`,
       unit: 'runs',
