@@ -91,8 +91,9 @@ export class LoadRoom {
     });
   }
 
-  startRecording(): void {
-    this.recordingSince = now();
+  /** Counts receipts from now on, of edits sent from `since` on (a wall-clock time, by default now). */
+  startRecording(since = now()): void {
+    this.recordingSince = since;
     this.samples = [];
     this.sentTimes = [];
     this.received = 0;

@@ -36,8 +36,10 @@ export async function holdRooms(task: RoomsTask, send: (message: LoadMessage) =>
 }
 
 async function typingWindow(room: LoadRoom, writers: number[], command: WindowCommand): Promise<WindowReport> {
+  // Counting starts before the window does: a writer in another process may start a moment
+  // before this process's timer fires, and its first edits must count here too.
+  room.startRecording(command.at);
   await sleep(command.at - now());
-  room.startRecording();
   const cpuAtStart = cpuSeconds('self');
   const sent = await typeAtRate(room, writers, command.ratePerWriter, command.seconds);
   // Typing ends a little before the window does (each writer's last edit is due within it).
