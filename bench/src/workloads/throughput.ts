@@ -17,7 +17,10 @@ import { caseroomIds, peerIds } from '../targets.js';
 import { cpuMetrics, endpointOf, ensureCases, withServer, type MetricSpec, type Workload } from './workload.js';
 
 interface Step extends SearchStep {
+  /** the window that decided the step: its retry, when the first one failed */
   result: FleetWindow;
+  /** the step's first window, whatever came of it: the figures at a fixed rate are this one's */
+  first: FleetWindow;
 }
 
 function fixedRateMetrics({ throughput: s }: Sizes): MetricSpec[] {
@@ -46,7 +49,7 @@ export const throughput: Workload = {
   name: 'throughput',
   title: 'Throughput',
   describe: ({ throughput: s }) =>
-    `${s.writers + s.receivers} clients in one case: ${s.writers} typing in one load process, ${s.receivers} receiving in ${s.receiverProcesses} others; after ${s.warmupSeconds} s unmeasured, latency at ${s.fixedRates.map((r) => r.toLocaleString('en')).join(' and ')} edits/s into the room, then the ceiling: the rate grows x${s.growth} until a step fails (p99 > ${s.p99LimitMs} ms or an edit missing), then is bisected until the rates that held and failed are within ${Math.round(100 * (s.precision - 1))} %; steps of ${s.stepSeconds} s; CPU time of the server and the load processes over each step's typing (not the drain); load-bound if a load process was over ${100 * loadBoundShare} % of a core in any step`,
+    `${s.writers + s.receivers} clients in one case: ${s.writers} typing in one load process, ${s.receivers} receiving in ${s.receiverProcesses} others; after ${s.warmupSeconds} s unmeasured, latency at ${s.fixedRates.map((r) => r.toLocaleString('en')).join(' and ')} edits/s into the room, then the ceiling: the rate grows x${s.growth} until a step fails (p99 > ${s.p99LimitMs} ms or an edit missing), then is bisected until the rates that held and failed are within ${Math.round(100 * (s.precision - 1))} % (a failed step is run again, and fails only if it fails twice); steps of ${s.stepSeconds} s; CPU time of the server and the load processes over each step's typing (not the drain); load-bound if a load process was over ${100 * loadBoundShare} % of a core in any step`,
   metrics: (sizes) => [
     ...fixedRateMetrics(sizes),
     { key: 'edits', label: `ceiling: edits/s absorbed (p99 <= ${sizes.throughput.p99LimitMs} ms)`, unit: '/s', better: 'higher' },
@@ -64,7 +67,7 @@ export const throughput: Workload = {
       );
       const steps: Step[] = [];
       try {
-        const offer = async (rate: number): Promise<void> => {
+        const measure = async (rate: number): Promise<{ result: FleetWindow; passed: boolean }> => {
           // The lead before each window lets the server settle after the previous step.
           const result = await fleet.window([server.pid], {
             seconds: s.stepSeconds,
@@ -73,8 +76,14 @@ export const throughput: Workload = {
             leadMs: 500,
           });
           // A step passes when nearly every edit arrived everywhere and p99 stayed within the limit.
-          const passed = result.received >= result.expected * 0.999 && result.p99 <= s.p99LimitMs;
-          steps.push({ rate, passed, result });
+          return { result, passed: result.received >= result.expected * 0.999 && result.p99 <= s.p99LimitMs };
+        };
+        const offer = async (rate: number): Promise<void> => {
+          const first = await measure(rate);
+          // One noisy moment on a shared machine can fail a step that the rate above it then
+          // passes, and the search trusts the lowest failure: a rate fails only if it fails twice.
+          const decided = first.passed ? first : await measure(rate);
+          steps.push({ rate, passed: decided.passed, result: decided.result, first: first.result });
         };
         // The room's first edits start work a server does once (caseroom starts the room's
         // document watcher; every server compiles its hot paths): not part of any step.
@@ -94,7 +103,7 @@ export const throughput: Workload = {
       console.log(`    ${target.id}: ${steps.map(describeStep).join(', ')}`);
       const figures: Record<string, number> = {};
       for (const rate of s.fixedRates) {
-        const { result } = steps.find((step) => step.rate === rate)!;
+        const result = steps.find((step) => step.rate === rate)!.first;
         figures[`p50At${rate}`] = result.p50;
         figures[`p99At${rate}`] = result.p99;
         figures[`deliveredAt${rate}`] = (100 * result.received) / result.expected;
@@ -108,7 +117,7 @@ export const throughput: Workload = {
         edits: ceiling?.rate ?? 0,
         relayed: (ceiling?.rate ?? 0) * (s.writers + s.receivers - 1),
         ...(ceiling ? windowFigures(ceiling.result.window) : {}),
-        loadBound: steps.some((step) => windowFigures(step.result.window).loadBound) ? 1 : 0,
+        loadBound: steps.some((step) => [step.first, step.result].some((w) => windowFigures(w.window).loadBound)) ? 1 : 0,
       };
     }),
 };
@@ -124,5 +133,5 @@ function describeStep(step: Step): string {
   const each = (step.result.window.loadProcesses ?? [])
     .map((seconds) => ((100 * seconds) / step.result.window.seconds).toFixed(0))
     .join('/');
-  return `${step.rate}/s p99 ${step.result.p99.toFixed(1)} ms${step.passed ? '' : ' (failed)'} server ${cpu.cpuPerEdit.toFixed(0)} µs/edit ${cpu.serverShare.toFixed(0)} % load ${each} % others ${cpu.otherShare.toFixed(0)} %`;
+  return `${step.rate}/s p99 ${step.result.p99.toFixed(1)} ms${step.first === step.result ? '' : step.passed ? ' (failed, held when run again)' : ' (failed twice)'} server ${cpu.cpuPerEdit.toFixed(0)} µs/edit ${cpu.serverShare.toFixed(0)} % load ${each} % others ${cpu.otherShare.toFixed(0)} %`;
 }
