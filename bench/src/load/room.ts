@@ -87,7 +87,9 @@ export class LoadRoom {
     doc.transact(() => {
       const notes = notesOf(doc);
       notes.insert(notes.length, String.fromCharCode(97 + (seq % 26)).repeat(3));
-      doc.getMap<number>('app').set(`${writer}:${seq}`, now());
+      // The process id keeps keys apart when writers in several load processes share a case: two
+      // concurrent sets of one key would leave one of them, and its receipts would go missing.
+      doc.getMap<number>('app').set(`${process.pid}:${writer}:${seq}`, now());
     });
   }
 
