@@ -6,11 +6,10 @@ export type WorkloadName = (typeof workloadNames)[number];
 export interface Sizes {
   fanout: { clients: number; writers: number; ratePerWriter: number; seconds: number };
   throughput: {
-    /** clients typing, all in one load process */
-    writers: number;
-    /** clients only receiving, spread over `receiverProcesses` other load processes */
-    receivers: number;
-    receiverProcesses: number;
+    /** clients in the room, every one of them typing */
+    clients: number;
+    /** the load processes the clients are spread over */
+    loadProcesses: number;
     /** offered rates (edits/s into the room) always measured, latency reported at each */
     fixedRates: number[];
     /** an unmeasured window at the first fixed rate, before anything is measured */
@@ -51,9 +50,8 @@ export interface BenchOptions {
 const quick: Sizes = {
   fanout: { clients: 50, writers: 5, ratePerWriter: 20, seconds: 10 },
   throughput: {
-    writers: 4,
-    receivers: 6,
-    receiverProcesses: 2,
+    clients: 10,
+    loadProcesses: 2,
     fixedRates: [500, 1_000],
     warmupSeconds: 2,
     growth: 2,
@@ -72,9 +70,8 @@ const quick: Sizes = {
 const full: Sizes = {
   fanout: { clients: 50, writers: 5, ratePerWriter: 20, seconds: 30 },
   throughput: {
-    writers: 4,
-    receivers: 6,
-    receiverProcesses: 2,
+    clients: 10,
+    loadProcesses: 2,
     fixedRates: [500, 1_000],
     warmupSeconds: 2,
     growth: 2,

@@ -1,12 +1,15 @@
 /**
- * Throughput: one busy case. A few clients type at a total offered rate while the others receive.
+ * Throughput: one busy case, its clients typing at a total offered rate and receiving each other's edits.
  * Two things are measured on the same server, one after the other: latency at fixed offered
  * rates (the same for every server, so the figures compare at equal work), then the ceiling, the
  * highest rate at which p99 stays within the limit and every edit arrives, found by growing the
  * rate and then bisecting (ceilingSearch.ts).
  *
- * The load is spread so that it is not the limit: the writers in one load process, the receivers
- * in others, every process typing and counting in the same wall-clock window (`LoadFleet`).
+ * The room is the one earlier figures had (10 clients, every one typing, so a writer's own rate
+ * is a tenth of the room's), and it is spread so that the load is not the limit: the clients are
+ * split over several load processes, each writing and receiving, every process typing and
+ * counting in the same wall-clock window (`LoadFleet`); receipts in another process than the
+ * writer's are timed on the wall clock the processes share.
  */
 import { bracket, nextRate, type SearchStep } from '../ceilingSearch.js';
 import { loadBoundShare, windowFigures } from '../cpuTime.js';
@@ -35,12 +38,12 @@ function fixedRateMetrics({ throughput: s }: Sizes): MetricSpec[] {
   });
 }
 
-/** The writers' process and the receivers' processes, all on the one case. */
+/** The room's clients, every one typing, spread evenly over the load processes, all on the one case. */
 function loadTasks(s: Sizes['throughput'], base: Omit<RoomsTask, 'clientsPerCase' | 'writersPerCase' | 'userPrefix'>): RoomsTask[] {
-  const tasks: RoomsTask[] = [{ ...base, clientsPerCase: s.writers, writersPerCase: s.writers, userPrefix: 'writer-' }];
-  for (let p = 0; p < s.receiverProcesses; p++) {
-    const clients = Math.floor(s.receivers / s.receiverProcesses) + (p < s.receivers % s.receiverProcesses ? 1 : 0);
-    if (clients > 0) tasks.push({ ...base, clientsPerCase: clients, writersPerCase: 0, userPrefix: `receiver-${p}-` });
+  const tasks: RoomsTask[] = [];
+  for (let p = 0; p < s.loadProcesses; p++) {
+    const clients = Math.floor(s.clients / s.loadProcesses) + (p < s.clients % s.loadProcesses ? 1 : 0);
+    if (clients > 0) tasks.push({ ...base, clientsPerCase: clients, writersPerCase: clients, userPrefix: `load${p}-agent-` });
   }
   return tasks;
 }
@@ -49,7 +52,7 @@ export const throughput: Workload = {
   name: 'throughput',
   title: 'Throughput',
   describe: ({ throughput: s }) =>
-    `${s.writers + s.receivers} clients in one case: ${s.writers} typing in one load process, ${s.receivers} receiving in ${s.receiverProcesses} others; after ${s.warmupSeconds} s unmeasured, latency at ${s.fixedRates.map((r) => r.toLocaleString('en')).join(' and ')} edits/s into the room, then the ceiling: the rate grows x${s.growth} until a step fails (p99 > ${s.p99LimitMs} ms or an edit missing), then is bisected until the rates that held and failed are within ${Math.round(100 * (s.precision - 1))} % (a failed step is run again, and fails only if it fails twice); steps of ${s.stepSeconds} s; CPU time of the server and the load processes over each step's typing (not the drain); load-bound if a load process was over ${100 * loadBoundShare} % of a core in any step`,
+    `${s.clients} clients in one case, all typing, spread over ${s.loadProcesses} load processes; after ${s.warmupSeconds} s unmeasured, latency at ${s.fixedRates.map((r) => r.toLocaleString('en')).join(' and ')} edits/s into the room, then the ceiling: the rate grows x${s.growth} until a step fails (p99 > ${s.p99LimitMs} ms or an edit missing), then is bisected until the rates that held and failed are within ${Math.round(100 * (s.precision - 1))} % (a failed step is run again, and fails only if it fails twice); steps of ${s.stepSeconds} s; CPU time of the server and the load processes over each step's typing (not the drain); load-bound if a load process was over ${100 * loadBoundShare} % of a core in any step`,
   metrics: (sizes) => [
     ...fixedRateMetrics(sizes),
     { key: 'edits', label: `ceiling: edits/s absorbed (p99 <= ${sizes.throughput.p99LimitMs} ms)`, unit: '/s', better: 'higher' },
@@ -71,7 +74,7 @@ export const throughput: Workload = {
           // The lead before each window lets the server settle after the previous step.
           const result = await fleet.window([server.pid], {
             seconds: s.stepSeconds,
-            ratePerWriter: rate / s.writers,
+            ratePerWriter: rate / s.clients,
             quietMs: 2000,
             leadMs,
           });
@@ -88,7 +91,7 @@ export const throughput: Workload = {
         };
         // The room's first edits start work a server does once (caseroom starts the room's
         // document watcher; every server compiles its hot paths): not part of any step.
-        await fleet.window([server.pid], { seconds: s.warmupSeconds, ratePerWriter: s.fixedRates[0]! / s.writers, quietMs: 2000 });
+        await fleet.window([server.pid], { seconds: s.warmupSeconds, ratePerWriter: s.fixedRates[0]! / s.clients, quietMs: 2000 });
         for (const rate of s.fixedRates) await offer(rate);
         const plan = {
           startRate: s.fixedRates[0] ?? 500,
@@ -116,7 +119,7 @@ export const throughput: Workload = {
       return {
         ...figures,
         edits: ceiling?.rate ?? 0,
-        relayed: (ceiling?.rate ?? 0) * (s.writers + s.receivers - 1),
+        relayed: (ceiling?.rate ?? 0) * (s.clients - 1),
         ...(ceiling ? windowFigures(ceiling.result.window) : {}),
         loadBound: steps.some((step) => [step.first, step.result].some((w) => windowFigures(w.window).loadBound)) ? 1 : 0,
       };
