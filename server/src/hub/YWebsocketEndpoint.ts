@@ -283,7 +283,8 @@ export class YWebsocketEndpoint implements RoomRelay {
     try {
       // Without acknowledgements to refuse with, a flooding client is closed; it resyncs on reconnect.
       conn.limiter.admit(bytes.byteLength);
-      const frame = decodeFrame(bytes);
+      // An update inside is decoded once, by the room's gate.
+      const frame = decodeFrame(bytes, { checkUpdate: false });
       switch (frame.kind) {
         case 'sync':
           if (frame.message.type === 'step1') {
