@@ -31,9 +31,6 @@ function keystrokes(count: number): Uint8Array[] {
 
 function round(messages: Uint8Array[]): number {
   const doc = new Y.Doc({ gc: true });
-  // The hub's rooms know their root types before the first edit (the watcher reads them).
-  doc.getText('notes');
-  doc.getMap('app');
   const log = createLogger('silent');
   const gate = new UpdateGate(doc, { maxDocumentBytes: 64 * 1024 * 1024 }, { log });
   doc.on('update', (update: Uint8Array, origin: unknown) => gate.applied(update, originOf(origin)));

@@ -40,11 +40,13 @@ interface LocalStruct {
 export function isPlainEdit(doc: Y.Doc, update: DecodedUpdate): boolean {
   const store = doc.store;
   if (store.pendingStructs !== null || store.pendingDs !== null) return false;
-  const notes = doc.share.get(notesKey);
-  const app = doc.share.get(appKey);
-  if (!(notes instanceof Y.Text) || !(app instanceof Y.Map)) return false;
+  // A room's document built from stored bytes has its roots untyped until someone reads them.
+  const notes = doc.share.get(notesKey) ?? null;
+  const app = doc.share.get(appKey) ?? null;
+  if (!rootMayBe(notes, Y.Text) || !rootMayBe(app, Y.Map)) return false;
 
   const placeOfType = (type: unknown): Place | null => {
+    if (type === null) return null;
     if (type === notes) return 'notes';
     if (type === app) return 'appRoot';
     let item = (type as Y.AbstractType<unknown> | null)?._item ?? null;
@@ -126,6 +128,11 @@ export function isPlainEdit(doc: Y.Doc, update: DecodedUpdate): boolean {
     }
   }
   return true;
+}
+
+/** A root not made yet, made untyped (from stored bytes), or made as the schema says. */
+function rootMayBe(root: Y.AbstractType<Y.YEvent<any>> | null, kind: typeof Y.Text | typeof Y.Map): boolean {
+  return root === null || root instanceof kind || root.constructor === Y.AbstractType;
 }
 
 /** Text and formatting marks in the notes' list; in the application's map, anything but a subdocument or a map entry out of place. */

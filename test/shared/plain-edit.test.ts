@@ -91,8 +91,11 @@ const changes: Record<string, Change> = {
 };
 
 describe('plain edits, which the hub applies without a trial replica', () => {
-  it('are keystrokes, cuts and formatting in the notes and values in the application map', () => {
-    const hub = hubDocument();
+  it.each([
+    ['whose roots the hub has read', hubDocument],
+    ['built from stored bytes, its roots untyped', () => replicaOf(hubDocument())],
+  ])('are keystrokes, cuts and formatting in the notes and values in the application map, in a document %s', (_, makeHub) => {
+    const hub = makeHub();
     for (const name of ['type', 'cut', 'bold', 'appValue', 'appNested', 'appNewMap', 'appDelete'] as const) {
       const client = replicaOf(hub);
       const before = Y.encodeStateVector(client);
@@ -145,7 +148,8 @@ describe('plain edits, which the hub applies without a trial replica', () => {
     let plainSeen = 0;
     fc.assert(
       fc.property(fc.array(step, { minLength: 1, maxLength: 25 }), (steps) => {
-        const hub = hubDocument();
+        // As a room loads it: from stored bytes, no root read yet.
+        const hub = replicaOf(hubDocument());
         const authors = ['ann', 'bob', 'sid'];
         const clients = authors.map(() => replicaOf(hub));
         const sentUpTo = clients.map((client) => Y.encodeStateVector(client));
