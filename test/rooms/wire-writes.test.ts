@@ -3,7 +3,8 @@
  * engine.io packets (header, attachment), and both must go to the network in one flush, which the
  * hub makes one write (see server/src/hub/CoalescedWrites.ts).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import * as ws from 'ws';
 import * as Y from 'yjs';
 import { decodeSyncMessage } from '@caseroom/shared';
 import { engineShapeProblems } from '@caseroom/server';
@@ -12,6 +13,7 @@ import { amy, ann, sam } from '../helpers/people.js';
 import { scrape, valueOf } from '../helpers/metrics.js';
 import { connected, rawSocket, RawParticipant } from '../helpers/sockets.js';
 import { waitForDoc } from '../helpers/wait.js';
+import { connectProvider, providerSynced } from '../helpers/yjs.js';
 
 interface EnginePacket {
   type: string;
@@ -79,6 +81,38 @@ describe('relayed updates on the wire', () => {
       });
     }
     for (const reader of readers) expect(reader.doc.getText('notes').toString()).toBe(writer.doc.getText('notes').toString());
+  });
+});
+
+describe('relayed updates on the y-websocket endpoint', () => {
+  it('frames each update once for all its recipients', async () => {
+    const caseId = await hub.createCase();
+    const [writer, ...readers] = await Promise.all(
+      [ann, amy, sam, amy].map(async (who) => {
+        const provider = connectProvider(hub.url, caseId, await hub.token(who));
+        await providerSynced(provider);
+        return provider;
+      }),
+    );
+    // Frames the hub builds are unmasked (a client's are masked); a relayed update is a sync message of type update (0, 2).
+    const { Sender } = ws as unknown as { Sender: { frame(data: Uint8Array, options: { mask?: boolean }): unknown } };
+    const frame = vi.spyOn(Sender, 'frame');
+    const relayFrames = () => frame.mock.calls.filter(([data, { mask }]) => !mask && data[0] === 0 && data[1] === 2).length;
+    const edits = 10;
+    try {
+      for (let i = 0; i < edits; i++) {
+        writer!.doc.getText('notes').insert(0, `${i}`);
+        const text = writer!.doc.getText('notes').toString();
+        await waitForDoc(
+          readers.map((reader) => reader.doc),
+          `every reader to receive edit ${i}`,
+          () => readers.every((reader) => reader.doc.getText('notes').toString() === text),
+        );
+      }
+      expect(relayFrames()).toBe(edits);
+    } finally {
+      frame.mockRestore();
+    }
   });
 });
 
