@@ -12,3 +12,4 @@ export * from './document.js';
 export * from './documentSchema.js';
 export * from './events.js';
 export * from './webhooks.js';
+export * from './oneFrameMessages.js';
