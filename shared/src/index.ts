@@ -13,3 +13,4 @@ export * from './documentSchema.js';
 export * from './plainEdit.js';
 export * from './events.js';
 export * from './webhooks.js';
+export * from './oneFrameMessages.js';
