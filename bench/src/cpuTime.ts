@@ -27,6 +27,17 @@ export function cpuSeconds(pid: number | 'self'): number {
   return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond;
 }
 
+/**
+ * CPU time every core of the machine has spent busy so far (user, nice, system, irq, softirq; from
+ * the first line of /proc/stat), in seconds. Less what the server and the load spent, it is what
+ * other processes took from a shared machine during a window.
+ */
+export function machineCpuSeconds(): number {
+  const fields = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0] = fields;
+  return (user + nice + system + irq + softirq) / ticksPerSecond;
+}
+
 /** What one steady typing window cost the server and the load process. */
 export interface CpuWindow {
   /** wall-clock length of the window */
@@ -35,8 +46,12 @@ export interface CpuWindow {
   delivered: number;
   /** the server's CPU time in the window */
   serverCpuSeconds: number;
-  /** the load process's own CPU time in the window */
+  /** the load process's own CPU time in the window (several processes: their sum) */
   loadCpuSeconds: number;
+  /** when the load was spread over several processes: each one's CPU time in the window */
+  loadProcesses?: number[];
+  /** the whole machine's busy CPU time in the window (`machineCpuSeconds`) */
+  machineCpuSeconds?: number;
 }
 
 /** Starts a window now; `end(delivered)` closes it. */
@@ -44,23 +59,41 @@ export function startCpuWindow(serverPid: number): { end(delivered: number): Cpu
   const started = performance.now();
   const server = cpuSeconds(serverPid);
   const load = cpuSeconds('self');
+  const machine = machineCpuSeconds();
   return {
     end: (delivered) => ({
       serverCpuSeconds: cpuSeconds(serverPid) - server,
       loadCpuSeconds: cpuSeconds('self') - load,
+      machineCpuSeconds: machineCpuSeconds() - machine,
       seconds: (performance.now() - started) / 1000,
       delivered,
     }),
   };
 }
 
-/** The figures a workload reports for a window: µs of server CPU per delivered edit, and each process's share of a core. */
-export function windowFigures(window: CpuWindow): { cpuPerEdit: number; serverShare: number; loadShare: number; loadBound: number } {
-  const loadShare = window.loadCpuSeconds / window.seconds;
+/**
+ * The figures a workload reports for a window: µs of server CPU per delivered edit, and the
+ * server's, the load's (summed over its processes) and everything else's share of a core. The
+ * window is load-bound when any one load process was above `loadBoundShare`: that process sent or
+ * read late.
+ */
+export function windowFigures(window: CpuWindow): {
+  cpuPerEdit: number;
+  serverShare: number;
+  loadShare: number;
+  otherShare: number;
+  loadBound: number;
+} {
+  const busiest = Math.max(...(window.loadProcesses ?? [window.loadCpuSeconds]));
+  const other =
+    window.machineCpuSeconds === undefined
+      ? Number.NaN
+      : Math.max(0, window.machineCpuSeconds - window.serverCpuSeconds - window.loadCpuSeconds);
   return {
     cpuPerEdit: window.delivered > 0 ? (window.serverCpuSeconds * 1e6) / window.delivered : Number.NaN,
     serverShare: (100 * window.serverCpuSeconds) / window.seconds,
-    loadShare: 100 * loadShare,
-    loadBound: loadShare > loadBoundShare ? 1 : 0,
+    loadShare: (100 * window.loadCpuSeconds) / window.seconds,
+    otherShare: (100 * other) / window.seconds,
+    loadBound: busiest / window.seconds > loadBoundShare ? 1 : 0,
   };
 }

@@ -2,7 +2,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { benchRoot, repoRoot } from './servers.js';
-import type { LoadMessage, LoadTask } from './load/tasks.js';
+import type { LoadMessage, LoadTask, WindowCommand, WindowReport } from './load/tasks.js';
 
 export interface LoadProcess<T> {
   /** resolves when the process says it is ready (tasks that hold clients open) */
@@ -10,6 +10,8 @@ export interface LoadProcess<T> {
   result: Promise<T>;
   /** tells a task that holds clients open to close them */
   release(): void;
+  /** a `rooms` task: runs one typing window and resolves with what the process counted */
+  runWindow(command: WindowCommand): Promise<WindowReport>;
   child: ChildProcess;
 }
 
@@ -27,10 +29,13 @@ export function startLoad<T>(task: LoadTask): LoadProcess<T> {
   });
   let onReady!: () => void;
   const ready = new Promise<void>((done) => (onReady = done));
+  /** windows asked for and not yet reported, in the order asked */
+  const windows: Array<{ done: (report: WindowReport) => void; fail: (err: Error) => void }> = [];
   const result = new Promise<T>((done, fail) => {
     let answered = false;
     child.on('message', (message: LoadMessage) => {
       if ('ready' in message) onReady();
+      else if ('window' in message) windows.shift()?.done(message.window);
       else if ('result' in message) {
         answered = true;
         done(message.result as T);
@@ -43,10 +48,26 @@ export function startLoad<T>(task: LoadTask): LoadProcess<T> {
       if (!answered) fail(new Error(`load process exited with ${code} without an answer`));
     });
   });
-  // A failure before `ready` must not leave the harness waiting.
-  result.catch(() => onReady());
+  // A failure before `ready`, or during a window, must not leave the harness waiting.
+  result.then(
+    () => windows.splice(0).forEach((w) => w.fail(new Error('the load process finished during a window'))),
+    (err: Error) => {
+      onReady();
+      windows.splice(0).forEach((w) => w.fail(err));
+    },
+  );
   child.send(task);
-  return { ready, result, release: () => child.connected && child.send('close'), child };
+  return {
+    ready,
+    result,
+    release: () => child.connected && child.send('close'),
+    runWindow: (command) =>
+      new Promise<WindowReport>((done, fail) => {
+        windows.push({ done, fail });
+        child.send({ window: command });
+      }),
+    child,
+  };
 }
 
 export function runLoad<T>(task: LoadTask): Promise<T> {

@@ -1,14 +1,39 @@
 /** Command-line options of `npm run bench` and the sizes of each workload, quick or `--full`. */
 
-export const workloadNames = ['fanout', 'throughput', 'connections', 'coldjoin', 'ownership'] as const;
+export const workloadNames = ['fanout', 'throughput', 'connections', 'coldjoin', 'ownership', 'manyrooms'] as const;
 export type WorkloadName = (typeof workloadNames)[number];
 
 export interface Sizes {
   fanout: { clients: number; writers: number; ratePerWriter: number; seconds: number };
-  throughput: { clients: number; startRate: number; factor: number; stepSeconds: number; p99LimitMs: number; maxRate: number };
+  throughput: {
+    /** clients typing, all in one load process */
+    writers: number;
+    /** clients only receiving, spread over `receiverProcesses` other load processes */
+    receivers: number;
+    receiverProcesses: number;
+    /** offered rates (edits/s into the room) always measured, latency reported at each */
+    fixedRates: number[];
+    /** an unmeasured window at the first fixed rate, before anything is measured */
+    warmupSeconds: number;
+    /** the ceiling's search beyond them (ceilingSearch.ts) */
+    growth: number;
+    precision: number;
+    minRate: number;
+    maxRate: number;
+    stepSeconds: number;
+    p99LimitMs: number;
+  };
   connections: { counts: number[] };
   coldjoin: { updates: number };
   ownership: { agentsPerNode: number; claims: number; decisions: number };
+  manyrooms: {
+    rooms: number;
+    clientsPerRoom: number;
+    ratePerWriter: number;
+    warmupSeconds: number;
+    seconds: number;
+    roomsPerProcess: number;
+  };
 }
 
 export interface BenchOptions {
@@ -25,18 +50,44 @@ export interface BenchOptions {
 
 const quick: Sizes = {
   fanout: { clients: 50, writers: 5, ratePerWriter: 20, seconds: 10 },
-  throughput: { clients: 10, startRate: 200, factor: 1.5, stepSeconds: 3, p99LimitMs: 100, maxRate: 20_000 },
+  throughput: {
+    writers: 4,
+    receivers: 6,
+    receiverProcesses: 2,
+    fixedRates: [500, 1_000],
+    warmupSeconds: 2,
+    growth: 2,
+    precision: 1.1,
+    minRate: 50,
+    maxRate: 20_000,
+    stepSeconds: 3,
+    p99LimitMs: 100,
+  },
   connections: { counts: [200, 500] },
   coldjoin: { updates: 20_000 },
   ownership: { agentsPerNode: 5, claims: 500, decisions: 500 },
+  manyrooms: { rooms: 200, clientsPerRoom: 5, ratePerWriter: 2, warmupSeconds: 2, seconds: 10, roomsPerProcess: 100 },
 };
 
 const full: Sizes = {
   fanout: { clients: 50, writers: 5, ratePerWriter: 20, seconds: 30 },
-  throughput: { clients: 10, startRate: 200, factor: 1.25, stepSeconds: 5, p99LimitMs: 100, maxRate: 40_000 },
+  throughput: {
+    writers: 4,
+    receivers: 6,
+    receiverProcesses: 2,
+    fixedRates: [500, 1_000],
+    warmupSeconds: 2,
+    growth: 2,
+    precision: 1.1,
+    minRate: 50,
+    maxRate: 40_000,
+    stepSeconds: 5,
+    p99LimitMs: 100,
+  },
   connections: { counts: [1_000, 5_000] },
   coldjoin: { updates: 100_000 },
   ownership: { agentsPerNode: 10, claims: 2_000, decisions: 2_000 },
+  manyrooms: { rooms: 200, clientsPerRoom: 5, ratePerWriter: 2, warmupSeconds: 2, seconds: 30, roomsPerProcess: 100 },
 };
 
 export function parseOptions(argv: string[]): BenchOptions {

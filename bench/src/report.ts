@@ -39,7 +39,7 @@ export function machineLine(): { machine: string; cores: number; node: string } 
 }
 
 export function sharingLine(cores: number): string {
-  return `server under test and load generators share ${cores} cores (no pinning): one server process (two on Redis for ownership), one load process per workload (two for 5,000 connections)`;
+  return `server under test and load generators share ${cores} cores (no pinning): one server process (two on Redis for ownership), one load process per workload, except where the load is spread (many rooms: two; throughput: three; 5,000 connections: two)`;
 }
 
 export function summarize(metric: MetricSpec, runs: Partial<Record<ClientKind, number[]>>): MetricResult {
@@ -49,7 +49,8 @@ export function summarize(metric: MetricSpec, runs: Partial<Record<ClientKind, n
   return { ...metric, runs, median: medians };
 }
 
-function format(value: number | undefined, unit: string): string {
+/** A figure as the table writes it, in `unit`. */
+export function format(value: number | undefined, unit: string): string {
   if (value === undefined) return '–';
   if (!Number.isFinite(value)) return 'n/a';
   if (unit === '%') return `${value.toFixed(2)} %`;
@@ -128,57 +129,4 @@ export function markdownReport(report: BenchReport): string {
     ...report.targets.map((t) => `- ${t.met === null ? 'not measured' : t.met ? 'met' : 'missed'}: ${t.goal} (${t.detail})`),
   ];
   return `${lines.join('\n')}\n`;
-}
-
-/** The issue's targets, checked against the medians. */
-export function checkTargets(workloads: WorkloadResult[]): BenchReport['targets'] {
-  const find = (workload: string, key: string): MetricResult | undefined =>
-    workloads.find((w) => w.name === workload)?.metrics.find((m) => m.key === key);
-  const checks: BenchReport['targets'] = [];
-  const each = (m: MetricResult, test: (value: number) => boolean): { met: boolean; detail: string } => {
-    const parts = (['caseroom-sio', 'caseroom-yws'] as const)
-      .filter((id) => m.median[id] !== undefined)
-      .map((id) => `${id} ${format(m.median[id], m.unit)}: ${test(m.median[id]!) ? 'met' : 'missed'}`);
-    const met = (['caseroom-sio', 'caseroom-yws'] as const).every((id) => m.median[id] === undefined || test(m.median[id]!));
-    return { met, detail: parts.join('; ') };
-  };
-  const p99 = find('fanout', 'p99');
-  if (p99) {
-    const peerBest = Math.min(p99.median.hocuspocus ?? Infinity, p99.median['y-websocket'] ?? Infinity);
-    const r = each(p99, (v) => v <= 0.8 * peerBest);
-    checks.push({
-      metric: 'fanout p99',
-      goal: 'fan-out p99 at least 20% lower than both peers',
-      met: Number.isFinite(peerBest) ? r.met : null,
-      detail: `best peer ${format(peerBest, 'ms')} ms; ${r.detail}`,
-    });
-  }
-  const edits = find('throughput', 'edits');
-  if (edits) {
-    const hp = edits.median.hocuspocus;
-    const r = each(edits, (v) => hp !== undefined && v >= 1.5 * hp);
-    checks.push({
-      metric: 'throughput',
-      goal: "throughput at least 1.5x Hocuspocus's",
-      met: hp === undefined ? null : r.met,
-      detail: `hocuspocus ${format(hp, '/s')}/s; ${r.detail}`,
-    });
-  }
-  const memory = workloads.find((w) => w.name === 'connections')?.metrics ?? [];
-  for (const m of memory) {
-    const peerBest = Math.min(m.median.hocuspocus ?? Infinity, m.median['y-websocket'] ?? Infinity);
-    const r = each(m, (v) => v <= peerBest);
-    checks.push({
-      metric: m.key,
-      goal: `${m.label}: at most the best peer's`,
-      met: Number.isFinite(peerBest) ? r.met : null,
-      detail: `best peer ${format(peerBest, 'KiB')} KiB; ${r.detail}`,
-    });
-  }
-  const cold = find('coldjoin', 'ms');
-  if (cold) {
-    const r = each(cold, (v) => v < 100);
-    checks.push({ metric: 'cold join', goal: `${cold.label} under 100 ms`, met: r.met, detail: r.detail });
-  }
-  return checks;
 }

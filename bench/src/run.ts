@@ -9,27 +9,19 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { writeCharts } from './charts.js';
 import { join } from 'node:path';
 import { parseOptions } from './options.js';
-import {
-  checkTargets,
-  header,
-  machineLine,
-  markdownReport,
-  sharingLine,
-  summarize,
-  textTable,
-  type BenchReport,
-  type WorkloadResult,
-} from './report.js';
+import { header, machineLine, markdownReport, sharingLine, summarize, textTable, type BenchReport, type WorkloadResult } from './report.js';
 import { benchRoot, compilePeers } from './servers.js';
+import { checkTargets } from './targetChecks.js';
 import { targets, type ClientKind } from './targets.js';
 import { coldjoin } from './workloads/coldjoin.js';
 import { connections } from './workloads/connections.js';
 import { fanout } from './workloads/fanout.js';
+import { manyrooms } from './workloads/manyrooms.js';
 import { ownership } from './workloads/ownership.js';
 import { throughput } from './workloads/throughput.js';
 import type { RunContext, Workload } from './workloads/workload.js';
 
-const allWorkloads: Workload[] = [fanout, throughput, connections, coldjoin, ownership];
+const allWorkloads: Workload[] = [fanout, manyrooms, throughput, connections, coldjoin, ownership];
 
 const options = parseOptions(process.argv.slice(2));
 const resultsDir = join(benchRoot, 'results');

@@ -50,7 +50,14 @@ export interface ServerProcess {
   wsUrl: string;
   /** RSS from /proc/<pid>/status after a full GC inside the server, in bytes. */
   rssAfterGc(): Promise<number>;
+  /** RSS and the JavaScript heap in use after a full GC inside the server, in bytes. */
+  memoryAfterGc(): Promise<MemoryAfterGc>;
   stop(): Promise<void>;
+}
+
+export interface MemoryAfterGc {
+  rss: number;
+  heapUsed: number;
 }
 
 /** Settings that keep caseroom's limits out of the way of the load, and its log quiet. */
@@ -109,7 +116,8 @@ export async function startServer(kind: ServerKind, options: ServerOptions): Pro
     port,
     httpUrl: `http://127.0.0.1:${port}`,
     wsUrl: `ws://127.0.0.1:${port}`,
-    rssAfterGc: () => rssAfterGc(child),
+    rssAfterGc: async () => (await memoryAfterGc(child)).rss,
+    memoryAfterGc: () => memoryAfterGc(child),
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill('SIGTERM');
@@ -120,9 +128,9 @@ export async function startServer(kind: ServerKind, options: ServerOptions): Pro
   };
 }
 
-async function rssAfterGc(child: ChildProcess): Promise<number> {
-  await ask(child, 'gc', 'gcDone');
-  return readRss(child.pid!);
+async function memoryAfterGc(child: ChildProcess): Promise<MemoryAfterGc> {
+  const { heapUsed } = await ask<{ heapUsed: number }>(child, 'gc', 'gcDone');
+  return { rss: readRss(child.pid!), heapUsed };
 }
 
 /** Sends `request` to the server's preload and resolves with its answer, the message that has `key`. */

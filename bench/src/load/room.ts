@@ -1,11 +1,13 @@
 /**
- * A room of clients on one case, some of them typing. Every edit inserts a few characters into the
- * notes and, in the same transaction, records its send time under a key of its own in the `app`
- * map (the case document's place for an application's own fields); every other client, on receiving it, takes now - sent. Writers and receivers live in this
- * one process, so they share a clock.
+ * A room of clients on one case (or on several, `openCases`), some of them typing. Every edit
+ * inserts a few characters into the notes and, in the same transaction, records its send time
+ * under a key of its own in the `app` map (the case document's place for an application's own
+ * fields); every other client, on receiving it, takes now - sent. `now()` is the wall clock
+ * (`performance.timeOrigin + performance.now()`), which the processes of one machine share, so a
+ * receipt in another load process than the writer's is timed on the same clock.
  */
 import type { ClientKind } from '../targets.js';
-import { notesOf, now, openMany, type BenchClient, type Endpoint } from './clients.js';
+import { notesOf, now, openMany, sleep, type BenchClient, type Endpoint } from './clients.js';
 
 /** BENCH_TRACE=1: print, per 500 ms of sending, the worst latency, to see when delays happen. */
 const trace = process.env.BENCH_TRACE === '1';
@@ -27,6 +29,8 @@ export class LoadRoom {
   /** send times of the samples, for BENCH_TRACE */
   private sentTimes: number[] = [];
   private recording = false;
+  /** receipts of edits sent before this are not counted */
+  private recordingSince = 0;
   private sequence = 0;
   /** receipts counted while recording */
   received = 0;
@@ -39,7 +43,8 @@ export class LoadRoom {
         const at = now();
         for (const key of event.keysChanged) {
           const sentAt = marks.get(key);
-          if (sentAt === undefined) continue;
+          // Late receipts of an earlier window's edits are not this window's.
+          if (sentAt === undefined || sentAt < this.recordingSince) continue;
           this.samples.push(at - sentAt);
           if (trace) this.sentTimes.push(sentAt);
           this.received++;
@@ -60,6 +65,21 @@ export class LoadRoom {
     return new LoadRoom(clients);
   }
 
+  /**
+   * Clients on several cases at once, `perCase` on each, case after case: client `i` is on
+   * `caseIds[floor(i / perCase)]`. Receipts are counted over all of them.
+   */
+  static async openCases(
+    kind: ClientKind,
+    endpoint: Endpoint,
+    caseIds: string[],
+    perCase: number,
+    userOf: (index: number) => string,
+  ): Promise<LoadRoom> {
+    const clients = await openMany(kind, endpoint, caseIds.length * perCase, (i) => caseIds[Math.floor(i / perCase)]!, userOf, 25);
+    return new LoadRoom(clients);
+  }
+
   /** One edit by client `writer`: a few characters of notes plus its send time. */
   type(writer: number): void {
     const doc = this.clients[writer]!.doc;
@@ -71,7 +91,9 @@ export class LoadRoom {
     });
   }
 
-  startRecording(): void {
+  /** Counts receipts from now on, of edits sent from `since` on (a wall-clock time, by default now). */
+  startRecording(since = now()): void {
+    this.recordingSince = since;
     this.samples = [];
     this.sentTimes = [];
     this.received = 0;
@@ -97,7 +119,7 @@ export class LoadRoom {
  */
 export async function typeAtRate(room: LoadRoom, writers: number[], ratePerWriter: number, seconds: number): Promise<number> {
   const started = performance.now();
-  const total = Math.round(ratePerWriter * seconds);
+  const total = editsPerWriter(ratePerWriter, seconds);
   const sent = writers.map(() => 0);
   // Each writer starts at its own phase, so the writers do not all type in the same tick.
   const phase = writers.map((_, i) => (i / writers.length) * (1000 / ratePerWriter));
@@ -118,4 +140,22 @@ export async function typeAtRate(room: LoadRoom, writers: number[], ratePerWrite
     };
     tick();
   });
+}
+
+/** How many edits each writer sends in `typeAtRate`: every one of them, however late. */
+export function editsPerWriter(ratePerWriter: number, seconds: number): number {
+  return Math.round(ratePerWriter * seconds);
+}
+
+/** Waits until `room.received` reaches `expected`, or `quietMs` pass without a receipt. */
+export async function drain(room: LoadRoom, expected: number, quietMs: number): Promise<void> {
+  let last = -1;
+  let quietSince = performance.now();
+  while (room.received < expected) {
+    if (room.received !== last) {
+      last = room.received;
+      quietSince = performance.now();
+    } else if (performance.now() - quietSince > quietMs) return;
+    await sleep(20);
+  }
 }

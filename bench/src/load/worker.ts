@@ -8,17 +8,9 @@ import { startCpuWindow } from '../cpuTime.js';
 import { summarizeLatencies } from '../stats.js';
 import { mintToken } from '../tokens.js';
 import { notesOf, now, openClient, openMany, sleep, tokenFor, withTimeout, type BenchClient } from './clients.js';
-import { LoadRoom, typeAtRate } from './room.js';
-import type {
-  ColdJoinResult,
-  FanoutResult,
-  HistoryResult,
-  LoadMessage,
-  LoadTask,
-  OwnershipResult,
-  ThroughputResult,
-  ThroughputStep,
-} from './tasks.js';
+import { drain, LoadRoom, typeAtRate } from './room.js';
+import { holdRooms } from './rooms.js';
+import type { ColdJoinResult, FanoutResult, HistoryResult, LoadMessage, LoadTask, OwnershipResult } from './tasks.js';
 
 // y-websocket's provider adds an exit listener per client; hundreds are expected here.
 process.setMaxListeners(0);
@@ -46,8 +38,8 @@ async function run(task: LoadTask): Promise<unknown> {
   switch (task.kind) {
     case 'fanout':
       return fanout(task);
-    case 'throughput':
-      return throughput(task);
+    case 'rooms':
+      return holdRooms(task, send);
     case 'connections':
       return connections(task);
     case 'history':
@@ -56,19 +48,6 @@ async function run(task: LoadTask): Promise<unknown> {
       return coldJoin(task);
     case 'ownership':
       return ownership(task);
-  }
-}
-
-/** Waits until `room.received` reaches `expected`, or `ms` pass without progress. */
-async function drain(room: LoadRoom, expected: number, ms: number): Promise<void> {
-  let last = -1;
-  let quietSince = performance.now();
-  while (room.received < expected) {
-    if (room.received !== last) {
-      last = room.received;
-      quietSince = performance.now();
-    } else if (performance.now() - quietSince > ms) return;
-    await sleep(20);
   }
 }
 
@@ -86,33 +65,6 @@ async function fanout(task: Extract<LoadTask, { kind: 'fanout' }>): Promise<Fano
   const result = { sent, expected, received: room.received, window, ...summarizeLatencies(samples) };
   await room.close();
   return result;
-}
-
-async function throughput(task: Extract<LoadTask, { kind: 'throughput' }>): Promise<ThroughputResult> {
-  const room = await LoadRoom.open(task.target, task.endpoint, task.caseId, task.clients);
-  await sleep(500);
-  const writers = Array.from({ length: task.clients }, (_, i) => i);
-  const steps: ThroughputStep[] = [];
-  let best = 0;
-  for (let rate = task.startRate; rate <= task.maxRate; rate = Math.round(rate * task.factor)) {
-    room.startRecording();
-    const cpu = startCpuWindow(task.serverPid);
-    const sent = await typeAtRate(room, writers, rate / task.clients, task.stepSeconds);
-    const window = cpu.end(room.received);
-    const expected = sent * (task.clients - 1);
-    await drain(room, expected, 2000);
-    const samples = room.stopRecording();
-    const summary = summarizeLatencies(samples);
-    // A step passes when nearly every edit arrived everywhere and p99 stayed within the limit.
-    const passed = room.received >= expected * 0.999 && summary.p99 <= task.p99LimitMs;
-    steps.push({ rate, sent, expected, received: room.received, passed, window, ...summary });
-    if (!passed) break;
-    best = rate;
-    // Let the server settle between steps.
-    await sleep(300);
-  }
-  await room.close();
-  return { best, steps };
 }
 
 async function connections(task: Extract<LoadTask, { kind: 'connections' }>): Promise<{ opened: number }> {

@@ -20,15 +20,33 @@ export interface MetricSpec {
   flag?: true;
 }
 
-/** The rows of `windowFigures` (cpuTime.ts), for a window named by `when`; `boundWhen` names the window(s) the flag looks at. */
-export function cpuMetrics(when: string, boundWhen = when): MetricSpec[] {
+/**
+ * The rows of `windowFigures` (cpuTime.ts), for a window named by `when`; `boundWhen` names the
+ * window(s) the flag looks at; `spread` when the load ran in several processes (their CPU summed,
+ * the flag raised by any one of them).
+ */
+export function cpuMetrics(when: string, boundWhen = when, spread = false): MetricSpec[] {
+  const load = spread ? 'load processes' : 'load process';
   return [
     { key: 'cpuPerEdit', label: `server CPU per delivered edit ${when}`, unit: 'µs', better: 'lower' },
     { key: 'serverShare', label: `server CPU ${when}, share of one core`, unit: '%', better: 'lower' },
-    { key: 'loadShare', label: `load process CPU ${when}, share of one core`, unit: '%', better: 'lower', load: true },
+    {
+      key: 'loadShare',
+      label: `${load} CPU ${when}${spread ? ' (summed)' : ''}, share of one core`,
+      unit: '%',
+      better: 'lower',
+      load: true,
+    },
+    {
+      key: 'otherShare',
+      label: `other processes' CPU ${when} (the machine's busy time less server and load), share of one core`,
+      unit: '%',
+      better: 'lower',
+      load: true,
+    },
     {
       key: 'loadBound',
-      label: `load-bound runs (load process over ${100 * loadBoundShare} % of a core ${boundWhen})`,
+      label: `load-bound runs (${spread ? 'a load process' : 'load process'} over ${100 * loadBoundShare} % of a core ${boundWhen})`,
       unit: 'runs',
       better: 'lower',
       load: true,
