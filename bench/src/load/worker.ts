@@ -35,11 +35,14 @@ process.once('message', (task: LoadTask) => {
 /**
  * Answers and leaves. Closed clients can still hold a handle for a while (a provider's reconnect
  * timer, a socket being torn down), and the harness exits only once its load processes have.
+ * The channel closes once the answer is written: a large answer (every latency sample) is still
+ * on its way when `send` returns, and disconnecting then loses it.
  */
 function finish(message: LoadMessage): void {
-  send(message);
-  process.disconnect();
-  setTimeout(() => process.exit(0), 1000).unref();
+  process.send!(message, () => {
+    process.disconnect();
+    setTimeout(() => process.exit(0), 1000).unref();
+  });
 }
 
 async function run(task: LoadTask): Promise<unknown> {
