@@ -50,7 +50,14 @@ export interface ServerProcess {
   wsUrl: string;
   /** RSS from /proc/<pid>/status after a full GC inside the server, in bytes. */
   rssAfterGc(): Promise<number>;
+  /** RSS and the V8 heap in use after a full GC inside the server, in bytes. */
+  memoryAfterGc(): Promise<MemoryAfterGc>;
   stop(): Promise<void>;
+}
+
+export interface MemoryAfterGc {
+  rss: number;
+  heapUsed: number;
 }
 
 /** Settings that keep caseroom's limits out of the way of the load, and its log quiet. */
@@ -109,7 +116,8 @@ export async function startServer(kind: ServerKind, options: ServerOptions): Pro
     port,
     httpUrl: `http://127.0.0.1:${port}`,
     wsUrl: `ws://127.0.0.1:${port}`,
-    rssAfterGc: () => rssAfterGc(child),
+    rssAfterGc: async () => (await memoryAfterGc(child)).rss,
+    memoryAfterGc: () => memoryAfterGc(child),
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill('SIGTERM');
@@ -120,9 +128,9 @@ export async function startServer(kind: ServerKind, options: ServerOptions): Pro
   };
 }
 
-async function rssAfterGc(child: ChildProcess): Promise<number> {
-  await ask(child, 'gc', 'gcDone');
-  return readRss(child.pid!);
+async function memoryAfterGc(child: ChildProcess): Promise<MemoryAfterGc> {
+  const { heapUsed } = await ask<{ heapUsed: number }>(child, 'gc', 'gcDone');
+  return { rss: readRss(child.pid!), heapUsed };
 }
 
 /** Sends `request` to the server's preload and resolves with its answer, the message that has `key`. */
@@ -148,7 +156,7 @@ export function readRss(pid: number): number {
   return Number(kb) * 1024;
 }
 
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((done, fail) => {
     const server = createServer();
     server.once('error', fail);
@@ -176,8 +184,8 @@ async function waitUntilListening(port: number, exited: Promise<number | null>, 
   throw new Error(`server did not listen on ${port} within 30 s:\n${output.join('')}`);
 }
 
-/** Creates cases on a caseroom hub over HTTP, as a supervisor of team `billing`. */
-export async function createCases(httpUrl: string, ids: string[], token: string): Promise<void> {
+/** Creates cases of `team` on a caseroom hub over HTTP, as a supervisor (of team `billing`, who may name another team). */
+export async function createCases(httpUrl: string, ids: string[], token: string, team = 'billing'): Promise<void> {
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < ids.length) {
@@ -185,7 +193,7 @@ export async function createCases(httpUrl: string, ids: string[], token: string)
       const res = await fetch(`${httpUrl}/api/cases`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-        body: JSON.stringify({ id, subject: 'Benchmark case', team: 'billing' }),
+        body: JSON.stringify({ id, subject: 'Benchmark case', team }),
       });
       if (res.status !== 201 && res.status !== 409) throw new Error(`creating case ${id} failed: ${res.status} ${await res.text()}`);
       await res.body?.cancel();
