@@ -2,7 +2,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { benchRoot, repoRoot } from './servers.js';
-import type { LoadMessage, LoadTask } from './load/tasks.js';
+import type { HarnessWord, LoadMessage, LoadTask } from './load/tasks.js';
 
 export interface LoadProcess<T> {
   /** resolves when the process says it is ready (tasks that hold clients open) */
@@ -10,6 +10,10 @@ export interface LoadProcess<T> {
   result: Promise<T>;
   /** tells a task that holds clients open to close them */
   release(): void;
+  /** tells a task the harness paces (`rooms`) to move on: `go`, `record`, `stop` */
+  tell(word: HarnessWord): void;
+  /** resolves when the process says its last edit went out (`rooms`, after `stop`) */
+  typed: Promise<void>;
   child: ChildProcess;
 }
 
@@ -27,10 +31,13 @@ export function startLoad<T>(task: LoadTask): LoadProcess<T> {
   });
   let onReady!: () => void;
   const ready = new Promise<void>((done) => (onReady = done));
+  let onTyped!: () => void;
+  const typed = new Promise<void>((done) => (onTyped = done));
   const result = new Promise<T>((done, fail) => {
     let answered = false;
     child.on('message', (message: LoadMessage) => {
       if ('ready' in message) onReady();
+      else if ('typed' in message) onTyped();
       else if ('result' in message) {
         answered = true;
         done(message.result as T);
@@ -43,10 +50,20 @@ export function startLoad<T>(task: LoadTask): LoadProcess<T> {
       if (!answered) fail(new Error(`load process exited with ${code} without an answer`));
     });
   });
-  // A failure before `ready` must not leave the harness waiting.
-  result.catch(() => onReady());
+  // A failure before `ready` (or `typed`) must not leave the harness waiting.
+  result.catch(() => {
+    onReady();
+    onTyped();
+  });
   child.send(task);
-  return { ready, result, release: () => child.connected && child.send('close'), child };
+  return {
+    ready,
+    typed,
+    result,
+    release: () => child.connected && child.send('close'),
+    tell: (word) => child.connected && child.send(word),
+    child,
+  };
 }
 
 export function runLoad<T>(task: LoadTask): Promise<T> {

@@ -8,10 +8,12 @@ import { startCpuWindow } from '../cpuTime.js';
 import { summarizeLatencies } from '../stats.js';
 import { mintToken } from '../tokens.js';
 import { notesOf, now, openClient, openMany, sleep, tokenFor, withTimeout, type BenchClient } from './clients.js';
+import { runRooms } from './people.js';
 import { LoadRoom, typeAtRate } from './room.js';
 import type {
   ColdJoinResult,
   FanoutResult,
+  HarnessWord,
   HistoryResult,
   LoadMessage,
   LoadTask,
@@ -59,7 +61,25 @@ async function run(task: LoadTask): Promise<unknown> {
       return coldJoin(task);
     case 'ownership':
       return ownership(task);
+    case 'rooms':
+      return runRooms(task, {
+        ready: () => send({ ready: true }),
+        until: heard,
+        typed: () => send({ typed: true }),
+      });
   }
+}
+
+/** Resolves when the harness says `word` (tasks the harness paces). */
+function heard(word: HarnessWord): Promise<void> {
+  return new Promise((done) => {
+    const onMessage = (message: unknown): void => {
+      if (message !== word) return;
+      process.off('message', onMessage);
+      done();
+    };
+    process.on('message', onMessage);
+  });
 }
 
 /** Waits until `room.received` reaches `expected`, or `ms` pass without progress. */
