@@ -1,6 +1,6 @@
 /** Command-line options of `npm run bench` and the sizes of each workload, quick or `--full`. */
 
-export const workloadNames = ['fanout', 'throughput', 'connections', 'coldjoin', 'ownership'] as const;
+export const workloadNames = ['fanout', 'throughput', 'connections', 'coldjoin', 'ownership', 'contactcentre'] as const;
 export type WorkloadName = (typeof workloadNames)[number];
 
 export interface Sizes {
@@ -9,6 +9,24 @@ export interface Sizes {
   connections: { counts: number[] };
   coldjoin: { updates: number };
   ownership: { agentsPerNode: number; claims: number; decisions: number };
+  contactcentre: {
+    /** the curve: one measurement per room count */
+    roomCounts: number[];
+    /** typing before the window opens, so it sees the steady state */
+    warmupSeconds: number;
+    seconds: number;
+    /** rooms per load process (whole teams) */
+    roomsPerProcess: number;
+    roomsPerTeam: number;
+    botsPerTeam: number;
+    /** the owner's typing: edits/s within a burst of `burstEdits`, then `pauseSeconds` quiet */
+    ratePerWriter: number;
+    burstEdits: number;
+    pauseSeconds: number;
+    /** share of the watchers who leave each second, and how long they stay away */
+    churnPerSecond: number;
+    awaySeconds: number;
+  };
 }
 
 export interface BenchOptions {
@@ -29,6 +47,19 @@ const quick: Sizes = {
   connections: { counts: [200, 500] },
   coldjoin: { updates: 20_000 },
   ownership: { agentsPerNode: 5, claims: 500, decisions: 500 },
+  contactcentre: {
+    roomCounts: [100, 500, 2_000],
+    warmupSeconds: 12,
+    seconds: 10,
+    roomsPerProcess: 500,
+    roomsPerTeam: 100,
+    botsPerTeam: 3,
+    ratePerWriter: 1,
+    burstEdits: 5,
+    pauseSeconds: 3,
+    churnPerSecond: 0.01,
+    awaySeconds: 6,
+  },
 };
 
 const full: Sizes = {
@@ -37,6 +68,19 @@ const full: Sizes = {
   connections: { counts: [1_000, 5_000] },
   coldjoin: { updates: 100_000 },
   ownership: { agentsPerNode: 10, claims: 2_000, decisions: 2_000 },
+  contactcentre: {
+    roomCounts: [100, 500, 2_000],
+    warmupSeconds: 12,
+    seconds: 30,
+    roomsPerProcess: 500,
+    roomsPerTeam: 100,
+    botsPerTeam: 3,
+    ratePerWriter: 1,
+    burstEdits: 5,
+    pauseSeconds: 3,
+    churnPerSecond: 0.01,
+    awaySeconds: 6,
+  },
 };
 
 export function parseOptions(argv: string[]): BenchOptions {

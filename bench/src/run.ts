@@ -24,12 +24,13 @@ import { benchRoot, compilePeers } from './servers.js';
 import { targets, type ClientKind } from './targets.js';
 import { coldjoin } from './workloads/coldjoin.js';
 import { connections } from './workloads/connections.js';
+import { contactcentre } from './workloads/contactcentre.js';
 import { fanout } from './workloads/fanout.js';
 import { ownership } from './workloads/ownership.js';
 import { throughput } from './workloads/throughput.js';
 import type { RunContext, Workload } from './workloads/workload.js';
 
-const allWorkloads: Workload[] = [fanout, throughput, connections, coldjoin, ownership];
+const allWorkloads: Workload[] = [fanout, throughput, connections, coldjoin, ownership, contactcentre];
 
 const options = parseOptions(process.argv.slice(2));
 const resultsDir = join(benchRoot, 'results');
