@@ -6,16 +6,17 @@
  *
  * Receipts are counted the way fan-out counts them (one per edit per other person), but people
  * come and go: an edit is due to those in the room when it is sent. A person counts from the
- * moment their join is synced until the moment they decide to leave; they close the case a
- * second later, so edits already on their way still arrive and are not counted as lost.
+ * moment their join is synced until the moment they decide to leave; they close the case once
+ * every edit due to them has arrived (or after a few seconds), so edits already on their way are
+ * not counted as lost.
  */
 import { BotClient, CaseClient, CaseroomError, type CaseSession } from '@caseroom/client';
 import { mintToken, type Role } from '../tokens.js';
 import { notesOf, now, sleep, withTimeout } from './clients.js';
 import type { HarnessWord, RoomsResult, RoomsTask, RoomShape } from './tasks.js';
 
-/** How long a person who decided to leave keeps the case open, so edits on their way arrive. */
-const leaveAfterMs = 1_000;
+/** The longest a person who decided to leave waits for the edits due to them before closing the case. */
+const leaveWithinMs = 5_000;
 /** Clients opening at once in one load process. */
 const openConcurrency = 50;
 
@@ -30,6 +31,9 @@ interface Person {
   /** receipts count for edits sent from `since` until `until` */
   since: number;
   until: number;
+  /** edits due to this person and receipts counted, over every time they were in the room */
+  due: number;
+  got: number;
   /** left and not back yet */
   away: boolean;
 }
@@ -99,7 +103,19 @@ export async function runRooms(task: RoomsTask, harness: HarnessSignals): Promis
       const userId = `${role}-${caseId}-${index}`;
       const department = role === 'specialist' ? task.shape.specialistDepartment : undefined;
       const client = await connect(userId, role, team, department);
-      const person: Person = { room, index, userId, client, session: null!, present: false, since: 0, until: Infinity, away: false };
+      const person: Person = {
+        room,
+        index,
+        userId,
+        client,
+        session: null!,
+        present: false,
+        since: 0,
+        until: Infinity,
+        due: 0,
+        got: 0,
+        away: false,
+      };
       room.people.push(person);
       await join(person, tally);
       if (index === 0 && task.shape.claim) await person.session.claim();
@@ -169,6 +185,7 @@ async function join(person: Person, tally: Tally): Promise<void> {
     for (const key of event.keysChanged) {
       const sentAt = marks.get(key);
       if (sentAt === undefined || sentAt < person.since || sentAt >= person.until) continue;
+      person.got++;
       if (tally.recording) tally.receivedInWindow++;
       if (sentAt < tally.from || sentAt >= tally.until) continue;
       tally.samples.push(at - sentAt);
@@ -181,12 +198,14 @@ async function join(person: Person, tally: Tally): Promise<void> {
   person.present = true;
 }
 
-/** Leaves: edits sent from now on are not due; the case closes a moment later. */
-function leave(person: Person): Promise<void> {
+/** Leaves: edits sent from now on are not due; the case closes once those due have arrived. */
+async function leave(person: Person): Promise<void> {
   person.present = false;
   person.until = now();
   person.away = true;
-  return sleep(leaveAfterMs).then(() => person.session.close());
+  const deadline = performance.now() + leaveWithinMs;
+  while (person.got < person.due && performance.now() < deadline) await sleep(20);
+  await person.session.close();
 }
 
 /**
@@ -203,8 +222,9 @@ function startChurn(rooms: Room[], churn: NonNullable<RoomsTask['churn']>, tally
     const here = movable.filter((person) => !person.away);
     for (; owed >= 1 && here.length > 0; owed--) {
       const person = here.splice(Math.floor(Math.random() * here.length), 1)[0]!;
+      const left = performance.now();
       const trip = leave(person)
-        .then(() => sleep(churn.awaySeconds * 1000 - leaveAfterMs))
+        .then(() => sleep(churn.awaySeconds * 1000 - (performance.now() - left)))
         .then(() => join(person, tally))
         .then(() => {
           person.away = false;
@@ -264,9 +284,12 @@ function type(writer: Person, sequence: number, tally: Tally): void {
     notes.insert(notes.length, String.fromCharCode(97 + (sequence % 26)).repeat(3));
     doc.getMap<number>('app').set(`${writer.index}:${sequence}`, now());
   });
-  if (!tally.recording) return;
-  tally.sent++;
-  for (const other of writer.room.people) if (other !== writer && other.present) tally.expected++;
+  if (tally.recording) tally.sent++;
+  for (const other of writer.room.people) {
+    if (other === writer || !other.present) continue;
+    other.due++;
+    if (tally.recording) tally.expected++;
+  }
 }
 
 /** Waits until every due receipt came, or `ms` pass without one. */
