@@ -1,6 +1,6 @@
 /** Command-line options of `npm run bench` and the sizes of each workload, quick or `--full`. */
 
-export const workloadNames = ['fanout', 'throughput', 'connections', 'coldjoin', 'ownership', 'contactcentre'] as const;
+export const workloadNames = ['fanout', 'throughput', 'connections', 'coldjoin', 'ownership', 'contactcentre', 'cluster'] as const;
 export type WorkloadName = (typeof workloadNames)[number];
 
 export interface Sizes {
@@ -27,6 +27,7 @@ export interface Sizes {
     churnPerSecond: number;
     awaySeconds: number;
   };
+  cluster: { clients: number; writers: number; ratePerWriter: number; seconds: number };
 }
 
 export interface BenchOptions {
@@ -60,6 +61,7 @@ const quick: Sizes = {
     churnPerSecond: 0.01,
     awaySeconds: 6,
   },
+  cluster: { clients: 50, writers: 5, ratePerWriter: 20, seconds: 10 },
 };
 
 const full: Sizes = {
@@ -81,6 +83,7 @@ const full: Sizes = {
     churnPerSecond: 0.01,
     awaySeconds: 6,
   },
+  cluster: { clients: 50, writers: 5, ratePerWriter: 20, seconds: 30 },
 };
 
 export function parseOptions(argv: string[]): BenchOptions {

@@ -22,6 +22,7 @@ import {
 } from './report.js';
 import { benchRoot, compilePeers } from './servers.js';
 import { targets, type ClientKind } from './targets.js';
+import { cluster } from './workloads/cluster.js';
 import { coldjoin } from './workloads/coldjoin.js';
 import { connections } from './workloads/connections.js';
 import { contactcentre } from './workloads/contactcentre.js';
@@ -30,7 +31,7 @@ import { ownership } from './workloads/ownership.js';
 import { throughput } from './workloads/throughput.js';
 import type { RunContext, Workload } from './workloads/workload.js';
 
-const allWorkloads: Workload[] = [fanout, throughput, connections, coldjoin, ownership, contactcentre];
+const allWorkloads: Workload[] = [fanout, throughput, connections, coldjoin, ownership, contactcentre, cluster];
 
 const options = parseOptions(process.argv.slice(2));
 const resultsDir = join(benchRoot, 'results');
