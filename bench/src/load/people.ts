@@ -53,6 +53,8 @@ class Tally {
   expected = 0;
   received = 0;
   receivedInWindow = 0;
+  /** updates from the hub that carried edits, between `record` and `stop` */
+  updatesInWindow = 0;
   samples: number[] = [];
   botEvents: Record<string, number> = {};
   rejoins = 0;
@@ -163,6 +165,7 @@ export async function runRooms(task: RoomsTask, harness: HarnessSignals): Promis
     expected: tally.expected,
     received: tally.received,
     receivedInWindow: tally.receivedInWindow,
+    updatesInWindow: tally.updatesInWindow,
     samples: tally.samples,
     botEvents: tally.botEvents,
     rejoins: tally.rejoins,
@@ -183,6 +186,8 @@ async function join(person: Person, tally: Tally): Promise<void> {
   marks.observe((event, transaction) => {
     if (transaction.local) return;
     const at = now();
+    // One remote transaction is one update from the hub, however many edits it merged.
+    if (tally.recording) tally.updatesInWindow++;
     for (const key of event.keysChanged) {
       const sentAt = marks.get(key);
       if (sentAt === undefined || sentAt < person.since || sentAt >= person.until) continue;

@@ -83,6 +83,8 @@ export interface RoomsResult {
   received: number;
   /** receipts (of any edit) that came between `record` and `stop`: the deliveries the server's CPU time in the window paid for */
   receivedInWindow: number;
+  /** updates from the hub that carried edits, in the same window (the hub merges the edits of a turn into one) */
+  updatesInWindow: number;
   /** latencies (ms) of the receipts of edits sent in the window */
   samples: number[];
   /** events handed to bots between `record` and `stop`, by type (one event to three bots counts three) */

@@ -18,6 +18,7 @@ export interface RoomsRun extends LatencySummary {
   expected: number;
   received: number;
   receivedInWindow: number;
+  updatesInWindow: number;
   botEvents: Record<string, number>;
   rejoins: number;
   errors: Record<string, number>;
@@ -84,6 +85,7 @@ export async function runRoomsLoad(
     expected: sum((r) => r.expected),
     received: sum((r) => r.received),
     receivedInWindow: sum((r) => r.receivedInWindow),
+    updatesInWindow: sum((r) => r.updatesInWindow),
     ...summarizeLatencies(results.flatMap((r) => r.samples)),
     botEvents: addUp(results.map((r) => r.botEvents)),
     rejoins: sum((r) => r.rejoins),
