@@ -198,7 +198,7 @@ async function join(person: Person, tally: Tally): Promise<void> {
       tally.received++;
     }
   });
-  await withTimeout(session.synced, 60_000, `${person.userId} did not sync`);
+  await withTimeout(session.synced, 60_000, 'a join did not sync within 60 s');
   person.since = now();
   person.until = Infinity;
   person.present = true;
