@@ -78,8 +78,8 @@ export class CaseClient extends Emitter<CaseClientEvents> {
       transports: options.transports ?? ['websocket', 'polling'],
       reconnectionDelayMax,
       autoConnect: false,
-      // Document updates come and go as one frame each (see docs/socketio-frames.md); the hub reads either form.
-      parser: oneFrameParser,
+      // Document updates come and go as one frame each (see docs/socketio-frames.md), once the hub shows it reads them.
+      parser: oneFrameParser(),
       query: oneFrameQuery,
       auth: (send) => {
         Promise.resolve(typeof token === 'function' ? token() : token).then(

@@ -15,8 +15,9 @@
  *
  * and nothing after the last part. A client announces that it reads these by connecting with the
  * query parameter `frames=1` (`oneFrameQuery`); the hub then writes it every message with binary
- * parts this way, and everyone else Socket.IO's default. Both sides accept both forms from anyone,
- * so a stock Socket.IO client needs nothing. See docs/socketio-frames.md.
+ * parts this way, and everyone else Socket.IO's default. The hub reads both forms from anyone, so
+ * a stock Socket.IO client needs nothing; the SDK writes one frames once the hub has sent it one.
+ * See docs/socketio-frames.md.
  */
 import { Decoder, Encoder, type Packet } from 'socket.io-parser';
 import { CaseroomError } from './errors.js';
@@ -145,7 +146,11 @@ export class OneFrameDecoder extends Decoder {
     const { packet, parts } = decodeOneFrame(bytes);
     super.add(packet);
     for (const part of parts) super.add(part);
+    this.readOneFrame();
   }
+
+  /** Called after each one-frame message decoded: the peer writes them. */
+  protected readOneFrame(): void {}
 
   override destroy(): void {
     this.partsDue = 0;
@@ -157,14 +162,45 @@ export class OneFrameDecoder extends Decoder {
 export class OneFrameEncoder extends Encoder {
   override encode(packet: Packet): unknown[] {
     const encoded = super.encode(packet);
-    if (encoded.length === 1) return encoded;
+    if (encoded.length === 1 || !this.peerReadsOneFrames()) return encoded;
     const frame = encodeOneFrame(encoded);
     return frame ? [frame] : encoded;
   }
+
+  /** Whether the other side reads one-frame messages: here always; a subclass may know better. */
+  protected peerReadsOneFrames(): boolean {
+    return true;
+  }
 }
 
-/** The parser a client gives its Socket.IO Manager (with `query: oneFrameQuery`) to send and read one-frame messages. */
-export const oneFrameParser = { Encoder: OneFrameEncoder, Decoder: OneFrameDecoder };
+/**
+ * A parser for one Socket.IO Manager (`parser: oneFrameParser()`, with `query: oneFrameQuery`):
+ * it reads both forms, and writes one-frame messages once the hub has sent it one on the current
+ * connection. A hub that writes them reads them; an older hub, which reads only the default form,
+ * sends none, and the client keeps to the default with it (behind a balancer, during a rolling
+ * upgrade, the next connection may reach either). socket.io-client destroys its decoder whenever
+ * a connection opens, and the parser then forgets what it learnt.
+ */
+export function oneFrameParser(): { Encoder: typeof OneFrameEncoder; Decoder: typeof OneFrameDecoder } {
+  let hubReadsOneFrames = false;
+  return {
+    Encoder: class extends OneFrameEncoder {
+      protected override peerReadsOneFrames(): boolean {
+        return hubReadsOneFrames;
+      }
+    },
+    Decoder: class extends OneFrameDecoder {
+      protected override readOneFrame(): void {
+        hubReadsOneFrames = true;
+      }
+
+      override destroy(): void {
+        hubReadsOneFrames = false;
+        super.destroy();
+      }
+    },
+  };
+}
 
 /**
  * The hub's parser: it reads both forms, and encodes Socket.IO's default, once per broadcast for

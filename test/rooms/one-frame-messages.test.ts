@@ -125,7 +125,7 @@ describe('SDK and stock Socket.IO clients in one case', () => {
       transports: ['websocket'],
       reconnection: false,
       forceNew: true,
-      parser: oneFrameParser,
+      parser: oneFrameParser(),
       query: oneFrameQuery,
     });
     extraSockets.add(asking);

@@ -6,6 +6,7 @@ import {
   OneFrameDecoder,
   OneFrameEncoder,
   oneFrameFormat,
+  oneFrameParser,
   oneFrameQuery,
   oneFrameReadingParser,
 } from '@caseroom/shared';
@@ -130,6 +131,33 @@ describe('the decoder', () => {
     expect(() => decodeAll([misplaced])).toThrow(/illegal attachments/);
     const many = Array.from({ length: 11 }, () => update);
     expect(() => decodeAll([encodeOneFrame([`511-/cases,["doc:sync"]`, ...many])])).toThrow(/too many attachments/);
+  });
+});
+
+describe("the SDK's parser", () => {
+  const oneFrame = (): Uint8Array => encodeOneFrame(defaultEncoder.encode({ ...syncEvent }))!;
+
+  it('writes the default form until the hub has sent it a one frame on this connection, and after a new connection', () => {
+    const parser = oneFrameParser();
+    const encoder = new parser.Encoder();
+    const decoder = new parser.Decoder();
+    expect(encoder.encode({ ...syncEvent })).toEqual(defaultEncoder.encode({ ...syncEvent }));
+    // The default form from the hub says nothing about what it reads.
+    for (const message of defaultEncoder.encode({ ...syncEvent })) decoder.add(message);
+    expect(encoder.encode({ ...syncEvent })).toHaveLength(2);
+
+    decoder.add(oneFrame());
+    expect(encoder.encode({ ...syncEvent })).toEqual([oneFrame()]);
+    // socket.io-client destroys its decoder whenever a connection opens: the next hub may be another.
+    decoder.destroy();
+    expect(encoder.encode({ ...syncEvent })).toHaveLength(2);
+  });
+
+  it('learns for its own Manager only', () => {
+    const [first, second] = [oneFrameParser(), oneFrameParser()];
+    new first.Decoder().add(oneFrame());
+    expect(new first.Encoder().encode({ ...syncEvent })).toHaveLength(1);
+    expect(new second.Encoder().encode({ ...syncEvent })).toHaveLength(2);
   });
 });
 
