@@ -2,7 +2,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { benchRoot, repoRoot } from './servers.js';
-import type { LoadMessage, LoadTask, WindowCommand, WindowReport } from './load/tasks.js';
+import type { HarnessWord, LoadMessage, LoadTask, WindowCommand, WindowReport } from './load/tasks.js';
 
 export interface LoadProcess<T> {
   /** resolves when the process says it is ready (tasks that hold clients open) */
@@ -12,6 +12,10 @@ export interface LoadProcess<T> {
   release(): void;
   /** a `rooms` task: runs one typing window and resolves with what the process counted */
   runWindow(command: WindowCommand): Promise<WindowReport>;
+  /** tells a `people` task, which the harness paces, to move on: `go`, `record`, `stop` */
+  tell(word: HarnessWord): void;
+  /** resolves when the process says its last edit went out (`people`, after `stop`) */
+  typed: Promise<void>;
   child: ChildProcess;
 }
 
@@ -31,11 +35,14 @@ export function startLoad<T>(task: LoadTask): LoadProcess<T> {
   const ready = new Promise<void>((done) => (onReady = done));
   /** windows asked for and not yet reported, in the order asked */
   const windows: Array<{ done: (report: WindowReport) => void; fail: (err: Error) => void }> = [];
+  let onTyped!: () => void;
+  const typed = new Promise<void>((done) => (onTyped = done));
   const result = new Promise<T>((done, fail) => {
     let answered = false;
     child.on('message', (message: LoadMessage) => {
       if ('ready' in message) onReady();
       else if ('window' in message) windows.shift()?.done(message.window);
+      else if ('typed' in message) onTyped();
       else if ('result' in message) {
         answered = true;
         done(message.result as T);
@@ -48,19 +55,22 @@ export function startLoad<T>(task: LoadTask): LoadProcess<T> {
       if (!answered) fail(new Error(`load process exited with ${code} without an answer`));
     });
   });
-  // A failure before `ready`, or during a window, must not leave the harness waiting.
+  // A failure before `ready` (or `typed`), or during a window, must not leave the harness waiting.
   result.then(
     () => windows.splice(0).forEach((w) => w.fail(new Error('the load process finished during a window'))),
     (err: Error) => {
       onReady();
+      onTyped();
       windows.splice(0).forEach((w) => w.fail(err));
     },
   );
   child.send(task);
   return {
     ready,
+    typed,
     result,
     release: () => child.connected && child.send('close'),
+    tell: (word) => child.connected && child.send(word),
     runWindow: (command) =>
       new Promise<WindowReport>((done, fail) => {
         windows.push({ done, fail });

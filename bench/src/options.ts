@@ -1,6 +1,15 @@
 /** Command-line options of `npm run bench` and the sizes of each workload, quick or `--full`. */
 
-export const workloadNames = ['fanout', 'throughput', 'connections', 'coldjoin', 'ownership', 'manyrooms'] as const;
+export const workloadNames = [
+  'fanout',
+  'throughput',
+  'connections',
+  'coldjoin',
+  'ownership',
+  'manyrooms',
+  'contactcentre',
+  'cluster',
+] as const;
 export type WorkloadName = (typeof workloadNames)[number];
 
 export interface Sizes {
@@ -33,6 +42,25 @@ export interface Sizes {
     seconds: number;
     roomsPerProcess: number;
   };
+  contactcentre: {
+    /** the curve: one measurement per room count */
+    roomCounts: number[];
+    /** typing before the window opens, so it sees the steady state */
+    warmupSeconds: number;
+    seconds: number;
+    /** rooms per load process (whole teams) */
+    roomsPerProcess: number;
+    roomsPerTeam: number;
+    botsPerTeam: number;
+    /** the owner's typing: edits/s within a burst of `burstEdits`, then `pauseSeconds` quiet */
+    ratePerWriter: number;
+    burstEdits: number;
+    pauseSeconds: number;
+    /** share of the watchers who leave each second, and how long they stay away */
+    churnPerSecond: number;
+    awaySeconds: number;
+  };
+  cluster: { clients: number; writers: number; ratePerWriter: number; seconds: number };
 }
 
 export interface BenchOptions {
@@ -65,6 +93,20 @@ const quick: Sizes = {
   coldjoin: { updates: 20_000 },
   ownership: { agentsPerNode: 5, claims: 500, decisions: 500 },
   manyrooms: { rooms: 200, clientsPerRoom: 5, ratePerWriter: 2, warmupSeconds: 2, seconds: 10, roomsPerProcess: 100 },
+  contactcentre: {
+    roomCounts: [100, 500, 2_000],
+    warmupSeconds: 12,
+    seconds: 10,
+    roomsPerProcess: 500,
+    roomsPerTeam: 100,
+    botsPerTeam: 3,
+    ratePerWriter: 1,
+    burstEdits: 5,
+    pauseSeconds: 3,
+    churnPerSecond: 0.01,
+    awaySeconds: 6,
+  },
+  cluster: { clients: 50, writers: 5, ratePerWriter: 20, seconds: 10 },
 };
 
 const full: Sizes = {
@@ -85,6 +127,20 @@ const full: Sizes = {
   coldjoin: { updates: 100_000 },
   ownership: { agentsPerNode: 10, claims: 2_000, decisions: 2_000 },
   manyrooms: { rooms: 200, clientsPerRoom: 5, ratePerWriter: 2, warmupSeconds: 2, seconds: 30, roomsPerProcess: 100 },
+  contactcentre: {
+    roomCounts: [100, 500, 2_000],
+    warmupSeconds: 12,
+    seconds: 30,
+    roomsPerProcess: 500,
+    roomsPerTeam: 100,
+    botsPerTeam: 3,
+    ratePerWriter: 1,
+    burstEdits: 5,
+    pauseSeconds: 3,
+    churnPerSecond: 0.01,
+    awaySeconds: 6,
+  },
+  cluster: { clients: 50, writers: 5, ratePerWriter: 20, seconds: 30 },
 };
 
 export function parseOptions(argv: string[]): BenchOptions {

@@ -13,15 +13,17 @@ import { header, machineLine, markdownReport, sharingLine, summarize, textTable,
 import { benchRoot, compilePeers } from './servers.js';
 import { checkTargets } from './targetChecks.js';
 import { targets, type ClientKind } from './targets.js';
+import { cluster } from './workloads/cluster.js';
 import { coldjoin } from './workloads/coldjoin.js';
 import { connections } from './workloads/connections.js';
+import { contactcentre } from './workloads/contactcentre.js';
 import { fanout } from './workloads/fanout.js';
 import { manyrooms } from './workloads/manyrooms.js';
 import { ownership } from './workloads/ownership.js';
 import { throughput } from './workloads/throughput.js';
 import type { RunContext, Workload } from './workloads/workload.js';
 
-const allWorkloads: Workload[] = [fanout, manyrooms, throughput, connections, coldjoin, ownership];
+const allWorkloads: Workload[] = [fanout, manyrooms, throughput, connections, coldjoin, ownership, contactcentre, cluster];
 
 const options = parseOptions(process.argv.slice(2));
 const resultsDir = join(benchRoot, 'results');

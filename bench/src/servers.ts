@@ -156,7 +156,7 @@ export function readRss(pid: number): number {
   return Number(kb) * 1024;
 }
 
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((done, fail) => {
     const server = createServer();
     server.once('error', fail);
@@ -184,8 +184,8 @@ async function waitUntilListening(port: number, exited: Promise<number | null>, 
   throw new Error(`server did not listen on ${port} within 30 s:\n${output.join('')}`);
 }
 
-/** Creates cases on a caseroom hub over HTTP, as a supervisor of team `billing`. */
-export async function createCases(httpUrl: string, ids: string[], token: string): Promise<void> {
+/** Creates cases of `team` on a caseroom hub over HTTP, as a supervisor (of team `billing`, who may name another team). */
+export async function createCases(httpUrl: string, ids: string[], token: string, team = 'billing'): Promise<void> {
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < ids.length) {
@@ -193,7 +193,7 @@ export async function createCases(httpUrl: string, ids: string[], token: string)
       const res = await fetch(`${httpUrl}/api/cases`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-        body: JSON.stringify({ id, subject: 'Benchmark case', team: 'billing' }),
+        body: JSON.stringify({ id, subject: 'Benchmark case', team }),
       });
       if (res.status !== 201 && res.status !== 409) throw new Error(`creating case ${id} failed: ${res.status} ${await res.text()}`);
       await res.body?.cancel();

@@ -3,8 +3,8 @@ import { SignJWT } from 'jose';
 
 export type Role = 'agent' | 'specialist' | 'supervisor' | 'bot';
 
-export function mintToken(secret: string, userId: string, role: Role = 'agent', team = 'billing'): Promise<string> {
-  return new SignJWT({ name: userId, role, team })
+export function mintToken(secret: string, userId: string, role: Role = 'agent', team = 'billing', department?: string): Promise<string> {
+  return new SignJWT({ name: userId, role, team, ...(department === undefined ? {} : { department }) })
     .setProtectedHeader({ alg: 'HS256' })
     .setSubject(userId)
     .setIssuedAt()

@@ -7,6 +7,8 @@ import {
   casesNamespace,
   CaseroomError,
   isErrorCode,
+  oneFrameParser,
+  oneFrameQuery,
   type Approval,
   type ApprovalUpdate,
   type ClientToServerEvents,
@@ -76,6 +78,9 @@ export class CaseClient extends Emitter<CaseClientEvents> {
       transports: options.transports ?? ['websocket', 'polling'],
       reconnectionDelayMax,
       autoConnect: false,
+      // Document updates come and go as one frame each (see docs/socketio-frames.md), once the hub shows it reads them.
+      parser: oneFrameParser(),
+      query: oneFrameQuery,
       auth: (send) => {
         Promise.resolve(typeof token === 'function' ? token() : token).then(
           (value) => send({ token: value }),

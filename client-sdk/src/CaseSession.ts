@@ -531,7 +531,7 @@ export class CaseSession extends Emitter<CaseSessionEvents> {
   private decode(payload: Uint8Array | ArrayBuffer): SyncMessage | null {
     try {
       // The hub checked every update before relaying it; applying it is the one decode it needs.
-      return decodeSyncMessage(asBytes(payload), { checkBody: false });
+      return decodeSyncMessage(asBytes(payload), { checkUpdate: false });
     } catch (err) {
       this.emit('error', err instanceof CaseroomError ? err : new CaseroomError('malformed_message'));
       return null;

@@ -10,5 +10,7 @@ export * from './caseEvents.js';
 export * from './protocol.js';
 export * from './document.js';
 export * from './documentSchema.js';
+export * from './plainEdit.js';
 export * from './events.js';
 export * from './webhooks.js';
+export * from './oneFrameMessages.js';

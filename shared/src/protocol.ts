@@ -9,6 +9,7 @@ import * as encoding from 'lib0/encoding';
 import * as syncProtocol from 'y-protocols/sync';
 import * as Y from 'yjs';
 import { CaseroomError } from './errors.js';
+import type { DecodedUpdate } from './plainEdit.js';
 
 /** y-websocket frame types (the first varuint of every y-websocket message). */
 export const frameSync = 0;
@@ -37,33 +38,39 @@ function malformed(what: string): CaseroomError {
   return new CaseroomError('malformed_message', `The ${what} could not be decoded`);
 }
 
-function readSyncBody(decoder: decoding.Decoder, checkBody: boolean): SyncMessage {
+function readSyncBody(decoder: decoding.Decoder, checkUpdate: boolean): SyncMessage {
   const type = decoding.readVarUint(decoder);
   const body = decoding.readVarUint8Array(decoder);
   switch (type) {
     case syncStep1:
-      if (checkBody) Y.decodeStateVector(body);
+      assertValidStateVector(body);
       return { type: 'step1', stateVector: body };
     case syncStep2:
-      if (checkBody) assertValidUpdate(body);
+      if (checkUpdate) assertValidUpdate(body);
       return { type: 'step2', update: body };
     case syncUpdate:
-      if (checkBody) assertValidUpdate(body);
+      if (checkUpdate) assertValidUpdate(body);
       return { type: 'update', update: body };
     default:
       throw malformed('sync message type');
   }
 }
 
-/**
- * Decodes one y-protocols sync message, checking that an update inside it parses completely.
- * `checkBody: false` reads only the envelope, for a sender that checked the update already (a
- * client reading its hub): the update is then decoded once, when it is applied.
- */
-export function decodeSyncMessage(bytes: Uint8Array, { checkBody = true }: { checkBody?: boolean } = {}): SyncMessage {
+/** How far a sync message is checked when it is read. */
+export interface SyncReading {
+  /**
+   * false: an update inside is not decoded here, because whoever applies it decodes it anyway (the
+   * hub's rooms, whose gate refuses a broken one) or because its sender checked it (a client
+   * reading its hub). A state vector is always checked: it is small, and it is read at once.
+   */
+  checkUpdate?: boolean;
+}
+
+/** Decodes one y-protocols sync message, checking that an update inside it parses completely (see SyncReading). */
+export function decodeSyncMessage(bytes: Uint8Array, { checkUpdate = true }: SyncReading = {}): SyncMessage {
   try {
     const decoder = decoding.createDecoder(bytes);
-    const message = readSyncBody(decoder, checkBody);
+    const message = readSyncBody(decoder, checkUpdate);
     if (decoding.hasContent(decoder)) throw malformed('sync message (trailing bytes)');
     return message;
   } catch (err) {
@@ -76,8 +83,13 @@ export function decodeSyncMessage(bytes: Uint8Array, { checkBody = true }: { che
  * integrating a broken update and leave the document partly changed.
  */
 export function assertValidUpdate(update: Uint8Array): void {
+  decodeValidUpdate(update);
+}
+
+/** `update` decoded, or `malformed_message` unless it is a complete Yjs update (see assertValidUpdate). */
+export function decodeValidUpdate(update: Uint8Array): DecodedUpdate {
   try {
-    Y.decodeUpdate(update);
+    return Y.decodeUpdate(update) as DecodedUpdate;
   } catch {
     throw malformed('document update');
   }
@@ -147,13 +159,13 @@ export function encodeAwarenessUpdate(entries: readonly AwarenessEntry[]): Uint8
 }
 
 /** Decodes one y-websocket frame. */
-export function decodeFrame(bytes: Uint8Array): Frame {
+export function decodeFrame(bytes: Uint8Array, { checkUpdate = true }: SyncReading = {}): Frame {
   try {
     const decoder = decoding.createDecoder(bytes);
     const kind = decoding.readVarUint(decoder);
     switch (kind) {
       case frameSync: {
-        const message = readSyncBody(decoder, true);
+        const message = readSyncBody(decoder, checkUpdate);
         if (decoding.hasContent(decoder)) throw malformed('sync frame (trailing bytes)');
         return { kind: 'sync', message };
       }

@@ -8,9 +8,10 @@ import { startCpuWindow } from '../cpuTime.js';
 import { summarizeLatencies } from '../stats.js';
 import { mintToken } from '../tokens.js';
 import { notesOf, now, openClient, openMany, sleep, tokenFor, withTimeout, type BenchClient } from './clients.js';
+import { runPeople } from './people.js';
 import { drain, LoadRoom, typeAtRate } from './room.js';
 import { holdRooms } from './rooms.js';
-import type { ColdJoinResult, FanoutResult, HistoryResult, LoadMessage, LoadTask, OwnershipResult } from './tasks.js';
+import type { ColdJoinResult, FanoutResult, HarnessWord, HistoryResult, LoadMessage, LoadTask, OwnershipResult } from './tasks.js';
 
 // y-websocket's provider adds an exit listener per client; hundreds are expected here.
 process.setMaxListeners(0);
@@ -27,11 +28,14 @@ process.once('message', (task: LoadTask) => {
 /**
  * Answers and leaves. Closed clients can still hold a handle for a while (a provider's reconnect
  * timer, a socket being torn down), and the harness exits only once its load processes have.
+ * The channel closes once the answer is written: a large answer (every latency sample) is still
+ * on its way when `send` returns, and disconnecting then loses it.
  */
 function finish(message: LoadMessage): void {
-  send(message);
-  process.disconnect();
-  setTimeout(() => process.exit(0), 1000).unref();
+  process.send!(message, () => {
+    process.disconnect();
+    setTimeout(() => process.exit(0), 1000).unref();
+  });
 }
 
 async function run(task: LoadTask): Promise<unknown> {
@@ -48,7 +52,25 @@ async function run(task: LoadTask): Promise<unknown> {
       return coldJoin(task);
     case 'ownership':
       return ownership(task);
+    case 'people':
+      return runPeople(task, {
+        ready: () => send({ ready: true }),
+        until: heard,
+        typed: () => send({ typed: true }),
+      });
   }
+}
+
+/** Resolves when the harness says `word` (a `people` task, which the harness paces). */
+function heard(word: HarnessWord): Promise<void> {
+  return new Promise((done) => {
+    const onMessage = (message: unknown): void => {
+      if (message !== word) return;
+      process.off('message', onMessage);
+      done();
+    };
+    process.on('message', onMessage);
+  });
 }
 
 async function fanout(task: Extract<LoadTask, { kind: 'fanout' }>): Promise<FanoutResult> {

@@ -49,7 +49,8 @@ export const ownership: Workload = {
   },
 };
 
-async function deleteKeys(prefix: string): Promise<void> {
+/** Deletes a run's keys (every key under its prefix). */
+export async function deleteKeys(prefix: string): Promise<void> {
   const redis = createClient({ url: redisUrl });
   await redis.connect();
   try {

@@ -5,7 +5,7 @@
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { casesNamespace } from '@caseroom/shared';
+import { asksForOneFrames, casesNamespace, oneFrameReadingParser } from '@caseroom/shared';
 import { Server as SocketServer } from 'socket.io';
 import { WebSocketServer } from 'ws';
 import type { ApprovalBook } from '../approvals/ApprovalBook.js';
@@ -19,6 +19,7 @@ import { refuseUnparsable } from '../http/rawRefusal.js';
 import { CaseHub, type CaseNamespace } from '../hub/CaseHub.js';
 import { coalesceWrites } from '../hub/CoalescedWrites.js';
 import { engineShapeProblems } from '../hub/engineConnection.js';
+import { oneFrameWrites } from '../hub/OneFrameWrites.js';
 import { socketAuth } from '../hub/socketAuth.js';
 import { UpgradeRoutes } from '../hub/UpgradeRoutes.js';
 import { YWebsocketEndpoint } from '../hub/YWebsocketEndpoint.js';
@@ -91,22 +92,33 @@ export function attachTransports(
     // Our own ws, not the older copy engine.io pins: that one keeps each connection's last received
     // network chunk alive (the frame's mask is a view into it) for as long as the client stays quiet.
     wsEngine: WebSocketServer,
+    // Reads a message with binary parts in one frame as well as in Socket.IO's default form (see hub/OneFrameWrites.ts).
+    parser: oneFrameReadingParser,
     ...(cluster.adapter ? { adapter: cluster.adapter } : {}),
   });
   // Each Socket.IO message leaves in one write, not one per packet (see hub/CoalescedWrites.ts),
   // on connections that have the engine.io members it reaches; others run as engine.io made them.
-  let shapeReported = false;
+  const reported = new Set<string>();
+  const shapeMismatch = (missing: string[], consequence: string): void => {
+    metrics.engineShapeMismatch();
+    if (!reported.has(consequence)) log.warn({ missing }, `connections lack members the hub reaches; ${consequence}`);
+    reported.add(consequence);
+  };
   io.engine.on('connection', (conn: unknown) => {
     const problems = engineShapeProblems(conn);
     if (problems.length === 0) return coalesceWrites(conn);
-    metrics.engineShapeMismatch();
-    if (!shapeReported) log.warn({ missing: problems }, 'engine.io connections lack members the hub reaches; writes are not coalesced');
-    shapeReported = true;
+    shapeMismatch(problems, 'writes are not coalesced');
   });
   const nsp = io.of(casesNamespace) as CaseNamespace;
   const { messagesPerSecond, bytesPerSecond, burstSeconds } = config.limits;
   const rateLimits = { messagesPerSecond, bytesPerSecond, burstSeconds, maxMessageBytes: config.maxMessageBytes };
   nsp.use(socketAuth(access, log));
+  // A client that asked (the SDK) gets each message with binary parts in one frame; others, Socket.IO's default.
+  nsp.use((socket, next) => {
+    if (asksForOneFrames(socket.handshake.query) && !oneFrameWrites(socket.client))
+      shapeMismatch(['client.writeToEngine'], 'binary messages go in two frames');
+    next();
+  });
   const caseHub = new CaseHub(nsp, {
     rooms,
     cases,

@@ -112,6 +112,17 @@ function afterWritten(socket: CaseSocket, then: () => void, batches = 2): void {
   });
 }
 
+/**
+ * engine.io keeps the HTTP request that opened a connection (its headers, URL and socket
+ * bookkeeping, about 4 KiB) for as long as the connection lives, for middleware that reads it
+ * later. Nothing here does: the socket's handshake copied what the hub uses (auth, address) when
+ * the socket joined the namespace. Letting it go is most of what an idle connection costs beyond
+ * the WebSocket itself.
+ */
+function releaseOpeningRequest(socket: CaseSocket): void {
+  engineConnectionOf(socket.conn).request = null;
+}
+
 export class CaseHub implements RoomRelay {
   private readonly nsp: CaseNamespace;
   private readonly options: CaseHubOptions;
@@ -255,6 +266,7 @@ export class CaseHub implements RoomRelay {
     const who = socket.data.identity;
     // Revoked while the handshake was being checked: the revocation's sweep did not see this socket.
     if (this.options.access.revocations.refuses(who.userId, socket.data.issuedAt)) return cutOff(socket);
+    releaseOpeningRequest(socket);
     const log = bindLog(this.options.log, { socketId: socket.id, userId: who.userId });
     const context = new SocketContext(socket, log, new ConnectionLimiter(this.options.rateLimits), new SendBacklog(socket));
     this.live.set(socket.id, context);

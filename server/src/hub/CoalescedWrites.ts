@@ -3,10 +3,11 @@
  *
  * engine.io hands a packet to its transport the moment it is queued, and the transport takes no
  * more until that write's callback has run. A Socket.IO message with a binary part is two packets
- * (the JSON header, then the attachment), and every document update is such a message. So each
- * relayed update cost each recipient two writes, the attachment a tick after the header, and the
- * recipient could not decode the header until the attachment came; a relay to 49 people made 98
- * system calls.
+ * (the JSON header, then the attachment) for a stock client, and every document update is such a
+ * message. So each relayed update cost each recipient two writes, the attachment a tick after the
+ * header, and the recipient could not decode the header until the attachment came; a relay to 49
+ * people made 98 system calls. (The SDK asks for one packet per message, see OneFrameWrites.ts;
+ * a relay to it is then one packet, but the answers and events of one turn still share a write.)
  *
  * Here a connection's flush waits until the end of the current tick (all connections written to in
  * that tick share one callback), then runs with the TCP socket corked, so whatever the tick queued

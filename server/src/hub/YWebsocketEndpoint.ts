@@ -31,6 +31,7 @@ import type { HubMetrics } from '../metrics/HubMetrics.js';
 import type { CaseRoom } from '../rooms/CaseRoom.js';
 import type { CaseRooms } from '../rooms/CaseRooms.js';
 import type { RelayedUpdates, RoomConnection, RoomRelay } from '../rooms/RoomConnection.js';
+import { binaryFrame, frameSenderOf, type FrameSender, type PreparedFrame } from './WebSocketFrames.js';
 
 export const yWebsocketPrefix = '/yjs/';
 
@@ -74,6 +75,8 @@ interface YConnection extends RoomConnection {
   limiter: ConnectionLimiter;
   /** whether our sync step 1 and the room's awareness went out */
   greeted: boolean;
+  /** writes a relayed message framed once for the room; null: this connection frames its own (`ws.send`) */
+  frames: FrameSender | null;
 }
 
 export interface YWebsocketEndpointOptions {
@@ -164,12 +167,15 @@ export class YWebsocketEndpoint implements RoomRelay {
     this.wss.close();
   }
 
-  private send(caseId: string, frame: Uint8Array, origin: RoomConnection | null): void {
+  /** Sends `message` to the case's connections but `origin`, framed once for all of them (see WebSocketFrames.ts). */
+  private send(caseId: string, message: Uint8Array, origin: RoomConnection | null): void {
     const connections = this.byCase.get(caseId);
     if (!connections) return;
+    let frame: PreparedFrame | null | undefined;
     for (const conn of connections) {
-      if (conn === origin || conn.ws.readyState !== WebSocket.OPEN) continue;
-      if (!this.dropIfSlow(caseId, conn)) conn.ws.send(frame);
+      if (conn === origin || conn.ws.readyState !== WebSocket.OPEN || this.dropIfSlow(caseId, conn)) continue;
+      if (conn.frames && (frame ??= binaryFrame(message))) conn.frames.sendFrame(frame);
+      else conn.ws.send(message);
     }
   }
 
@@ -204,6 +210,7 @@ export class YWebsocketEndpoint implements RoomRelay {
         alive: true,
         limiter: new ConnectionLimiter(this.options.rateLimits),
         greeted: false,
+        frames: frameSenderOf(ws),
       };
       this.options.rooms.join(caseId, conn).then(
         (room) => this.attach(caseId, room, conn, grant),
@@ -283,7 +290,8 @@ export class YWebsocketEndpoint implements RoomRelay {
     try {
       // Without acknowledgements to refuse with, a flooding client is closed; it resyncs on reconnect.
       conn.limiter.admit(bytes.byteLength);
-      const frame = decodeFrame(bytes);
+      // An update inside is decoded once, by the room's gate.
+      const frame = decodeFrame(bytes, { checkUpdate: false });
       switch (frame.kind) {
         case 'sync':
           if (frame.message.type === 'step1') {

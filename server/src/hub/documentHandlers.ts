@@ -6,7 +6,8 @@ export function documentHandlers(): SocketHandlers<'doc:sync' | 'doc:awareness'>
   return {
     'doc:sync': async (context, { caseId, message }) => {
       const room = context.roomOf(caseId);
-      const sync = decodeSyncMessage(message);
+      // The update inside is decoded once, by the room's gate.
+      const sync = decodeSyncMessage(message, { checkUpdate: false });
       if (sync.type === 'step1') return { reply: encodeSyncStep2(room.diffFrom(sync.stateVector)) };
       // Nothing may be awaited before receiveUpdate: it applies synchronously, keeping this socket's order.
       await room.receiveUpdate(sync.update, context);

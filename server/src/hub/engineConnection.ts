@@ -1,10 +1,12 @@
 /**
  * What the hub reaches of an engine.io server connection (`socket.conn`) beyond Socket.IO's API:
- * its write buffer and flush, its transport's `drain`, and the WebSocket and TCP socket under a
- * websocket transport. Kept in one place, so that an engine.io or ws upgrade has one list to check
- * (SendBacklog, CoalescedWrites and CaseHub's `afterWritten` use it). engine.io and socket.io are
- * pinned exactly in server/package.json, and `engineShapeProblems` checks each connection before
- * any of this is used: a connection of another shape runs without it, and says so.
+ * its write buffer and flush, its transport's `drain`, the WebSocket and TCP socket under a
+ * websocket transport, and the opening HTTP request it keeps. Kept in one place, so that an
+ * engine.io or ws upgrade has one list to check (SendBacklog, CoalescedWrites and CaseHub's
+ * `afterWritten` use it; beside it, OneFrameWrites reaches socket.io's `client.writeToEngine`, and
+ * WebSocketFrames ws's frame builder and sender, each checking what it reaches). engine.io and
+ * socket.io are pinned exactly in server/package.json, and `engineShapeProblems` checks each
+ * connection before any of this is used: a connection of another shape runs without it, and says so.
  */
 
 export interface EnginePacket {
@@ -20,6 +22,8 @@ export interface EngineConnection {
   on(event: 'packetCreate', listener: (packet: EnginePacket) => void): void;
   on(event: 'flush', listener: () => void): void;
   transport?: EngineTransport;
+  /** the HTTP request that opened the connection, which engine.io keeps for the connection's life */
+  request?: unknown;
 }
 
 export interface EngineTransport {

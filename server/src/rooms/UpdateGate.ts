@@ -5,8 +5,13 @@
  * or record a fact in someone else's name; all of that must be found here, never in the room's
  * document, which is stored and relayed. A refusal throws with its code and leaves the trial
  * replica as the document is; the room's document is never touched.
+ *
+ * A plain edit (text in the notes, values in the application's map, on history the room has: see
+ * shared/src/plainEdit.ts) can break none of that, so it skips the trial: the room applies it once
+ * instead of twice. The trial replica then falls behind by what the room applied, and catches up
+ * in one merged update the next time an edit needs it.
  */
-import { assertValidUpdate, CaseroomError, transactionProblems, type DocumentProblem } from '@caseroom/shared';
+import { CaseroomError, decodeValidUpdate, isPlainEdit, transactionProblems, type DocumentProblem } from '@caseroom/shared';
 import * as Y from 'yjs';
 import type { Log } from '../logger.js';
 import type { Origin } from './Origin.js';
@@ -24,9 +29,16 @@ interface GatedRoom {
   readonly log: Log;
 }
 
+/** Past this many updates behind, the trial replica is dropped and, when next needed, copied afresh. */
+const maxBehind = 500;
+
 export class UpdateGate {
-  /** made on the first update tried, not with the gate: see `trialOf` */
+  /** made on the first update tried, not with the gate: see `newTrial` */
   private trial: Y.Doc | null = null;
+  /** what the room's document applied that the trial replica has not, in order */
+  private behind: Uint8Array[] = [];
+  /** whether the update being admitted was applied to the trial replica (false: a plain edit) */
+  private tried = false;
   /** while an update from a connection is tried: who sent it, and what the check found */
   private checking: { author: string; problems: DocumentProblem[] } | null = null;
   /**
@@ -48,7 +60,9 @@ export class UpdateGate {
    * `invalid_document` / `forged_author` when it breaks the schema, and `document_too_large`.
    */
   admit(update: Uint8Array, from: RoomConnection): void {
-    assertValidUpdate(update);
+    const decoded = decodeValidUpdate(update);
+    this.tried = !this.admitsPlain(update) || !isPlainEdit(this.doc, decoded);
+    if (!this.tried) return;
     this.tryOnTrial(update, from);
     this.checkSize(update, from);
   }
@@ -56,12 +70,23 @@ export class UpdateGate {
   /** Follows an update the room's document applied, so the trial replica stays a copy of it. */
   applied(update: Uint8Array, origin: Origin | null): void {
     this.sizeEstimate += update.byteLength;
-    // Updates from connections reached the trial replica first; anything else is mirrored.
-    if (this.trial && origin?.kind !== 'connection') Y.applyUpdate(this.trial, update);
+    if (!this.trial) return;
+    // An update from a connection reached the trial replica first, unless it was a plain edit.
+    if (origin?.kind === 'connection' && this.tried) return;
+    if (this.behind.push(update) > maxBehind) this.dropTrial();
   }
 
   destroy(): void {
-    this.trial?.destroy();
+    this.dropTrial();
+  }
+
+  /**
+   * A plain edit skips the trial unless it might grow the document past its limit (only the trial
+   * measures that) or the schema check is off (the trial then runs alone, to measure what the check costs).
+   */
+  private admitsPlain(update: Uint8Array): boolean {
+    const limit = this.options.maxDocumentBytes;
+    return this.options.checkDocuments !== false && (limit === undefined || this.sizeEstimate + update.byteLength <= limit);
   }
 
   /**
@@ -69,8 +94,8 @@ export class UpdateGate {
    * schema. A refused update leaves the trial replica rebuilt from the untouched document.
    */
   private tryOnTrial(update: Uint8Array, from: RoomConnection): void {
-    // Built on the first edit, not on load: a room that is only read never pays for a second copy.
-    const trial = (this.trial ??= this.newTrial());
+    // Built on the first edit that needs it, not on load: a room that is only read or typed in never pays for a second copy.
+    const trial = this.currentTrial();
     const problems: DocumentProblem[] = [];
     this.checking = this.options.checkDocuments === false ? null : { author: from.identity.userId, problems };
     try {
@@ -128,9 +153,26 @@ export class UpdateGate {
     throw new CaseroomError('document_too_large', `The case document may not grow past ${limit} bytes (this edit would make it ${size})`);
   }
 
+  /** The trial replica, caught up with the room's document. */
+  private currentTrial(): Y.Doc {
+    if (!this.trial) return (this.trial = this.newTrial());
+    if (this.behind.length > 0) {
+      const behind = this.behind;
+      this.behind = [];
+      Y.applyUpdate(this.trial, behind.length === 1 ? behind[0]! : Y.mergeUpdates(behind));
+    }
+    return this.trial;
+  }
+
   private resetTrial(): void {
-    this.trial?.destroy();
+    this.dropTrial();
     this.trial = this.newTrial();
+  }
+
+  private dropTrial(): void {
+    this.trial?.destroy();
+    this.trial = null;
+    this.behind = [];
   }
 
   /**
