@@ -39,7 +39,7 @@ export function machineLine(): { machine: string; cores: number; node: string } 
 }
 
 export function sharingLine(cores: number): string {
-  return `server under test and load generators share ${cores} cores (no pinning): one server process (two on Redis for ownership), one load process per workload, except where the load is spread (many rooms, throughput and 5,000 connections: two)`;
+  return `server under test and load generators share ${cores} cores (no pinning): one server process (two on Redis for ownership and the cluster), one load process per workload, except where the load is spread (many rooms, throughput and 5,000 connections: two; the contact centre: one per 500 cases)`;
 }
 
 export function summarize(metric: MetricSpec, runs: Partial<Record<ClientKind, number[]>>): MetricResult {
