@@ -142,7 +142,7 @@ export class SqliteEvents implements EventStore {
     return x === null || y === null ? null : Math.sign(x - y);
   }
 
-  onAppended(listener: () => void): () => void {
+  onAppended(listener: (teams: readonly string[]) => void): () => void {
     return this.appended.listen(listener);
   }
 
