@@ -27,7 +27,7 @@ export class EventSubscription {
   private unsubscribe: () => void = () => undefined;
 
   constructor(
-    private readonly log: EventLog,
+    private readonly log: Pick<EventLog, 'read' | 'onWake'>,
     private readonly scope: SubscriptionScope,
     after: string | null,
     /** resolves when the subscriber has taken the batch */
