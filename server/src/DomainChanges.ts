@@ -42,8 +42,11 @@ export type DomainChange =
   | { kind: 'stepOverdue'; step: OverdueStep }
   /** a case was resolved or reopened */
   | { kind: 'caseStatus'; caseId: string; record: CaseRecord }
-  /** new case events are stored: event log readers read on from their cursors */
-  | { kind: 'events'; source: ChangeSource }
+  /**
+   * new case events are stored: event log readers read on from their cursors. `teams` are the
+   * teams the events belong to; absent when unknown (a peer that does not say), which wakes every reader.
+   */
+  | { kind: 'events'; source: ChangeSource; teams?: readonly string[] | undefined }
   /** every token of a person issued up to `at` is refused from now on */
   | { kind: 'revoked'; userId: string; at: number; source: ChangeSource };
 

@@ -144,6 +144,27 @@ describe('several hub nodes on one Redis', () => {
     ]);
   });
 
+  it('wakes a team feed on one node only for its team’s events stored on another, and delivers each of them once, in order', async () => {
+    const redis = await startRedis();
+    const cluster = await startCluster(2, redis.url);
+    const [one, two] = cluster.nodes as [(typeof cluster.nodes)[0], (typeof cluster.nodes)[0]];
+    const bot = await connectBot(two.url);
+    const seen = new Collector(bot, { cases: 'team', types: ['case.created'] });
+    await seen.subscription.ready;
+    const reads = async (): Promise<number> => valueOf(await scrape(two.url), 'caseroom_event_subscription_reads_total') ?? 0;
+    const before = await reads();
+    const ours: string[] = [];
+    for (let i = 0; i < 10; i++) {
+      for (let j = 0; j < 3; j++) await createCaseOver(one.url, { team: 'shipping' });
+      ours.push(await createCaseOver(one.url));
+    }
+    await seen.until('our ten cases from node one', (events) => events.length >= 10);
+    expect(seen.events.map((e) => e.caseId)).toEqual(ours);
+    // Each of our ten writes wakes the feed (a read that finds the case and one that finds nothing
+    // more, fewer when wakes meet), plus its first read; the thirty other writes wake nothing.
+    expect((await reads()) - before).toBeLessThanOrEqual(21);
+  });
+
   it('lets a node join while the others run', async () => {
     const redis = await startRedis();
     const cluster = await startCluster(2, redis.url);

@@ -6,7 +6,7 @@ import { openCaseAs } from '../helpers/clients.js';
 import { startTestHub, tempDataDir, type TestHub } from '../helpers/hub.js';
 import { refusalOf } from '../helpers/session.js';
 import { waitFor, waitForDoc } from '../helpers/wait.js';
-import { scrape } from '../helpers/metrics.js';
+import { scrape, valueOf } from '../helpers/metrics.js';
 import { ann, intakeBot } from '../helpers/people.js';
 
 let hub: TestHub;
@@ -128,6 +128,26 @@ describe('bot subscriptions', () => {
     await seen.until('two of our cases', (events) => events.some((e) => e.caseId === alsoOurs));
     expect(seen.events.map((e) => e.caseId)).toEqual([ours, alsoOurs]);
     expect(seen.events.map((e) => e.caseId)).not.toContain(theirs);
+  });
+
+  it('does not read the log for a team feed when only other teams’ events are stored, and still gets each of its own once, in order', async () => {
+    const bot = await connectBot(hub.url);
+    const seen = new Collector(bot, { cases: 'team', types: ['case.created'] });
+    await seen.subscription.ready;
+    const reads = async (): Promise<number> => valueOf(await scrape(hub.url), 'caseroom_event_subscription_reads_total') ?? 0;
+    const before = await reads();
+    for (let i = 0; i < 20; i++) await hub.createCase({ team: 'shipping' });
+    // At most the read the subscription starts with, if it had not yet made it.
+    expect((await reads()) - before).toBeLessThanOrEqual(1);
+
+    const ours: string[] = [];
+    for (let i = 0; i < 10; i++) {
+      ours.push(await hub.createCase());
+      await hub.createCase({ team: 'shipping' });
+      await hub.createCase({ team: 'shipping' });
+    }
+    await seen.until('our ten cases', (events) => events.length >= 10);
+    expect(seen.events.map((e) => e.caseId)).toEqual(ours);
   });
 });
 

@@ -1,6 +1,8 @@
 /**
  * What hub nodes tell each other over the cluster bus, as compact binary frames (no JSON for
- * document traffic): the kind and the sending node, then what that kind carries.
+ * document traffic): the kind and the sending node, then what that kind carries. A kind may gain
+ * an optional field at its end: a node that does not know the field stops reading before it and
+ * still understands the frame, so nodes of two versions can share a bus during a rolling upgrade.
  */
 import * as decoding from 'lib0/decoding';
 import * as encoding from 'lib0/encoding';
@@ -11,8 +13,11 @@ export type BusMessageBody =
   | { kind: 'doc'; caseId: string; payload: Uint8Array }
   /** an awareness update from one of the sending node's connections */
   | { kind: 'awareness'; caseId: string; payload: Uint8Array }
-  /** new case events are stored: wake the event log's readers */
-  | { kind: 'events' }
+  /**
+   * new case events are stored: wake the event log's readers; those of `teams` only when it is
+   * given (a node that predates it sends none, and every reader wakes)
+   */
+  | { kind: 'events'; teams?: readonly string[] }
   /** the sending node's part of a case's roster changed: read the roster again */
   | { kind: 'roster'; caseId: string }
   /** a person's tokens issued up to `at` (ms) are refused */
@@ -37,6 +42,11 @@ export function encodeBusMessage(message: BusMessage): Uint8Array {
       encoding.writeVarUint8Array(encoder, message.payload);
       break;
     case 'events':
+      // Appended after the frame older nodes know, which they read as "wake everyone".
+      if (message.teams !== undefined) {
+        encoding.writeVarUint(encoder, message.teams.length);
+        for (const team of message.teams) encoding.writeVarString(encoder, team);
+      }
       break;
     case 'roster':
       encoding.writeVarString(encoder, message.caseId);
@@ -61,7 +71,7 @@ export function decodeBusMessage(bytes: Uint8Array): BusMessage | null {
       case 'awareness':
         return { kind, from, caseId: decoding.readVarString(decoder), payload: decoding.readVarUint8Array(decoder) };
       case 'events':
-        return { kind, from };
+        return decoding.hasContent(decoder) ? { kind, from, teams: readTeams(decoder) } : { kind, from };
       case 'roster':
         return { kind, from, caseId: decoding.readVarString(decoder) };
       case 'revoked':
@@ -70,4 +80,11 @@ export function decodeBusMessage(bytes: Uint8Array): BusMessage | null {
   } catch {
     return null;
   }
+}
+
+function readTeams(decoder: decoding.Decoder): string[] {
+  const count = decoding.readVarUint(decoder);
+  const teams: string[] = [];
+  for (let i = 0; i < count; i++) teams.push(decoding.readVarString(decoder));
+  return teams;
 }

@@ -1,9 +1,10 @@
 /**
- * Carries the domain changes other hub nodes must hear: "new events are stored", so that their
- * event readers wake, and revocations, so that they close that person's connections too. What a
- * peer said is announced here as coming from a peer and never sent on again. Room traffic has its
- * own relay (ClusterRelay) and rosters theirs (RedisPresence); ownership, approval and case status
- * announcements reach other nodes' sockets through the Socket.IO adapter.
+ * Carries the domain changes other hub nodes must hear: "new events of these teams are stored", so
+ * that their event readers of those teams wake, and revocations, so that they close that person's
+ * connections too. What a peer said is announced here as coming from a peer and never sent on
+ * again. Room traffic has its own relay (ClusterRelay) and rosters theirs (RedisPresence);
+ * ownership, approval and case status announcements reach other nodes' sockets through the
+ * Socket.IO adapter.
  */
 import type { DomainChanges } from '../DomainChanges.js';
 import type { Revocations } from '../identity/Revocations.js';
@@ -11,14 +12,14 @@ import type { Logger } from '../logger.js';
 import type { ClusterBus } from './ClusterBus.js';
 
 export function relayChanges(bus: ClusterBus, changes: DomainChanges, revocations: Revocations, log: Logger): void {
-  changes.on('events', ({ source }) => {
-    if (source === 'local') bus.publish({ kind: 'events' });
+  changes.on('events', ({ source, teams }) => {
+    if (source === 'local') bus.publish(teams === undefined ? { kind: 'events' } : { kind: 'events', teams });
   });
   changes.on('revoked', ({ userId, at, source }) => {
     if (source === 'local') bus.publish({ kind: 'revoked', userId, at });
   });
   bus.onMessage((message) => {
-    if (message.kind === 'events') changes.announce({ kind: 'events', source: 'peer' });
+    if (message.kind === 'events') changes.announce({ kind: 'events', source: 'peer', teams: message.teams });
     if (message.kind === 'revoked') revocations.heard(message.userId, message.at);
   });
   // Pub/sub does not replay what was said while the bus was away; the store has every revocation.

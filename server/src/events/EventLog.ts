@@ -38,7 +38,7 @@ export class EventLog {
     private readonly log: Logger,
     private readonly changes: DomainChanges,
   ) {
-    store.events.onAppended(() => this.wake());
+    store.events.onAppended((teams) => this.wake(teams));
   }
 
   /** Stores standalone events of a case (the store's append wakes subscribers). */
@@ -61,14 +61,24 @@ export class EventLog {
     while (this.inFlight.size > 0) await Promise.all([...this.inFlight]);
   }
 
-  /** Says that new events are stored on this node: subscribers here and on every other node wake. */
-  wake(): void {
-    this.changes.announce({ kind: 'events', source: 'local' });
+  /**
+   * Says that new events of `teams` are stored on this node: the subscribers they may concern,
+   * here and on every other node, wake.
+   */
+  wake(teams: readonly string[]): void {
+    this.changes.announce({ kind: 'events', source: 'local', teams });
   }
 
-  /** Calls `listener` after new events are stored, on this node or another; returns a function that stops it. */
-  onWake(listener: () => void): () => void {
-    return this.changes.on('events', () => listener());
+  /**
+   * Calls `listener` after new events are stored, on this node or another; returns a function that
+   * stops it. With `team`, only after events that may be of that team: a write of other teams'
+   * events alone cannot add to what a reader of that team's feed reads, so it need not read again.
+   */
+  onWake(listener: () => void, team?: string): () => void {
+    if (team === undefined) return this.changes.on('events', () => listener());
+    return this.changes.on('events', ({ teams }) => {
+      if (teams === undefined || teams.includes(team)) listener();
+    });
   }
 
   read(query: EventQuery): Promise<CaseEvent[]> {

@@ -1,8 +1,9 @@
 /**
- * One subscriber's position in the event log. Woken whenever events are stored, it reads what
- * came after its cursor (filtered), hands it over, and waits for the hand-over to finish before
- * reading on. Replay and live delivery are the same loop, so the seam between them has no gap
- * and no duplicate.
+ * One subscriber's position in the event log. Woken whenever events it may read are stored (any
+ * event for a scope without a team, that team's for a team feed), it reads what came after its
+ * cursor (filtered), hands it over, and waits for the hand-over to finish before reading on.
+ * Replay and live delivery are the same loop, so the seam between them has no gap and no
+ * duplicate.
  */
 import type { CaseEvent, CaseEventType } from '@caseroom/shared';
 import type { Logger } from '../logger.js';
@@ -26,7 +27,7 @@ export class EventSubscription {
   private unsubscribe: () => void = () => undefined;
 
   constructor(
-    private readonly log: EventLog,
+    private readonly log: Pick<EventLog, 'read' | 'onWake'>,
     private readonly scope: SubscriptionScope,
     after: string | null,
     /** resolves when the subscriber has taken the batch */
@@ -38,7 +39,8 @@ export class EventSubscription {
 
   /** Starts delivering (after the subscriber has learnt the subscription's id). */
   start(): void {
-    this.unsubscribe = this.log.onWake(() => this.pump());
+    // A scope with a team reads only that team's events, so other teams' writes need no read.
+    this.unsubscribe = this.log.onWake(() => this.pump(), this.scope.team);
     this.pump();
   }
 

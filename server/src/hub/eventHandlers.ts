@@ -13,6 +13,14 @@ export function eventHandlers(
   cases: CaseDirectory,
   metrics?: HubMetrics,
 ): SocketHandlers<'events:subscribe' | 'events:unsubscribe'> {
+  // What subscriptions read is counted: a subscription woken for nothing it may see costs a read.
+  const counted: Pick<EventLog, 'read' | 'onWake'> = {
+    read: (query) => {
+      metrics?.subscriptionRead();
+      return events.read(query);
+    },
+    onWake: (listener, team) => events.onWake(listener, team),
+  };
   return {
     'events:subscribe': async (context, filter, afterReply) => {
       const { socket, who, log } = context;
@@ -25,7 +33,7 @@ export function eventHandlers(
       };
       // A supervisor's 'team' subscription covers their own team; name cases to follow others.
       const scope = { team: caseIds ? undefined : who.team, caseIds, types };
-      const subscription = new EventSubscription(events, scope, after, deliver, log.child({ subscriptionId }));
+      const subscription = new EventSubscription(counted, scope, after, deliver, log.child({ subscriptionId }));
       const unwatch = metrics?.watchSubscription(subscriptionId, who.userId, () => subscription.lagSeconds()) ?? (() => undefined);
       (context.subscriptions ??= new Map()).set(subscriptionId, { subscription, unwatch });
       log.info({ subscriptionId, cases: filter.cases === 'team' ? 'team' : filter.cases.length, after }, 'event subscription started');

@@ -32,6 +32,7 @@ export class HubMetrics implements RoomMetrics {
   private readonly slowConsumers: Counter<'transport'>;
   private readonly readerFailures: Counter<'reader'>;
   private readonly engineMismatches: Counter;
+  private readonly subscriptionReads: Counter;
   private readonly storeWrite: Histogram;
   private readonly fanOut: Histogram;
   private readonly ownership: Counter<'kind'>;
@@ -92,6 +93,11 @@ export class HubMetrics implements RoomMetrics {
       name: 'caseroom_updates_received_total',
       help: 'Document updates received from clients, by transport',
       labelNames: ['transport'],
+      registers,
+    });
+    this.subscriptionReads = new Counter({
+      name: 'caseroom_event_subscription_reads_total',
+      help: "Reads of the event log made by this node's bot subscriptions (each wake of a subscription reads at least once)",
       registers,
     });
     this.updatesRelayed = new Counter({
@@ -209,6 +215,11 @@ export class HubMetrics implements RoomMetrics {
 
   slowConsumerDropped(transport: Transport): void {
     this.slowConsumers.inc({ transport });
+  }
+
+  /** A bot subscription read the event log after its cursor. */
+  subscriptionRead(): void {
+    this.subscriptionReads.inc();
   }
 
   /** Reports a bot subscription's lag while it lives; call the returned function when it stops. */

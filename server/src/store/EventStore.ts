@@ -40,10 +40,11 @@ export interface EventStore {
   /**
    * Calls `listener` once after each write through this store that stored events commits (any
    * aggregate's: a new case, an ownership change, a revocation…), never for a write that stored
-   * none or was refused. Writes made by other hub nodes are not heard here. The listener runs
-   * before the write's promise settles and must not throw. Returns a function that stops it.
+   * none or was refused, with the teams of the events it stored (each once). Writes made by other
+   * hub nodes are not heard here. The listener runs before the write's promise settles and must
+   * not throw. Returns a function that stops it.
    */
-  onAppended(listener: () => void): () => void;
+  onAppended(listener: (teams: readonly string[]) => void): () => void;
 }
 
 /*

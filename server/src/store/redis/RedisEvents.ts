@@ -208,7 +208,7 @@ export class RedisEvents implements EventStore {
     return x && y ? compareIds(x, y) : null;
   }
 
-  onAppended(listener: () => void): () => void {
+  onAppended(listener: (teams: readonly string[]) => void): () => void {
     return this.appended.listen(listener);
   }
 }

@@ -33,6 +33,9 @@ CREATE TABLE IF NOT EXISTS events (
 CREATE INDEX IF NOT EXISTS events_by_team ON events (team, id);
 `;
 
+/** How many shapes of read statement are kept prepared (a shape grows with the cases a subscription names). */
+const maxReadShapes = 256;
+
 interface EventRow {
   id: number;
   case_id: string;
@@ -64,6 +67,8 @@ export class SqliteEvents implements EventStore {
   readonly beginning = '0';
   private readonly appended = new AppendSignal();
   private readonly statements;
+  /** read statements by their SQL */
+  private readonly reads = new Map<string, Database.Statement<unknown[], EventRow>>();
 
   constructor(private readonly db: Database.Database) {
     db.exec(schema);
@@ -120,9 +125,7 @@ export class SqliteEvents implements EventStore {
       .equals('team', query.team)
       .within('case_id', query.caseIds)
       .within('type', query.types);
-    const sql = `SELECT * FROM events ${filter} ORDER BY id LIMIT ?`;
-    return this.db
-      .prepare<unknown[], EventRow>(sql)
+    return this.readStatement(`SELECT * FROM events ${filter} ORDER BY id LIMIT ?`)
       .all(...filter.params, query.limit)
       .map(toEvent);
   }
@@ -142,8 +145,22 @@ export class SqliteEvents implements EventStore {
     return x === null || y === null ? null : Math.sign(x - y);
   }
 
-  onAppended(listener: () => void): () => void {
+  onAppended(listener: (teams: readonly string[]) => void): () => void {
     return this.appended.listen(listener);
+  }
+
+  /**
+   * The statement for a read's SQL, prepared once per shape (which filters, how many cases and
+   * types): every subscription reads again after each write of its team, so preparing anew each
+   * time would cost more than the read. Shapes beyond the first few hundred are not kept.
+   */
+  private readStatement(sql: string): Database.Statement<unknown[], EventRow> {
+    let statement = this.reads.get(sql);
+    if (!statement) {
+      statement = this.db.prepare<unknown[], EventRow>(sql);
+      if (this.reads.size < maxReadShapes) this.reads.set(sql, statement);
+    }
+    return statement;
   }
 
   /** Stores events inside the caller's transaction, numbering each within its case. */
