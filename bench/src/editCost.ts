@@ -13,27 +13,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as Y from 'yjs';
+import { keystrokes } from './keystrokes.js';
 import { SqliteStore, createLogger } from '@caseroom/server';
 import { documentHandlers } from '../../server/src/hub/documentHandlers.js';
 import { CaseRoom } from '../../server/src/rooms/CaseRoom.js';
 
 const edits = Number(process.argv[2] ?? 5_000);
-
-/** The keystrokes, made once on a writer's replica: the same bytes for every round. */
-function keystrokes(count: number): Uint8Array[] {
-  const writer = new Y.Doc();
-  const updates: Uint8Array[] = [];
-  writer.on('update', (update: Uint8Array) => updates.push(update));
-  const notes = writer.getText('notes');
-  const app = writer.getMap<number>('app');
-  for (let i = 0; i < count; i++) {
-    writer.transact(() => {
-      notes.insert(notes.length, String.fromCharCode(97 + (i % 26)).repeat(3));
-      app.set(`w:${i}`, i);
-    });
-  }
-  return updates;
-}
 
 /** CPU µs per edit; `awaitEach`: each edit waits for its commit, else all are handed over in one turn (one commit). */
 async function round(updates: Uint8Array[], awaitEach: boolean): Promise<number> {

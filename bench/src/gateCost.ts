@@ -8,26 +8,12 @@
  */
 import { decodeSyncMessage, encodeUpdate } from '@caseroom/shared';
 import * as Y from 'yjs';
+import { keystrokes } from './keystrokes.js';
 import { fromConnection, originOf } from '../../server/src/rooms/Origin.js';
 import { UpdateGate } from '../../server/src/rooms/UpdateGate.js';
 import { createLogger } from '@caseroom/server';
 
 const edits = Number(process.argv[2] ?? 5_000);
-
-function keystrokes(count: number): Uint8Array[] {
-  const writer = new Y.Doc();
-  const messages: Uint8Array[] = [];
-  writer.on('update', (update: Uint8Array) => messages.push(encodeUpdate(update)));
-  const notes = writer.getText('notes');
-  const app = writer.getMap<number>('app');
-  for (let i = 0; i < count; i++) {
-    writer.transact(() => {
-      notes.insert(notes.length, String.fromCharCode(97 + (i % 26)).repeat(3));
-      app.set(`w:${i}`, i);
-    });
-  }
-  return messages;
-}
 
 function round(messages: Uint8Array[]): number {
   const doc = new Y.Doc({ gc: true });
@@ -50,7 +36,7 @@ function round(messages: Uint8Array[]): number {
   return (used.user + used.system) / messages.length;
 }
 
-const messages = keystrokes(edits);
+const messages = keystrokes(edits).map((update) => encodeUpdate(update));
 console.log(`${edits} keystrokes through the gate and the room's document`);
 const figures = Array.from({ length: 12 }, () => round(messages));
 const settled = figures.slice(4).sort((a, b) => a - b);

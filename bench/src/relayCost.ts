@@ -58,7 +58,14 @@ async function measure(kind: ClientKind): Promise<Cost> {
   try {
     const caseId = 'relay-cost-case';
     await ensureCases(server, [caseId]);
-    clients = await openMany(kind, endpointOf(server), 1 + readers, () => caseId, (i) => `agent-${i}`, 10);
+    clients = await openMany(
+      kind,
+      endpointOf(server),
+      1 + readers,
+      () => caseId,
+      (i) => `agent-${i}`,
+      10,
+    );
     const [writer, ...others] = clients as [BenchClient, ...BenchClient[]];
     const cpuBefore = cpuSeconds(server.pid);
     const writesBefore = writeCalls(server.pid);
