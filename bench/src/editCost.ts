@@ -12,7 +12,6 @@ import { encodeUpdate } from '@caseroom/shared';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import * as Y from 'yjs';
 import { keystrokes } from './keystrokes.js';
 import { SqliteStore, createLogger } from '@caseroom/server';
 import { documentHandlers } from '../../server/src/hub/documentHandlers.js';
