@@ -22,8 +22,10 @@ export function relayChanges(bus: ClusterBus, changes: DomainChanges, revocation
     if (message.kind === 'events') changes.announce({ kind: 'events', source: 'peer', teams: message.teams });
     if (message.kind === 'revoked') revocations.heard(message.userId, message.at);
   });
-  // Pub/sub does not replay what was said while the bus was away; the store has every revocation.
+  // Pub/sub does not replay what was said while the bus was away: the store has every revocation,
+  // and every subscription reads after its own cursor, so one wake for all of them loses nothing.
   bus.onReconnect(() => {
+    changes.announce({ kind: 'events', source: 'peer' });
     revocations.reload().catch((err: unknown) => log.warn({ err }, 'reading revocations again after the bus reconnected failed'));
   });
 }
