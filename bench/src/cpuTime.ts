@@ -38,6 +38,13 @@ export function machineCpuSeconds(): number {
   return (user + nice + system + irq + softirq) / ticksPerSecond;
 }
 
+/** Write system calls a process has made so far (`syscw` in /proc/<pid>/io). */
+export function writeCalls(pid: number): number {
+  const calls = /syscw:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/io`, 'utf8'))?.[1];
+  if (!calls) throw new Error(`no syscw for process ${pid}`);
+  return Number(calls);
+}
+
 /** What one steady typing window cost the server and the load process. */
 export interface CpuWindow {
   /** wall-clock length of the window */

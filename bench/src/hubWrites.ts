@@ -5,19 +5,13 @@
  * own to the nine others. The count is the hub process's `syscw` from /proc/<pid>/io, before and
  * after the edits (Linux only).
  */
-import { readFileSync } from 'node:fs';
+import { writeCalls } from './cpuTime.js';
 import { notesOf, openMany, type BenchClient } from './load/clients.js';
 import { startServer } from './servers.js';
 import { endpointOf, ensureCases, removeDir, tempDir } from './workloads/workload.js';
 
 const edits = Number(process.argv[2] ?? 200);
 const readers = 9;
-
-function writeCalls(pid: number): number {
-  const calls = /syscw:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/io`, 'utf8'))?.[1];
-  if (!calls) throw new Error(`no syscw for process ${pid}`);
-  return Number(calls);
-}
 
 const dataDir = tempDir('hub-writes');
 const server = await startServer('caseroom', { dataDir, profileDir: null });

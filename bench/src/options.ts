@@ -111,18 +111,7 @@ const quick: Sizes = {
 
 const full: Sizes = {
   fanout: { clients: 50, writers: 5, ratePerWriter: 20, seconds: 30 },
-  throughput: {
-    clients: 10,
-    loadProcesses: 2,
-    fixedRates: [500, 1_000],
-    warmupSeconds: 2,
-    growth: 2,
-    precision: 1.1,
-    minRate: 50,
-    maxRate: 40_000,
-    stepSeconds: 5,
-    p99LimitMs: 100,
-  },
+  throughput: { ...quick.throughput, maxRate: 40_000, stepSeconds: 5 },
   connections: { counts: [1_000, 5_000] },
   coldjoin: { updates: 100_000 },
   ownership: { agentsPerNode: 10, claims: 2_000, decisions: 2_000 },

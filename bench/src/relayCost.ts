@@ -9,8 +9,7 @@
  * (/proc/<pid>/io), each per delivered edit, and the ratio of CPU time to Hocuspocus's. Targets:
  * comma-separated, default caseroom-sio,caseroom-yws,hocuspocus. Linux only.
  */
-import { readFileSync } from 'node:fs';
-import { cpuSeconds } from './cpuTime.js';
+import { cpuSeconds, writeCalls } from './cpuTime.js';
 import { notesOf, openMany, type BenchClient } from './load/clients.js';
 import { startServer } from './servers.js';
 import { targets, type ClientKind } from './targets.js';
@@ -19,12 +18,6 @@ import { endpointOf, ensureCases, removeDir, tempDir } from './workloads/workloa
 const edits = Number(process.argv[2] ?? 300);
 const readers = Number(process.argv[3] ?? 49);
 const chosen = (process.argv[4] ?? 'caseroom-sio,caseroom-yws,hocuspocus').split(',') as ClientKind[];
-
-function writeCalls(pid: number): number {
-  const calls = /syscw:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/io`, 'utf8'))?.[1];
-  if (!calls) throw new Error(`no syscw for process ${pid}`);
-  return Number(calls);
-}
 
 /** Resolves once every reader's notes are `length` long. */
 function everyReaderHas(clients: BenchClient[], length: number): Promise<void> {
