@@ -138,8 +138,14 @@ describe('the case document under random valid and schema-breaking edits', () =>
             const session = sessions[op.by]!;
             const refused = nextEvent<{ code: string }>('the refusal', (listener) => session.on('error', listener));
             breakDocument(op.kind, doc, n);
-            expect(['invalid_document', 'forged_author']).toContain((await refused).code);
+            // Refused, unless the change lost to one the breaker had not seen yet (a concurrent
+            // `done` on the same step that wins Yjs' tie-break): that breaks nothing, and the hub
+            // rightly stores it. Either way the room's document is valid once it answers.
+            const answer = await Promise.race([refused, session.flushed().then(() => null)]);
+            if (answer) expect(['invalid_document', 'forged_author']).toContain(answer.code);
+            else refused.catch(() => undefined);
             await session.flushed();
+            expect(documentProblems(hub.rooms.get(caseId)!.doc)).toEqual([]);
           }
 
           // Everyone converges on one document, which is what the store holds.

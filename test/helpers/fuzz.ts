@@ -21,8 +21,13 @@ export function fuzzRuns(fallback: number): number {
 /** A test timeout that grows with the number of runs (each run is a few round trips at most). */
 export const fuzzTimeout = (runs: number): number => Math.max(60_000, runs * 100);
 
-/** A reproducible seed when FUZZ_SEED is set; fast-check prints the seed of any failure. */
-export const fuzzSeed = process.env.FUZZ_SEED ? { seed: Number(process.env.FUZZ_SEED) } : {};
+/**
+ * A reproducible run when FUZZ_SEED is set; fast-check prints the seed and path of any failure,
+ * and FUZZ_PATH with the seed replays just the failing case (and its shrinking).
+ */
+export const fuzzSeed = process.env.FUZZ_SEED
+  ? { seed: Number(process.env.FUZZ_SEED), ...(process.env.FUZZ_PATH ? { path: process.env.FUZZ_PATH } : {}) }
+  : {};
 
 /** Why `reply` is not a well-formed acknowledgement, or null when it is one. */
 export function ackProblem(reply: unknown): string | null {
