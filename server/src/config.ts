@@ -380,3 +380,36 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
   };
 }
+
+/** What the operator tools (backup, restore, export, import) read of the configuration. */
+export interface StoreSettings {
+  dataDir: string;
+  sqliteSync: 'normal' | 'full';
+  /** 0: the tools never start a checkpoint worker of their own */
+  sqliteCheckpointMs: number;
+  redis: { url: string; prefix: string } | null;
+}
+
+const storeEnvSchema = envSchema.pick({
+  DATA_DIR: true,
+  REDIS_URL: true,
+  CASEROOM_REDIS_PREFIX: true,
+  CASEROOM_SQLITE_SYNC: true,
+});
+
+/**
+ * The store a hub started with the same environment would open, read with the hub's own rules,
+ * and nothing else: an operator tool needs no token secret or identity provider to reach it.
+ */
+export function loadStoreSettings(env: Record<string, string | undefined> = process.env): StoreSettings {
+  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
+  const parsed = storeEnvSchema.safeParse(present);
+  if (!parsed.success) throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`));
+  const e = parsed.data;
+  return {
+    dataDir: e.DATA_DIR,
+    sqliteSync: e.CASEROOM_SQLITE_SYNC,
+    sqliteCheckpointMs: 0,
+    redis: e.REDIS_URL ? { url: e.REDIS_URL, prefix: e.CASEROOM_REDIS_PREFIX } : null,
+  };
+}

@@ -20,4 +20,9 @@ export interface CaseRecordStore {
   list(query: CaseQuery): Promise<Page<CaseRecord>>;
   /** Sets a case's status; the updated record, or null for an unknown case (then nothing is stored). */
   setStatus(id: string, status: CaseStatus, at: string, events: readonly NewCaseEvent[]): Promise<CaseRecord | null>;
+  /**
+   * Sets since when the case's customer waits (null: nobody waits), as an import found it; the
+   * conversation's writes keep it otherwise. False for an unknown case.
+   */
+  restoreWaiting(id: string, since: string | null): Promise<boolean>;
 }

@@ -11,6 +11,8 @@ export interface PeopleStore {
   get(userId: string): Promise<Identity | null>;
   /** Everyone remembered as a member of `team`, by name (then user id). */
   list(team: string): Promise<Identity[]>;
+  /** Everyone remembered, of every team, by name (then user id): what an export carries. */
+  everyone(): Promise<Identity[]>;
   /**
    * Records that every token of `userId` issued at or before `at` (ms since the epoch) is revoked,
    * with `events` in the same write. The later of two revocations is kept, whichever came last.

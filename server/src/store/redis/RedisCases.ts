@@ -49,6 +49,25 @@ end
 append_events(${lastIndexKey + 3}, 5)
 return redis.call('HGET', KEYS[1], 'record')`);
 
+/**
+ * KEYS: case, its team's waiting index, all teams' waiting index. ARGV: since ('' for nobody
+ * waits), case id -> 0 for an unknown case.
+ */
+const setWaitingScript = new LuaScript(`
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+local since = redis.call('HGET', KEYS[1], 'waitingSince')
+if since then
+  redis.call('HDEL', KEYS[1], 'waitingSince')
+  redis.call('ZREM', KEYS[2], since .. '\\0' .. ARGV[2])
+  redis.call('ZREM', KEYS[3], since .. '\\0' .. ARGV[2])
+end
+if ARGV[1] ~= '' then
+  redis.call('HSET', KEYS[1], 'waitingSince', ARGV[1])
+  redis.call('ZADD', KEYS[2], 0, ARGV[1] .. '\\0' .. ARGV[2])
+  redis.call('ZADD', KEYS[3], 0, ARGV[1] .. '\\0' .. ARGV[2])
+end
+return 1`);
+
 /** The stored record with the fields that change kept beside it (`waitingSince` is moved by the conversation's writes). */
 function recordOf(json: string, status: string, updatedAt: string, waitingSince: string | null): CaseRecord {
   return { ...(JSON.parse(json) as CaseRecord), status: status as CaseStatus, updatedAt, waitingSince };
@@ -119,5 +138,12 @@ export class RedisCases implements CaseRecordStore {
     if (json === null) return null;
     const waitingSince = await guarded(this.redis.hGet(k.case(id), 'waitingSince'));
     return recordOf(json, status, at, waitingSince ?? null);
+  }
+
+  async restoreWaiting(id: string, since: string | null): Promise<boolean> {
+    const team = await guarded(this.redis.hGet(this.keys.case(id), 'team'));
+    if (team === null || team === undefined) return false;
+    const keys = [this.keys.case(id), this.keys.waitingCases(team), this.keys.waitingCases()];
+    return (await guarded(setWaitingScript.run(this.redis, keys, [since ?? '', id]))) === 1;
   }
 }

@@ -77,6 +77,11 @@ export class RedisKeys {
     return this.key('person', part(userId));
   }
 
+  /** SCAN pattern of every person's hash (the prefix holds no glob characters: see config.ts) */
+  everyPerson(): string {
+    return this.key('person', '*');
+  }
+
   /** set: the user ids of the people remembered as members of `team` */
   teamPeople(team: string): string {
     return this.key('people', 'team', part(team));

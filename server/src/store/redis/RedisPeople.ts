@@ -72,6 +72,15 @@ export class RedisPeople implements PeopleStore {
       .sort(byName);
   }
 
+  async everyone(): Promise<Identity[]> {
+    const people: Identity[] = [];
+    for await (const keys of this.redis.scanIterator({ MATCH: this.keys.everyPerson(), COUNT: 500 })) {
+      const stored = await guarded(Promise.all(keys.map((key) => this.redis.hGet(key, 'identity'))));
+      for (const identity of stored) if (identity) people.push(JSON.parse(identity) as Identity);
+    }
+    return people.sort(byName);
+  }
+
   async revoke(userId: string, at: number, events: readonly NewCaseEvent[]): Promise<void> {
     await this.events.write(revokeScript, [this.keys.revocations()], [userId, String(at)], events);
   }

@@ -59,6 +59,7 @@ export class SqliteCases implements CaseRecordStore {
       setStatus: db.prepare(
         "UPDATE cases SET status = ?, record = ?, waiting_since = CASE WHEN ? = 'resolved' THEN NULL ELSE waiting_since END WHERE id = ?",
       ),
+      setWaiting: db.prepare('UPDATE cases SET waiting_since = ? WHERE id = ?'),
     };
   }
 
@@ -100,5 +101,9 @@ export class SqliteCases implements CaseRecordStore {
       this.statements.setStatus.run(status, JSON.stringify({ ...stored, status, updatedAt: at }), status, id);
       return { ...stored, status, updatedAt: at, waitingSince: status === 'resolved' ? null : row.waiting_since };
     });
+  }
+
+  async restoreWaiting(id: string, since: string | null): Promise<boolean> {
+    return this.statements.setWaiting.run(since, id).changes === 1;
   }
 }

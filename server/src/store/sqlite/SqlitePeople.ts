@@ -32,6 +32,7 @@ export class SqlitePeople implements PeopleStore {
       ),
       get: db.prepare<[string], { identity: string }>('SELECT identity FROM people WHERE user_id = ?'),
       list: db.prepare<[string], { identity: string }>("SELECT identity FROM people WHERE json_extract(identity, '$.team') = ?"),
+      everyone: db.prepare<[], { identity: string }>('SELECT identity FROM people'),
       revoke: db.prepare(
         'INSERT INTO revocations (user_id, revoked_at) VALUES (?, ?) ON CONFLICT (user_id) DO UPDATE SET revoked_at = max(revoked_at, excluded.revoked_at)',
       ),
@@ -51,6 +52,13 @@ export class SqlitePeople implements PeopleStore {
   async list(team: string): Promise<Identity[]> {
     return this.statements.list
       .all(team)
+      .map((row) => JSON.parse(row.identity) as Identity)
+      .sort(byName);
+  }
+
+  async everyone(): Promise<Identity[]> {
+    return this.statements.everyone
+      .all()
       .map((row) => JSON.parse(row.identity) as Identity)
       .sort(byName);
   }

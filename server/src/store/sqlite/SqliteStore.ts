@@ -4,7 +4,6 @@
  * them through SqliteEvents, in the same transaction as their change.
  */
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Logger } from '../../logger.js';
 import type { CaseStore } from '../CaseStore.js';
@@ -16,6 +15,7 @@ import { SqliteDocuments } from './SqliteDocuments.js';
 import { SqliteEvents } from './SqliteEvents.js';
 import { SqliteOwnership } from './SqliteOwnership.js';
 import { SqlitePeople } from './SqlitePeople.js';
+import { databaseFile, markCaseroomDatabase } from './SqliteSchema.js';
 import { SqliteWebhooks } from './SqliteWebhooks.js';
 import { WalCheckpointer } from './WalCheckpointer.js';
 
@@ -48,8 +48,14 @@ export class SqliteStore implements CaseStore {
 
   constructor(options: SqliteStoreOptions) {
     mkdirSync(options.dataDir, { recursive: true });
-    const file = join(options.dataDir, 'caseroom.sqlite');
+    const file = databaseFile(options.dataDir);
     this.db = new Database(file);
+    try {
+      markCaseroomDatabase(this.db, file);
+    } catch (err) {
+      this.db.close();
+      throw err;
+    }
     this.db.pragma('journal_mode = WAL');
     this.db.pragma(`synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
     this.db.pragma('busy_timeout = 5000');
