@@ -1,0 +1,34 @@
+/**
+ * Writes every case of the configured store (DATA_DIR, or REDIS_URL and CASEROOM_REDIS_PREFIX, as
+ * the hub reads them) as portable NDJSON, to stdout or a file:
+ *   npm run export -- --out cases.ndjson
+ * See docs/operations.md.
+ */
+import { createWriteStream } from 'node:fs';
+import { once } from 'node:events';
+import type { Writable } from 'node:stream';
+import { parseArgs } from 'node:util';
+import { loadStoreSettings } from '../server/src/config.js';
+import { createLogger } from '../server/src/logger.js';
+import { createStore } from '../server/src/store/createStore.js';
+import { exportCases } from '../server/src/store/portable/exportCases.js';
+import { operatorPath, runTool, summary } from './operatorTool.js';
+
+await runTool('export', async () => {
+  const { values } = parseArgs({ options: { out: { type: 'string' } } });
+  const settings = loadStoreSettings();
+  const out: Writable = values.out ? createWriteStream(operatorPath(values.out)) : process.stdout;
+  const store = await createStore(settings, createLogger('warn', process.stderr));
+  try {
+    const counts = await exportCases(store, async (line) => {
+      if (!out.write(`${line}\n`)) await once(out, 'drain');
+    });
+    if (out !== process.stdout) {
+      out.end();
+      await once(out, 'finish');
+    }
+    console.error(`exported ${summary(counts)}`);
+  } finally {
+    await store.close();
+  }
+});
