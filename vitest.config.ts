@@ -40,8 +40,8 @@ if (!withChromium)
 
 /** Tests of the Redis store itself, outside any hub: the redis project's alone. */
 const redisOnly = ['test/store/redis-*.test.ts'];
-/** Tests of the embedded SQLite store's own mechanics: the sqlite project's alone. */
-const sqliteOnly = ['test/store/sqlite-*.test.ts'];
+/** Tests of the embedded SQLite store's own mechanics (and its backups): the sqlite project's alone. */
+const sqliteOnly = ['test/store/sqlite-*.test.ts', 'test/ops/backup.test.ts'];
 
 /** Pure logic and multi-process tests need no second run on the other store. */
 const storeIndependent = [

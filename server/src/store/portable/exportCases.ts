@@ -29,7 +29,7 @@ export async function exportCases(store: CaseStore, write: LineSink, now = new D
   for (const [userId, at] of await store.people.revocations()) await emit({ type: 'revocation', userId, at });
 
   const teams = new Map<string, string>();
-  for (let cursor: string | undefined, more = true; more; ) {
+  for (let cursor: string | undefined, more = true; more;) {
     const cases = await store.cases.list({ limit: page, cursor });
     for (const record of cases.items) {
       teams.set(record.id, record.team);
@@ -40,7 +40,7 @@ export async function exportCases(store: CaseStore, write: LineSink, now = new D
     more = cases.nextCursor !== null;
   }
 
-  for (let after = store.events.beginning, more = true; more; ) {
+  for (let after = store.events.beginning, more = true; more;) {
     const events = await store.events.read({ after, limit: page });
     for (const { id: _storeSpecific, ...event } of events) {
       // Events of a case that is not exported (none should be) would have no team to go under.
@@ -66,14 +66,14 @@ async function exportCase(store: CaseStore, caseId: string, emit: (record: Exclu
   const history = await store.ownership.history(caseId);
   if (ownership.epoch > 0 || history.length > 0) await emit({ type: 'ownership', caseId, ownership, history });
 
-  for (let cursor: string | undefined, more = true; more; ) {
+  for (let cursor: string | undefined, more = true; more;) {
     const approvals = await store.approvals.list({ caseId, limit: page, cursor });
     for (const approval of approvals.items) await emit({ type: 'approval', approval });
     cursor = approvals.nextCursor ?? undefined;
     more = approvals.nextCursor !== null;
   }
 
-  for (let after = 0, more = true; more; ) {
+  for (let after = 0, more = true; more;) {
     const messages = await store.conversation.list(caseId, { after, limit: page });
     for (const message of messages) await emit({ type: 'message', message });
     after = messages.at(-1)?.seq ?? after;

@@ -98,7 +98,9 @@ function checkHeader(text: string): void {
     );
   const header = headerSchema.safeParse(json);
   if (!header.success)
-    throw new ImportRefused(`line 1 is not a valid header: ${header.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    throw new ImportRefused(
+      `line 1 is not a valid header: ${header.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+    );
 }
 
 /** The case a per-case record names, and the team a case event goes under. */
@@ -314,12 +316,10 @@ async function importOwnership(store: CaseStore, record: Extract<ExportRecord, {
 }
 
 async function appendEvents(store: CaseStore, batch: readonly ExportedEvent[], teams: ReadonlyMap<string, string>): Promise<void> {
-  const events = batch.map(
-    ({ seq: _numberedByTheStore, ...event }): NewCaseEvent => ({
-      ...event,
-      team: event.caseId.startsWith(teamFeedPrefix) ? event.caseId.slice(teamFeedPrefix.length) : teams.get(event.caseId)!,
-    }),
-  );
+  const events = batch.map(({ seq: _numberedByTheStore, ...event }): NewCaseEvent => ({
+    ...event,
+    team: event.caseId.startsWith(teamFeedPrefix) ? event.caseId.slice(teamFeedPrefix.length) : teams.get(event.caseId)!,
+  }));
   const stored = await store.events.append(events);
   stored.forEach((event, i) => {
     if (!batch[i]!.caseId.startsWith(teamFeedPrefix) && event.seq !== batch[i]!.seq)
