@@ -43,6 +43,9 @@ const redisOnly = ['test/store/redis-*.test.ts'];
 /** Tests of the embedded SQLite store's own mechanics (and its backups): the sqlite project's alone. */
 const sqliteOnly = ['test/store/sqlite-*.test.ts', 'test/ops/backup.test.ts'];
 
+/** Tests that move cases from the embedded store into Redis: they need both, so run in the redis project only. */
+const sqliteToRedis = ['test/ops/export-import.test.ts'];
+
 /** Pure logic and multi-process tests need no second run on the other store. */
 const storeIndependent = [
   'test/shared/**',
@@ -86,7 +89,7 @@ export default defineConfig({
         test: {
           name: 'sqlite',
           include: ['test/**/*.test.ts'],
-          exclude: ['test/cluster/**', ...redisOnly, ...browserTests],
+          exclude: ['test/cluster/**', ...redisOnly, ...sqliteToRedis, ...browserTests],
           env: { CASEROOM_TEST_STORE: 'sqlite' },
         },
       },

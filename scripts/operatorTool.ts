@@ -17,8 +17,9 @@ export async function runTool(name: string, run: () => Promise<void>): Promise<v
   }
 }
 
+/** `5 people, 1 revocation, 3 cases, …` */
 export function summary(counts: ExportCounts): string {
   return Object.entries(counts)
-    .map(([type, n]) => `${n} ${type}${n === 1 ? '' : 's'}`)
+    .map(([type, n]) => `${n} ${n === 1 ? type : type === 'person' ? 'people' : `${type}s`}`)
     .join(', ');
 }
