@@ -152,6 +152,24 @@ describe(`the ${testStore} store keeps the contract for the conversation`, () =>
     expect(await waiting({ team: 'shipping' })).toEqual([]);
   });
 
+  it('sets a restored waiting time, moving the case in the waiting listing, and answers false for an unknown case', async () => {
+    const store = await freshStore();
+    for (const id of ['a', 'b']) await withCase(store, id);
+    await append(store, inbound('a', 'one', { at: minutesLater(2) }));
+    const waiting = async () => (await store.cases.list({ sort: 'waiting', limit: 10 })).items.map((c) => [c.id, c.waitingSince]);
+    expect(await store.cases.restoreWaiting('b', minutesLater(1))).toBe(true);
+    expect(await waiting()).toEqual([
+      ['b', minutesLater(1)],
+      ['a', minutesLater(2)],
+    ]);
+    expect(await store.cases.restoreWaiting('a', minutesLater(0))).toBe(true);
+    expect(await store.cases.restoreWaiting('b', null)).toBe(true);
+    expect(await waiting()).toEqual([['a', minutesLater(0)]]);
+    expect((await store.cases.get('b'))?.waitingSince).toBeNull();
+    expect(await store.cases.restoreWaiting('nobody', minutesLater(3))).toBe(false);
+    expect(await store.cases.get('nobody')).toBeNull();
+  });
+
   it('pages the thread after a seq and before one, and finds the newest inbound message per channel', async () => {
     const store = await freshStore();
     await withCase(store, 'c1');

@@ -20,6 +20,14 @@ describe(`the ${testStore} store keeps the contract for a team's people`, () => 
     expect(await (await secondConnection(store)).people.list('billing')).toEqual([amy, ann, bob, qaBot, sid]);
   });
 
+  it('lists everyone remembered, of every team, by name', async () => {
+    const store = await freshStore();
+    expect(await store.people.everyone()).toEqual([]);
+    for (const who of [sid, ann, otto, amy]) await store.people.remember(who, madeAt);
+    await store.people.remember({ ...ann, team: 'tech' }, minutesLater(1));
+    expect(await store.people.everyone()).toEqual([amy, ann, otto, sid].map((who) => (who === ann ? { ...ann, team: 'tech' } : who)));
+  });
+
   it('moves a person to the team of their latest sign-in, and keeps one entry however often they sign in', async () => {
     const store = await freshStore();
     await store.people.remember(ann, madeAt);
