@@ -4,7 +4,7 @@
  *   npm run export -- --out cases.ndjson
  * See docs/operations.md.
  */
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, existsSync } from 'node:fs';
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
@@ -12,11 +12,15 @@ import { loadStoreSettings } from '../server/src/config.js';
 import { createLogger } from '../server/src/logger.js';
 import { createStore } from '../server/src/store/createStore.js';
 import { exportCases } from '../server/src/store/portable/exportCases.js';
+import { databaseFile } from '../server/src/store/sqlite/SqliteSchema.js';
 import { operatorPath, runTool, summary } from './operatorTool.js';
 
 await runTool('export', async () => {
   const { values } = parseArgs({ options: { out: { type: 'string' } } });
   const settings = loadStoreSettings();
+  // Opening the embedded store would create an empty database where the operator mistyped a path.
+  if (!settings.redis && !existsSync(databaseFile(settings.dataDir)))
+    throw new Error(`there is no caseroom database in ${settings.dataDir}: set DATA_DIR (or REDIS_URL) as the hub has it`);
   const out: Writable = values.out ? createWriteStream(operatorPath(values.out)) : process.stdout;
   const store = await createStore(settings, createLogger('warn', process.stderr));
   try {
