@@ -56,23 +56,24 @@ describe('npm run backup', () => {
     const quiet = [await livedCase(source, 'lived-1'), await livedCase(source, 'lived-2')];
     const busy = [await source.createCase({ id: 'busy-1' }), await source.createCase({ id: 'busy-2' })];
     const writers = await Promise.all(busy.map((caseId) => keepWriting(source, caseId)));
-    const eventsOfBusy = async () => (await source.store.events.forCase('busy-1', 0, 100_000)).length;
-    await pollUntil('the writers to be under way', async () => (await eventsOfBusy()) >= 5);
+    const eventsOf = async (caseId: string) => (await source.store.events.forCase(caseId, 0, 100_000)).length;
+    await pollUntil('the writers to be under way', async () => (await eventsOf('busy-1')) >= 5);
 
-    const before = await eventsOfBusy();
+    const before = await eventsOf('busy-1');
     const backups = scratchDir();
     const during = await runTool('backup', ['--out', join(backups, 'during.sqlite')], { DATA_DIR: source.dataDir });
-    expect(during.stderr).toBe('');
+    expect(during.stderr).not.toMatch(/failed/);
     expect(during.code).toBe(0);
     expect(during.stdout).toMatch(/backed up .* to .*during\.sqlite/);
-    // The hub kept taking writes while the backup ran.
-    expect(await eventsOfBusy()).toBeGreaterThan(before);
+    // The hub kept taking writes while the backup ran, and goes on after it.
+    const atEnd = await Promise.all(busy.map(eventsOf));
+    expect(atEnd[0]).toBeGreaterThan(before);
+    await pollUntil('writes after the backup', async () => (await Promise.all(busy.map(eventsOf))).every((n, i) => n > atEnd[i]!));
     const rounds = await Promise.all(writers.map((writer) => writer.stop()));
     expect(Math.min(...rounds)).toBeGreaterThan(0);
 
     const restoredDir = emptyDataDir();
     const restore = await runTool('restore', ['--from', join(backups, 'during.sqlite')], { DATA_DIR: restoredDir });
-    expect(restore.stderr).toBe('');
     expect(restore.code).toBe(0);
     const restored = await hubOn(restoredDir);
 
