@@ -111,6 +111,11 @@ export class RedisKeys {
     return this.key('events');
   }
 
+  /** string: the id of the last event trimmed from `events` (absent before the first trim) */
+  get eventsTrimmed(): string {
+    return this.key('events', 'trimmed');
+  }
+
   teamEvents(team: string): string {
     return this.key('events', 'team', part(team));
   }
@@ -119,7 +124,7 @@ export class RedisKeys {
     return this.key('events', 'case', part(caseId));
   }
 
-  /** seq -> event id for one case */
+  /** seq -> event id for one case, and `n`: the case's last seq */
   caseEventIds(caseId: string): string {
     return this.key('events', 'case', part(caseId), 'ids');
   }
