@@ -163,7 +163,7 @@ describe(`the ${testStore} store trims its webhook delivery log`, () => {
     // Records 1-3 of each webhook were made before minute 3.5.
     const before = Date.parse(minutesLater(3.5));
     let removed = 0;
-    for (let step; (step = await store.webhooks.trimDeliveries(before, 2)) > 0; ) removed += step;
+    for (let step; (step = await store.webhooks.trimDeliveries(before, 2)) > 0;) removed += step;
     expect(removed).toBe(6);
 
     for (const webhookId of ['w1', 'w2']) {
