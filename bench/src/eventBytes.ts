@@ -39,7 +39,8 @@ function eventOf(i: number) {
   return { caseId: `case-${c}`, team: `team-${c % teamCount}`, at, actor, ...kinds[i % kinds.length]! };
 }
 
-async function logKeys(redis: ReturnType<typeof createClient>): Promise<Map<string, number>> {
+/** MEMORY USAGE (exact) of every key of the log under the prefix. */
+async function logKeys(): Promise<Map<string, number>> {
   const bytes = new Map<string, number>();
   for await (const keys of redis.scanIterator({ MATCH: `${prefix}events*`, COUNT: 1000 })) {
     for (const key of keys) bytes.set(key, Number(await redis.sendCommand(['MEMORY', 'USAGE', key, 'SAMPLES', '0'])));
@@ -58,7 +59,7 @@ try {
   const before = usedMemory(await redis.info('memory'));
   for (let i = 0; i < eventCount; i++) await store.events.append([eventOf(i)]);
   const after = usedMemory(await redis.info('memory'));
-  const keys = await logKeys(redis);
+  const keys = await logKeys();
   const kinds = { global: 0, team: 0, case: 0, ids: 0 };
   for (const [key, size] of keys) {
     const name = key.slice(prefix.length);
