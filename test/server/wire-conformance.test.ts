@@ -217,7 +217,7 @@ beforeAll(async () => {
   await ask(bot, 'events:unsubscribe', { subscriptionId });
 
   // The events after the laggard's batch are trimmed before it reads them: the hub ends its subscription.
-  const held = await pollUntil('the laggard to hold a batch', async () => heldBatch);
+  const held = await pollUntil('the laggard to hold a batch', async () => heldBatch ?? undefined);
   await pollUntil(
     'the events after the held batch to be trimmed',
     async () => hub.store.events.compare(await hub.store.events.oldest(), held.last)! > 0,
