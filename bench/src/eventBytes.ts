@@ -4,8 +4,8 @@
  * costs Redis per event. Appends `events` events round `cases` cases spread over `teams` teams
  * through the Redis store, one write each, under a key prefix of its own, then reports MEMORY
  * USAGE of every key the log wrote (the global stream, the team and case streams, the per-case
- * seq -> id hashes) per event, and the growth of INFO's used_memory per event (which also counts
- * Redis's own overhead, so it is noisier). The prefix is deleted afterwards.
+ * seq -> id hashes and counters) per event, and the growth of INFO's used_memory per event
+ * (which also counts Redis's own overhead, so it is noisier). The prefix is deleted afterwards.
  */
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
@@ -60,20 +60,21 @@ try {
   for (let i = 0; i < eventCount; i++) await store.events.append([eventOf(i)]);
   const after = usedMemory(await redis.info('memory'));
   const keys = await logKeys();
-  const kinds = { global: 0, team: 0, case: 0, ids: 0 };
+  const kinds = { global: 0, team: 0, case: 0, ids: 0, counters: 0 };
   for (const [key, size] of keys) {
     const name = key.slice(prefix.length);
     if (name === 'events') kinds.global += size;
     else if (name.startsWith('events:team:')) kinds.team += size;
     else if (name.endsWith(':ids')) kinds.ids += size;
+    else if (name.endsWith(':seq')) kinds.counters += size;
     else kinds.case += size;
   }
-  const total = kinds.global + kinds.team + kinds.case + kinds.ids;
+  const total = kinds.global + kinds.team + kinds.case + kinds.ids + kinds.counters;
   const per = (n: number) => (n / eventCount).toFixed(1);
   console.log(`${eventCount} events, ${caseCount} cases, ${teamCount} teams, ${keys.size} keys`);
   console.log(`MEMORY USAGE per event: ${per(total)} B`);
   console.log(
-    `  global stream ${per(kinds.global)} B, team streams ${per(kinds.team)} B, case streams ${per(kinds.case)} B, seq -> id hashes ${per(kinds.ids)} B`,
+    `  global stream ${per(kinds.global)} B, team streams ${per(kinds.team)} B, case streams ${per(kinds.case)} B, seq -> id hashes ${per(kinds.ids)} B, seq counters ${per(kinds.counters)} B`,
   );
   console.log(`used_memory growth per event: ${per(after - before)} B`);
 } finally {

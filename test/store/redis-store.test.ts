@@ -152,7 +152,12 @@ describe('the Redis store', () => {
     const bytes = async (key: string) => Number(await redis.memoryUsage(key));
     const perEvent = await bytes(`${prefix}events`);
     expect(perEvent).toBeGreaterThan(30 * 500);
-    for (const key of [`${prefix}events:team:billing`, `${prefix}events:case:c1`, `${prefix}events:case:c1:ids`])
+    for (const key of [
+      `${prefix}events:team:billing`,
+      `${prefix}events:case:c1`,
+      `${prefix}events:case:c1:ids`,
+      `${prefix}events:case:c1:seq`,
+    ])
       expect(await bytes(key)).toBeLessThan(10 * 500);
     // Reads fetch the bodies from the global stream, through either index.
     expect(await store.events.read({ team: 'billing', limit: 100 })).toEqual(stored.filter((e) => e.caseId !== 'c3'));
@@ -162,7 +167,7 @@ describe('the Redis store', () => {
     expect(await store.events.forCase('c2', 3, 100)).toEqual(stored.filter((e) => e.caseId === 'c2').slice(3));
   });
 
-  it('goes on numbering a case stored by an earlier version, whose seq -> id hash has no counter', async () => {
+  it('goes on numbering a case stored by an earlier version, which kept no counter beside its seq -> id hash', async () => {
     const prefix = freshPrefix();
     const store = await openStore(prefix);
     const one = { id: 'c1', team: 'billing' };
@@ -170,8 +175,8 @@ describe('the Redis store', () => {
     const redis = createClient({ url: testRedisUrl });
     await redis.connect();
     cleanups.push(() => redis.close());
-    // An earlier version numbered by the hash's length: it held only seq -> id.
-    await redis.hDel(`${prefix}events:case:c1:ids`, 'n');
+    // An earlier version numbered by the hash's length.
+    expect(await redis.del(`${prefix}events:case:c1:seq`)).toBe(1);
     const [third] = await store.events.append([caseEvent(one, 'step.added', null, {})]);
     expect(third!.seq).toBe(3);
     expect((await store.events.forCase('c1', 0, 10)).map((e) => e.seq)).toEqual([1, 2, 3]);

@@ -30,21 +30,31 @@ import type { RedisKeys } from './RedisKeys.js';
 export const eventArgs = 6;
 
 /**
+ * Lua: a case's last seq, from its counter; a case numbered before the counter was kept (or by a
+ * node of an earlier version, during an upgrade) has the numbers 1..count in its seq -> id hash.
+ */
+const lastSeqLua = `
+local function last_seq(counter, ids)
+  return math.max(tonumber(redis.call('GET', counter)) or 0, redis.call('HLEN', ids))
+end
+local function next_seq(counter, ids)
+  return last_seq(counter, ids) + 1
+end
+`;
+
+/**
  * Lua appending the events a script was given, after the change they describe, in the same
  * atomic step, numbered within their case as EventStore.ts says. KEYS[k] is the global stream,
- * followed by three keys per event (its team's stream, its case's stream, its case's seq -> id
- * hash); ARGV from `a` holds `eventArgs` fields per event.
+ * followed by four keys per event (its team's stream, its case's stream, its case's seq -> id
+ * hash, its case's seq counter); ARGV from `a` holds `eventArgs` fields per event.
  */
-export const appendEventsLua = `
+export const appendEventsLua = `${lastSeqLua}
 local function append_events(k, a)
   local written = {}
   for i = 0, (#ARGV - a + 1) / ${eventArgs} - 1 do
-    local f, e = a + i * ${eventArgs}, k + i * 3
-    -- A case numbered before its counter was kept has the numbers 1..count in its hash.
-    if redis.call('HSETNX', KEYS[e + 3], 'n', 0) == 1 then
-      redis.call('HSET', KEYS[e + 3], 'n', redis.call('HLEN', KEYS[e + 3]) - 1)
-    end
-    local seq = redis.call('HINCRBY', KEYS[e + 3], 'n', 1)
+    local f, e = a + i * ${eventArgs}, k + i * 4
+    local seq = next_seq(KEYS[e + 4], KEYS[e + 3])
+    redis.call('SET', KEYS[e + 4], seq)
     local id = redis.call('XADD', KEYS[k], '*', 'caseId', ARGV[f], 'team', ARGV[f + 1], 'seq', tostring(seq),
       'type', ARGV[f + 2], 'at', ARGV[f + 3], 'actor', ARGV[f + 4], 'data', ARGV[f + 5])
     redis.call('XADD', KEYS[e + 1], id, 's', seq)
@@ -113,13 +123,14 @@ end
 return {'events', bound or '', events}`);
 
 /**
- * KEYS: the case's seq -> id hash, its index stream, the global stream. ARGV: first seq wanted,
- * count. -> {'events', entries} or {'expired', oldest seq} when that seq's event was trimmed.
+ * KEYS: the case's seq -> id hash, its index stream, the global stream, its seq counter. ARGV:
+ * first seq wanted, count. -> {'events', entries} or {'expired', oldest seq} when that seq's
+ * event was trimmed.
  */
-const readCaseScript = new LuaScript(`
+const readCaseScript = new LuaScript(`${lastSeqLua}
 local id = redis.call('HGET', KEYS[1], ARGV[1])
 if not id or not redis.call('XRANGE', KEYS[3], id, id)[1] then
-  local last = tonumber(redis.call('HGET', KEYS[1], 'n')) or redis.call('HLEN', KEYS[1])
+  local last = last_seq(KEYS[4], KEYS[1])
   if tonumber(ARGV[1]) > last then return {'events', {}} end
   local first = redis.call('XRANGE', KEYS[2], '-', '+', 'COUNT', 1)[1]
   if not first then return {'expired', last} end
@@ -137,11 +148,11 @@ end
 return {'events', events}`);
 
 /**
- * KEYS: the global stream, the trimmed mark, the team indexes, then per case its index and its
- * seq -> id hash. ARGV: the first id kept, the last id trimmed, how many team indexes, then per
+ * KEYS: the global stream, the trimmed mark, the team indexes, then per case its index, its
+ * seq -> id hash and its seq counter (kept before the mappings go, so numbering goes on). ARGV: the first id kept, the last id trimmed, how many team indexes, then per
  * case the first and last seq trimmed. -> how many events it removed (0 when another node had).
  */
-const trimScript = new LuaScript(`${orderLua}
+const trimScript = new LuaScript(`${orderLua}${lastSeqLua}
 local removed = redis.call('XTRIM', KEYS[1], 'MINID', ARGV[1])
 local mark = redis.call('GET', KEYS[2])
 if not mark or before(mark, ARGV[2]) then redis.call('SET', KEYS[2], ARGV[2]) end
@@ -152,10 +163,10 @@ local function trim_index(key)
 end
 for i = 3, 2 + teams do trim_index(KEYS[i]) end
 local c = 4
-for i = 3 + teams, #KEYS, 2 do
+for i = 3 + teams, #KEYS, 3 do
   trim_index(KEYS[i])
   local hash = KEYS[i + 1]
-  if redis.call('HSETNX', hash, 'n', 0) == 1 then redis.call('HSET', hash, 'n', redis.call('HLEN', hash) - 1) end
+  redis.call('SET', KEYS[i + 2], last_seq(KEYS[i + 2], hash))
   for seq = tonumber(ARGV[c]), tonumber(ARGV[c + 1]) do redis.call('HDEL', hash, seq) end
   c = c + 2
 end
@@ -224,7 +235,10 @@ export class RedisEvents implements EventStore {
     events: readonly NewCaseEvent[],
   ): Promise<unknown> {
     const k = this.keys;
-    const eventKeys = [k.events, ...events.flatMap((e) => [k.teamEvents(e.team), k.caseEvents(e.caseId), k.caseEventIds(e.caseId)])];
+    const eventKeys = [
+      k.events,
+      ...events.flatMap((e) => [k.teamEvents(e.team), k.caseEvents(e.caseId), k.caseEventIds(e.caseId), k.caseEventSeq(e.caseId)]),
+    ];
     const eventValues = events.flatMap((e) => [
       e.caseId,
       e.team,
@@ -285,7 +299,7 @@ export class RedisEvents implements EventStore {
   async forCase(caseId: string, afterSeq: number, limit: number): Promise<CaseEvent[]> {
     const range = caseEventRange(afterSeq, limit);
     if (!range) return [];
-    const keys = [this.keys.caseEventIds(caseId), this.keys.caseEvents(caseId), this.keys.events];
+    const keys = [this.keys.caseEventIds(caseId), this.keys.caseEvents(caseId), this.keys.events, this.keys.caseEventSeq(caseId)];
     const args = [String(range.firstSeq), String(range.limit)];
     const reply = (await guarded(readCaseScript.run(this.redis, keys, args))) as ['expired', number] | ['events', RawEntry[]];
     if (reply[0] === 'expired') throw expiredEventCursor(reply[1]);
@@ -331,7 +345,7 @@ export class RedisEvents implements EventStore {
       k.events,
       k.eventsTrimmed,
       ...[...teams].map((team) => k.teamEvents(team)),
-      ...[...cases.keys()].flatMap((caseId) => [k.caseEvents(caseId), k.caseEventIds(caseId)]),
+      ...[...cases.keys()].flatMap((caseId) => [k.caseEvents(caseId), k.caseEventIds(caseId), k.caseEventSeq(caseId)]),
     ];
     const args = [`${ms}-${n + 1n}`, last.id, String(teams.size), ...[...cases.values()].flatMap(([a, b]) => [String(a), String(b)])];
     return Number(await guarded(trimScript.run(this.redis, keys, args)));

@@ -124,9 +124,14 @@ export class RedisKeys {
     return this.key('events', 'case', part(caseId));
   }
 
-  /** seq -> event id for one case, and `n`: the case's last seq */
+  /** seq -> event id for one case */
   caseEventIds(caseId: string): string {
     return this.key('events', 'case', part(caseId), 'ids');
+  }
+
+  /** string: the last seq given to one of the case's events (trimming removes mappings, never this) */
+  caseEventSeq(caseId: string): string {
+    return this.key('events', 'case', part(caseId), 'seq');
   }
 
   updates(caseId: string): string {
