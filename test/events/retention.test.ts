@@ -11,6 +11,7 @@ import { Collector, connectBot } from '../helpers/bots.js';
 import { openCaseAs } from '../helpers/clients.js';
 import { api } from '../helpers/http.js';
 import { createCaseOver, mintToken, startTestHub, type TestHub } from '../helpers/hub.js';
+import { capturedLogs } from '../helpers/logs.js';
 import { scrape, valueOf } from '../helpers/metrics.js';
 import { ann, intakeBot, sam, sue, supervisorOf } from '../helpers/people.js';
 import { pollUntil, waitFor } from '../helpers/wait.js';
@@ -26,9 +27,10 @@ const retentionEnv = {
   CASEROOM_WEBHOOK_ALLOW_PRIVATE: '1',
 };
 
+const logs = capturedLogs();
 let hub: TestHub;
 beforeAll(async () => {
-  hub = await startTestHub(retentionEnv);
+  hub = await startTestHub(retentionEnv, undefined, { log: logs.log });
 });
 afterAll(() => hub.stop());
 
@@ -62,6 +64,16 @@ describe('event retention', () => {
       valueOf(await scrape(hub.url), 'caseroom_retention_trimmed_total', { log: 'events' }),
     );
     expect(trimmed).toBeGreaterThanOrEqual(before.length);
+    // One line per pass, with the counts and nothing of what the events held.
+    const passes = logs.since().filter((line) => line.msg === 'retention pass');
+    expect(passes.some((line) => (line.events as number) > 0)).toBe(true);
+    const pinoFields = new Set(['level', 'time', 'service', 'msg']);
+    for (const line of passes)
+      expect(
+        Object.keys(line)
+          .filter((key) => !pinoFields.has(key))
+          .sort(),
+      ).toEqual(['deliveries', 'events', 'ms']);
   });
 
   it('refuses a bot subscribing from before what is kept, and replays every kept event from the oldest cursor', async () => {
@@ -155,6 +167,7 @@ describe('event retention', () => {
     const registered = await api(hub.url, '/api/webhooks', { token, body: { url: receiver.url } });
     expect(registered.status).toBe(201);
     const webhookId = (registered.body.webhook as { id: string }).id;
+    const mark = logs.mark();
     refusedCase = await createCaseOver(hub.url, { team });
     await receiver.until('an attempt at the refused case', (received) => received.some((d) => d.event.caseId === refusedCase));
     await trimmedFrom(refusedCase);
@@ -167,5 +180,7 @@ describe('event retention', () => {
     expect(record!.lost!.through).toBe(record!.eventId);
     const delivered = await api(hub.url, `/api/webhooks/${webhookId}/deliveries?status=delivered`, { token });
     expect((delivered.body.deliveries as WebhookDelivery[]).some((d) => d.caseId === refusedCase)).toBe(false);
+    const warned = logs.since(mark).filter((line) => line.webhookId === webhookId && line.level === 40 && /cursor expired/.test(line.msg));
+    expect(warned).toEqual([expect.objectContaining({ after: record!.lost!.after, through: record!.lost!.through })]);
   });
 });
