@@ -115,6 +115,12 @@ for _, id in ipairs(ids) do
   if bound == nil or not before(bound, id) then merged[#merged + 1] = id end
 end
 table.sort(merged, before)
+-- Many indexes (a subscription naming many cases) may merge to far more than a chunk: fetch the
+-- bodies of one chunk per call, and go on after it.
+if #merged > chunk then
+  bound = merged[chunk]
+  for i = #merged, chunk + 1, -1 do merged[i] = nil end
+end
 local events = {}
 for _, id in ipairs(merged) do
   local body = redis.call('XRANGE', KEYS[1], id, id)
