@@ -54,6 +54,7 @@ const storeIndependent = [
   'test/server/bus-messages.test.ts',
   'test/server/domain-changes.test.ts',
   'test/server/lifecycle.test.ts',
+  'test/server/log-retention.test.ts',
   'test/ops/token-bucket.test.ts',
   'test/rooms/awareness-states.test.ts',
   'test/people/ownership-machine.test.ts',

@@ -22,6 +22,9 @@ export class BotClient extends CaseClient {
     this.socket.on('events', (subscriptionId, events, ack) => {
       for (const subscription of this.subscriptions.values()) void subscription.receive(subscriptionId, events, ack);
     });
+    this.socket.on('events:ended', (subscriptionId, error) => {
+      for (const subscription of this.subscriptions.values()) subscription.ended(subscriptionId, error);
+    });
   }
 
   /**
@@ -29,7 +32,10 @@ export class BotClient extends CaseClient {
    * of your team), `types` narrows the event types, `after` resumes after a stored cursor, or
    * replays the whole log with `'start'` (absent: from now on). Refusals (`subscription.ready`
    * rejects): `invalid_cursor` (also for a cursor that is not a string), `invalid_filter`,
-   * `out_of_scope`.
+   * `out_of_scope`, `cursor_expired` (events after `after` were removed by the hub's retention
+   * policy). A subscription that falls behind what the hub keeps ends with `cursor_expired` too,
+   * as an `error` event; in both cases `error.details.oldest` is the oldest cursor still
+   * available, and subscribing again with it as `after` goes on with what is kept.
    */
   subscribe(filter: EventFilter, handler: EventHandler): EventSubscription {
     const key = String(this.nextKey++);

@@ -2,9 +2,11 @@
  * One subscription of a bot to case events. It replays everything after a cursor (or the whole
  * log, from `'start'`), then streams live events with no gap and no duplicate at the seam; store
  * the cursor your handler is given and pass it back as `after` after a restart to see every event
- * exactly once more from there.
+ * exactly once more from there. When the hub has removed events after the cursor (its retention
+ * policy), the subscription ends with a `cursor_expired` error instead of skipping them; the app
+ * decides whether to go on from `error.details.oldest`.
  */
-import { CaseroomError, type CaseEvent, type EventFilter } from '@caseroom/shared';
+import { CaseroomError, type CaseEvent, type EventFilter, type WireError } from '@caseroom/shared';
 import { Emitter } from './Emitter.js';
 import type { ClientSocket } from './request.js';
 
@@ -13,12 +15,15 @@ export type EventHandler = (event: CaseEvent, cursor: string) => void | Promise<
 
 export interface EventSubscriptionEvents {
   [event: string]: unknown[];
-  /** the hub refused the subscription, or a handler threw (the event is redelivered) */
+  /**
+   * the hub refused or ended the subscription (it is closed on a final code such as
+   * `cursor_expired`), or a handler threw (the event is redelivered)
+   */
   error: [error: unknown];
 }
 
 /** Refusals that retrying cannot fix: the subscription ends. */
-const finalCodes = new Set(['invalid_cursor', 'invalid_filter', 'out_of_scope', 'invalid_payload', 'unknown_case']);
+const finalCodes = new Set(['invalid_cursor', 'cursor_expired', 'invalid_filter', 'out_of_scope', 'invalid_payload', 'unknown_case']);
 const handlerRetryMs = 1_000;
 
 export class EventSubscription extends Emitter<EventSubscriptionEvents> {
@@ -95,6 +100,14 @@ export class EventSubscription extends Emitter<EventSubscriptionEvents> {
         void this.close();
       }
     });
+  }
+
+  /** @internal the hub ended the subscription (its cursor expired): say why, and close */
+  ended(subscriptionId: string, error: WireError): void {
+    if (subscriptionId !== this.serverId) return;
+    this.serverId = null;
+    this.emit('error', CaseroomError.fromWire(error));
+    void this.close();
   }
 
   /** @internal the socket dropped; the hub ended its side */

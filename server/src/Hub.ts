@@ -67,7 +67,7 @@ export async function startHub(config: HubConfig, parts: HubParts = {}): Promise
   // The planes, each over the ones it needs.
   const { tokens, access } = await identityPlane(config, ground);
   const rooms = roomsPlane(config, ground);
-  const { events, webhooks, delivery, overdue } = eventsPlane(config, ground, rooms, parts.resolveHost);
+  const { events, webhooks, delivery, overdue, retention } = eventsPlane(config, ground, rooms, parts.resolveHost);
   const cases = new CaseDirectory(store, changes, log);
   const { roster, presence, owners } = await peoplePlane(config, ground, rooms, events);
   const approvals = new ApprovalBook({ store, cases, changes, log, ...config.approvals });
@@ -96,6 +96,8 @@ export async function startHub(config: HubConfig, parts: HubParts = {}): Promise
     { name: 'approval expiry', start: () => approvals.start(), stop: () => approvals.stop() },
     // Reads the case rooms of the steps falling due: stops (waiting for a sweep under way) before they close.
     { name: 'overdue steps', start: () => overdue.start(), stop: () => overdue.stop() },
+    // Every node trims the event and delivery logs: the stores' trims are idempotent.
+    { name: 'retention', start: () => retention.start(), stop: () => retention.stop() },
   ]);
 
   const { url, port } = transports.address();

@@ -73,6 +73,29 @@ const roleMap = z.string().transform((text, ctx): Map<string, Role> => {
   return map;
 });
 
+const durationUnits = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+
+/** `90d`, `12h`, `30m`, `45s` as milliseconds. */
+const duration = z.string().transform((text, ctx) => {
+  const match = /^([1-9][0-9]{0,8})([smhd])$/.exec(text.trim());
+  if (!match) {
+    ctx.addIssue({ code: 'custom', message: `"${text}" is not a duration such as 90d, 12h, 30m or 45s` });
+    return z.NEVER;
+  }
+  return Number(match[1]) * durationUnits[match[2] as keyof typeof durationUnits];
+});
+
+/** A duration, or `0` / `forever` to keep everything (null). */
+const retention = z.string().transform((text, ctx): number | null => {
+  if (text.trim() === '0' || text.trim() === 'forever') return null;
+  const parsed = duration.safeParse(text);
+  if (!parsed.success) {
+    ctx.addIssue({ code: 'custom', message: `"${text}" is not a duration such as 90d, 12h, 30m or 45s, nor 0 or forever` });
+    return z.NEVER;
+  }
+  return parsed.data;
+});
+
 export const envSchema = z.object({
   NODE_ENV: z.string().default('development'),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
@@ -203,6 +226,12 @@ export const envSchema = z.object({
   CASEROOM_WEBHOOK_TIMEOUT_MS: positiveInt.default(10_000),
   /** Lets webhooks reach loopback, private and link-local addresses: for development and tests. */
   CASEROOM_WEBHOOK_ALLOW_PRIVATE: flag.default(false),
+  /** How long case events are kept (`0` or `forever`: all of them). */
+  CASEROOM_EVENT_RETENTION: retention.default(90 * durationUnits.d),
+  /** How long webhook delivery records are kept (`0` or `forever`: all of them). */
+  CASEROOM_DELIVERY_RETENTION: retention.default(30 * durationUnits.d),
+  /** How often the background pass removes what is older than the retentions. */
+  CASEROOM_RETENTION_INTERVAL: duration.default(durationUnits.h),
 });
 
 export interface HubConfig {
@@ -263,6 +292,8 @@ export interface HubConfig {
     /** true: webhooks may reach any address, the hub's own loopback and its private network included */
     allowPrivateTargets: boolean;
   };
+  /** how long events and delivery records are kept (ms; null: forever), and how often the trim runs */
+  retention: { eventsMs: number | null; deliveriesMs: number | null; intervalMs: number };
 }
 
 export class ConfigError extends Error {
@@ -377,6 +408,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       retryMaxMs: e.CASEROOM_WEBHOOK_RETRY_MAX_MS,
       timeoutMs: e.CASEROOM_WEBHOOK_TIMEOUT_MS,
       allowPrivateTargets: e.CASEROOM_WEBHOOK_ALLOW_PRIVATE,
+    },
+    retention: {
+      eventsMs: e.CASEROOM_EVENT_RETENTION,
+      deliveriesMs: e.CASEROOM_DELIVERY_RETENTION,
+      intervalMs: e.CASEROOM_RETENTION_INTERVAL,
     },
   };
 }

@@ -61,6 +61,10 @@ export const errorCatalog = {
   already_delivered: { status: 409, message: 'The message was already reported delivered' },
   // events, bots and webhooks
   invalid_cursor: { status: 400, message: 'The cursor does not name a stored event' },
+  cursor_expired: {
+    status: 410,
+    message: 'Events after this cursor were removed by the retention policy; details.oldest is the oldest cursor still available',
+  },
   invalid_filter: { status: 400, message: 'The subscription filter is not valid' },
   out_of_scope: { status: 403, message: 'That is outside what your token lets you see' },
   invalid_url: { status: 400, message: 'Webhook URLs must be http or https' },

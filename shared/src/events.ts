@@ -157,7 +157,7 @@ export const clientEvents = {
   'events:subscribe': {
     doc:
       'Subscribes to case events: replays what came after `after` (an event id, or `start` for the whole log; absent: from now), then streams live, as `events` batches. ' +
-      'The answer’s `cursor` is where the subscription starts. A wrong `cases` or `types` is `invalid_filter`; a wrong `after` is `invalid_cursor`.',
+      'The answer’s `cursor` is where the subscription starts. A wrong `cases` or `types` is `invalid_filter`; a wrong `after` is `invalid_cursor`; an `after` before what the retention policy kept is `cursor_expired`, whose `details.oldest` is the oldest cursor still available (`start` begins there).',
     request: eventFilterSchema,
     answer: z.strictObject({ subscriptionId: z.string(), cursor: z.string() }),
     fieldCodes: filterFieldCodes,
@@ -254,6 +254,11 @@ export const serverEvents = {
     payload: z.strictObject({ subscriptionId: z.string(), events: z.array(caseEventSchema) }),
     positional: ['subscriptionId', 'events'],
     acknowledged: true,
+  },
+  'events:ended': {
+    doc: 'The hub ended a subscription: with `cursor_expired` when the events after its position were removed by the retention policy before it read them (`error.details.oldest` is the oldest cursor still available). Subscribe again to go on.',
+    payload: z.strictObject({ subscriptionId: z.string(), error: wireErrorSchema }),
+    positional: ['subscriptionId', 'error'],
   },
   approval: { doc: 'An approval request opened or changed; sent to its case room and to its team’s feed.', payload: approvalUpdateSchema },
   'step:overdue': {

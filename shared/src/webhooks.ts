@@ -16,17 +16,24 @@ export interface Webhook {
   createdBy: string;
 }
 
-export const deliveryOutcomes = ['delivered', 'failed'] as const;
+/**
+ * `cursor_expired`: not an attempt, but the record that events the webhook had not yet received
+ * were removed by the retention policy first; delivery goes on after `eventId`, the oldest cursor.
+ */
+export const deliveryOutcomes = ['delivered', 'failed', 'cursor_expired'] as const;
 export type DeliveryOutcome = (typeof deliveryOutcomes)[number];
 
-/** One attempt at delivering one event to a webhook. */
+/** One attempt at delivering one event to a webhook (or the record of events lost to retention). */
 export interface WebhookDelivery {
   /** sent as `x-caseroom-delivery`; new for every attempt */
   id: string;
   webhookId: string;
+  /** the event attempted; on a `cursor_expired` record, the oldest cursor delivery resumes after */
   eventId: string;
-  caseId: string;
-  type: CaseEventType;
+  /** null on a `cursor_expired` record */
+  caseId: string | null;
+  /** null on a `cursor_expired` record */
+  type: CaseEventType | null;
   /** 1 for the first attempt at this event, 2 for the first retry, … */
   attempt: number;
   outcome: DeliveryOutcome;
@@ -37,4 +44,9 @@ export interface WebhookDelivery {
   at: string;
   /** failed attempts: when the event will be tried again; null for delivered ones */
   nextAttemptAt: string | null;
+  /**
+   * `cursor_expired` records only: the events never delivered, those after `after` up to and
+   * including `through` (event ids; some may not have been of this webhook's team or types)
+   */
+  lost?: { after: string; through: string };
 }

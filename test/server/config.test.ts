@@ -113,6 +113,35 @@ describe('loadConfig', () => {
     expect(refusal({ PORT: port }).message).toMatch(/\bPORT\b/);
   });
 
+  describe('retention', () => {
+    const day = 86_400_000;
+
+    it('keeps events 90 days and delivery records 30 days, trimming every hour, unless told otherwise', () => {
+      expect(loadConfig({}).retention).toEqual({ eventsMs: 90 * day, deliveriesMs: 30 * day, intervalMs: 3_600_000 });
+    });
+
+    it('reads durations in days, hours, minutes and seconds, and 0 or forever as keeping everything', () => {
+      const env = { CASEROOM_EVENT_RETENTION: '12h', CASEROOM_DELIVERY_RETENTION: '30m', CASEROOM_RETENTION_INTERVAL: '45s' };
+      expect(loadConfig(env).retention).toEqual({ eventsMs: 12 * 3_600_000, deliveriesMs: 30 * 60_000, intervalMs: 45_000 });
+      expect(loadConfig({ CASEROOM_EVENT_RETENTION: '0', CASEROOM_DELIVERY_RETENTION: 'forever' }).retention).toMatchObject({
+        eventsMs: null,
+        deliveriesMs: null,
+      });
+    });
+
+    it.each([
+      ['CASEROOM_EVENT_RETENTION', '90'],
+      ['CASEROOM_EVENT_RETENTION', '-1d'],
+      ['CASEROOM_DELIVERY_RETENTION', '2w'],
+      ['CASEROOM_DELIVERY_RETENTION', 'never'],
+      ['CASEROOM_RETENTION_INTERVAL', '0'],
+      ['CASEROOM_RETENTION_INTERVAL', 'forever'],
+      ['CASEROOM_RETENTION_INTERVAL', '1.5h'],
+    ])('refuses %s=%s and names the variable', (name, value) => {
+      expect(refusal({ [name]: value }).message).toMatch(new RegExp(`${name}: .*${value.replace('.', '\\.')}`));
+    });
+  });
+
   it('names every bad variable at once', () => {
     const { message } = refusal({ PORT: 'abc', LOG_LEVEL: 'loud', CASEROOM_SQLITE_SYNC: 'sometimes', CASEROOM_DEV_LOGIN: 'maybe' });
     for (const name of ['PORT', 'LOG_LEVEL', 'CASEROOM_SQLITE_SYNC', 'CASEROOM_DEV_LOGIN']) expect(message).toContain(name);

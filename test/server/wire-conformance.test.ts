@@ -22,7 +22,7 @@ import { mintToken, startTestHub, type TestHub } from '../helpers/hub.js';
 import { api } from '../helpers/http.js';
 import { amy, ann, chatConnector, qaBot, sue } from '../helpers/people.js';
 import { connected, rawSocket } from '../helpers/sockets.js';
-import { waitFor } from '../helpers/wait.js';
+import { pollUntil, waitFor } from '../helpers/wait.js';
 
 interface Heard {
   socket: Socket;
@@ -85,9 +85,24 @@ function misfit(schema: { safeParse(value: unknown): { success: boolean; error?:
   return result.success ? null : result.error!.issues;
 }
 
+/** Events are kept 2 s: a subscriber that holds its first batch that long has its subscription ended. */
+const retentionEnv = { CASEROOM_EVENT_RETENTION: '2s', CASEROOM_RETENTION_INTERVAL: '1s' };
+
 beforeAll(async () => {
-  hub = await startTestHub();
+  hub = await startTestHub(retentionEnv);
   const caseId = await hub.createCase();
+
+  // Records what it hears like the others, but holds its first batch of events unacknowledged.
+  const laggard = rawSocket(hub.url, await mintToken({ ...qaBot, userId: 'qa-laggard' }));
+  let heldBatch = null as { last: string; ack: () => void } | null;
+  laggard.onAny((event: string, ...args: unknown[]) => {
+    const ack = typeof args.at(-1) === 'function' ? (args.pop() as () => void) : undefined;
+    heard.push({ socket: laggard, event, args });
+    const events = args[1] as Array<{ id: string }>;
+    if (event === 'events' && ack) heldBatch ??= { last: events.at(-1)!.id, ack };
+  });
+  await connected(laggard);
+  await ask(laggard, 'events:subscribe', { cases: [caseId], after: 'start' });
 
   // Expires while the rest plays out: it hears auth:expired.
   const tim = await listener({ userId: 'tim', name: 'Tim', role: 'agent', team: 'billing' }, '3s');
@@ -200,6 +215,16 @@ beforeAll(async () => {
 
   await hears(bot, 'events', (_id, events: Array<{ type: string }>) => events.some((e) => e.type === 'approval.cancelled'), 0);
   await ask(bot, 'events:unsubscribe', { subscriptionId });
+
+  // The events after the laggard's batch are trimmed before it reads them: the hub ends its subscription.
+  const held = await pollUntil('the laggard to hold a batch', async () => heldBatch ?? undefined);
+  await pollUntil(
+    'the events after the held batch to be trimmed',
+    async () => hub.store.events.compare(await hub.store.events.oldest(), held.last)! > 0,
+  );
+  const ended = hears(laggard, 'events:ended');
+  held.ack();
+  await ended;
   await ask(annSocket, 'case:leave', { caseId });
 
   const tomSocket = await listener(tom);

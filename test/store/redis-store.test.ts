@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { CaseroomError, type Ownership, type Person } from '@caseroom/shared';
 import { createLogger, RedisStore } from '@caseroom/server';
+import { createClient } from 'redis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { caseEvent } from '../../server/src/events/EventLog.js';
 import { deleteRedisKeys, testRedisUrl } from '../helpers/hub.js';
@@ -119,6 +120,66 @@ describe('the Redis store', () => {
     const claims = await one.events.read({ caseIds: ['c1', 'c3'], types: ['owner.claimed'], limit: 5 });
     expect(claims).toEqual(last.flat().filter((e) => e.caseId !== 'c2'));
     expect(await one.events.forCase('c2', 238, 10)).toEqual(all.filter((e) => e.caseId === 'c2').slice(238));
+  });
+
+  it('holds each event’s body once, in the global stream: the team and case streams index it by id and seq alone', async () => {
+    const prefix = freshPrefix();
+    const store = await openStore(prefix);
+    const cases = [
+      { id: 'c1', team: 'billing' },
+      { id: 'c2', team: 'billing' },
+      { id: 'c3', team: 'shipping' },
+    ];
+    const body = { note: 'x'.repeat(500) };
+    const stored = [];
+    for (let i = 0; i < 30; i++) stored.push(...(await store.events.append([caseEvent(cases[i % 3]!, 'fact.recorded', null, body)])));
+
+    const redis = createClient({ url: testRedisUrl });
+    await redis.connect();
+    cleanups.push(() => redis.close());
+    const global = (await redis.xRange(`${prefix}events`, '-', '+')) ?? [];
+    expect(global.map((e) => e.id)).toEqual(stored.map((e) => e.id));
+    expect(global.every((e) => e.message.data === JSON.stringify(body))).toBe(true);
+    for (const index of [`${prefix}events:team:billing`, `${prefix}events:team:shipping`, `${prefix}events:case:c1`]) {
+      const entries = (await redis.xRange(index, '-', '+')) ?? [];
+      expect(entries.length).toBeGreaterThan(0);
+      for (const entry of entries) expect(Object.keys(entry.message)).toEqual(['s']);
+    }
+    expect(((await redis.xRange(`${prefix}events:case:c1`, '-', '+')) ?? []).map((e) => [e.id, e.message.s])).toEqual(
+      stored.filter((e) => e.caseId === 'c1').map((e) => [e.id, String(e.seq)]),
+    );
+    // Of all the event keys, only the global stream grows with the bodies (500 bytes each).
+    const bytes = async (key: string) => Number(await redis.memoryUsage(key));
+    const perEvent = await bytes(`${prefix}events`);
+    expect(perEvent).toBeGreaterThan(30 * 500);
+    for (const key of [
+      `${prefix}events:team:billing`,
+      `${prefix}events:case:c1`,
+      `${prefix}events:case:c1:ids`,
+      `${prefix}events:case:c1:seq`,
+    ])
+      expect(await bytes(key)).toBeLessThan(10 * 500);
+    // Reads fetch the bodies from the global stream, through either index.
+    expect(await store.events.read({ team: 'billing', limit: 100 })).toEqual(stored.filter((e) => e.caseId !== 'c3'));
+    expect(await store.events.read({ caseIds: ['c3', 'c1'], after: stored[0]!.id, limit: 100 })).toEqual(
+      stored.slice(1).filter((e) => e.caseId !== 'c2'),
+    );
+    expect(await store.events.forCase('c2', 3, 100)).toEqual(stored.filter((e) => e.caseId === 'c2').slice(3));
+  });
+
+  it('goes on numbering a case stored by an earlier version, which kept no counter beside its seq -> id hash', async () => {
+    const prefix = freshPrefix();
+    const store = await openStore(prefix);
+    const one = { id: 'c1', team: 'billing' };
+    await store.events.append([caseEvent(one, 'member.joined', null, {}), caseEvent(one, 'owner.claimed', null, {})]);
+    const redis = createClient({ url: testRedisUrl });
+    await redis.connect();
+    cleanups.push(() => redis.close());
+    // An earlier version numbered by the hash's length.
+    expect(await redis.del(`${prefix}events:case:c1:seq`)).toBe(1);
+    const [third] = await store.events.append([caseEvent(one, 'step.added', null, {})]);
+    expect(third!.seq).toBe(3);
+    expect((await store.events.forCase('c1', 0, 10)).map((e) => e.seq)).toEqual([1, 2, 3]);
   });
 
   it('orders and refuses event ids like a cursor should', async () => {

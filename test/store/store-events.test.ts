@@ -59,6 +59,31 @@ describe(`the ${testStore} store keeps the contract for events`, () => {
     expect(await store.events.lastId()).toBe(all[3]!.id);
   });
 
+  it('reads matches in id order however many reads of the cases it takes, whole or page by page', async () => {
+    const store = await freshStore();
+    const cases = Array.from({ length: 7 }, (_, i) => ({ id: `c${i}`, team: i % 2 ? 'billing' : 'shipping' }));
+    const all = [];
+    for (let round = 0; round < 10; round++) {
+      all.push(
+        ...(await store.events.append(Array.from({ length: 70 }, (_, i) => caseEvent(cases[i % 7]!, 'fact.recorded', ann, { round, i })))),
+      );
+    }
+    const named = ['c6', 'c1', 'c2', 'c4', 'c5'];
+    const wanted = all.filter((e) => named.includes(e.caseId));
+    expect(await store.events.read({ caseIds: named, limit: 1000 })).toEqual(wanted);
+    const paged = [];
+    for (let after = store.events.beginning; ;) {
+      const page = await store.events.read({ caseIds: named, after, limit: 45 });
+      if (page.length === 0) break;
+      paged.push(...page);
+      after = page.at(-1)!.id;
+    }
+    expect(paged).toEqual(wanted);
+    expect(await store.events.read({ team: 'billing', types: ['fact.recorded'], after: all[99]!.id, limit: 1000 })).toEqual(
+      all.slice(100).filter((e) => cases.find((c) => c.id === e.caseId)!.team === 'billing'),
+    );
+  });
+
   it('hands out a cursor before the first event that reads every event appended later', async () => {
     const store = await freshStore();
     const head = await store.events.lastId();

@@ -9,6 +9,7 @@ import type { HubConfig } from '../config.js';
 import type { DomainChanges } from '../DomainChanges.js';
 import { watchDocuments } from '../events/DocumentWatcher.js';
 import { EventLog } from '../events/EventLog.js';
+import { LogRetention } from '../events/LogRetention.js';
 import { OverdueSteps } from '../events/OverdueSteps.js';
 import { WebhookDelivery } from '../events/WebhookDelivery.js';
 import { WebhookDispatcher } from '../events/WebhookDispatcher.js';
@@ -71,12 +72,16 @@ export interface EventsPlane {
   webhooks: WebhookRegistry;
   delivery: WebhookDelivery;
   overdue: OverdueSteps;
+  retention: LogRetention;
 }
 
-/** The case event log, what writes the documents' edits (and the steps' deadlines) into it, and delivery to webhooks. */
+/**
+ * The case event log, what writes the documents' edits (and the steps' deadlines) into it,
+ * delivery to webhooks, and the retention of both logs.
+ */
 export function eventsPlane(
   config: HubConfig,
-  { store, changes, cluster, log }: Ground,
+  { store, changes, cluster, metrics, log }: Ground,
   rooms: CaseRooms,
   resolveHost: HostResolver | undefined,
 ): EventsPlane {
@@ -92,6 +97,7 @@ export function eventsPlane(
     webhooks: new WebhookRegistry(store.webhooks, dispatcher, targets, log),
     delivery: new WebhookDelivery(dispatcher, cluster.webhookLease, config.redis !== null, log),
     overdue,
+    retention: new LogRetention({ store, metrics, log, ...config.retention }),
   };
 }
 

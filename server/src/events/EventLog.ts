@@ -11,6 +11,7 @@ import { CaseroomError, logStart, type CaseEvent, type CaseEventType, type Ident
 import type { DomainChanges } from '../DomainChanges.js';
 import type { Logger } from '../logger.js';
 import type { CaseStore, EventQuery, NewCaseEvent } from '../store/CaseStore.js';
+import { expiredEventCursor } from '../store/EventStore.js';
 
 export function personOf(who: Identity | Person): Person {
   return { userId: who.userId, name: who.name, role: who.role };
@@ -90,18 +91,26 @@ export class EventLog {
   }
 
   /**
-   * Where a subscription starts: before the first event for `'start'`, after `after` if given
-   * (refused with `invalid_cursor` when it is not an event id or lies ahead of the newest event),
-   * else after the newest event.
+   * Where a subscription starts: before the oldest event kept for `'start'`, after `after` if
+   * given (refused with `invalid_cursor` when it is not an event id or lies ahead of the newest
+   * event, with `cursor_expired` when events after it were trimmed), else after the newest event.
    */
   async startingPoint(after: string | undefined): Promise<string> {
-    if (after === logStart) return this.store.events.beginning;
-    const head = await this.store.events.lastId();
+    const { events } = this.store;
+    if (after === logStart) return events.oldest();
+    const head = await events.lastId();
     if (after === undefined) return head;
-    const order = this.store.events.compare(after, head);
+    const order = events.compare(after, head);
     if (order === null) throw new CaseroomError('invalid_cursor', 'The cursor is not the id of a stored event');
     if (order > 0) throw new CaseroomError('invalid_cursor', 'The cursor is ahead of the newest event');
+    const oldest = await events.oldest();
+    if (events.compare(after, oldest)! < 0) throw expiredEventCursor(oldest);
     return after;
+  }
+
+  /** The oldest cursor still available (see EventStore.oldest). */
+  oldest(): Promise<string> {
+    return this.store.events.oldest();
   }
 
   private async teamOf(caseId: string): Promise<string | null> {

@@ -3,9 +3,10 @@
  * event for a scope without a team, that team's for a team feed), it reads what came after its
  * cursor (filtered), hands it over, and waits for the hand-over to finish before reading on.
  * Replay and live delivery are the same loop, so the seam between them has no gap and no
- * duplicate.
+ * duplicate. A subscriber that falls so far behind that the retention policy removes events it
+ * has not read is ended with `cursor_expired`, never moved past them.
  */
-import type { CaseEvent, CaseEventType } from '@caseroom/shared';
+import { CaseroomError, type CaseEvent, type CaseEventType } from '@caseroom/shared';
 import type { Logger } from '../logger.js';
 import type { EventLog } from './EventLog.js';
 
@@ -33,6 +34,8 @@ export class EventSubscription {
     /** resolves when the subscriber has taken the batch */
     private readonly deliver: (events: CaseEvent[]) => Promise<void>,
     private readonly logger: Logger,
+    /** called once if the subscription ends by itself (its cursor expired); it is stopped then */
+    private readonly ended: (error: CaseroomError) => void = () => undefined,
   ) {
     this.cursor = after;
   }
@@ -91,6 +94,12 @@ export class EventSubscription {
         this.cursor = events.at(-1)!.id;
       }
     } catch (err) {
+      if (err instanceof CaseroomError && err.code === 'cursor_expired' && !this.stopped) {
+        this.logger.warn({ after: this.cursor, oldest: err.details?.oldest }, 'event subscription cursor expired');
+        this.stop();
+        this.ended(err);
+        return;
+      }
       this.logger.warn({ err }, 'event delivery stopped');
     }
   }

@@ -3,10 +3,12 @@
  * durable cursor, in id order, and POSTs them one at a time; it moves past an event only once the
  * receiver has taken it (2xx), and that move is stored with the attempt. A failed attempt is
  * retried after an exponential backoff, forever, until it succeeds or the webhook is removed:
- * at-least-once, in order per case (and overall).
+ * at-least-once, in order per case (and overall). Events it had not reached when the retention
+ * policy removed them are not skipped silently: it records a `cursor_expired` delivery naming the
+ * ids lost, warns, and goes on from the oldest event kept.
  */
 import { randomUUID } from 'node:crypto';
-import type { CaseEvent } from '@caseroom/shared';
+import { CaseroomError, type CaseEvent } from '@caseroom/shared';
 import type { Logger } from '../logger.js';
 import type { StoredWebhook, WebhookStore } from '../store/WebhookStore.js';
 import type { EventLog } from './EventLog.js';
@@ -88,12 +90,8 @@ export class WebhookFollower {
       }
       for (;;) {
         this.again = false;
-        const batch = await this.options.events.read({
-          after: this.cursor,
-          team: this.webhook.team,
-          types: this.webhook.types ?? undefined,
-          limit: batchSize,
-        });
+        const batch = await this.readAfter(this.cursor);
+        if (batch === null) return;
         if (batch.length === 0) return;
         for (const event of batch) {
           if (this.stopped || !(await this.deliver(event))) return;
@@ -106,6 +104,42 @@ export class WebhookFollower {
       this.log.error({ err }, 'webhook delivery interrupted');
       this.retryIn(this.options.retryBaseMs);
     }
+  }
+
+  /**
+   * The next events after `cursor`; when some were trimmed before they were delivered, records
+   * the loss and reads on from the oldest cursor. Null when the webhook was removed meanwhile.
+   */
+  private async readAfter(cursor: string): Promise<CaseEvent[] | null> {
+    const query = { team: this.webhook.team, types: this.webhook.types ?? undefined, limit: batchSize };
+    try {
+      return await this.options.events.read({ ...query, after: cursor });
+    } catch (err) {
+      if (!(err instanceof CaseroomError) || err.code !== 'cursor_expired') throw err;
+    }
+    const oldest = await this.options.events.oldest();
+    const at = new Date().toISOString();
+    const kept = await this.options.store.recordAttempt({
+      id: randomUUID(),
+      webhookId: this.webhook.id,
+      eventId: oldest,
+      caseId: null,
+      type: null,
+      attempt: 1,
+      outcome: 'cursor_expired',
+      status: null,
+      error: `events after ${cursor} up to ${oldest} were removed by the retention policy before delivery`,
+      at,
+      nextAttemptAt: null,
+      lost: { after: cursor, through: oldest },
+    });
+    if (!kept) {
+      this.stopped = true;
+      return null;
+    }
+    this.log.warn({ after: cursor, through: oldest }, 'webhook cursor expired: events removed by retention before delivery');
+    this.cursor = oldest;
+    return this.options.events.read({ ...query, after: oldest });
   }
 
   /** One attempt at `event`; true once the receiver has taken it and the cursor is stored past it. */

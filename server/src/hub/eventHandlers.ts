@@ -33,7 +33,14 @@ export function eventHandlers(
       };
       // A supervisor's 'team' subscription covers their own team; name cases to follow others.
       const scope = { team: caseIds ? undefined : who.team, caseIds, types };
-      const subscription = new EventSubscription(counted, scope, after, deliver, log.child({ subscriptionId }));
+      // Fell behind what is kept: the subscriber hears why, and subscribes again if it wants.
+      const ended = (error: CaseroomError): void => {
+        const live = context.subscriptions?.get(subscriptionId);
+        if (live) end(live);
+        context.subscriptions?.delete(subscriptionId);
+        socket.emit('events:ended', subscriptionId, error.toWire());
+      };
+      const subscription = new EventSubscription(counted, scope, after, deliver, log.child({ subscriptionId }), ended);
       const unwatch = metrics?.watchSubscription(subscriptionId, who.userId, () => subscription.lagSeconds()) ?? (() => undefined);
       (context.subscriptions ??= new Map()).set(subscriptionId, { subscription, unwatch });
       log.info({ subscriptionId, cases: filter.cases === 'team' ? 'team' : filter.cases.length, after }, 'event subscription started');

@@ -33,6 +33,7 @@ export class HubMetrics implements RoomMetrics {
   private readonly readerFailures: Counter<'reader'>;
   private readonly engineMismatches: Counter;
   private readonly subscriptionReads: Counter;
+  private readonly trimmedRecords: Counter<'log'>;
   private readonly storeWrite: Histogram;
   private readonly fanOut: Histogram;
   private readonly ownership: Counter<'kind'>;
@@ -98,6 +99,12 @@ export class HubMetrics implements RoomMetrics {
     this.subscriptionReads = new Counter({
       name: 'caseroom_event_subscription_reads_total',
       help: "Reads of the event log made by this node's bot subscriptions (each wake of a subscription reads at least once)",
+      registers,
+    });
+    this.trimmedRecords = new Counter({
+      name: 'caseroom_retention_trimmed_total',
+      help: 'Records removed by the retention pass on this node, by log (events, deliveries)',
+      labelNames: ['log'],
       registers,
     });
     this.updatesRelayed = new Counter({
@@ -220,6 +227,11 @@ export class HubMetrics implements RoomMetrics {
   /** A bot subscription read the event log after its cursor. */
   subscriptionRead(): void {
     this.subscriptionReads.inc();
+  }
+
+  /** The retention pass removed `count` records of a log. */
+  trimmed(log: 'events' | 'deliveries', count: number): void {
+    this.trimmedRecords.inc({ log }, count);
   }
 
   /** Reports a bot subscription's lag while it lives; call the returned function when it stops. */

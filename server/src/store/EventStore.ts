@@ -2,6 +2,8 @@
  * The case event log: appended to with the change each event describes (see CaseStore), or on its
  * own; read after a cursor by bots, webhooks and subscriptions. Readers are told that events were
  * appended, never handed them: they read from their cursor on, so none is missed or repeated.
+ * The oldest events are trimmed by age, always a prefix of the log: the store remembers the id of
+ * the last event trimmed, and a cursor before it is refused with `cursor_expired` (never a gap).
  */
 import { CaseroomError, type CaseEvent, type CaseEventType, type Person } from '@caseroom/shared';
 
@@ -16,7 +18,10 @@ export interface NewCaseEvent {
 }
 
 export interface EventQuery {
-  /** only events after this id (exclusive); refused with `invalid_cursor` when not an event id of this store */
+  /**
+   * only events after this id (exclusive); refused with `invalid_cursor` when not an event id of
+   * this store, with `cursor_expired` when it lies before the oldest cursor (`oldest()`)
+   */
   after?: string | undefined;
   team?: string | undefined;
   caseIds?: readonly string[] | undefined;
@@ -29,10 +34,20 @@ export interface EventStore {
   append(events: readonly NewCaseEvent[]): Promise<CaseEvent[]>;
   /** Events in id order. */
   read(query: EventQuery): Promise<CaseEvent[]>;
-  /** One case's events with sequence number above `afterSeq`, in order. */
+  /**
+   * One case's events with sequence number above `afterSeq`, in order; `cursor_expired` (with the
+   * oldest `afterSeq` still available) when an event of the case after `afterSeq` was trimmed.
+   */
   forCase(caseId: string, afterSeq: number, limit: number): Promise<CaseEvent[]>;
-  /** The newest event id; before the first event, a cursor that reads from the beginning. */
+  /** The newest event id (or the last one trimmed, when every event was); before the first event, `beginning`. */
   lastId(): Promise<string>;
+  /** The oldest cursor still available: the id of the last event trimmed, or `beginning` before any trim. */
+  oldest(): Promise<string>;
+  /**
+   * Removes up to `limit` of the oldest events, each stored before `before` (ms), and moves the
+   * oldest cursor past them; answers how many it removed. Idempotent: every hub node may run it.
+   */
+  trim(before: number, limit: number): Promise<number>;
   /** A cursor before every event: reading after it starts at the first event kept. */
   readonly beginning: string;
   /** Orders two event ids (negative: a is older); null when either is not an event id of this store. */
@@ -71,4 +86,16 @@ export function readsNothing(query: EventQuery): boolean {
 
 export function invalidEventCursor(): CaseroomError {
   return new CaseroomError('invalid_cursor', 'The cursor is not the id of a stored event');
+}
+
+/**
+ * A cursor before the oldest one kept: `oldest` is what to pass as `after` instead (an event id,
+ * or a case's sequence number for reads by case), reading from it loses nothing still stored.
+ */
+export function expiredEventCursor(oldest: string | number): CaseroomError {
+  return new CaseroomError(
+    'cursor_expired',
+    'Events after this cursor were removed by the retention policy; resume from details.oldest to read what is kept',
+    { details: { oldest } },
+  );
 }

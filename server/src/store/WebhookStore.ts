@@ -33,13 +33,19 @@ export interface WebhookStore {
   cursor(id: string): Promise<string | null>;
   /**
    * Logs an attempt. A delivered attempt also moves the webhook's cursor to its event in the same
-   * transaction, so a restart resumes right after it. False when the webhook no longer exists.
+   * transaction, so a restart resumes right after it; so does a `cursor_expired` record, to the
+   * oldest cursor it resumes from. False when the webhook no longer exists.
    */
   recordAttempt(delivery: WebhookDelivery): Promise<boolean>;
   /** How many attempts at delivering this event have failed (the count survives a restart). */
   failedAttempts(webhookId: string, eventId: string): Promise<number>;
   /** Newest first. */
   deliveries(query: DeliveryQuery): Promise<Page<WebhookDelivery>>;
+  /**
+   * Removes up to `limit` of the oldest delivery records made before `before` (ms), over every
+   * webhook; answers how many. Idempotent: every hub node may run it.
+   */
+  trimDeliveries(before: number, limit: number): Promise<number>;
 }
 
 /** The hub makes webhook ids: a second webhook with the same id is a fault, reported alike by every store. */

@@ -1,16 +1,20 @@
 /**
- * The case event log on Redis streams. Every event gets its id from XADD on the one global
- * stream and is added under that same id to its team's and its case's stream, so any of the three
- * can be read after a cursor and merged with the others in id order. The per-case `seq` is
- * assigned in the same script, and a hash maps it back to the id for reads by sequence number.
- * Every aggregate of the RedisStore that stores events runs its script through `write`, so a
- * change and its events are one atomic step and readers are told once Redis has stored them.
+ * The case event log on Redis streams, each event's body stored once. Every event gets its id
+ * from XADD on the one global stream, which holds the body; its team's and its case's streams are
+ * indexes, an entry under the same id holding only its seq, and reads fetch the bodies from the
+ * global stream inside the same script. The per-case `seq` is assigned in the same script from
+ * the case's counter, and a hash maps it back to the id for reads by sequence number. Every
+ * aggregate of the RedisStore that stores events runs its script through `write`, so a change and
+ * its events are one atomic step and readers are told once Redis has stored them. Trimming
+ * removes a prefix of the global stream and, in the same script, the index entries and seq
+ * mappings of what it removed; `events:trimmed` keeps the last id removed.
  */
-import type { CaseEvent, CaseEventType } from '@caseroom/shared';
+import { type CaseEvent, type CaseEventType } from '@caseroom/shared';
 import type { RedisArgument } from 'redis';
 import { AppendSignal } from '../AppendSignal.js';
 import {
   caseEventRange,
+  expiredEventCursor,
   invalidEventCursor,
   readsNothing,
   storedEvent,
@@ -26,22 +30,35 @@ import type { RedisKeys } from './RedisKeys.js';
 export const eventArgs = 6;
 
 /**
+ * Lua: a case's last seq, from its counter; a case numbered before the counter was kept (or by a
+ * node of an earlier version, during an upgrade) has the numbers 1..count in its seq -> id hash.
+ */
+const lastSeqLua = `
+local function last_seq(counter, ids)
+  return math.max(tonumber(redis.call('GET', counter)) or 0, redis.call('HLEN', ids))
+end
+local function next_seq(counter, ids)
+  return last_seq(counter, ids) + 1
+end
+`;
+
+/**
  * Lua appending the events a script was given, after the change they describe, in the same
  * atomic step, numbered within their case as EventStore.ts says. KEYS[k] is the global stream,
- * followed by three keys per event (its team's stream, its case's stream, its case's seq -> id
- * hash); ARGV from `a` holds `eventArgs` fields per event.
+ * followed by four keys per event (its team's stream, its case's stream, its case's seq -> id
+ * hash, its case's seq counter); ARGV from `a` holds `eventArgs` fields per event.
  */
-export const appendEventsLua = `
+export const appendEventsLua = `${lastSeqLua}
 local function append_events(k, a)
   local written = {}
   for i = 0, (#ARGV - a + 1) / ${eventArgs} - 1 do
-    local f, e = a + i * ${eventArgs}, k + i * 3
-    local seq = redis.call('HLEN', KEYS[e + 3]) + 1
-    local fields = {'caseId', ARGV[f], 'team', ARGV[f + 1], 'seq', tostring(seq), 'type', ARGV[f + 2],
-      'at', ARGV[f + 3], 'actor', ARGV[f + 4], 'data', ARGV[f + 5]}
-    local id = redis.call('XADD', KEYS[k], '*', unpack(fields))
-    redis.call('XADD', KEYS[e + 1], id, unpack(fields))
-    redis.call('XADD', KEYS[e + 2], id, unpack(fields))
+    local f, e = a + i * ${eventArgs}, k + i * 4
+    local seq = next_seq(KEYS[e + 4], KEYS[e + 3])
+    redis.call('SET', KEYS[e + 4], seq)
+    local id = redis.call('XADD', KEYS[k], '*', 'caseId', ARGV[f], 'team', ARGV[f + 1], 'seq', tostring(seq),
+      'type', ARGV[f + 2], 'at', ARGV[f + 3], 'actor', ARGV[f + 4], 'data', ARGV[f + 5])
+    redis.call('XADD', KEYS[e + 1], id, 's', seq)
+    redis.call('XADD', KEYS[e + 2], id, 's', seq)
     redis.call('HSET', KEYS[e + 3], seq, id)
     written[#written + 1] = {id, seq}
   end
@@ -52,11 +69,114 @@ end
 const appendOnly = new LuaScript(`${appendEventsLua}
 return append_events(1, 1)`);
 
-/** KEYS: the case's seq -> id hash, its stream. ARGV: first seq wanted, count. */
-const readCaseScript = new LuaScript(`
+/** Lua ordering stream ids (`before(a, b)`: a is older). */
+const orderLua = `
+local function parse(id)
+  local ms, n = string.match(id, '^(%d+)-(%d+)$')
+  return tonumber(ms), tonumber(n)
+end
+local function before(a, b)
+  local am, an = parse(a)
+  local bm, bn = parse(b)
+  return am < bm or (am == bm and an < bn)
+end
+`;
+
+/**
+ * KEYS: the global stream, the trimmed mark, then the index streams to read (none: the global
+ * stream itself). ARGV: the cursor, how many entries to take from each stream. -> {'expired',
+ * oldest} or {'events', bound, entries}: entries in id order up to `bound` (empty: every stream
+ * was read to its end), and the read goes on after it. An index entry whose body is gone is skipped.
+ */
+const readScript = new LuaScript(`${orderLua}
+local mark = redis.call('GET', KEYS[2])
+if mark and before(ARGV[1], mark) then return {'expired', mark} end
+local chunk = tonumber(ARGV[2])
+if #KEYS == 2 then
+  local entries = redis.call('XRANGE', KEYS[1], '(' .. ARGV[1], '+', 'COUNT', chunk)
+  local bound = ''
+  if #entries == chunk then bound = entries[#entries][1] end
+  return {'events', bound, entries}
+end
+-- A stream that filled its chunk may hold more: the merge is complete only up to the smallest
+-- last id among those.
+local bound = nil
+local ids = {}
+for i = 3, #KEYS do
+  local entries = redis.call('XRANGE', KEYS[i], '(' .. ARGV[1], '+', 'COUNT', chunk)
+  if #entries == chunk then
+    local last = entries[#entries][1]
+    if bound == nil or before(last, bound) then bound = last end
+  end
+  for _, entry in ipairs(entries) do ids[#ids + 1] = entry[1] end
+end
+local merged = {}
+for _, id in ipairs(ids) do
+  if bound == nil or not before(bound, id) then merged[#merged + 1] = id end
+end
+table.sort(merged, before)
+-- Many indexes (a subscription naming many cases) may merge to far more than a chunk: fetch the
+-- bodies of one chunk per call, and go on after it.
+if #merged > chunk then
+  bound = merged[chunk]
+  for i = #merged, chunk + 1, -1 do merged[i] = nil end
+end
+local events = {}
+for _, id in ipairs(merged) do
+  local body = redis.call('XRANGE', KEYS[1], id, id)
+  if body[1] then events[#events + 1] = body[1] end
+end
+return {'events', bound or '', events}`);
+
+/**
+ * KEYS: the case's seq -> id hash, its index stream, the global stream, its seq counter. ARGV:
+ * first seq wanted, count. -> {'events', entries} or {'expired', oldest seq} when that seq's
+ * event was trimmed.
+ */
+const readCaseScript = new LuaScript(`${lastSeqLua}
 local id = redis.call('HGET', KEYS[1], ARGV[1])
-if not id then return {} end
-return redis.call('XRANGE', KEYS[2], id, '+', 'COUNT', ARGV[2])`);
+if not id or not redis.call('XRANGE', KEYS[3], id, id)[1] then
+  local last = last_seq(KEYS[4], KEYS[1])
+  if tonumber(ARGV[1]) > last then return {'events', {}} end
+  local first = redis.call('XRANGE', KEYS[2], '-', '+', 'COUNT', 1)[1]
+  if not first then return {'expired', last} end
+  -- index entries carry the seq in 's'; entries of older versions a whole event with 'seq'
+  for i = 1, #first[2], 2 do
+    if first[2][i] == 's' or first[2][i] == 'seq' then return {'expired', tonumber(first[2][i + 1]) - 1} end
+  end
+  return {'expired', last}
+end
+local events = {}
+for _, entry in ipairs(redis.call('XRANGE', KEYS[2], id, '+', 'COUNT', ARGV[2])) do
+  local body = redis.call('XRANGE', KEYS[3], entry[1], entry[1])
+  if body[1] then events[#events + 1] = body[1] end
+end
+return {'events', events}`);
+
+/**
+ * KEYS: the global stream, the trimmed mark, the team indexes, then per case its index, its
+ * seq -> id hash and its seq counter (kept before the mappings go, so numbering goes on). ARGV: the first id kept, the last id trimmed, how many team indexes, then per
+ * case the first and last seq trimmed. -> how many events it removed (0 when another node had).
+ */
+const trimScript = new LuaScript(`${orderLua}${lastSeqLua}
+local removed = redis.call('XTRIM', KEYS[1], 'MINID', ARGV[1])
+local mark = redis.call('GET', KEYS[2])
+if not mark or before(mark, ARGV[2]) then redis.call('SET', KEYS[2], ARGV[2]) end
+local teams = tonumber(ARGV[3])
+local function trim_index(key)
+  redis.call('XTRIM', key, 'MINID', ARGV[1])
+  if redis.call('XLEN', key) == 0 then redis.call('DEL', key) end
+end
+for i = 3, 2 + teams do trim_index(KEYS[i]) end
+local c = 4
+for i = 3 + teams, #KEYS, 3 do
+  trim_index(KEYS[i])
+  local hash = KEYS[i + 1]
+  redis.call('SET', KEYS[i + 2], last_seq(KEYS[i + 2], hash))
+  for seq = tonumber(ARGV[c]), tonumber(ARGV[c + 1]) do redis.call('HDEL', hash, seq) end
+  c = c + 2
+end
+return removed`);
 
 /** How many entries each stream is asked for at a time when a filter may skip many. */
 const scanChunk = 200;
@@ -74,16 +194,16 @@ function compareIds(a: StreamId, b: StreamId): number {
   return a[1] === b[1] ? 0 : a[1] < b[1] ? -1 : 1;
 }
 
-interface StreamEntry {
-  id: string;
-  message: Record<string, string>;
-}
+/** An entry as a script returns it: the id and the flat field list. */
+type RawEntry = [id: string, fields: string[]];
 
 interface StoredEvent extends CaseEvent {
   team: string;
 }
 
-function toEvent(id: string, fields: Record<string, string>): StoredEvent {
+function toEvent([id, flat]: RawEntry): StoredEvent {
+  const fields: Record<string, string> = {};
+  for (let i = 0; i < flat.length; i += 2) fields[flat[i]!] = flat[i + 1]!;
   return {
     id,
     caseId: fields.caseId!,
@@ -121,7 +241,10 @@ export class RedisEvents implements EventStore {
     events: readonly NewCaseEvent[],
   ): Promise<unknown> {
     const k = this.keys;
-    const eventKeys = [k.events, ...events.flatMap((e) => [k.teamEvents(e.team), k.caseEvents(e.caseId), k.caseEventIds(e.caseId)])];
+    const eventKeys = [
+      k.events,
+      ...events.flatMap((e) => [k.teamEvents(e.team), k.caseEvents(e.caseId), k.caseEventIds(e.caseId), k.caseEventSeq(e.caseId)]),
+    ];
     const eventValues = events.flatMap((e) => [
       e.caseId,
       e.team,
@@ -142,64 +265,96 @@ export class RedisEvents implements EventStore {
   }
 
   /**
-   * Reads the smallest set of streams that holds every match (the listed cases', else the team's,
-   * else the global one), merges them in id order and filters the rest here, chunk by chunk.
+   * Reads the smallest set of streams that holds every match (the listed cases' indexes, else the
+   * team's, else the global stream), merged in id order with their bodies by the script, and
+   * filters the rest here, chunk by chunk.
    */
   async read(query: EventQuery): Promise<CaseEvent[]> {
     const after = parseId(query.after ?? this.beginning);
     if (!after) throw invalidEventCursor();
-    if (readsNothing(query)) return [];
     const { team, types } = query;
-    const streams = query.caseIds
-      ? [...new Set(query.caseIds)].map((id) => this.keys.caseEvents(id))
-      : [team === undefined ? this.keys.events : this.keys.teamEvents(team)];
+    const k = this.keys;
+    const indexes = query.caseIds
+      ? [...new Set(query.caseIds)].map((id) => k.caseEvents(id))
+      : team === undefined
+        ? []
+        : [k.teamEvents(team)];
     const wanted = (e: StoredEvent): boolean => (team === undefined || e.team === team) && (types === undefined || types.includes(e.type));
-    const chunk = Math.max(query.limit, scanChunk);
+    // An empty query still checks its cursor, as every store does.
+    const chunk = readsNothing(query) ? 1 : Math.max(query.limit, scanChunk);
     const found: CaseEvent[] = [];
     let from = `${after[0]}-${after[1]}`;
     for (;;) {
-      const replies = (await Promise.all(
-        streams.map((s) => guarded(this.redis.xRange(s, `(${from}`, '+', { COUNT: chunk }))),
-      )) as StreamEntry[][];
-      // A stream that filled its chunk may hold more: the merge is complete only up to the
-      // smallest last id among those, and the next round starts there.
-      let bound: StreamId | null = null;
-      for (const entries of replies) {
-        const last = entries.length === chunk ? parseId(entries.at(-1)!.id)! : null;
-        if (last && (bound === null || compareIds(last, bound) < 0)) bound = last;
-      }
-      const merged = replies
-        .flat()
-        .map((entry) => ({ entry, id: parseId(entry.id)! }))
-        .filter(({ id }) => bound === null || compareIds(id, bound) <= 0)
-        .sort((a, b) => compareIds(a.id, b.id));
-      for (const { entry } of merged) {
-        const event = toEvent(entry.id, entry.message);
+      const keys = [k.events, k.eventsTrimmed, ...indexes];
+      const reply = (await guarded(readScript.run(this.redis, keys, [from, String(chunk)]))) as
+        ['expired', string] | ['events', string, RawEntry[]];
+      if (reply[0] === 'expired') throw expiredEventCursor(reply[1]);
+      if (readsNothing(query)) return [];
+      const [, bound, entries] = reply;
+      for (const entry of entries) {
+        const event = toEvent(entry);
         if (!wanted(event)) continue;
         found.push(withoutTeam(event));
         if (found.length === query.limit) return found;
       }
-      if (bound === null) return found;
-      from = `${bound[0]}-${bound[1]}`;
+      if (bound === '') return found;
+      from = bound;
     }
   }
 
   async forCase(caseId: string, afterSeq: number, limit: number): Promise<CaseEvent[]> {
     const range = caseEventRange(afterSeq, limit);
     if (!range) return [];
-    const keys = [this.keys.caseEventIds(caseId), this.keys.caseEvents(caseId)];
+    const keys = [this.keys.caseEventIds(caseId), this.keys.caseEvents(caseId), this.keys.events, this.keys.caseEventSeq(caseId)];
     const args = [String(range.firstSeq), String(range.limit)];
-    const entries = (await guarded(readCaseScript.run(this.redis, keys, args))) as Array<[string, string[]]>;
-    return entries.map(([id, flat]) => {
-      const fields: Record<string, string> = {};
-      for (let i = 0; i < flat.length; i += 2) fields[flat[i]!] = flat[i + 1]!;
-      return withoutTeam(toEvent(id, fields));
-    });
+    const reply = (await guarded(readCaseScript.run(this.redis, keys, args))) as ['expired', number] | ['events', RawEntry[]];
+    if (reply[0] === 'expired') throw expiredEventCursor(reply[1]);
+    return reply[1].map((entry) => withoutTeam(toEvent(entry)));
   }
 
   async lastId(): Promise<string> {
-    const [last] = (await guarded(this.redis.xRevRange(this.keys.events, '+', '-', { COUNT: 1 }))) as StreamEntry[];
-    return last?.id ?? this.beginning;
+    const [newest, trimmed] = await Promise.all([
+      guarded(this.redis.xRevRange(this.keys.events, '+', '-', { COUNT: 1 })),
+      guarded(this.redis.get(this.keys.eventsTrimmed)),
+    ]);
+    return newest?.[0]?.id ?? trimmed ?? this.beginning;
+  }
+
+  async oldest(): Promise<string> {
+    return (await guarded(this.redis.get(this.keys.eventsTrimmed))) ?? this.beginning;
+  }
+
+  /**
+   * Reads the oldest events (stream ids are the ms Redis stored them at), then removes them with
+   * their index entries and seq mappings in one script. Nodes trimming at once remove each event
+   * once: the second script finds nothing left below the same bound.
+   */
+  async trim(before: number, limit: number): Promise<number> {
+    const k = this.keys;
+    const oldest = (await guarded(this.redis.xRange(k.events, '-', `(${Math.max(0, Math.floor(before))}-0`, { COUNT: limit }))) as Array<{
+      id: string;
+      message: Record<string, string>;
+    }>;
+    const last = oldest.at(-1);
+    if (!last) return 0;
+    const teams = new Set<string>();
+    // a case's trimmed events are consecutive seqs: the first and the last
+    const cases = new Map<string, [number, number]>();
+    for (const { message } of oldest) {
+      teams.add(message.team!);
+      const seq = Number(message.seq);
+      const seen = cases.get(message.caseId!);
+      cases.set(message.caseId!, seen ? [seen[0], seq] : [seq, seq]);
+    }
+    const [ms, n] = parseId(last.id)!;
+    const keys = [
+      k.events,
+      k.eventsTrimmed,
+      ...[...teams].map((team) => k.teamEvents(team)),
+      ...[...cases.keys()].flatMap((caseId) => [k.caseEvents(caseId), k.caseEventIds(caseId), k.caseEventSeq(caseId)]),
+    ];
+    const args = [`${ms}-${n + 1n}`, last.id, String(teams.size), ...[...cases.values()].flatMap(([a, b]) => [String(a), String(b)])];
+    return Number(await guarded(trimScript.run(this.redis, keys, args)));
   }
 
   compare(a: string, b: string): number | null {

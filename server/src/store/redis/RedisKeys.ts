@@ -116,6 +116,11 @@ export class RedisKeys {
     return this.key('events');
   }
 
+  /** string: the id of the last event trimmed from `events` (absent before the first trim) */
+  get eventsTrimmed(): string {
+    return this.key('events', 'trimmed');
+  }
+
   teamEvents(team: string): string {
     return this.key('events', 'team', part(team));
   }
@@ -127,6 +132,11 @@ export class RedisKeys {
   /** seq -> event id for one case */
   caseEventIds(caseId: string): string {
     return this.key('events', 'case', part(caseId), 'ids');
+  }
+
+  /** string: the last seq given to one of the case's events (trimming removes mappings, never this) */
+  caseEventSeq(caseId: string): string {
+    return this.key('events', 'case', part(caseId), 'seq');
   }
 
   updates(caseId: string): string {

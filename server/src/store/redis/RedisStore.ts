@@ -20,13 +20,15 @@
  * corrections); `…:messages:inbound` maps a channel (`*`: any) to its newest inbound seq,
  * `case:{id}:floor` the floor JSON, `case:{id}:composing` user id -> composing mark.
  * `deadlines:steps` scores each step that falls due (member: JSON [case id, step id]) by that time (ms).
- * `events` is the stream that gives every event its id; the same entry is added under the same
- * id to `events:team:{team}` and `events:case:{id}`, and `events:case:{id}:ids` maps each
- * per-case seq to its id. `doc:{id}:updates` is the update log, a stream with ids `0-{seq}` and
- * the bytes in field `u`; `doc:{id}:snapshot` a hash (data, throughSeq). `webhook:{id}` is a hash
+ * `events` is the stream that gives every event its id and holds its body (the only copy);
+ * `events:team:{team}` and `events:case:{id}` are its indexes, streams with an entry under the
+ * same id holding only the seq (`s`), `events:case:{id}:ids` maps each per-case seq to its id and
+ * `events:case:{id}:seq` is the case's last seq; `events:trimmed` is the id of the last event
+ * trimmed. `doc:{id}:updates` is the update log, a stream with ids `0-{seq}` and the bytes in
+ * field `u`; `doc:{id}:snapshot` a hash (data, throughSeq). `webhook:{id}` is a hash
  * (record JSON, secret, team, cursor, attempt counter) listed in `webhooks:all` and
  * `webhooks:team:{team}`; `webhook:{id}:deliveries` maps attempt seq -> JSON, indexed by seq in
- * `webhook:{id}:deliveries:{all|delivered|failed}`; `webhook:{id}:failures` counts failed
+ * `webhook:{id}:deliveries:{all|delivered|failed|cursor_expired}`; `webhook:{id}:failures` counts failed
  * attempts per event id.
  */
 import type { Logger } from '../../logger.js';

@@ -12,13 +12,13 @@ import { LuaScript } from './LuaScript.js';
 import type { RedisKeys } from './RedisKeys.js';
 
 /**
- * KEYS: webhook, all webhooks, the team's webhooks, events. ARGV: record, secret, team, member
- * -> 0 when the id is taken.
+ * KEYS: webhook, all webhooks, the team's webhooks, events, the events' trimmed mark. ARGV:
+ * record, secret, team, member -> 0 when the id is taken.
  */
 const createScript = new LuaScript(`
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
 local newest = redis.call('XREVRANGE', KEYS[4], '+', '-', 'COUNT', 1)
-local cursor = '0-0'
+local cursor = redis.call('GET', KEYS[5]) or '0-0'
 if newest[1] then cursor = newest[1][1] end
 redis.call('HSET', KEYS[1], 'record', ARGV[1], 'secret', ARGV[2], 'team', ARGV[3], 'member', ARGV[4], 'cursor', cursor)
 redis.call('ZADD', KEYS[2], 0, ARGV[4])
@@ -58,6 +58,22 @@ else
 end
 return 1`);
 
+/**
+ * KEYS: deliveries, their all-index, then one index per outcome. ARGV: the oldest time kept (ISO),
+ * how many records at most -> how many it removed. Records are numbered in the order they are
+ * made, so the old ones come first.
+ */
+const trimDeliveriesScript = new LuaScript(`
+local removed = 0
+for _, seq in ipairs(redis.call('ZRANGE', KEYS[2], 0, tonumber(ARGV[2]) - 1)) do
+  local record = redis.call('HGET', KEYS[1], seq)
+  if record and cjson.decode(record).at >= ARGV[1] then break end
+  redis.call('HDEL', KEYS[1], seq)
+  for i = 2, #KEYS do redis.call('ZREM', KEYS[i], seq) end
+  removed = removed + 1
+end
+return removed`);
+
 export class RedisWebhooks implements WebhookStore {
   constructor(
     private readonly redis: Redis,
@@ -67,7 +83,7 @@ export class RedisWebhooks implements WebhookStore {
   async create(webhook: StoredWebhook): Promise<void> {
     const { secret, ...shown } = webhook;
     const k = this.keys;
-    const keys = [k.webhook(webhook.id), k.webhooks(), k.webhooks(webhook.team), k.events];
+    const keys = [k.webhook(webhook.id), k.webhooks(), k.webhooks(webhook.team), k.events, k.eventsTrimmed];
     const args = [JSON.stringify(shown), secret, webhook.team, lexMember(webhook.createdAt, webhook.id)];
     if ((await guarded(createScript.run(this.redis, keys, args))) === 0) throw webhookAlreadyStored(webhook.id);
   }
@@ -115,6 +131,19 @@ export class RedisWebhooks implements WebhookStore {
 
   async failedAttempts(webhookId: string, eventId: string): Promise<number> {
     return Number((await guarded(this.redis.hGet(this.keys.failures(webhookId), eventId))) ?? 0);
+  }
+
+  async trimDeliveries(before: number, limit: number): Promise<number> {
+    const cutoff = new Date(before).toISOString();
+    const k = this.keys;
+    let removed = 0;
+    for (const webhook of await this.list()) {
+      if (removed >= limit) break;
+      const id = webhook.id;
+      const keys = [k.deliveries(id), k.deliveryIndex(id), ...deliveryOutcomes.map((outcome) => k.deliveryIndex(id, outcome))];
+      removed += Number(await guarded(trimDeliveriesScript.run(this.redis, keys, [cutoff, String(limit - removed)])));
+    }
+    return removed;
   }
 
   /** Newest first. */

@@ -2,13 +2,16 @@
  * The case event log in the embedded store: one table, each event's id its row id, numbered
  * within its case in the transaction that stores it. Every aggregate of the SqliteStore stores
  * its events through `write`, so a change and its events commit together and readers are told
- * once they have.
+ * once they have. Trimming deletes a prefix of the table and keeps its last id in `event_log`:
+ * row ids never come back (AUTOINCREMENT), and each case's last number is kept apart from its
+ * events, so a case whose events were all trimmed goes on numbering where it was.
  */
 import type { CaseEvent, CaseEventType } from '@caseroom/shared';
 import type Database from 'better-sqlite3';
 import { AppendSignal } from '../AppendSignal.js';
 import {
   caseEventRange,
+  expiredEventCursor,
   invalidEventCursor,
   readsNothing,
   storedEvent,
@@ -31,6 +34,19 @@ CREATE TABLE IF NOT EXISTS events (
   UNIQUE (case_id, seq)
 );
 CREATE INDEX IF NOT EXISTS events_by_team ON events (team, id);
+CREATE TABLE IF NOT EXISTS event_log (
+  name TEXT PRIMARY KEY,
+  value INTEGER NOT NULL
+);
+`;
+
+/** Each case's last sequence number; filled from the events on the first start that has it. */
+const seqSchema = `
+CREATE TABLE event_seqs (
+  case_id TEXT PRIMARY KEY,
+  last_seq INTEGER NOT NULL
+);
+INSERT INTO event_seqs (case_id, last_seq) SELECT case_id, max(seq) FROM events GROUP BY case_id;
 `;
 
 /** How many shapes of read statement are kept prepared (a shape grows with the cases a subscription names). */
@@ -71,14 +87,30 @@ export class SqliteEvents implements EventStore {
   private readonly reads = new Map<string, Database.Statement<unknown[], EventRow>>();
 
   constructor(private readonly db: Database.Database) {
-    db.exec(schema);
+    db.transaction(() => {
+      db.exec(schema);
+      const hasSeqs = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'event_seqs'").get();
+      if (!hasSeqs) db.exec(seqSchema);
+    })();
     this.statements = {
-      nextSeq: db.prepare<[string], { seq: number }>('SELECT coalesce(max(seq), 0) + 1 AS seq FROM events WHERE case_id = ?'),
+      nextSeq: db.prepare<[string], { seq: number }>('SELECT coalesce((SELECT last_seq FROM event_seqs WHERE case_id = ?), 0) + 1 AS seq'),
+      keepSeq: db.prepare(
+        'INSERT INTO event_seqs (case_id, last_seq) VALUES (?, ?) ON CONFLICT (case_id) DO UPDATE SET last_seq = excluded.last_seq',
+      ),
       insert: db.prepare('INSERT INTO events (case_id, team, seq, type, at, actor, data) VALUES (?, ?, ?, ?, ?, ?, ?)'),
       caseEvents: db.prepare<[string, number, number], EventRow>(
         'SELECT * FROM events WHERE case_id = ? AND seq >= ? ORDER BY seq LIMIT ?',
       ),
+      caseBounds: db.prepare<[string, string], { first: number | null; last: number | null }>(
+        'SELECT (SELECT min(seq) FROM events WHERE case_id = ?) AS first, (SELECT last_seq FROM event_seqs WHERE case_id = ?) AS last',
+      ),
       lastId: db.prepare<[], { id: number | null }>('SELECT max(id) AS id FROM events'),
+      trimmedThrough: db.prepare<[], { value: number }>("SELECT value FROM event_log WHERE name = 'trimmed_through'"),
+      oldestRows: db.prepare<[number], { id: number; at: string }>('SELECT id, at FROM events ORDER BY id LIMIT ?'),
+      deleteThrough: db.prepare('DELETE FROM events WHERE id <= ?'),
+      markTrimmed: db.prepare(
+        "INSERT INTO event_log (name, value) VALUES ('trimmed_through', ?) ON CONFLICT (name) DO UPDATE SET value = max(value, excluded.value)",
+      ),
     };
   }
 
@@ -119,6 +151,8 @@ export class SqliteEvents implements EventStore {
   async read(query: EventQuery): Promise<CaseEvent[]> {
     const after = parseId(query.after ?? this.beginning);
     if (after === null) throw invalidEventCursor();
+    const trimmed = this.trimmedThrough();
+    if (after < trimmed) throw expiredEventCursor(String(trimmed));
     if (readsNothing(query)) return [];
     const filter = new SqlFilter()
       .add('id > ?', after)
@@ -132,11 +166,37 @@ export class SqliteEvents implements EventStore {
 
   async forCase(caseId: string, afterSeq: number, limit: number): Promise<CaseEvent[]> {
     const range = caseEventRange(afterSeq, limit);
-    return range ? this.statements.caseEvents.all(caseId, range.firstSeq, range.limit).map(toEvent) : [];
+    if (!range) return [];
+    // Read in one transaction with the bounds, so a trim cannot fall between the check and the read.
+    return this.db.transaction(() => {
+      const { first, last } = this.statements.caseBounds.get(caseId, caseId)!;
+      // The case's oldest kept event comes after the one asked for (or none is kept): the ones between were trimmed.
+      const oldestKept = first ?? (last ?? 0) + 1;
+      if (range.firstSeq < oldestKept) throw expiredEventCursor(oldestKept - 1);
+      return this.statements.caseEvents.all(caseId, range.firstSeq, range.limit).map(toEvent);
+    })();
   }
 
   async lastId(): Promise<string> {
-    return String(this.statements.lastId.get()?.id ?? 0);
+    return String(this.statements.lastId.get()?.id ?? this.trimmedThrough());
+  }
+
+  async oldest(): Promise<string> {
+    return String(this.trimmedThrough());
+  }
+
+  async trim(before: number, limit: number): Promise<number> {
+    const cutoff = new Date(before).toISOString();
+    return this.db.transaction(() => {
+      const rows = this.statements.oldestRows.all(limit);
+      // A prefix of the log, so that one id says what is gone: it stops at the first event kept.
+      const old = rows.findIndex((row) => row.at >= cutoff);
+      const last = old === -1 ? rows.at(-1) : rows[old - 1];
+      if (last === undefined) return 0;
+      const { changes } = this.statements.deleteThrough.run(last.id);
+      this.statements.markTrimmed.run(last.id);
+      return changes;
+    })();
   }
 
   compare(a: string, b: string): number | null {
@@ -163,10 +223,16 @@ export class SqliteEvents implements EventStore {
     return statement;
   }
 
+  /** The id of the last event trimmed; 0 before any trim. */
+  private trimmedThrough(): number {
+    return this.statements.trimmedThrough.get()?.value ?? 0;
+  }
+
   /** Stores events inside the caller's transaction, numbering each within its case. */
   private insert(events: readonly NewCaseEvent[]): CaseEvent[] {
     return events.map((e) => {
       const seq = this.statements.nextSeq.get(e.caseId)!.seq;
+      this.statements.keepSeq.run(e.caseId, seq);
       const actor = e.actor ? JSON.stringify(e.actor) : null;
       const { lastInsertRowid } = this.statements.insert.run(e.caseId, e.team, seq, e.type, e.at, actor, JSON.stringify(e.data));
       return storedEvent(e, String(lastInsertRowid), seq);

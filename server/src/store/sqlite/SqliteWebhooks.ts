@@ -46,7 +46,8 @@ export class SqliteWebhooks implements WebhookStore {
     db.exec(schema);
     this.statements = {
       insert: db.prepare(
-        'INSERT INTO webhooks (id, team, created_at, record, secret, cursor) VALUES (?, ?, ?, ?, ?, (SELECT coalesce(max(id), 0) FROM events))',
+        `INSERT INTO webhooks (id, team, created_at, record, secret, cursor) VALUES (?, ?, ?, ?, ?,
+          coalesce((SELECT max(id) FROM events), (SELECT value FROM event_log WHERE name = 'trimmed_through'), 0))`,
       ),
       get: db.prepare<[string], WebhookRow>('SELECT record, secret FROM webhooks WHERE id = ?'),
       all: db.prepare<[], WebhookRow>('SELECT record, secret FROM webhooks ORDER BY created_at, id'),
@@ -57,6 +58,10 @@ export class SqliteWebhooks implements WebhookStore {
       exists: db.prepare<[string], { id: string }>('SELECT id FROM webhooks WHERE id = ?'),
       insertDelivery: db.prepare('INSERT INTO webhook_deliveries (webhook_id, event_id, outcome, record) VALUES (?, ?, ?, ?)'),
       advance: db.prepare('UPDATE webhooks SET cursor = ? WHERE id = ? AND cursor < ?'),
+      oldestDeliveries: db.prepare<[number], { seq: number; at: string }>(
+        "SELECT seq, json_extract(record, '$.at') AS at FROM webhook_deliveries ORDER BY seq LIMIT ?",
+      ),
+      deleteDeliveriesThrough: db.prepare('DELETE FROM webhook_deliveries WHERE seq <= ?'),
       failedAttempts: db.prepare<[string, number], { n: number }>(
         "SELECT COUNT(*) AS n FROM webhook_deliveries WHERE webhook_id = ? AND event_id = ? AND outcome = 'failed'",
       ),
@@ -97,13 +102,24 @@ export class SqliteWebhooks implements WebhookStore {
     return this.db.transaction(() => {
       if (!this.statements.exists.get(delivery.webhookId)) return false;
       this.statements.insertDelivery.run(delivery.webhookId, eventId, delivery.outcome, JSON.stringify(delivery));
-      if (delivery.outcome === 'delivered') this.statements.advance.run(eventId, delivery.webhookId, eventId);
+      if (delivery.outcome !== 'failed') this.statements.advance.run(eventId, delivery.webhookId, eventId);
       return true;
     })();
   }
 
   async failedAttempts(webhookId: string, eventId: string): Promise<number> {
     return this.statements.failedAttempts.get(webhookId, Number(eventId))!.n;
+  }
+
+  async trimDeliveries(before: number, limit: number): Promise<number> {
+    const cutoff = new Date(before).toISOString();
+    return this.db.transaction(() => {
+      // Records are numbered in the order they are made: the old ones are a prefix.
+      const rows = this.statements.oldestDeliveries.all(limit);
+      const young = rows.findIndex((row) => row.at >= cutoff);
+      const last = young === -1 ? rows.at(-1) : rows[young - 1];
+      return last === undefined ? 0 : this.statements.deleteDeliveriesThrough.run(last.seq).changes;
+    })();
   }
 
   async deliveries(query: DeliveryQuery): Promise<Page<WebhookDelivery>> {
