@@ -1,0 +1,120 @@
+/** The soak's results: every sample as JSON, a markdown summary with the verdicts, and the chart. */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ShiftCounts } from '../load/tasks.js';
+import { warmupSeconds, type GrowthVerdict, type SoakSample } from './growthCheck.js';
+import { soakChart, type Panel } from './soakChart.js';
+
+export interface SoakReport {
+  date: string;
+  command: string;
+  machine: string;
+  node: string;
+  store: 'sqlite' | 'redis';
+  /** the hub's settings the soak chose (retention and the like) */
+  hubSettings: Record<string, string>;
+  load: string;
+  /** seconds the load ran */
+  seconds: number;
+  warmupSeconds: number;
+  samples: SoakSample[];
+  verdicts: GrowthVerdict[];
+  counts: ShiftCounts;
+  webhookDeliveries: number;
+  /** Redis only: the server's used_memory at the first and the last sample */
+  redisUsedMemory: { first: number; last: number } | null;
+  /** why the soak failed; empty when it passed */
+  failures: string[];
+}
+
+const mib = 1 / (1024 * 1024);
+
+/** A slope or mean in its quantity's unit, as the summary writes it. */
+export function inUnit(value: number, unit: GrowthVerdict['unit']): string {
+  if (!Number.isFinite(value)) return 'n/a';
+  if (unit === 'bytes') return `${(value * mib).toFixed(2)} MiB`;
+  if (unit === 'ms') return `${value.toFixed(1)} ms`;
+  return value.toFixed(1);
+}
+
+export function verdictLine(v: GrowthVerdict): string {
+  const word = v.verdict === 'ok' ? 'ok' : v.verdict === 'too fast' ? 'TOO FAST' : 'not judged (run too short)';
+  return `${v.label}: ${inUnit(v.slopePerHour, v.unit)}/h against a limit of ${inUnit(v.limitPerHour, v.unit)}/h (${v.stated}), fitted from ${Math.round(v.from)} s over ${v.samples} samples, mean ${inUnit(v.mean, v.unit)}: ${word}`;
+}
+
+const total = (counts: Record<string, number>): number => Object.values(counts).reduce((a, b) => a + b, 0);
+const listed = (counts: Record<string, number>): string =>
+  Object.keys(counts).length === 0
+    ? 'none'
+    : Object.entries(counts)
+        .sort((a, b) => b[1] - a[1])
+        .map(([key, n]) => `${key} ${n}`)
+        .join(', ');
+
+export function markdown(report: SoakReport): string {
+  const last = report.samples[report.samples.length - 1];
+  const rows = report.verdicts.map(
+    (v) =>
+      `| ${v.label} | ${Math.round(v.from)} s | ${v.samples} | ${inUnit(v.mean, v.unit)} | ${inUnit(v.slopePerHour, v.unit)} | ${inUnit(v.limitPerHour, v.unit)} (${v.stated}) | ${v.verdict} |`,
+  );
+  return [
+    `# Soak, ${report.store === 'sqlite' ? 'embedded store (SQLite)' : 'Redis store'}`,
+    '',
+    `${report.date} · \`${report.command}\` · ${report.machine} · node ${report.node}`,
+    '',
+    `**${report.failures.length === 0 ? 'Passed' : 'FAILED'}**${report.failures.length === 0 ? '' : `: ${report.failures.join('; ')}`}`,
+    '',
+    `Load: ${report.load}. Ran ${Math.round(report.seconds)} s; warm-up ${Math.round(report.warmupSeconds)} s; a sample every 10 s.`,
+    '',
+    `Hub settings: ${Object.entries(report.hubSettings)
+      .map(([k, v]) => `\`${k}=${v}\``)
+      .join(', ')}.`,
+    '',
+    '| quantity | fit from | samples | mean | growth per hour | limit per hour | verdict |',
+    '| --- | --: | --: | --: | --: | --- | --- |',
+    ...rows,
+    '',
+    `Operations: ${total(report.counts.operations)} (${listed(report.counts.operations)}).`,
+    `Events to bots: ${report.counts.botEvents}; webhook deliveries taken: ${report.webhookDeliveries}.`,
+    `Expected refusals: ${listed(report.counts.refusals)}. Errors: ${listed(report.counts.errors)}.`,
+    ...(last
+      ? [
+          '',
+          `At the end: RSS ${inUnit(last.rss, 'bytes')}, heap ${inUnit(last.heapUsed, 'bytes')}, store ${inUnit(last.storeBytes, 'bytes')}, ${last.handles} open handles, lag p99 ${last.lagP99.toFixed(1)} ms.`,
+        ]
+      : []),
+    ...(report.redisUsedMemory
+      ? [
+          `Redis used_memory (the whole server, shared with anything else on it): ${inUnit(report.redisUsedMemory.first, 'bytes')} at the first sample, ${inUnit(report.redisUsedMemory.last, 'bytes')} at the last.`,
+        ]
+      : []),
+    '',
+  ].join('\n');
+}
+
+/** Writes soak-<store>.json, .md and .svg into `dir`; answers the files written. */
+export function writeSoakReport(report: SoakReport, dir: string): string[] {
+  const base = join(dir, `soak-${report.store}`);
+  const verdict = (quantity: GrowthVerdict['quantity']): GrowthVerdict | undefined => report.verdicts.find((v) => v.quantity === quantity);
+  const rate = (pick: (s: SoakSample) => number) => {
+    return (s: SoakSample): number => {
+      const i = report.samples.indexOf(s);
+      const before = report.samples[i - 1];
+      return before ? (pick(s) - pick(before)) / (s.at - before.at) : Number.NaN;
+    };
+  };
+  const panels: Panel[] = [
+    { label: 'RSS', unit: 'MiB', value: (s) => s.rss * mib, verdict: verdict('rss'), scale: mib },
+    { label: 'heap used', unit: 'MiB', value: (s) => s.heapUsed * mib, verdict: verdict('heapUsed'), scale: mib },
+    { label: 'store size', unit: 'MiB', value: (s) => s.storeBytes * mib, verdict: verdict('storeBytes'), scale: mib },
+    { label: 'open handles', unit: 'count', value: (s) => s.handles, verdict: verdict('handles') },
+    { label: 'event-loop lag p99', unit: 'ms', value: (s) => s.lagP99, verdict: verdict('lagP99') },
+    { label: 'operations', unit: 'per second', value: rate((s) => s.operations) },
+    { label: 'errors', unit: 'total', value: (s) => s.errors },
+  ];
+  const caption = `${report.date.slice(0, 10)} · ${Math.round(report.seconds)} s · warm-up shaded · dashed: the fitted line · ${report.failures.length === 0 ? 'passed' : 'FAILED'}`;
+  writeFileSync(`${base}.json`, `${JSON.stringify(report, null, 2)}\n`);
+  writeFileSync(`${base}.md`, markdown(report));
+  writeFileSync(`${base}.svg`, soakChart(`Soak: ${report.store}`, caption, report.samples, warmupSeconds(report.seconds), panels));
+  return [`${base}.json`, `${base}.md`, `${base}.svg`];
+}
