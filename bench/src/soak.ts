@@ -68,8 +68,6 @@ const store = redis ? await redisSize(redisUrl, prefix) : sqliteSize(dataDir);
 const samples: SoakSample[] = [];
 const failures: string[] = [];
 let counts: ShiftCounts = { operations: {}, refusals: {}, errors: {}, botEvents: 0 };
-let redisFirst: number | null = null;
-let redisLast: number | null = null;
 let seconds = 0;
 try {
   const supervisor = await mintToken(benchSecret, `supervisor@${team}`, 'supervisor', team);
@@ -94,24 +92,20 @@ try {
     await new Promise((done) => setTimeout(done, Math.max(0, (next - elapsed()) * 1000)));
     if (hubExit) break;
     const at = elapsed();
-    const reading = await readHub(hub.pid, hub.httpUrl);
-    const storeBytes = await store.bytes();
-    const used = await store.serverBytes();
-    if (used !== null) {
-      redisFirst ??= used;
-      redisLast = used;
-    }
+    const reading = await readHub(hub);
+    const stored = await store.read();
     samples.push({
       at,
       ...reading,
-      storeBytes,
+      storeBytes: stored.bytes,
+      storeWhole: stored.whole,
       operations: sum(counts.operations),
       errors: sum(counts.errors),
       casesOpened: counts.operations['case.opened'] ?? 0,
     });
     const s = samples[samples.length - 1]!;
     console.log(
-      `  ${Math.round(at)} s: RSS ${(s.rss / 2 ** 20).toFixed(1)} MiB, heap ${(s.heapUsed / 2 ** 20).toFixed(1)} MiB, store ${(s.storeBytes / 2 ** 20).toFixed(2)} MiB, ${s.handles} handles, lag p99 ${s.lagP99.toFixed(1)} ms; ${s.operations} operations (${s.casesOpened} cases), ${s.errors} errors, ${receiver.received()} webhook deliveries`,
+      `  ${Math.round(at)} s: RSS ${(s.rss / 2 ** 20).toFixed(1)} MiB, heap ${(s.heapUsed / 2 ** 20).toFixed(1)} MiB, store ${(s.storeBytes / 2 ** 20).toFixed(2)} MiB (${(s.storeWhole / 2 ** 20).toFixed(2)} MiB ${redis ? 'used_memory' : 'on disk'}), ${s.handles} handles, lag p99 ${s.lagP99.toFixed(1)} ms; ${s.operations} operations (${s.casesOpened} cases), ${s.errors} errors, ${receiver.received()} webhook deliveries`,
     );
   }
   seconds = elapsed();
@@ -155,7 +149,6 @@ const report: SoakReport = {
   verdicts,
   counts,
   webhookDeliveries: receiver.received(),
-  redisUsedMemory: redisFirst !== null && redisLast !== null ? { first: redisFirst, last: redisLast } : null,
   failures,
 };
 const dir = join(benchRoot, 'results');

@@ -218,7 +218,7 @@ export async function runShift(task: ShiftTask, harness: ShiftHarness): Promise<
       for (let k = 0; k < 10; k++) {
         session.notes.insert(session.notes.length, `${k === 0 ? '' : ' '}Customer says order 4471 was charged twice (${n}.${k}).`);
         tally.done('edit');
-        await pause(between(200, 600));
+        await pause(between(1000, 3000));
       }
       session.facts.record('order number', '4471');
       tally.done('fact');
@@ -237,7 +237,7 @@ export async function runShift(task: ShiftTask, harness: ShiftHarness): Promise<
         currency: 'EUR',
       });
       tally.done('approval.asked');
-      await pause(between(500, 2000));
+      await pause(between(2000, 5000));
       const decider = takers[Math.floor(Math.random() * takers.length)]!;
       // One in four is turned down: both ends of the decision get exercised.
       if (Math.random() < 0.25) await decider.client.reject(approval.id, 'ask for the bank statement first');
@@ -248,7 +248,7 @@ export async function runShift(task: ShiftTask, harness: ShiftHarness): Promise<
       tally.done('message.out');
       await session.flushed();
       await visiting;
-      await pause(between(1000, 3000));
+      await pause(between(3000, 8000));
 
       taker = await takerPool.take();
       checkpoint();
@@ -266,7 +266,7 @@ export async function runShift(task: ShiftTask, harness: ShiftHarness): Promise<
       next.notes.insert(next.notes.length, ' Refund confirmed with the customer; closing.');
       tally.done('edit');
       await next.flushed();
-      await pause(between(500, 1500));
+      await pause(between(1000, 3000));
       await next.resolve();
       tally.done('case.resolved');
       await next.release();
@@ -286,7 +286,7 @@ export async function runShift(task: ShiftTask, harness: ShiftHarness): Promise<
     try {
       for (let n = 1; !stopping; n++) {
         await workCase(owner, client, n).catch((err: unknown) => tally.failed(err));
-        await rest(between(1000, 4000));
+        await rest(between(5000, 15000));
         if (n % casesPerConnection === 0 && !stopping) {
           await client.close();
           client = connect(owner);

@@ -1,15 +1,22 @@
 /**
- * What the soak reads from the hub process each interval: RSS and open handles from /proc, heap
- * in use and event-loop lag from its `/metrics` (prom-client's default metrics, which the hub
- * registers under the `caseroom_` prefix). prom-client resets its lag histogram on every scrape,
- * so with nothing else scraping, each p99 covers the interval since the previous sample.
+ * What the soak reads from the hub process each interval. Event-loop lag from its `/metrics`
+ * (prom-client's default metrics, which the hub registers under the `caseroom_` prefix):
+ * prom-client resets its lag histogram on every scrape, so with nothing else scraping, each p99
+ * covers the interval since the previous sample. Then RSS and the heap in use after a full
+ * collection (the bench's preload, `memoryAfterGc`): the heap that `/metrics` reports moves by
+ * half its size between collections, more than any leak moves it in an hour, while the heap after
+ * a collection is what the hub holds. The collection comes after the scrape, and one pause in ten
+ * seconds does not move a p99 over a thousand lag samples. Open handles from /proc.
  */
 import { readdirSync } from 'node:fs';
-import { readRss } from '../servers.js';
+import type { ServerProcess } from '../servers.js';
 
 export interface HubReading {
+  /** after a full collection, bytes */
   rss: number;
   heapUsed: number;
+  /** the heap in use as `/metrics` reported it just before the collection, bytes */
+  heapScraped: number;
   handles: number;
   /** ms */
   lagP99: number;
@@ -32,14 +39,16 @@ export function metricValue(text: string, name: string): number {
   return value;
 }
 
-export async function readHub(pid: number, httpUrl: string): Promise<HubReading> {
-  const res = await fetch(`${httpUrl}/metrics`);
+export async function readHub(hub: ServerProcess): Promise<HubReading> {
+  const res = await fetch(`${hub.httpUrl}/metrics`);
   if (!res.ok) throw new Error(`/metrics answered ${res.status}`);
   const text = await res.text();
+  const { rss, heapUsed } = await hub.memoryAfterGc();
   return {
-    rss: readRss(pid),
-    heapUsed: metricValue(text, heapMetric),
-    handles: openHandles(pid),
+    rss,
+    heapUsed,
+    heapScraped: metricValue(text, heapMetric),
+    handles: openHandles(hub.pid),
     lagP99: metricValue(text, lagMetric) * 1000,
   };
 }

@@ -21,8 +21,6 @@ export interface SoakReport {
   verdicts: GrowthVerdict[];
   counts: ShiftCounts;
   webhookDeliveries: number;
-  /** Redis only: the server's used_memory at the first and the last sample */
-  redisUsedMemory: { first: number; last: number } | null;
   /** why the soak failed; empty when it passed */
   failures: string[];
 }
@@ -80,12 +78,7 @@ export function markdown(report: SoakReport): string {
     ...(last
       ? [
           '',
-          `At the end: RSS ${inUnit(last.rss, 'bytes')}, heap ${inUnit(last.heapUsed, 'bytes')}, store ${inUnit(last.storeBytes, 'bytes')}, ${last.handles} open handles, lag p99 ${last.lagP99.toFixed(1)} ms.`,
-        ]
-      : []),
-    ...(report.redisUsedMemory
-      ? [
-          `Redis used_memory (the whole server, shared with anything else on it): ${inUnit(report.redisUsedMemory.first, 'bytes')} at the first sample, ${inUnit(report.redisUsedMemory.last, 'bytes')} at the last.`,
+          `At the end: RSS ${inUnit(last.rss, 'bytes')}, heap ${inUnit(last.heapUsed, 'bytes')}, store ${inUnit(last.storeBytes, 'bytes')} (${report.store === 'sqlite' ? 'pages in use; files on disk with the write-ahead log' : "the run's keys; the Redis server's used_memory, shared with anything else on it"} ${inUnit(last.storeWhole, 'bytes')}), ${last.handles} open handles, lag p99 ${last.lagP99.toFixed(1)} ms.`,
         ]
       : []),
     '',
@@ -104,9 +97,21 @@ export function writeSoakReport(report: SoakReport, dir: string): string[] {
     };
   };
   const panels: Panel[] = [
-    { label: 'RSS', unit: 'MiB', value: (s) => s.rss * mib, verdict: verdict('rss'), scale: mib },
-    { label: 'heap used', unit: 'MiB', value: (s) => s.heapUsed * mib, verdict: verdict('heapUsed'), scale: mib },
-    { label: 'store size', unit: 'MiB', value: (s) => s.storeBytes * mib, verdict: verdict('storeBytes'), scale: mib },
+    { label: 'RSS after a full collection', unit: 'MiB', value: (s) => s.rss * mib, verdict: verdict('rss'), scale: mib },
+    { label: 'heap used after a full collection', unit: 'MiB', value: (s) => s.heapUsed * mib, verdict: verdict('heapUsed'), scale: mib },
+    { label: 'heap used as /metrics reports it (between collections)', unit: 'MiB', value: (s) => s.heapScraped * mib },
+    {
+      label: report.store === 'sqlite' ? 'store size: SQLite pages in use' : "store size: the run's Redis keys",
+      unit: 'MiB',
+      value: (s) => s.storeBytes * mib,
+      verdict: verdict('storeBytes'),
+      scale: mib,
+    },
+    {
+      label: report.store === 'sqlite' ? 'SQLite files on disk, write-ahead log included' : 'Redis used_memory (the whole server)',
+      unit: 'MiB',
+      value: (s) => s.storeWhole * mib,
+    },
     { label: 'open handles', unit: 'count', value: (s) => s.handles, verdict: verdict('handles') },
     { label: 'event-loop lag p99', unit: 'ms', value: (s) => s.lagP99, verdict: verdict('lagP99') },
     { label: 'operations', unit: 'per second', value: rate((s) => s.operations) },
