@@ -72,8 +72,20 @@ export const retentionSettleSeconds = 5 * 60 + 30;
  *   stored (a scan over a log that is not trimmed) climbs by far more.
  */
 export const growthLimits: GrowthLimit[] = [
-  { quantity: 'rss', label: 'RSS (after a full collection)', unit: 'bytes', perHour: (mean) => 0.1 * mean, stated: '10 % of the mean per hour' },
-  { quantity: 'heapUsed', label: 'heap used (after a full collection)', unit: 'bytes', perHour: (mean) => 0.1 * mean, stated: '10 % of the mean per hour' },
+  {
+    quantity: 'rss',
+    label: 'RSS (after a full collection)',
+    unit: 'bytes',
+    perHour: (mean) => 0.1 * mean,
+    stated: '10 % of the mean per hour',
+  },
+  {
+    quantity: 'heapUsed',
+    label: 'heap used (after a full collection)',
+    unit: 'bytes',
+    perHour: (mean) => 0.1 * mean,
+    stated: '10 % of the mean per hour',
+  },
   {
     quantity: 'storeBytes',
     label: 'store size',

@@ -31,11 +31,14 @@ export function soakChart(title: string, caption: string, samples: SoakSample[],
   let y = top;
   for (const panel of panels) {
     const values = samples.map(panel.value).filter(Number.isFinite);
-    const high = Math.max(...values, Number.MIN_VALUE) * 1.1;
+    // An all-zero series (no errors) still gets a scale.
+    const high = Math.max(...values, 0) * 1.1 || 1;
     const py = (value: number): number => y + panelHeight - (panelHeight * value) / high;
     const v = panel.verdict;
     const per = (n: number): string => (Number.isFinite(n) ? (n * (panel.scale ?? 1)).toPrecision(3) : 'n/a');
-    const verdictText = v ? ` · growth ${per(v.slopePerHour)} ${panel.unit}/h, limit ${per(v.limitPerHour)}: ${v.verdict}` : '';
+    const verdictText = v
+      ? ` · growth ${per(v.slopePerHour)} ${panel.unit}/h, limit ${per(v.limitPerHour)}: ${v.verdict === 'short' ? 'not judged (run too short)' : v.verdict}`
+      : '';
     parts.push(`<text x="${left}" y="${y - 8}" class="metric">${escaped(`${panel.label} (${panel.unit})${verdictText}`)}</text>`);
     parts.push(`<rect x="${x(0)}" y="${y}" width="${(x(warmup) - x(0)).toFixed(1)}" height="${panelHeight}" class="warmup"/>`);
     parts.push(`<line x1="${left}" x2="${width - right}" y1="${y + panelHeight}" y2="${y + panelHeight}" class="axis"/>`);
