@@ -10,7 +10,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ShiftCounts, ShiftTask } from './load/tasks.js';
-import { startLoad } from './loadProcess.js';
+import { startLoad, type LoadProcess } from './loadProcess.js';
 import { machineLine } from './report.js';
 import { benchRoot, benchSecret, compilePeers, startServer } from './servers.js';
 import { checkGrowth, warmupSeconds, type SoakSample } from './soak/growthCheck.js';
@@ -62,13 +62,18 @@ const receiver = await startWebhookReceiver();
 const env = { ...hubSettings, ...(redis ? { REDIS_URL: redisUrl, CASEROOM_REDIS_PREFIX: prefix } : {}) };
 const hub = await startServer('caseroom', { dataDir, env });
 let hubExit: string | null = null;
-void hub.exited.then((code) => (hubExit = `the hub exited (code ${code}) during the soak:\n${hub.lastOutput()}`));
+void hub.exited.then(
+  (code) =>
+    (hubExit = `the hub exited (${code === null ? 'killed by a signal' : `code ${code}`}) during the soak; its last output:\n${hub.lastOutput()}`),
+);
 const store = redis ? await redisSize(redisUrl, prefix) : sqliteSize(dataDir);
 
 const samples: SoakSample[] = [];
 const failures: string[] = [];
 let counts: ShiftCounts = { operations: {}, refusals: {}, errors: {}, botEvents: 0 };
 let seconds = 0;
+let load: LoadProcess<ShiftCounts> | null = null;
+let loadFailure: string | null = null;
 try {
   const supervisor = await mintToken(benchSecret, `supervisor@${team}`, 'supervisor', team);
   const registered = await fetch(`${hub.httpUrl}/api/webhooks`, {
@@ -78,11 +83,10 @@ try {
   });
   if (registered.status !== 201) throw new Error(`registering the webhook: ${registered.status} ${await registered.text()}`);
 
-  const load = startLoad<ShiftCounts>({ ...shift, endpoint: endpointOf(hub) });
+  load = startLoad<ShiftCounts>({ ...shift, endpoint: endpointOf(hub) });
   load.child.on('message', (message: unknown) => {
     if (typeof message === 'object' && message !== null && 'progress' in message) counts = (message as { progress: ShiftCounts }).progress;
   });
-  let loadFailure: string | null = null;
   load.result.catch((err: unknown) => (loadFailure = err instanceof Error ? err.message : String(err)));
   const started = performance.now();
   const elapsed = (): number => (performance.now() - started) / 1000;
@@ -109,16 +113,19 @@ try {
     );
   }
   seconds = elapsed();
-  load.tell('stop');
-  const timer = setTimeout(() => load.child.kill(), stopWithinMs);
-  counts = await load.result.catch((err: unknown) => {
-    failures.push(`the load failed: ${err instanceof Error ? err.message : String(err)}`);
-    return counts;
-  });
-  clearTimeout(timer);
 } catch (err) {
   failures.push(`the soak could not run: ${err instanceof Error ? err.message : String(err)}`);
 } finally {
+  if (load) {
+    // With the hub gone there is nothing left to finish: the load's requests would wait for it.
+    load.tell('stop');
+    const timer = setTimeout(() => load?.child.kill(), hubExit ? 0 : stopWithinMs);
+    counts = await load.result.catch((err: unknown) => {
+      if (!hubExit) failures.push(`the load failed: ${loadFailure ?? (err instanceof Error ? err.message : String(err))}`);
+      return counts;
+    });
+    clearTimeout(timer);
+  }
   if (hubExit) failures.push(hubExit);
   await hub.stop();
   await receiver.close();
