@@ -9,6 +9,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { cpuSeconds } from './cpuTime.js';
 import type { ShiftCounts, ShiftTask } from './load/tasks.js';
 import { startLoad, type LoadProcess } from './loadProcess.js';
 import { machineLine } from './report.js';
@@ -89,6 +90,7 @@ try {
   });
   load.result.catch((err: unknown) => (loadFailure = err instanceof Error ? err.message : String(err)));
   const started = performance.now();
+  let cpuBefore = { at: 0, seconds: cpuSeconds(hub.pid) };
   const elapsed = (): number => (performance.now() - started) / 1000;
   const sum = (record: Record<string, number>): number => Object.values(record).reduce((a, b) => a + b, 0);
 
@@ -96,6 +98,9 @@ try {
     await new Promise((done) => setTimeout(done, Math.max(0, (next - elapsed()) * 1000)));
     if (hubExit) break;
     const at = elapsed();
+    const cpu = { at, seconds: cpuSeconds(hub.pid) };
+    const cpuShare = at > cpuBefore.at ? (100 * (cpu.seconds - cpuBefore.seconds)) / (at - cpuBefore.at) : Number.NaN;
+    cpuBefore = cpu;
     const reading = await readHub(hub);
     const stored = await store.read();
     samples.push({
@@ -103,13 +108,14 @@ try {
       ...reading,
       storeBytes: stored.bytes,
       storeWhole: stored.whole,
+      cpuShare,
       operations: sum(counts.operations),
       errors: sum(counts.errors),
       casesOpened: counts.operations['case.opened'] ?? 0,
     });
     const s = samples[samples.length - 1]!;
     console.log(
-      `  ${Math.round(at)} s: RSS ${(s.rss / 2 ** 20).toFixed(1)} MiB, heap ${(s.heapUsed / 2 ** 20).toFixed(1)} MiB, store ${(s.storeBytes / 2 ** 20).toFixed(2)} MiB (${(s.storeWhole / 2 ** 20).toFixed(2)} MiB ${redis ? 'used_memory' : 'on disk'}), ${s.handles} handles, lag p99 ${s.lagP99.toFixed(1)} ms; ${s.operations} operations (${s.casesOpened} cases), ${s.errors} errors, ${receiver.received()} webhook deliveries`,
+      `  ${Math.round(at)} s: RSS ${(s.rss / 2 ** 20).toFixed(1)} MiB, heap ${(s.heapUsed / 2 ** 20).toFixed(1)} MiB, store ${(s.storeBytes / 2 ** 20).toFixed(2)} MiB (${(s.storeWhole / 2 ** 20).toFixed(2)} MiB ${redis ? 'used_memory' : 'on disk'}), ${s.handles} handles, lag p99 ${s.lagP99.toFixed(1)} ms, CPU ${s.cpuShare.toFixed(0)} % of a core; ${s.operations} operations (${s.casesOpened} cases), ${s.errors} errors, ${receiver.received()} webhook deliveries`,
     );
   }
   seconds = elapsed();

@@ -23,6 +23,8 @@ export interface SoakSample {
   handles: number;
   /** event-loop lag p99 over the interval since the previous sample, ms */
   lagP99: number;
+  /** the hub's CPU time over the interval since the previous sample, % of one core: shown, not checked */
+  cpuShare: number;
   /** operations the load completed so far (cases opened, edits, claims, …) */
   operations: number;
   /** errors the load saw so far (expected refusals not included) */

@@ -49,6 +49,12 @@ const listed = (counts: Record<string, number>): string =>
         .map(([key, n]) => `${key} ${n}`)
         .join(', ');
 
+/** The hub's mean share of a core over the samples after the warm-up. */
+function meanCpu(report: SoakReport): number {
+  const after = report.samples.filter((s) => s.at >= report.warmupSeconds && Number.isFinite(s.cpuShare));
+  return after.reduce((sum, s) => sum + s.cpuShare, 0) / Math.max(1, after.length);
+}
+
 export function markdown(report: SoakReport): string {
   const last = report.samples[report.samples.length - 1];
   const rows = report.verdicts.map(
@@ -79,6 +85,7 @@ export function markdown(report: SoakReport): string {
       ? [
           '',
           `At the end: RSS ${inUnit(last.rss, 'bytes')}, heap ${inUnit(last.heapUsed, 'bytes')}, store ${inUnit(last.storeBytes, 'bytes')} (${report.store === 'sqlite' ? 'pages in use; files on disk with the write-ahead log' : "the run's keys; the Redis server's used_memory, shared with anything else on it"} ${inUnit(last.storeWhole, 'bytes')}), ${last.handles} open handles, lag p99 ${last.lagP99.toFixed(1)} ms.`,
+          `Hub CPU over the run after the warm-up: ${meanCpu(report).toFixed(1)} % of one core on average.`,
         ]
       : []),
     '',
@@ -114,6 +121,7 @@ export function writeSoakReport(report: SoakReport, dir: string): string[] {
     },
     { label: 'open handles', unit: 'count', value: (s) => s.handles, verdict: verdict('handles') },
     { label: 'event-loop lag p99', unit: 'ms', value: (s) => s.lagP99, verdict: verdict('lagP99') },
+    { label: 'hub CPU', unit: '% of one core', value: (s) => s.cpuShare },
     { label: 'operations', unit: 'per second', value: rate((s) => s.operations) },
     { label: 'errors', unit: 'total', value: (s) => s.errors },
   ];
