@@ -35,8 +35,11 @@ export function inUnit(value: number, unit: GrowthVerdict['unit']): string {
   return value.toFixed(1);
 }
 
+const verdictWord = (v: GrowthVerdict): string =>
+  v.verdict === 'ok' ? 'ok' : v.verdict === 'too fast' ? 'TOO FAST' : 'not judged (run too short)';
+
 export function verdictLine(v: GrowthVerdict): string {
-  const word = v.verdict === 'ok' ? 'ok' : v.verdict === 'too fast' ? 'TOO FAST' : 'not judged (run too short)';
+  const word = verdictWord(v);
   return `${v.label}: ${inUnit(v.slopePerHour, v.unit)}/h against a limit of ${inUnit(v.limitPerHour, v.unit)}/h (${v.stated}), fitted from ${Math.round(v.from)} s over ${v.samples} samples, mean ${inUnit(v.mean, v.unit)}: ${word}`;
 }
 
@@ -59,7 +62,7 @@ export function markdown(report: SoakReport): string {
   const last = report.samples[report.samples.length - 1];
   const rows = report.verdicts.map(
     (v) =>
-      `| ${v.label} | ${Math.round(v.from)} s | ${v.samples} | ${inUnit(v.mean, v.unit)} | ${inUnit(v.slopePerHour, v.unit)} | ${inUnit(v.limitPerHour, v.unit)} (${v.stated}) | ${v.verdict} |`,
+      `| ${v.label} | ${Math.round(v.from)} s | ${v.samples} | ${inUnit(v.mean, v.unit)} | ${inUnit(v.slopePerHour, v.unit)} | ${inUnit(v.limitPerHour, v.unit)} (${v.stated}) | ${verdictWord(v)} |`,
   );
   return [
     `# Soak, ${report.store === 'sqlite' ? 'embedded store (SQLite)' : 'Redis store'}`,
@@ -68,7 +71,7 @@ export function markdown(report: SoakReport): string {
     '',
     `**${report.failures.length === 0 ? 'Passed' : 'FAILED'}**${report.failures.length === 0 ? '' : `: ${report.failures.join('; ')}`}`,
     '',
-    `Load: ${report.load}. Ran ${Math.round(report.seconds)} s; warm-up ${Math.round(report.warmupSeconds)} s; a sample every 10 s.`,
+    `Load: ${report.load}. Ran ${Math.round(report.seconds)} s; warm-up ${Math.round(report.warmupSeconds)} s; a sample every 10 s (RSS and heap read after a full collection the soak asks the hub for).`,
     '',
     `Hub settings: ${Object.entries(report.hubSettings)
       .map(([k, v]) => `\`${k}=${v}\``)
