@@ -23,7 +23,8 @@ const barHeight = 18;
 const panelGap = 28;
 const titleHeight = 64;
 
-const escaped = (text: string): string => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+export const escaped = (text: string): string =>
+  text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 /** A figure as a chart label writes it: three significant digits at most, and its unit. */
 function figure(value: number, unit: string): string {

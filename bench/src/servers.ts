@@ -52,6 +52,10 @@ export interface ServerProcess {
   rssAfterGc(): Promise<number>;
   /** RSS and the JavaScript heap in use after a full GC inside the server, in bytes. */
   memoryAfterGc(): Promise<MemoryAfterGc>;
+  /** resolves with the exit code (null: killed by a signal) when the process exits */
+  exited: Promise<number | null>;
+  /** the last lines the process wrote (stdout and stderr), to say why it exited */
+  lastOutput(): string;
   stop(): Promise<void>;
 }
 
@@ -118,6 +122,8 @@ export async function startServer(kind: ServerKind, options: ServerOptions): Pro
     wsUrl: `ws://127.0.0.1:${port}`,
     rssAfterGc: async () => (await memoryAfterGc(child)).rss,
     memoryAfterGc: () => memoryAfterGc(child),
+    exited,
+    lastOutput: () => output.join(''),
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill('SIGTERM');

@@ -23,7 +23,8 @@ export type LoadTask =
   | { kind: 'history'; target: ClientKind; endpoint: Endpoint; caseId: string; updates: number }
   | { kind: 'coldjoin'; target: ClientKind; endpoint: Endpoint; caseId: string; expectedLength: number }
   | { kind: 'ownership'; endpoints: Endpoint[]; caseIds: string[]; agentsPerNode: number; decisions: number }
-  | PeopleTask;
+  | PeopleTask
+  | ShiftTask;
 
 /** What the people of every room of a `people` task do (see load/people.ts). */
 export interface RoomShape {
@@ -57,6 +58,37 @@ export interface PeopleTask {
   botsPerTeam: number;
   /** people at these room indexes leave now and then and come back after `awaySeconds` */
   churn: { indexes: number[]; sharePerSecond: number; awaySeconds: number } | null;
+}
+
+/**
+ * The soak's load (load/shift.ts): a team working cases from opening to resolution, over and over,
+ * until the harness says `stop`. It reports its counts every few seconds (`progress`) and once
+ * more as its result.
+ */
+export interface ShiftTask {
+  kind: 'shift';
+  endpoint: Endpoint;
+  team: string;
+  /** agents who open, claim, work and hand over cases, one case at a time each */
+  owners: number;
+  /** agents who take cases handed over, resolve and release them, and decide approvals */
+  takers: number;
+  /** specialists who join a case, work on it and leave */
+  specialists: number;
+  /** bots following the team's event feed */
+  bots: number;
+}
+
+/** What the shift has done so far. */
+export interface ShiftCounts {
+  /** operations completed, by kind (`case.opened`, `edit`, `claim`, `handoff`, …) */
+  operations: Record<string, number>;
+  /** refusals the load provokes on purpose (a claim of a case someone owns), by code */
+  refusals: Record<string, number>;
+  /** anything else that failed or was refused, by code or message */
+  errors: Record<string, number>;
+  /** events handed to the bots */
+  botEvents: number;
 }
 
 /** What the harness tells a `people` task, in this order. */
@@ -155,4 +187,5 @@ export interface WindowReport {
 export type LoadCommand = { window: WindowCommand } | 'close';
 
 /** Messages from a load process to the harness. */
-export type LoadMessage = { ready: true } | { window: WindowReport } | { typed: true } | { result: unknown } | { error: string };
+export type LoadMessage =
+  { ready: true } | { window: WindowReport } | { typed: true } | { progress: ShiftCounts } | { result: unknown } | { error: string };

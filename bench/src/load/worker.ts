@@ -11,6 +11,7 @@ import { notesOf, now, openClient, openMany, sleep, tokenFor, withTimeout, type 
 import { runPeople } from './people.js';
 import { drain, LoadRoom, typeAtRate } from './room.js';
 import { holdRooms } from './rooms.js';
+import { runShift } from './shift.js';
 import type { ColdJoinResult, FanoutResult, HarnessWord, HistoryResult, LoadMessage, LoadTask, OwnershipResult } from './tasks.js';
 
 // y-websocket's provider adds an exit listener per client; hundreds are expected here.
@@ -57,6 +58,11 @@ async function run(task: LoadTask): Promise<unknown> {
         ready: () => send({ ready: true }),
         until: heard,
         typed: () => send({ typed: true }),
+      });
+    case 'shift':
+      return runShift(task, {
+        progress: (counts) => send({ progress: counts }),
+        stopped: heard('stop'),
       });
   }
 }
