@@ -17,9 +17,14 @@ export async function runTool(name: string, run: () => Promise<void>): Promise<v
   }
 }
 
-/** `5 people, 1 revocation, 3 cases, …` */
+/** How a count of records of each type reads where it is not just the type with an s. */
+const plurals: Partial<Record<string, string>> = { person: 'people', trimmed: 'cases trimmed' };
+const singulars: Partial<Record<string, string>> = { trimmed: 'case trimmed' };
+
+/** `5 people, 1 revocation, 3 cases, …`; types none of which came are left out where they are rare (trimmed cases). */
 export function summary(counts: ExportCounts): string {
   return Object.entries(counts)
-    .map(([type, n]) => `${n} ${n === 1 ? type : type === 'person' ? 'people' : `${type}s`}`)
+    .filter(([type, n]) => n > 0 || type !== 'trimmed')
+    .map(([type, n]) => `${n} ${n === 1 ? (singulars[type] ?? type) : (plurals[type] ?? `${type}s`)}`)
     .join(', ');
 }

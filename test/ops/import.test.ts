@@ -70,6 +70,53 @@ describe('importing an export', () => {
     ]);
   });
 
+  it('keeps the numbers of a case whose first events retention trimmed, and numbers its next event after them', async () => {
+    const source = await freshStore();
+    const event = (caseId: string, type: 'case.created' | 'owner.claimed' | 'member.joined') => ({
+      caseId,
+      team: 'billing',
+      type,
+      at: new Date().toISOString(),
+      actor: personOf(ann),
+      data: {},
+    });
+    // c1 loses its first two events to retention and keeps its third; c3 loses all it has; c2 is made after the trim.
+    await source.cases.create(caseRecord('c1'), [event('c1', 'case.created')]);
+    await source.events.append([event('c1', 'owner.claimed')]);
+    await source.cases.create(caseRecord('c3'), [event('c3', 'case.created')]);
+    await source.events.append([event('c3', 'owner.claimed')]);
+    expect(await source.events.trim(Date.now() + 60_000, 100)).toBe(4);
+    await source.events.append([event('c1', 'member.joined')]);
+    await source.cases.create(caseRecord('c2'), [event('c2', 'case.created')]);
+
+    const lines = await exported(source);
+    const trimmedRecords = lines.filter((line) => line.includes('"type":"trimmed"')).map((line) => JSON.parse(line) as unknown);
+    expect(trimmedRecords).toHaveLength(2);
+    expect(trimmedRecords).toEqual(
+      expect.arrayContaining([
+        { type: 'trimmed', caseId: 'c1', through: 2 },
+        { type: 'trimmed', caseId: 'c3', through: 2 },
+      ]),
+    );
+    const target = await freshStore();
+    await importCases(target, linesOf(lines));
+    expect((await target.events.forCase('c1', 2, 10)).map((e) => [e.seq, e.type])).toEqual([[3, 'member.joined']]);
+    expect((await target.events.forCase('c2', 0, 10)).map((e) => [e.seq, e.type])).toEqual([[1, 'case.created']]);
+    await expect(target.events.forCase('c1', 0, 10)).rejects.toMatchObject({ code: 'cursor_expired', details: { oldest: 2 } });
+    const [next] = await target.events.append([event('c3', 'member.joined')]);
+    expect(next!.seq).toBe(3);
+  });
+
+  it('refuses events of a case that a trimmed record does not account for', async () => {
+    const source = await storeWithCases();
+    const lines = (await exported(source)).filter((line) => !(line.includes('"type":"event"') && line.includes('"seq":1,')));
+    const end = JSON.parse(lines.at(-1)!) as { counts: Record<string, number> };
+    lines[lines.length - 1] = JSON.stringify({ ...end, counts: { ...end.counts, event: end.counts.event! - 2 } });
+    const target = await freshStore();
+    await expect(importCases(target, linesOf(lines))).rejects.toThrow(/event 2 of case c1 where 1 was expected \(events missing\)/);
+    await expectUntouched(target);
+  });
+
   it('refuses a stream of another format or version, or none, before writing anything', async () => {
     const lines = await exported(await storeWithCases());
     const target = await freshStore();

@@ -39,6 +39,11 @@ export interface EventStore {
    * oldest `afterSeq` still available) when an event of the case after `afterSeq` was trimmed.
    */
   forCase(caseId: string, afterSeq: number, limit: number): Promise<CaseEvent[]>;
+  /**
+   * Numbers a case's next event `seq + 1` (unless it is numbered further already): for an imported
+   * case whose first `seq` events the source had trimmed, so its kept events keep their numbers.
+   */
+  numberAfter(caseId: string, seq: number): Promise<void>;
   /** The newest event id (or the last one trimmed, when every event was); before the first event, `beginning`. */
   lastId(): Promise<string>;
   /** The oldest cursor still available: the id of the last event trimmed, or `beginning` before any trim. */

@@ -7,6 +7,7 @@
  * An export of a serving hub is not one moment: a case changed meanwhile may carry events newer
  * than its document. For a copy of one moment, export a restored backup, or a stopped hub.
  */
+import { CaseroomError } from '@caseroom/shared';
 import * as Y from 'yjs';
 import type { CaseStore } from '../CaseStore.js';
 import { exportFormat, exportVersion, noCounts, type ExportCounts, type ExportHeader, type ExportRecord } from './portableFormat.js';
@@ -40,8 +41,15 @@ export async function exportCases(store: CaseStore, write: LineSink, now = new D
     more = cases.nextCursor !== null;
   }
 
-  for (let after = store.events.beginning, more = true; more;) {
-    const events = await store.events.read({ after, limit: page });
+  // From the oldest event kept; a retention pass that trims past the reading refuses the export (events would be missing).
+  for (let after = await store.events.oldest(), more = true; more;) {
+    const events = await store.events.read({ after, limit: page }).catch((err: unknown) => {
+      if (err instanceof CaseroomError && err.code === 'cursor_expired')
+        throw new Error(
+          'the retention pass removed events while they were exported: export again (or a stopped hub, or a restored backup)',
+        );
+      throw err;
+    });
     for (const { id: _storeSpecific, ...event } of events) {
       // Events of a case that is not exported (none should be) would have no team to go under.
       if (event.caseId.startsWith('team:') || teams.has(event.caseId)) await emit({ type: 'event', event });
@@ -82,4 +90,19 @@ async function exportCase(store: CaseStore, caseId: string, emit: (record: Exclu
 
   const floor = await store.conversation.floor(caseId);
   if (floor) await emit({ type: 'floor', caseId, floor });
+
+  const through = await trimmedThrough(store, caseId);
+  if (through > 0) await emit({ type: 'trimmed', caseId, through });
+}
+
+/** How many of the case's first events retention removed: reading from its start says so, refused with the oldest seq kept. */
+async function trimmedThrough(store: CaseStore, caseId: string): Promise<number> {
+  try {
+    await store.events.forCase(caseId, 0, 1);
+    return 0;
+  } catch (err) {
+    const oldest = err instanceof CaseroomError && err.code === 'cursor_expired' ? err.details?.oldest : undefined;
+    if (typeof oldest !== 'number') throw err;
+    return oldest;
+  }
 }

@@ -7,7 +7,8 @@
  *
  * Nothing written here stores events of its own: the stream's events are appended as they were,
  * each case's with the seq it had (the case is new in the target, so its numbering starts again
- * at 1 and the check after each write confirms it); a team feed's continue the target's feed.
+ * at 1, or after what the source's retention trimmed, and the check after each write confirms
+ * it); a team feed's continue the target's feed.
  */
 import { dueTime, StepList, teamFeedId, type CaseRecord } from '@caseroom/shared';
 import * as Y from 'yjs';
@@ -109,6 +110,7 @@ function caseOf(record: ExportRecord): string | null {
     case 'document':
     case 'ownership':
     case 'floor':
+    case 'trimmed':
       return record.caseId;
     case 'approval':
       return record.approval.caseId;
@@ -125,6 +127,8 @@ export async function checkImport(source: LineSource): Promise<ImportPlan> {
   const counts = noCounts();
   const lastMessage = new Map<string, number>();
   const lastEvent = new Map<string, number>();
+  /** per case, how many of its first events the source had trimmed */
+  const trimmed = new Map<string, number>();
   let current: string | null = null;
   let ended = false;
   for await (const { record, line } of records(source)) {
@@ -176,13 +180,19 @@ export async function checkImport(source: LineSource): Promise<ImportPlan> {
           if (seq <= last) throw new ImportRefused(`${at}: event ${seq} of ${stream} is out of order`);
         } else if (!plan.cases.has(stream)) {
           throw new ImportRefused(`${at}: an event of case ${stream}, which the stream does not hold`);
-        } else if (seq !== last + 1) {
-          // Older events trimmed away: importing would number the rest from 1, and cursors would shift.
-          throw new ImportRefused(`${at}: event ${seq} of case ${stream} where ${last + 1} was expected (events missing)`);
+        } else if (seq !== (last || (trimmed.get(stream) ?? 0)) + 1) {
+          // Events missing that no `trimmed` record accounts for: importing would shift the numbers of the rest.
+          throw new ImportRefused(
+            `${at}: event ${seq} of case ${stream} where ${(last || (trimmed.get(stream) ?? 0)) + 1} was expected (events missing)`,
+          );
         }
         lastEvent.set(stream, seq);
         break;
       }
+      case 'trimmed':
+        if (trimmed.has(record.caseId)) throw new ImportRefused(`${at}: case ${record.caseId}'s trimmed events are said twice`);
+        trimmed.set(record.caseId, record.through);
+        break;
       case 'webhook':
         current = null;
         if (plan.webhooks.has(record.webhook.id)) throw new ImportRefused(`${at}: webhook ${record.webhook.id} comes twice`);
@@ -268,6 +278,9 @@ async function writeStream(store: CaseStore, source: LineSource): Promise<Export
       }
       case 'floor':
         await store.conversation.setFloor(record.caseId, record.floor, []);
+        break;
+      case 'trimmed':
+        await store.events.numberAfter(record.caseId, record.through);
         break;
       case 'event':
         events.push(record.event);

@@ -5,7 +5,8 @@
  * imported. Every line is checked with these schemas before anything is written.
  *
  * Event ids and webhook cursors are store-specific and are not carried: the importing store gives
- * events ids of its own (each case keeps its seq), and webhooks start after the last event imported.
+ * events ids of its own (each case keeps its seq, also when retention had trimmed its first
+ * events: see the `trimmed` record), and webhooks start after the last event imported.
  */
 import {
   approvalSchema,
@@ -89,6 +90,7 @@ export const recordTypes = [
   'approval',
   'message',
   'floor',
+  'trimmed',
   'event',
   'webhook',
 ] as const;
@@ -110,6 +112,8 @@ export const exportRecordSchema = z.discriminatedUnion('type', [
   /** with what the channel last reported about delivering it */
   z.strictObject({ type: z.literal('message'), message: messageSchema }),
   z.strictObject({ type: z.literal('floor'), caseId: caseIdSchema, floor: floorSchema }),
+  /** the case's events 1..`through` were removed by the source's retention: its first event exported is `through + 1` */
+  z.strictObject({ type: z.literal('trimmed'), caseId: caseIdSchema, through: z.number().int().positive() }),
   z.strictObject({ type: z.literal('event'), event: eventSchema }),
   z.strictObject({ type: z.literal('webhook'), webhook: webhookSchema }),
   z.strictObject({ type: z.literal('end'), counts: z.record(z.enum(recordTypes), z.number().int().nonnegative()) }),

@@ -133,6 +133,11 @@ return {'events', bound or '', events}`);
  * first seq wanted, count. -> {'events', entries} or {'expired', oldest seq} when that seq's
  * event was trimmed.
  */
+/** KEYS: the case's seq counter, its seq -> id hash. ARGV: the seq its next event follows at least. */
+const numberAfterScript = new LuaScript(`${lastSeqLua}
+if last_seq(KEYS[1], KEYS[2]) < tonumber(ARGV[1]) then redis.call('SET', KEYS[1], ARGV[1]) end
+return 1`);
+
 const readCaseScript = new LuaScript(`${lastSeqLua}
 local id = redis.call('HGET', KEYS[1], ARGV[1])
 if not id or not redis.call('XRANGE', KEYS[3], id, id)[1] then
@@ -310,6 +315,10 @@ export class RedisEvents implements EventStore {
     const reply = (await guarded(readCaseScript.run(this.redis, keys, args))) as ['expired', number] | ['events', RawEntry[]];
     if (reply[0] === 'expired') throw expiredEventCursor(reply[1]);
     return reply[1].map((entry) => withoutTeam(toEvent(entry)));
+  }
+
+  async numberAfter(caseId: string, seq: number): Promise<void> {
+    await guarded(numberAfterScript.run(this.redis, [this.keys.caseEventSeq(caseId), this.keys.caseEventIds(caseId)], [String(seq)]));
   }
 
   async lastId(): Promise<string> {

@@ -94,6 +94,9 @@ export class SqliteEvents implements EventStore {
     })();
     this.statements = {
       nextSeq: db.prepare<[string], { seq: number }>('SELECT coalesce((SELECT last_seq FROM event_seqs WHERE case_id = ?), 0) + 1 AS seq'),
+      numberAfter: db.prepare(
+        'INSERT INTO event_seqs (case_id, last_seq) VALUES (?, ?) ON CONFLICT (case_id) DO UPDATE SET last_seq = max(last_seq, excluded.last_seq)',
+      ),
       keepSeq: db.prepare(
         'INSERT INTO event_seqs (case_id, last_seq) VALUES (?, ?) ON CONFLICT (case_id) DO UPDATE SET last_seq = excluded.last_seq',
       ),
@@ -175,6 +178,10 @@ export class SqliteEvents implements EventStore {
       if (range.firstSeq < oldestKept) throw expiredEventCursor(oldestKept - 1);
       return this.statements.caseEvents.all(caseId, range.firstSeq, range.limit).map(toEvent);
     })();
+  }
+
+  async numberAfter(caseId: string, seq: number): Promise<void> {
+    this.statements.numberAfter.run(caseId, seq);
   }
 
   async lastId(): Promise<string> {
