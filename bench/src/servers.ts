@@ -82,13 +82,21 @@ function caseroomSettingsFromEnv(): Record<string, string> {
   return Object.fromEntries(Object.entries(process.env).filter((entry): entry is [string, string] => entry[0].startsWith('CASEROOM_')));
 }
 
+/**
+ * Node flags for every server the bench starts, from CASEROOM_BENCH_NODE_ARGS (space-separated):
+ * for looking inside a run, e.g. `--heapsnapshot-signal=SIGUSR2` to write a heap snapshot on a signal.
+ */
+function extraNodeArgs(): string[] {
+  return (process.env.CASEROOM_BENCH_NODE_ARGS ?? '').split(' ').filter((arg) => arg.length > 0);
+}
+
 export async function startServer(kind: ServerKind, options: ServerOptions): Promise<ServerProcess> {
   const port = await freePort();
   const script =
     kind === 'caseroom'
       ? join(repoRoot, 'server/dist/main.js')
       : join(distDir, kind === 'hocuspocus' ? 'peers/hocuspocus.mjs' : 'peers/yWebsocket.mjs');
-  const execArgv = ['--expose-gc', '--import', pathToFileURL(join(distDir, 'serverPreload.mjs')).href];
+  const execArgv = ['--expose-gc', '--import', pathToFileURL(join(distDir, 'serverPreload.mjs')).href, ...extraNodeArgs()];
   if (options.profileDir) {
     mkdirSync(options.profileDir, { recursive: true });
     execArgv.push('--cpu-prof', '--cpu-prof-dir', options.profileDir, '--cpu-prof-name', `${kind}-${Date.now()}-${process.pid}.cpuprofile`);
