@@ -5,6 +5,7 @@
 import { rmSync } from 'node:fs';
 import type { CaseStore } from '@caseroom/server';
 import { describe, expect, it } from 'vitest';
+import * as Y from 'yjs';
 import { exportCases } from '../../server/src/store/portable/exportCases.js';
 import { importCases } from '../../server/src/store/portable/importCases.js';
 import { personOf } from '../../server/src/events/EventLog.js';
@@ -115,6 +116,42 @@ describe('importing an export', () => {
     const target = await freshStore();
     await expect(importCases(target, linesOf(lines))).rejects.toThrow(/event 2 of case c1 where 1 was expected \(events missing\)/);
     await expectUntouched(target);
+  });
+
+  it('refuses a document that is not a Yjs update, or breaks the case document, writing nothing', async () => {
+    const lines = await exported(await storeWithCases());
+    const broken = new Y.Doc();
+    broken.getArray('steps').push(['not a step']);
+    for (const [state, why] of [
+      [Buffer.from([1, 2, 3, 4, 5, 6, 7, 8]).toString('base64'), /line \d+: the document of case c\d is not a Yjs update/],
+      [
+        Buffer.from(Y.encodeStateAsUpdate(broken)).toString('base64'),
+        /line \d+: the document of case c\d breaks the case document \(steps\[0\]/,
+      ],
+    ] as const) {
+      const bad = lines.map((line) => (line.includes('"type":"document"') ? JSON.stringify({ ...JSON.parse(line), state }) : line));
+      const target = await freshStore();
+      await expect(importCases(target, linesOf(bad))).rejects.toThrow(why);
+      await expectUntouched(target);
+    }
+  });
+
+  it('fails an export that retention trims under, rather than leave a gap', async () => {
+    const source = await storeWithCases();
+    // A retention pass that runs once the export has taken the start of the event log.
+    const events = source.events;
+    const trimmingAfterStart = new Proxy(events, {
+      get(target, key) {
+        if (key !== 'oldest') return Reflect.get(target, key, target) as unknown;
+        return async () => {
+          const oldest = await target.oldest();
+          await target.trim(Date.now() + 60_000, 1);
+          return oldest;
+        };
+      },
+    });
+    const store = new Proxy(source, { get: (target, key) => (key === 'events' ? trimmingAfterStart : Reflect.get(target, key, target)) });
+    await expect(exported(store)).rejects.toThrow(/the retention pass removed events while they were exported/);
   });
 
   it('refuses a stream of another format or version, or none, before writing anything', async () => {

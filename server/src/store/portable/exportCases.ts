@@ -25,6 +25,10 @@ export async function exportCases(store: CaseStore, write: LineSink, now = new D
   };
   const header: ExportHeader = { format: exportFormat, version: exportVersion, exportedAt: now.toISOString(), store: store.kind };
   await write(JSON.stringify(header));
+  // Where the event log starts, taken before any case is read: the `trimmed` records of the cases
+  // say what was gone by then, and a retention pass that removes more before the events are read
+  // refuses their read from here (cursor_expired), so the export fails instead of leaving a gap.
+  const firstEvents = await store.events.oldest();
 
   for (const identity of await store.people.everyone()) await emit({ type: 'person', identity });
   for (const [userId, at] of await store.people.revocations()) await emit({ type: 'revocation', userId, at });
@@ -41,8 +45,7 @@ export async function exportCases(store: CaseStore, write: LineSink, now = new D
     more = cases.nextCursor !== null;
   }
 
-  // From the oldest event kept; a retention pass that trims past the reading refuses the export (events would be missing).
-  for (let after = await store.events.oldest(), more = true; more;) {
+  for (let after = firstEvents, more = true; more;) {
     const events = await store.events.read({ after, limit: page }).catch((err: unknown) => {
       if (err instanceof CaseroomError && err.code === 'cursor_expired')
         throw new Error(

@@ -10,7 +10,7 @@
  * at 1, or after what the source's retention trimmed, and the check after each write confirms
  * it); a team feed's continue the target's feed.
  */
-import { dueTime, StepList, teamFeedId, type CaseRecord } from '@caseroom/shared';
+import { documentProblems, dueTime, StepList, teamFeedId, type CaseRecord } from '@caseroom/shared';
 import * as Y from 'yjs';
 import { idempotencyKey, type CaseStore, type NewCaseEvent } from '../CaseStore.js';
 import {
@@ -161,6 +161,11 @@ export async function checkImport(source: LineSource): Promise<ImportPlan> {
         if (epoch > record.ownership.epoch) throw new ImportRefused(`${at}: case ${caseId}'s history goes past its ownership's epoch`);
         break;
       }
+      case 'document': {
+        const problem = documentProblem(record.state);
+        if (problem) throw new ImportRefused(`${at}: the document of case ${caseId} ${problem}`);
+        break;
+      }
       case 'approval':
         if (plan.approvals.has(record.approval.id)) throw new ImportRefused(`${at}: approval ${record.approval.id} comes twice`);
         plan.approvals.add(record.approval.id);
@@ -297,15 +302,35 @@ async function writeStream(store: CaseStore, source: LineSource): Promise<Export
   return counts;
 }
 
-/** The document as one update, and the deadlines of its steps (the hub keeps them as steps change). */
+/** Why an exported document may not be imported (it is not a Yjs update, or not a case document), or null. */
+function documentProblem(base64: string): string | null {
+  const doc = new Y.Doc();
+  try {
+    Y.applyUpdate(doc, Buffer.from(base64, 'base64'));
+    if (doc.store.pendingStructs !== null || doc.store.pendingDs !== null) return 'misses part of its history';
+    const problems = documentProblems(doc);
+    return problems.length === 0 ? null : `breaks the case document (${problems[0]!.path || 'document'}: ${problems[0]!.message})`;
+  } catch {
+    return 'is not a Yjs update';
+  } finally {
+    doc.destroy();
+  }
+}
+
+/**
+ * The document as one update, and the deadlines of its steps still to come (the hub keeps them as
+ * steps change). A deadline already past may have fired in the source, and firing it here would
+ * tell everyone again that the step is overdue: it is left out.
+ */
 async function importDocument(store: CaseStore, caseId: string, state: Uint8Array): Promise<void> {
-  await store.documents.append(caseId, state);
   const doc = new Y.Doc();
   try {
     Y.applyUpdate(doc, state);
+    await store.documents.append(caseId, state);
+    const now = Date.now();
     for (const step of new StepList(doc).list()) {
       const dueAt = step.due === null || step.done ? NaN : dueTime(step.due);
-      if (!Number.isNaN(dueAt)) await store.deadlines.set(caseId, step.id, dueAt);
+      if (!Number.isNaN(dueAt) && dueAt > now) await store.deadlines.set(caseId, step.id, dueAt);
     }
   } finally {
     doc.destroy();
