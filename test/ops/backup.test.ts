@@ -143,6 +143,29 @@ describe('npm run restore', () => {
     expect((await again.store.cases.get(caseId))?.id).toBe(caseId);
   });
 
+  it('restores a copy made before databases were marked, as the hub opens one', async () => {
+    const source = await hubOn();
+    const caseId = await source.createCase();
+    await source.stop({ keepData: true });
+    hubs.splice(hubs.indexOf(source), 1);
+    dirs.push(source.dataDir);
+    const scratch = scratchDir();
+    const old = join(scratch, 'before-the-mark.sqlite');
+    const copy = new Database(join(source.dataDir, 'caseroom.sqlite'));
+    await copy.backup(old);
+    copy.close();
+    const unmarked = new Database(old);
+    unmarked.exec('PRAGMA application_id = 0; PRAGMA user_version = 0;');
+    unmarked.close();
+
+    const target = emptyDataDir();
+    const restored = await runTool('restore', ['--from', old], { DATA_DIR: target });
+    expect(restored.stderr).toBe('');
+    expect(restored.code).toBe(0);
+    const hub = await hubOn(target);
+    expect((await hub.store.cases.get(caseId))?.id).toBe(caseId);
+  });
+
   it('refuses while a hub uses the data directory, and restores once it has stopped, keeping the database it replaces', async () => {
     const hub = await hubOn();
     const early = await hub.createCase({ id: 'early' });

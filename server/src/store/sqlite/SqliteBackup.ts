@@ -8,7 +8,7 @@
 import { closeSync, copyFileSync, existsSync, fsyncSync, linkSync, openSync, renameSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
-import { databaseFile, markProblem, readDatabaseMark, type DatabaseMark } from './SqliteSchema.js';
+import { databaseFile, effectiveMark, markProblem, type DatabaseMark } from './SqliteSchema.js';
 
 /** Why a backup or a restore was refused; the message tells the operator what to do. */
 export class BackupRefused extends Error {
@@ -40,7 +40,7 @@ export async function backupDatabase(dataDir: string, out: string): Promise<Back
   const db = new Database(source, { fileMustExist: true });
   try {
     db.pragma('busy_timeout = 5000');
-    const problem = markProblem(readDatabaseMark(db));
+    const problem = markProblem(effectiveMark(db));
     if (problem) throw new BackupRefused(`${source} cannot be backed up: ${problem}`);
     // One step for every page: one read transaction, so no write of the hub lands half in the copy.
     await db.backup(partial, { progress: () => allPages });
@@ -72,7 +72,8 @@ export function checkDatabaseFile(file: string, options: { standAlone?: boolean 
   try {
     let mark: DatabaseMark;
     try {
-      mark = readDatabaseMark(db);
+      // A backup made before databases were marked restores as the hub would open it.
+      mark = effectiveMark(db);
     } catch {
       throw new BackupRefused(`${file} is not a caseroom database (not a SQLite database at all)`);
     }

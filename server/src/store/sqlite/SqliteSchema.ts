@@ -33,6 +33,15 @@ export function readDatabaseMark(db: Database.Database): DatabaseMark {
   };
 }
 
+/**
+ * The mark as the hub takes it: a file from before the mark existed (no application id, but the
+ * case and event tables) is caseroom's, at version 0, and is marked when a hub opens it.
+ */
+export function effectiveMark(db: Database.Database): DatabaseMark {
+  const mark = readDatabaseMark(db);
+  return mark.applicationId === 0 && hasCaseTables(db) ? { ...mark, applicationId: caseroomApplicationId } : mark;
+}
+
 /** Why a marked file cannot be used by this code, or null when it can. */
 export function markProblem(mark: DatabaseMark): string | null {
   if (mark.applicationId !== caseroomApplicationId) return 'it is not a caseroom database (its SQLite application id is not caseroom’s)';
