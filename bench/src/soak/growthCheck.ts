@@ -64,7 +64,7 @@ export const retentionSettleSeconds = 5 * 60 + 30;
  *   more than that over a 30-minute fit.
  * - Store: events and deliveries are trimmed once older than 5 minutes, so after that window the
  *   store grows only by what is kept for good: the cases themselves (record, document, thread,
- *   approvals). 32 KiB per case opened (several times what one soak case writes) plus 2 MiB/h of
+ *   approvals). 16 KiB per case opened (about twice what one soak case keeps) plus 2 MiB/h of
  *   slack (a WAL that has not been checkpointed back, free pages SQLite keeps); a log that is not
  *   trimmed adds tens of KiB per case on top and fails it.
  * - Open handles: 20 per hour. Connections come and go all the time, so the count moves by a

@@ -35,6 +35,12 @@ export function inUnit(value: number, unit: GrowthVerdict['unit']): string {
   return value.toFixed(1);
 }
 
+/** Passed, FAILED, or (a run too short to fit any growth) passed with nothing judged. */
+function outcome(report: SoakReport): string {
+  if (report.failures.length > 0) return 'FAILED';
+  return report.verdicts.every((v) => v.verdict === 'short') ? 'Passed, growth not judged (run too short)' : 'Passed';
+}
+
 const verdictWord = (v: GrowthVerdict): string =>
   v.verdict === 'ok' ? 'ok' : v.verdict === 'too fast' ? 'TOO FAST' : 'not judged (run too short)';
 
@@ -69,7 +75,7 @@ export function markdown(report: SoakReport): string {
     '',
     `${report.date} · \`${report.command}\` · ${report.machine} · node ${report.node}`,
     '',
-    `**${report.failures.length === 0 ? 'Passed' : 'FAILED'}**${report.failures.length === 0 ? '' : `: ${report.failures.join('; ')}`}`,
+    `**${outcome(report)}**${report.failures.length === 0 ? '' : `: ${report.failures.join('; ')}`}`,
     '',
     `Load: ${report.load}. Ran ${Math.round(report.seconds)} s; warm-up ${Math.round(report.warmupSeconds)} s; a sample every 10 s (RSS and heap read after a full collection the soak asks the hub for).`,
     '',
@@ -128,7 +134,7 @@ export function writeSoakReport(report: SoakReport, dir: string): string[] {
     { label: 'operations', unit: 'per second', value: rate((s) => s.operations) },
     { label: 'errors', unit: 'total', value: (s) => s.errors },
   ];
-  const caption = `${report.date.slice(0, 10)} · ${Math.round(report.seconds)} s · warm-up shaded · dashed: the fitted line · ${report.failures.length === 0 ? 'passed' : 'FAILED'}`;
+  const caption = `${report.date.slice(0, 10)} · ${Math.round(report.seconds)} s · warm-up shaded · dashed: the fitted line · ${outcome(report)}`;
   writeFileSync(`${base}.json`, `${JSON.stringify(report, null, 2)}\n`);
   writeFileSync(`${base}.md`, markdown(report));
   writeFileSync(`${base}.svg`, soakChart(`Soak: ${report.store}`, caption, report.samples, warmupSeconds(report.seconds), panels));
