@@ -4,8 +4,9 @@
  * indexes, an entry under the same id holding only its seq. A read merges the indexes in the hub
  * (pipelined XRANGEs, a bounded count each) and a small script fetches the bodies of a page's ids,
  * refusing the read if a trim overtook it: a merge inside Redis over 1,000 case indexes blocked
- * every other client for about a second a page (bench/src/eventReadCost.ts, docs/capacity.md). The per-case `seq` is assigned in the same script from
- * the case's counter, and a hash maps it back to the id for reads by sequence number. Every
+ * every other client for about a second a page (bench/src/eventReadCost.ts, docs/capacity.md).
+ * The per-case `seq` is assigned in the append script from the case's counter, and a hash maps it
+ * back to the id for reads by sequence number. Every
  * aggregate of the RedisStore that stores events runs its script through `write`, so a change and
  * its events are one atomic step and readers are told once Redis has stored them. Trimming
  * removes a prefix of the global stream and, in the same script, the index entries and seq
