@@ -115,16 +115,16 @@ for i = 2, #ARGV do
 end
 return {'events', events}`);
 
-/**
- * KEYS: the case's seq -> id hash, its index stream, the global stream, its seq counter. ARGV:
- * first seq wanted, count. -> {'events', entries} or {'expired', oldest seq} when that seq's
- * event was trimmed.
- */
 /** KEYS: the case's seq counter, its seq -> id hash. ARGV: the seq its next event follows at least. */
 const numberAfterScript = new LuaScript(`${lastSeqLua}
 if last_seq(KEYS[1], KEYS[2]) < tonumber(ARGV[1]) then redis.call('SET', KEYS[1], ARGV[1]) end
 return 1`);
 
+/**
+ * KEYS: the case's seq -> id hash, its index stream, the global stream, its seq counter. ARGV:
+ * first seq wanted, count. -> {'events', entries} or {'expired', oldest seq} when that seq's
+ * event was trimmed.
+ */
 const readCaseScript = new LuaScript(`${lastSeqLua}
 local id = redis.call('HGET', KEYS[1], ARGV[1])
 if not id or not redis.call('XRANGE', KEYS[3], id, id)[1] then
