@@ -172,6 +172,11 @@ describe(`the ${testStore} store trims its webhook delivery log`, () => {
     }
     const failed = await store.webhooks.deliveries({ webhookId: 'w1', outcome: 'failed', limit: 10 });
     expect(failed.items.map((d) => d.attempt)).toEqual([5]);
+    // a failing event counts its attempts from the records kept
+    expect(await store.webhooks.failedAttempts('w2', events[2]!.id)).toBe(0);
+    expect(await store.webhooks.failedAttempts('w2', events[3]!.id)).toBe(1);
+    expect(await store.webhooks.failedAttempts('w1', events[0]!.id)).toBe(0);
+    expect(await store.webhooks.failedAttempts('w1', events[4]!.id)).toBe(1);
     expect(await store.webhooks.trimDeliveries(before, 100)).toBe(0);
   });
 });

@@ -1,9 +1,12 @@
 /**
  * The case event log on Redis streams, each event's body stored once. Every event gets its id
  * from XADD on the one global stream, which holds the body; its team's and its case's streams are
- * indexes, an entry under the same id holding only its seq, and reads fetch the bodies from the
- * global stream inside the same script. The per-case `seq` is assigned in the same script from
- * the case's counter, and a hash maps it back to the id for reads by sequence number. Every
+ * indexes, an entry under the same id holding only its seq. A read merges the indexes in the hub
+ * (pipelined XRANGEs, a bounded count each) and a small script fetches the bodies of a page's ids,
+ * refusing the read if a trim overtook it: a merge inside Redis over 1,000 case indexes blocked
+ * every other client for about a second a page (bench/src/eventReadCost.ts, docs/capacity.md).
+ * The per-case `seq` is assigned in the append script from the case's counter, and a hash maps it
+ * back to the id for reads by sequence number. Every
  * aggregate of the RedisStore that stores events runs its script through `write`, so a change and
  * its events are one atomic step and readers are told once Redis has stored them. Trimming
  * removes a prefix of the global stream and, in the same script, the index entries and seq
@@ -83,61 +86,45 @@ end
 `;
 
 /**
- * KEYS: the global stream, the trimmed mark, then the index streams to read (none: the global
- * stream itself). ARGV: the cursor, how many entries to take from each stream. -> {'expired',
- * oldest} or {'events', bound, entries}: entries in id order up to `bound` (empty: every stream
- * was read to its end), and the read goes on after it. An index entry whose body is gone is skipped.
+ * KEYS: the global stream, the trimmed mark. ARGV: the cursor, how many entries to take. ->
+ * {'expired', oldest} or {'events', bound, entries}: entries in id order up to `bound` (empty:
+ * the stream was read to its end), and the read goes on after it.
  */
-const readScript = new LuaScript(`${orderLua}
+const readGlobalScript = new LuaScript(`${orderLua}
 local mark = redis.call('GET', KEYS[2])
 if mark and before(ARGV[1], mark) then return {'expired', mark} end
-local chunk = tonumber(ARGV[2])
-if #KEYS == 2 then
-  local entries = redis.call('XRANGE', KEYS[1], '(' .. ARGV[1], '+', 'COUNT', chunk)
-  local bound = ''
-  if #entries == chunk then bound = entries[#entries][1] end
-  return {'events', bound, entries}
-end
--- A stream that filled its chunk may hold more: the merge is complete only up to the smallest
--- last id among those.
-local bound = nil
-local ids = {}
-for i = 3, #KEYS do
-  local entries = redis.call('XRANGE', KEYS[i], '(' .. ARGV[1], '+', 'COUNT', chunk)
-  if #entries == chunk then
-    local last = entries[#entries][1]
-    if bound == nil or before(last, bound) then bound = last end
-  end
-  for _, entry in ipairs(entries) do ids[#ids + 1] = entry[1] end
-end
-local merged = {}
-for _, id in ipairs(ids) do
-  if bound == nil or not before(bound, id) then merged[#merged + 1] = id end
-end
-table.sort(merged, before)
--- Many indexes (a subscription naming many cases) may merge to far more than a chunk: fetch the
--- bodies of one chunk per call, and go on after it.
-if #merged > chunk then
-  bound = merged[chunk]
-  for i = #merged, chunk + 1, -1 do merged[i] = nil end
-end
+local entries = redis.call('XRANGE', KEYS[1], '(' .. ARGV[1], '+', 'COUNT', tonumber(ARGV[2]))
+local bound = ''
+if #entries == tonumber(ARGV[2]) then bound = entries[#entries][1] end
+return {'events', bound, entries}`);
+
+/**
+ * KEYS: the global stream, the trimmed mark. ARGV: the id the read has seen everything up to,
+ * then the ids whose bodies are wanted, in order (the indexes were read before this runs). ->
+ * {'expired', oldest} when a trim went past that id (an index entry read might have lost its
+ * body: refused, never a silent gap), else {'events', entries}; an id whose body is gone otherwise
+ * is skipped. One XRANGE of one entry per id: bounded by how many ids Node hands it.
+ */
+const bodiesScript = new LuaScript(`${orderLua}
+local mark = redis.call('GET', KEYS[2])
+if mark and before(ARGV[1], mark) then return {'expired', mark} end
 local events = {}
-for _, id in ipairs(merged) do
-  local body = redis.call('XRANGE', KEYS[1], id, id)
+for i = 2, #ARGV do
+  local body = redis.call('XRANGE', KEYS[1], ARGV[i], ARGV[i])
   if body[1] then events[#events + 1] = body[1] end
 end
-return {'events', bound or '', events}`);
+return {'events', events}`);
+
+/** KEYS: the case's seq counter, its seq -> id hash. ARGV: the seq its next event follows at least. */
+const numberAfterScript = new LuaScript(`${lastSeqLua}
+if last_seq(KEYS[1], KEYS[2]) < tonumber(ARGV[1]) then redis.call('SET', KEYS[1], ARGV[1]) end
+return 1`);
 
 /**
  * KEYS: the case's seq -> id hash, its index stream, the global stream, its seq counter. ARGV:
  * first seq wanted, count. -> {'events', entries} or {'expired', oldest seq} when that seq's
  * event was trimmed.
  */
-/** KEYS: the case's seq counter, its seq -> id hash. ARGV: the seq its next event follows at least. */
-const numberAfterScript = new LuaScript(`${lastSeqLua}
-if last_seq(KEYS[1], KEYS[2]) < tonumber(ARGV[1]) then redis.call('SET', KEYS[1], ARGV[1]) end
-return 1`);
-
 const readCaseScript = new LuaScript(`${lastSeqLua}
 local id = redis.call('HGET', KEYS[1], ARGV[1])
 if not id or not redis.call('XRANGE', KEYS[3], id, id)[1] then
@@ -186,12 +173,19 @@ return removed`);
 /** How many entries each stream is asked for at a time when a filter may skip many. */
 const scanChunk = 200;
 
+/** The fewest entries each of many indexes is asked for in a round. */
+const minShare = 16;
+
 type StreamId = readonly [ms: bigint, seq: bigint];
 
 /** A stream id `<ms>-<seq>`; `0` (the SQLite store's first cursor) also means "from the beginning". */
 function parseId(id: string): StreamId | null {
   const match = /^(0|[1-9][0-9]{0,19})-(0|[1-9][0-9]{0,19})$/.exec(id === '0' ? '0-0' : id);
   return match ? [BigInt(match[1]!), BigInt(match[2]!)] : null;
+}
+
+function formatId([ms, n]: StreamId): string {
+  return `${ms}-${n}`;
 }
 
 function compareIds(a: StreamId, b: StreamId): number {
@@ -270,41 +264,106 @@ export class RedisEvents implements EventStore {
   }
 
   /**
-   * Reads the smallest set of streams that holds every match (the listed cases' indexes, else the
-   * team's, else the global stream), merged in id order with their bodies by the script, and
-   * filters the rest here, chunk by chunk.
+   * Reads the smallest set of streams that holds every match: the listed cases' indexes, else the
+   * team's, else the global stream. Indexes are read and merged here, not in a script, so Redis
+   * only ever runs small commands for a read, however many cases it names.
    */
   async read(query: EventQuery): Promise<CaseEvent[]> {
     const after = parseId(query.after ?? this.beginning);
     if (!after) throw invalidEventCursor();
-    const { team, types } = query;
+    const from = formatId(after);
+    // An empty query still checks its cursor, as every store does.
+    if (readsNothing(query)) {
+      await this.bodies(from, []);
+      return [];
+    }
     const k = this.keys;
     const indexes = query.caseIds
       ? [...new Set(query.caseIds)].map((id) => k.caseEvents(id))
-      : team === undefined
+      : query.team === undefined
         ? []
-        : [k.teamEvents(team)];
-    const wanted = (e: StoredEvent): boolean => (team === undefined || e.team === team) && (types === undefined || types.includes(e.type));
-    // An empty query still checks its cursor, as every store does.
-    const chunk = readsNothing(query) ? 1 : Math.max(query.limit, scanChunk);
+        : [k.teamEvents(query.team)];
+    return indexes.length === 0 ? this.readGlobal(query, from) : this.readIndexes(query, indexes, from);
+  }
+
+  /** The global stream holds the bodies: one script per chunk checks the cursor and reads it. */
+  private async readGlobal(query: EventQuery, after: string): Promise<CaseEvent[]> {
+    const chunk = Math.max(query.limit, scanChunk);
     const found: CaseEvent[] = [];
-    let from = `${after[0]}-${after[1]}`;
+    let from = after;
     for (;;) {
-      const keys = [k.events, k.eventsTrimmed, ...indexes];
-      const reply = (await guarded(readScript.run(this.redis, keys, [from, String(chunk)]))) as
-        ['expired', string] | ['events', string, RawEntry[]];
+      const reply = (await guarded(
+        readGlobalScript.run(this.redis, [this.keys.events, this.keys.eventsTrimmed], [from, String(chunk)]),
+      )) as ['expired', string] | ['events', string, RawEntry[]];
       if (reply[0] === 'expired') throw expiredEventCursor(reply[1]);
-      if (readsNothing(query)) return [];
       const [, bound, entries] = reply;
-      for (const entry of entries) {
-        const event = toEvent(entry);
-        if (!wanted(event)) continue;
-        found.push(withoutTeam(event));
-        if (found.length === query.limit) return found;
-      }
+      if (this.collect(query, entries, found)) return found;
       if (bound === '') return found;
       from = bound;
     }
+  }
+
+  /**
+   * Reads every index from the cursor (pipelined, a bounded count each), merges their ids, and
+   * fetches the bodies of the ids in order, a page's worth per script. An index that filled its
+   * count may hold more: the merge is complete only up to the smallest last id among those, and
+   * the next round starts there. Many indexes each give a share of a chunk, doubled after a round
+   * that merged fewer ids than a chunk (the events sit in a few of them).
+   */
+  private async readIndexes(query: EventQuery, indexes: readonly string[], after: string): Promise<CaseEvent[]> {
+    const chunk = Math.max(query.limit, scanChunk);
+    let count = Math.min(chunk, Math.max(minShare, Math.ceil((2 * chunk) / indexes.length)));
+    const found: CaseEvent[] = [];
+    let from = after;
+    for (;;) {
+      const replies = (await Promise.all(
+        indexes.map((key) => guarded(this.redis.xRange(key, `(${from}`, '+', { COUNT: count }))),
+      )) as Array<Array<{ id: string }>>;
+      let bound: StreamId | null = null;
+      for (const entries of replies) {
+        const last = entries.length === count ? parseId(entries.at(-1)!.id)! : null;
+        if (last && (bound === null || compareIds(last, bound) < 0)) bound = last;
+      }
+      const merged = replies
+        .flat()
+        .map((entry) => parseId(entry.id)!)
+        .filter((id) => bound === null || compareIds(id, bound) <= 0)
+        .sort(compareIds)
+        .map(formatId);
+      // At least one script per round, so an empty merge still checks the cursor.
+      let seen = from;
+      let next = 0;
+      do {
+        // Without a type filter nearly every body is wanted: ask for no more than the page lacks.
+        const batch = merged.slice(next, next + (query.types ? chunk : query.limit - found.length));
+        if (this.collect(query, await this.bodies(seen, batch), found)) return found;
+        next += batch.length;
+        seen = batch.at(-1) ?? seen;
+      } while (next < merged.length);
+      if (bound === null) return found;
+      from = formatId(bound);
+      if (merged.length < chunk) count = Math.min(chunk, count * 2);
+    }
+  }
+
+  /** The bodies of `ids`, refused with cursor_expired if a trim went past `seen` meanwhile. */
+  private async bodies(seen: string, ids: readonly string[]): Promise<RawEntry[]> {
+    const reply = (await guarded(bodiesScript.run(this.redis, [this.keys.events, this.keys.eventsTrimmed], [seen, ...ids]))) as
+      ['expired', string] | ['events', RawEntry[]];
+    if (reply[0] === 'expired') throw expiredEventCursor(reply[1]);
+    return reply[1];
+  }
+
+  /** Adds the entries the query wants to `found`; true once the page is full. */
+  private collect(query: EventQuery, entries: readonly RawEntry[], found: CaseEvent[]): boolean {
+    for (const entry of entries) {
+      const event = toEvent(entry);
+      if (query.team !== undefined && event.team !== query.team) continue;
+      if (query.types !== undefined && !query.types.includes(event.type)) continue;
+      found.push(withoutTeam(event));
+      if (found.length === query.limit) return true;
+    }
+    return false;
   }
 
   async forCase(caseId: string, afterSeq: number, limit: number): Promise<CaseEvent[]> {

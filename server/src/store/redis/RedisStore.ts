@@ -28,8 +28,8 @@
  * field `u`; `doc:{id}:snapshot` a hash (data, throughSeq). `webhook:{id}` is a hash
  * (record JSON, secret, team, cursor, attempt counter) listed in `webhooks:all` and
  * `webhooks:team:{team}`; `webhook:{id}:deliveries` maps attempt seq -> JSON, indexed by seq in
- * `webhook:{id}:deliveries:{all|delivered|failed|cursor_expired}`; `webhook:{id}:failures` counts failed
- * attempts per event id.
+ * `webhook:{id}:deliveries:{all|delivered|failed|cursor_expired}`; `webhook:{id}:failures` counts
+ * the failed attempts kept per event id (trimming a failed record takes it off the count).
  */
 import type { Logger } from '../../logger.js';
 import type { CaseStore } from '../CaseStore.js';

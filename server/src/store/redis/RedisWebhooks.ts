@@ -59,17 +59,28 @@ end
 return 1`);
 
 /**
- * KEYS: deliveries, their all-index, then one index per outcome. ARGV: the oldest time kept (ISO),
- * how many records at most -> how many it removed. Records are numbered in the order they are
- * made, so the old ones come first.
+ * KEYS: deliveries, failures, their all-index, then one index per outcome. ARGV: the oldest time
+ * kept (ISO), how many records at most -> how many it removed. Records are numbered in the order
+ * they are made, so the old ones come first. A failed record removed leaves its event's failure
+ * count with it, so the count is always the failed records kept (as SQLite counts them) and the
+ * hash shrinks with the log. Clearing an event's count once the cursor passed it instead would
+ * still let a long-failing event count attempts whose records are gone.
  */
 const trimDeliveriesScript = new LuaScript(`
 local removed = 0
-for _, seq in ipairs(redis.call('ZRANGE', KEYS[2], 0, tonumber(ARGV[2]) - 1)) do
+for _, seq in ipairs(redis.call('ZRANGE', KEYS[3], 0, tonumber(ARGV[2]) - 1)) do
   local record = redis.call('HGET', KEYS[1], seq)
-  if record and cjson.decode(record).at >= ARGV[1] then break end
+  local delivery = record and cjson.decode(record)
+  if delivery and delivery.at >= ARGV[1] then break end
+  if delivery and delivery.outcome == 'failed' then
+    if (tonumber(redis.call('HGET', KEYS[2], delivery.eventId)) or 0) > 1 then
+      redis.call('HINCRBY', KEYS[2], delivery.eventId, -1)
+    else
+      redis.call('HDEL', KEYS[2], delivery.eventId)
+    end
+  end
   redis.call('HDEL', KEYS[1], seq)
-  for i = 2, #KEYS do redis.call('ZREM', KEYS[i], seq) end
+  for i = 3, #KEYS do redis.call('ZREM', KEYS[i], seq) end
   removed = removed + 1
 end
 return removed`);
@@ -140,7 +151,12 @@ export class RedisWebhooks implements WebhookStore {
     for (const webhook of await this.list()) {
       if (removed >= limit) break;
       const id = webhook.id;
-      const keys = [k.deliveries(id), k.deliveryIndex(id), ...deliveryOutcomes.map((outcome) => k.deliveryIndex(id, outcome))];
+      const keys = [
+        k.deliveries(id),
+        k.failures(id),
+        k.deliveryIndex(id),
+        ...deliveryOutcomes.map((outcome) => k.deliveryIndex(id, outcome)),
+      ];
       removed += Number(await guarded(trimDeliveriesScript.run(this.redis, keys, [cutoff, String(limit - removed)])));
     }
     return removed;
