@@ -22,6 +22,9 @@ export class BotClient extends CaseClient {
     this.socket.on('events', (subscriptionId, events, ack) => {
       for (const subscription of this.subscriptions.values()) void subscription.receive(subscriptionId, events, ack);
     });
+    this.socket.on('events:caughtUp', (subscriptionId, cursor) => {
+      for (const subscription of this.subscriptions.values()) subscription.caughtUp(subscriptionId, cursor);
+    });
     this.socket.on('events:ended', (subscriptionId, error) => {
       for (const subscription of this.subscriptions.values()) subscription.ended(subscriptionId, error);
     });

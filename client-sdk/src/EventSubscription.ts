@@ -4,7 +4,9 @@
  * the cursor your handler is given and pass it back as `after` after a restart to see every event
  * exactly once more from there. When the hub has removed events after the cursor (its retention
  * policy), the subscription ends with a `cursor_expired` error instead of skipping them; the app
- * decides whether to go on from `error.details.oldest`.
+ * decides whether to go on from `error.details.oldest`. While no event matches its filter, the hub
+ * still moves it along the log (`caughtUp`), so a narrow or quiet subscription is not refused for
+ * events it would never have read.
  */
 import { CaseroomError, type CaseEvent, type EventFilter, type WireError } from '@caseroom/shared';
 import { Emitter } from './Emitter.js';
@@ -20,6 +22,11 @@ export interface EventSubscriptionEvents {
    * `cursor_expired`), or a handler threw (the event is redelivered)
    */
   error: [error: unknown];
+  /**
+   * the hub read past events that do not match the filter, up to `cursor`: `subscription.cursor`
+   * is now `cursor`; store it as your handler's cursors, to resume from it
+   */
+  caughtUp: [cursor: string];
 }
 
 /** Refusals that retrying cannot fix: the subscription ends. */
@@ -53,7 +60,7 @@ export class EventSubscription extends Emitter<EventSubscriptionEvents> {
     this.ready.catch(() => undefined);
   }
 
-  /** The id of the last event your handler finished (or where the subscription started). */
+  /** The id of the last event your handler finished, or where the hub last said it read up to (or where the subscription started). */
   get cursor(): string | null {
     return this.lastCursor;
   }
@@ -108,6 +115,13 @@ export class EventSubscription extends Emitter<EventSubscriptionEvents> {
     this.serverId = null;
     this.emit('error', CaseroomError.fromWire(error));
     void this.close();
+  }
+
+  /** @internal the hub moved the subscription past events it does not match (every batch before was handled) */
+  caughtUp(subscriptionId: string, cursor: string): void {
+    if (subscriptionId !== this.serverId) return;
+    this.lastCursor = cursor;
+    this.emit('caughtUp', cursor);
   }
 
   /** @internal the socket dropped; the hub ended its side */

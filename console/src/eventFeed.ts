@@ -4,8 +4,10 @@
  * people by name (the ids in an event's data through the team's directory); an event without an
  * actor is the hub's own doing and reads as such. A person who leaves and comes back within a few
  * seconds (a page reload, a quick look elsewhere) is shown once, not as a left/joined pair.
+ * Events the hub's retention policy removed are not there to show: the feed says so in one line
+ * and goes on from the oldest kept.
  */
-import type { CaseEvent } from '@caseroom/client';
+import { CaseroomError, type CaseEvent } from '@caseroom/client';
 import type { HubApi } from './api.js';
 import { h, timeElement } from './dom.js';
 import { formatMoney } from './money.js';
@@ -106,7 +108,7 @@ export class EventFeed {
     if (this.loading) return this.loading;
     this.loading = attempt(async () => {
       for (;;) {
-        const page = await this.api.events(this.caseId, this.after);
+        const page = await this.nextPage();
         this.people.learn(
           page.events.flatMap((event) => (event.actor ? [event.actor] : [])),
           { onlyNew: true },
@@ -120,6 +122,21 @@ export class EventFeed {
       this.loading = null;
     });
     return this.loading;
+  }
+
+  /** The events after `after`; from the oldest kept, with a line saying so, when earlier ones were removed. */
+  private async nextPage(): Promise<{ events: CaseEvent[]; nextAfter: number | null }> {
+    try {
+      return await this.api.events(this.caseId, this.after);
+    } catch (err) {
+      const oldest = err instanceof CaseroomError && err.code === 'cursor_expired' ? err.details?.oldest : undefined;
+      if (typeof oldest !== 'number') throw err;
+      this.after = oldest;
+      this.list.prepend(
+        h('li', { class: 'muted', 'data-testid': 'events-trimmed' }, 'Earlier events were removed by the retention policy.'),
+      );
+      return this.api.events(this.caseId, this.after);
+    }
   }
 
   dispose(): void {

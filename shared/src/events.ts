@@ -255,6 +255,11 @@ export const serverEvents = {
     positional: ['subscriptionId', 'events'],
     acknowledged: true,
   },
+  'events:caughtUp': {
+    doc: 'A subscription read every event up to `cursor` and none after its last batch matched its filter: its position is now `cursor` (resume from it with `after`). Sent only when the position moved without a batch, at most every few seconds, after every batch before it was acknowledged.',
+    payload: z.strictObject({ subscriptionId: z.string(), cursor: z.string() }),
+    positional: ['subscriptionId', 'cursor'],
+  },
   'events:ended': {
     doc: 'The hub ended a subscription: with `cursor_expired` when the events after its position were removed by the retention policy before it read them (`error.details.oldest` is the oldest cursor still available). Subscribe again to go on.',
     payload: z.strictObject({ subscriptionId: z.string(), error: wireErrorSchema }),

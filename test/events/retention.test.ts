@@ -41,6 +41,13 @@ async function caseEvents(caseId: string, after: number | string, who: Identity 
   return api(hub.url, `/api/cases/${caseId}/events?after=${after}`, { token: await mintToken(who) });
 }
 
+/** Orders two event ids of either store (`42`, `1733130000000-3`): negative when a is older. */
+function idOrder(a: string, b: string): number {
+  const [x, y] = [a.split('-').map(Number), b.split('-').map(Number)];
+  for (let i = 0; i < Math.max(x.length, y.length); i++) if ((x[i] ?? 0) !== (y[i] ?? 0)) return (x[i] ?? 0) - (y[i] ?? 0);
+  return 0;
+}
+
 /** Resolves once the pass has trimmed the first event of `caseId` (its listing from the start is refused). */
 function trimmedFrom(caseId: string): Promise<unknown> {
   return pollUntil(`the first events of ${caseId} to be trimmed`, async () => (await caseEvents(caseId, 0)).status === 410);
@@ -131,6 +138,36 @@ describe('event retention', () => {
     expect(seen.every((e) => e.caseId === first)).toBe(true);
   });
 
+  it('keeps a subscription to one quiet case running while other cases’ events are trimmed, and hands it the case’s next event', async () => {
+    const team = freshTeam();
+    const quiet = await createCaseOver(hub.url, { team });
+    const bot = await connectBot(hub.url, { ...intakeBot, team });
+    const collector = new Collector(bot, { cases: [quiet] });
+    const errors: unknown[] = [];
+    collector.subscription.on('error', (err) => errors.push(err));
+    const started = await collector.subscription.ready;
+    const other = await createCaseOver(hub.url, { team });
+    const otherEvents = (await caseEvents(other, 0)).body.events as CaseEvent[];
+    const lastOfOther = otherEvents.at(-1)!.id;
+    // The hub read past the other case's events and told the bot where it stands.
+    await waitFor(
+      'the subscription to move past the other case',
+      (check) => collector.subscription.on('caughtUp', check),
+      () => (collector.subscription.cursor !== started && idOrder(collector.subscription.cursor!, lastOfOther) >= 0) || undefined,
+    );
+    await trimmedFrom(other);
+    // Its saved cursor resumes after the trim: nothing it follows was removed.
+    const resumed = new Collector(bot, { cases: [quiet], after: collector.subscription.cursor! });
+    await expect(resumed.subscription.ready).resolves.toBe(collector.subscription.cursor);
+
+    const { session } = await openCaseAs(hub.url, quiet, { ...ann, team });
+    await session.claim();
+    await collector.first('owner.claimed', quiet);
+    expect(errors).toEqual([]);
+    expect(collector.events.every((e) => e.caseId === quiet)).toBe(true);
+    await session.close();
+  });
+
   it('keeps a resolved case’s document, ownership history and approvals when its events are trimmed', async () => {
     const caseId = await hub.createCase();
     const a = await openCaseAs(hub.url, caseId, ann);
@@ -154,6 +191,29 @@ describe('event retention', () => {
     expect(approvals.body.approvals).toEqual([expect.objectContaining({ id: approval.id, amount: 49 })]);
     const s = await openCaseAs(hub.url, caseId, sam);
     expect(s.session.notes.toString()).toBe('Charged twice; refund agreed.');
+  });
+
+  it('delivers the first match to a webhook whose types matched nothing for longer than the retention, with no loss recorded', async () => {
+    const team = freshTeam();
+    const receiver = await startReceiver();
+    const token = await mintToken(supervisorOf(team));
+    const registered = await api(hub.url, '/api/webhooks', { token, body: { url: receiver.url, types: ['owner.claimed'] } });
+    expect(registered.status).toBe(201);
+    const webhookId = (registered.body.webhook as { id: string }).id;
+    const mark = logs.mark();
+    // Nothing of this case matches until it is claimed, after its first events are trimmed.
+    const caseId = await createCaseOver(hub.url, { team });
+    await trimmedFrom(caseId);
+    const { session } = await openCaseAs(hub.url, caseId, { ...ann, team });
+    await session.claim();
+
+    await receiver.until('the claim delivered', (received) => received.some((d) => d.event.type === 'owner.claimed' && d.answer === 200));
+    expect(receiver.received.every((d) => d.event.type === 'owner.claimed' && d.event.caseId === caseId)).toBe(true);
+    const lost = await api(hub.url, `/api/webhooks/${webhookId}/deliveries?status=cursor_expired`, { token });
+    expect(lost.body.deliveries).toEqual([]);
+    const warned = logs.since(mark).filter((line) => line.webhookId === webhookId && /cursor expired/.test(line.msg));
+    expect(warned).toEqual([]);
+    await session.close();
   });
 
   it('records a webhook’s expired cursor as a delivery, with the ids lost, and goes on from the oldest kept event', async () => {

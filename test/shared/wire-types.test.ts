@@ -295,6 +295,7 @@ interface PinnedServerToClientEvents {
   roster: (caseId: string, update: PinnedRosterUpdate) => void;
   owner: (caseId: string, update: PinnedOwnerUpdate) => void;
   events: (subscriptionId: string, events: PinnedCaseEvent[], ack: () => void) => void;
+  'events:caughtUp': (subscriptionId: string, cursor: string) => void;
   'events:ended': (subscriptionId: string, error: PinnedWireError) => void;
   approval: (update: PinnedApprovalUpdate) => void;
   'step:overdue': (step: PinnedOverdueStep) => void;

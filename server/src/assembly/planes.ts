@@ -91,7 +91,14 @@ export function eventsPlane(
   const { allowPrivateTargets, ...retries } = config.webhooks;
   const targets = new WebhookTargets({ allowPrivate: allowPrivateTargets, resolve: resolveHost });
   if (allowPrivateTargets) log.warn('CASEROOM_WEBHOOK_ALLOW_PRIVATE is on: webhooks may reach this host and its private network');
-  const dispatcher = new WebhookDispatcher({ store: store.webhooks, events, log, targets, ...retries });
+  const dispatcher = new WebhookDispatcher({
+    store: store.webhooks,
+    events,
+    log,
+    targets,
+    eventRetentionMs: config.retention.eventsMs,
+    ...retries,
+  });
   return {
     events,
     webhooks: new WebhookRegistry(store.webhooks, dispatcher, targets, log),

@@ -108,6 +108,16 @@ export class EventLog {
     return after;
   }
 
+  /** The newest event id (see EventStore.lastId): a reader that read everything after its cursor up to here may move to it. */
+  lastId(): Promise<string> {
+    return this.store.events.lastId();
+  }
+
+  /** Orders two event ids (negative: a is older); null when either is not an event id. */
+  compare(a: string, b: string): number | null {
+    return this.store.events.compare(a, b);
+  }
+
   /** The oldest cursor still available (see EventStore.oldest). */
   oldest(): Promise<string> {
     return this.store.events.oldest();

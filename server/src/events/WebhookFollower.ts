@@ -5,7 +5,9 @@
  * retried after an exponential backoff, forever, until it succeeds or the webhook is removed:
  * at-least-once, in order per case (and overall). Events it had not reached when the retention
  * policy removed them are not skipped silently: it records a `cursor_expired` delivery naming the
- * ids lost, warns, and goes on from the oldest event kept.
+ * ids lost, warns, and goes on from the oldest event kept. A read that comes back short of its
+ * limit covered the log up to the head taken before it, so the cursor moves there even when no
+ * event matched the webhook's types: a rare filter is not taken for a receiver that fell behind.
  */
 import { randomUUID } from 'node:crypto';
 import { CaseroomError, type CaseEvent } from '@caseroom/shared';
@@ -29,6 +31,17 @@ export interface FollowerOptions {
   timeoutMs: number;
   /** where deliveries may connect */
   targets: WebhookTargets;
+  /** how long case events are kept (ms; null: all of them), which bounds how long a moved cursor may stay unsaved */
+  eventRetentionMs: number | null;
+}
+
+/**
+ * How long a cursor moved past unmatched events may wait before it is stored. Storing every move
+ * would write on every event of the team; a cursor stored a quarter of the retention late still
+ * lies after every event the next passes trim, so a restart resumes without a false loss.
+ */
+export function idleCursorSaveMs(eventRetentionMs: number | null): number {
+  return eventRetentionMs === null ? 60_000 : Math.min(60_000, Math.floor(eventRetentionMs / 4));
 }
 
 /** The wait before retrying an event that has failed `failures` times: base, 2×base, 4×base … up to max. */
@@ -46,6 +59,11 @@ export class WebhookFollower {
   private readonly abort = new AbortController();
   private work: Promise<void> = Promise.resolve();
   private readonly log: Logger;
+  /** a cursor moved past unmatched events but not stored yet */
+  private unsaved: string | null = null;
+  private savedAt = 0;
+  private saveTimer: NodeJS.Timeout | null = null;
+  private saving: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly webhook: StoredWebhook,
@@ -77,7 +95,12 @@ export class WebhookFollower {
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.retryTimer = null;
     this.abort.abort();
+    if (this.saveTimer) clearTimeout(this.saveTimer);
+    this.saveTimer = null;
     await this.work;
+    await this.saving;
+    // On shutdown (or a removal, where it changes nothing) the last move is not lost.
+    await this.saveMovedCursor();
   }
 
   private async deliverPending(): Promise<void> {
@@ -90,12 +113,19 @@ export class WebhookFollower {
       }
       for (;;) {
         this.again = false;
+        // Taken before the read: whatever is appended after it is read next time.
+        const head = await this.options.events.lastId();
         const batch = await this.readAfter(this.cursor);
         if (batch === null) return;
-        if (batch.length === 0) return;
         for (const event of batch) {
           if (this.stopped || !(await this.deliver(event))) return;
           this.cursor = event.id;
+          // Stored with the delivery, past any moved cursor.
+          this.unsaved = null;
+        }
+        if (batch.length < batchSize) {
+          this.moveTo(head);
+          return;
         }
       }
     } catch (err) {
@@ -176,6 +206,33 @@ export class WebhookFollower {
     this.log.warn({ eventId: event.id, attempt, status: result.status, error: result.error, retryInMs: delay }, what);
     this.retryIn(delay);
     return false;
+  }
+
+  /** Moves the cursor to `head` (never back) and stores it within `idleCursorSaveMs`. */
+  private moveTo(head: string): void {
+    if (this.stopped || this.cursor === null || !((this.options.events.compare(head, this.cursor) ?? 0) > 0)) return;
+    this.cursor = head;
+    this.unsaved = head;
+    if (this.saveTimer) return;
+    const wait = Math.max(0, this.savedAt + idleCursorSaveMs(this.options.eventRetentionMs) - Date.now());
+    this.saveTimer = setTimeout(() => {
+      this.saveTimer = null;
+      this.saving = this.saveMovedCursor();
+    }, wait);
+  }
+
+  private async saveMovedCursor(): Promise<void> {
+    const cursor = this.unsaved;
+    if (cursor === null) return;
+    this.unsaved = null;
+    this.savedAt = Date.now();
+    try {
+      if (!(await this.options.store.moveCursor(this.webhook.id, cursor))) this.stopped = true;
+    } catch (err) {
+      // Kept for the next move; until then the stored cursor is only older, never wrong.
+      this.unsaved ??= cursor;
+      this.log.warn({ err }, 'storing the webhook cursor failed');
+    }
   }
 
   private retryIn(delayMs: number): void {

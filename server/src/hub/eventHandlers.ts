@@ -14,12 +14,14 @@ export function eventHandlers(
   metrics?: HubMetrics,
 ): SocketHandlers<'events:subscribe' | 'events:unsubscribe'> {
   // What subscriptions read is counted: a subscription woken for nothing it may see costs a read.
-  const counted: Pick<EventLog, 'read' | 'onWake'> = {
+  const counted: Pick<EventLog, 'read' | 'onWake' | 'lastId' | 'compare'> = {
     read: (query) => {
       metrics?.subscriptionRead();
       return events.read(query);
     },
     onWake: (listener, team) => events.onWake(listener, team),
+    lastId: () => events.lastId(),
+    compare: (a, b) => events.compare(a, b),
   };
   return {
     'events:subscribe': async (context, filter, afterReply) => {
@@ -40,7 +42,11 @@ export function eventHandlers(
         context.subscriptions?.delete(subscriptionId);
         socket.emit('events:ended', subscriptionId, error.toWire());
       };
-      const subscription = new EventSubscription(counted, scope, after, deliver, log.child({ subscriptionId }), ended);
+      // Read past events it does not follow: the subscriber's saved cursor moves too, so resuming later is not refused.
+      const caughtUp = (cursor: string): void => {
+        socket.emit('events:caughtUp', subscriptionId, cursor);
+      };
+      const subscription = new EventSubscription(counted, scope, after, deliver, log.child({ subscriptionId }), ended, caughtUp);
       const unwatch = metrics?.watchSubscription(subscriptionId, who.userId, () => subscription.lagSeconds()) ?? (() => undefined);
       (context.subscriptions ??= new Map()).set(subscriptionId, { subscription, unwatch });
       log.info({ subscriptionId, cases: filter.cases === 'team' ? 'team' : filter.cases.length, after }, 'event subscription started');

@@ -32,6 +32,12 @@ export interface WebhookStore {
   /** The id of the last event delivered (or the cursor it started with); null for an unknown webhook. */
   cursor(id: string): Promise<string | null>;
   /**
+   * Moves a webhook's cursor forward to `cursor` (never back) without logging anything: for a
+   * webhook that read every event up to it and none matched its filter. False when the webhook
+   * no longer exists.
+   */
+  moveCursor(id: string, cursor: string): Promise<boolean>;
+  /**
    * Logs an attempt. A delivered attempt also moves the webhook's cursor to its event in the same
    * transaction, so a restart resumes right after it; so does a `cursor_expired` record, to the
    * oldest cursor it resumes from. False when the webhook no longer exists.

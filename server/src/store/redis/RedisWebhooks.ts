@@ -35,11 +35,26 @@ redis.call('UNLINK', unpack(KEYS, 4))
 redis.call('DEL', KEYS[1])
 return 1`);
 
+/** Lua: whether stream id `a` comes after stream id `b`. */
+const isLater = `
+local function isLater(a, b)
+  local am, an = string.match(a, '^(%d+)-(%d+)$')
+  local bm, bn = string.match(b, '^(%d+)-(%d+)$')
+  am, an, bm, bn = tonumber(am), tonumber(an), tonumber(bm), tonumber(bn)
+  return am > bm or (am == bm and an > bn)
+end`;
+
+/** KEYS: webhook. ARGV: event id -> 0 when the webhook is gone. The cursor only moves forward. */
+const moveCursorScript = new LuaScript(`${isLater}
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+if isLater(ARGV[1], redis.call('HGET', KEYS[1], 'cursor')) then redis.call('HSET', KEYS[1], 'cursor', ARGV[1]) end
+return 1`);
+
 /**
  * KEYS: webhook, deliveries, all-deliveries index, this outcome's index, failures.
  * ARGV: delivery, outcome, event id -> 0 when the webhook is gone. The cursor only moves forward.
  */
-const recordAttemptScript = new LuaScript(`
+const recordAttemptScript = new LuaScript(`${isLater}
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 local seq = redis.call('HINCRBY', KEYS[1], 'attempts', 1)
 redis.call('HSET', KEYS[2], seq, ARGV[1])
@@ -47,14 +62,8 @@ redis.call('ZADD', KEYS[3], seq, seq)
 redis.call('ZADD', KEYS[4], seq, seq)
 if ARGV[2] == 'failed' then
   redis.call('HINCRBY', KEYS[5], ARGV[3], 1)
-else
-  local function parse(id)
-    local ms, n = string.match(id, '^(%d+)-(%d+)$')
-    return tonumber(ms), tonumber(n)
-  end
-  local ms, n = parse(ARGV[3])
-  local at, an = parse(redis.call('HGET', KEYS[1], 'cursor'))
-  if ms > at or (ms == at and n > an) then redis.call('HSET', KEYS[1], 'cursor', ARGV[3]) end
+elseif isLater(ARGV[3], redis.call('HGET', KEYS[1], 'cursor')) then
+  redis.call('HSET', KEYS[1], 'cursor', ARGV[3])
 end
 return 1`);
 
@@ -130,6 +139,10 @@ export class RedisWebhooks implements WebhookStore {
 
   async cursor(id: string): Promise<string | null> {
     return (await guarded(this.redis.hGet(this.keys.webhook(id), 'cursor'))) ?? null;
+  }
+
+  async moveCursor(id: string, cursor: string): Promise<boolean> {
+    return (await guarded(moveCursorScript.run(this.redis, [this.keys.webhook(id)], [cursor]))) === 1;
   }
 
   async recordAttempt(delivery: WebhookDelivery): Promise<boolean> {

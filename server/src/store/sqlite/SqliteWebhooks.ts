@@ -97,6 +97,15 @@ export class SqliteWebhooks implements WebhookStore {
     return row ? String(row.cursor) : null;
   }
 
+  async moveCursor(id: string, cursor: string): Promise<boolean> {
+    const eventId = Number(cursor);
+    return this.db.transaction(() => {
+      if (!this.statements.exists.get(id)) return false;
+      this.statements.advance.run(eventId, id, eventId);
+      return true;
+    })();
+  }
+
   async recordAttempt(delivery: WebhookDelivery): Promise<boolean> {
     const eventId = Number(delivery.eventId);
     return this.db.transaction(() => {
