@@ -10,6 +10,7 @@
  */
 import {
   approvalSchema,
+  caseEventSchema,
   caseEventTypes,
   caseIdSchema,
   caseRecordSchema,
@@ -17,7 +18,6 @@ import {
   messageSchema,
   ownershipRecordSchema,
   ownershipSchema,
-  personSchema,
   roles,
   speakerSchema,
   timeSchema,
@@ -71,14 +71,7 @@ const webhookSchema = z.strictObject({
  * A case's event without its store-specific id. `caseId` may also be a team feed's (`team:<team>`);
  * the team an event is filed under is its case's, or its feed's.
  */
-const eventSchema = z.strictObject({
-  caseId: z.string().min(1),
-  seq: z.number().int().positive(),
-  type: z.enum(caseEventTypes),
-  at: timeSchema,
-  actor: personSchema.nullable(),
-  data: z.record(z.string(), z.unknown()),
-});
+const eventSchema = caseEventSchema.omit({ id: true }).extend({ caseId: z.string().min(1) });
 export type ExportedEvent = z.infer<typeof eventSchema>;
 
 export const recordTypes = [
