@@ -20,6 +20,7 @@ import {
   type NewCaseEvent,
 } from '../EventStore.js';
 import { SqlFilter } from './SqlFilter.js';
+import { lastOfOldPrefix } from './oldPrefix.js';
 
 const schema = `
 CREATE TABLE IF NOT EXISTS events (
@@ -195,10 +196,8 @@ export class SqliteEvents implements EventStore {
   async trim(before: number, limit: number): Promise<number> {
     const cutoff = new Date(before).toISOString();
     return this.db.transaction(() => {
-      const rows = this.statements.oldestRows.all(limit);
       // A prefix of the log, so that one id says what is gone: it stops at the first event kept.
-      const old = rows.findIndex((row) => row.at >= cutoff);
-      const last = old === -1 ? rows.at(-1) : rows[old - 1];
+      const last = lastOfOldPrefix(this.statements.oldestRows.all(limit), cutoff);
       if (last === undefined) return 0;
       const { changes } = this.statements.deleteThrough.run(last.id);
       this.statements.markTrimmed.run(last.id);

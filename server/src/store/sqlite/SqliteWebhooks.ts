@@ -7,6 +7,7 @@ import type Database from 'better-sqlite3';
 import { cursorSeq, pageOf } from '../cursor.js';
 import { webhookAlreadyStored, type DeliveryQuery, type StoredWebhook, type WebhookStore } from '../WebhookStore.js';
 import { SqlFilter } from './SqlFilter.js';
+import { lastOfOldPrefix } from './oldPrefix.js';
 
 const schema = `
 CREATE TABLE IF NOT EXISTS webhooks (
@@ -123,10 +124,7 @@ export class SqliteWebhooks implements WebhookStore {
   async trimDeliveries(before: number, limit: number): Promise<number> {
     const cutoff = new Date(before).toISOString();
     return this.db.transaction(() => {
-      // Records are numbered in the order they are made: the old ones are a prefix.
-      const rows = this.statements.oldestDeliveries.all(limit);
-      const young = rows.findIndex((row) => row.at >= cutoff);
-      const last = young === -1 ? rows.at(-1) : rows[young - 1];
+      const last = lastOfOldPrefix(this.statements.oldestDeliveries.all(limit), cutoff);
       return last === undefined ? 0 : this.statements.deleteDeliveriesThrough.run(last.seq).changes;
     })();
   }
